@@ -1,0 +1,39 @@
+import type { Command } from "commander";
+import { applyMigrations, migrationStatus } from "../../db/migrate.ts";
+import { openDatabase } from "../../db/open.ts";
+import { commonOptions, configFor } from "../context.ts";
+import { color, printJson, printLine } from "../output.ts";
+
+export function registerMigrate(program: Command): void {
+  program
+    .command("migrate")
+    .description("apply pending database migrations (serve also does this at start)")
+    .option("--status", "only show what is applied and what is pending; change nothing")
+    .option("--json", "print JSON")
+    .action((options: { status?: boolean }, command: Command) => {
+      const config = configFor(command);
+      const database = openDatabase(config.paths.database);
+      try {
+        const before = migrationStatus(database.sqlite);
+        const applied = options.status ? [] : applyMigrations(database.sqlite);
+        const result = {
+          database: config.paths.database,
+          applied,
+          pending: options.status ? before.pending.map((migration) => migration.tag) : [],
+          current: [...before.applied, ...applied],
+        };
+        if (commonOptions(command).json) return printJson(result);
+        if (options.status) {
+          printLine(`${result.database}: ${before.applied.length} applied, ${result.pending.length} pending`);
+          for (const tag of result.pending) printLine(`  pending ${tag}`);
+        } else if (applied.length === 0) {
+          printLine(`${result.database} is up to date (${result.current.length} migrations)`);
+        } else {
+          for (const tag of applied) printLine(`${color.green("applied")} ${tag}`);
+          printLine(`${result.database} is up to date (${result.current.length} migrations)`);
+        }
+      } finally {
+        database.close();
+      }
+    });
+}

@@ -1,0 +1,21 @@
+import type { Command } from "commander";
+import { loadConfig, type Config } from "../config/load.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+
+/** Options every command may take; --config may stand before or after the command name. */
+export interface CommonOptions {
+  config?: string;
+  json?: boolean;
+}
+
+export function commonOptions(command: Command): CommonOptions {
+  return command.optsWithGlobals<CommonOptions>();
+}
+
+export function configFor(command: Command): Config {
+  return loadConfig(commonOptions(command).config);
+}
+
+export function loggerFor(config: Config): Logger {
+  return createLogger({ level: config.log.level, format: config.log.format });
+}

@@ -1,0 +1,31 @@
+import { createColors } from "picocolors";
+import { SyncerError } from "../errors.ts";
+import { redact } from "../log/redact.ts";
+
+/** Exit codes, documented in `syncer --help`. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Colour only when a person is watching: stdout is a TTY and NO_COLOR is not set. */
+export const color = createColors(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== "dumb");
+const errorColor = createColors(Boolean(process.stderr.isTTY) && !process.env.NO_COLOR && process.env.TERM !== "dumb");
+
+export function printLine(text = ""): void {
+  process.stdout.write(redact(text) + "\n");
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(redact(JSON.stringify(value, null, 2)) + "\n");
+}
+
+/** The single place a failure is shown: one message, no stack; JSON on stdout when --json was asked for. */
+export function reportError(error: SyncerError, json: boolean): void {
+  if (json) {
+    printJson({ ok: false, error: { kind: error.kind, message: error.message, ...(error.details ? { details: error.details } : {}) } });
+    return;
+  }
+  process.stderr.write(`${errorColor.red(errorColor.bold("error:"))} ${redact(error.message)}\n`);
+}
+
+export function warnLine(text: string): void {
+  process.stderr.write(`${errorColor.yellow("warning:")} ${redact(text)}\n`);
+}

@@ -1,0 +1,52 @@
+import { Command, CommanderError } from "commander";
+import { asSyncerError, SyncerError } from "../errors.ts";
+import { registerConfig } from "./commands/config.ts";
+import { registerMigrate } from "./commands/migrate.ts";
+import { registerServe } from "./commands/serve.ts";
+import { registerVersion } from "./commands/version.ts";
+import { EXIT, reportError } from "./output.ts";
+
+const HELP_FOOTER = `
+Config file: --config PATH, else $SYNCER_CONFIG, else ./sync.config.toml, else /etc/syncer/sync.config.toml.
+Exit codes: 0 ok, 1 failure (invalid config, unreachable database, taken port, ...), 2 usage error.`;
+
+/** Every command takes --config after its name too (`syncer config check --config x.toml`). */
+function addConfigOption(commands: readonly Command[]): void {
+  for (const command of commands) {
+    if (command.commands.length > 0) addConfigOption(command.commands);
+    else if (command.name() !== "version") command.option("-c, --config <path>", "config file");
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command("syncer")
+    .description("Keeps an inventory of hosts in sync between CMDBs, monitoring and automation.")
+    .option("-c, --config <path>", "config file (see below for where it is looked for)")
+    .addHelpText("after", HELP_FOOTER)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  registerVersion(program);
+  registerServe(program);
+  registerConfig(program);
+  registerMigrate(program);
+  addConfigOption(program.commands);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code. The only place where errors become messages and exit codes. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version are not failures; everything else commander raises is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const failure = asSyncerError(error);
+    reportError(failure, argv.includes("--json"));
+    if (failure.kind === "internal" && process.env.SYNCER_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return failure instanceof SyncerError && failure.kind === "usage" ? EXIT.usage : EXIT.failure;
+  }
+}

@@ -1,0 +1,33 @@
+import { REDACTED } from "../log/redact.ts";
+import type { Config } from "./load.ts";
+import { dottedPath } from "./problems.ts";
+
+/**
+ * The effective configuration as plain data: the file's values with every default filled in, paths
+ * made absolute, and each secret replaced by a marker naming where it came from, never its value.
+ */
+export function effectiveConfig(config: Config): Record<string, unknown> {
+  const mask = (node: unknown, path: (string | number)[]): unknown => {
+    if (typeof node === "string") {
+      const references = config.secrets.get(dottedPath(path));
+      if (references === undefined) return node;
+      return references.length ? `${REDACTED} (from ${references.map((ref) => `\${${ref}}`).join(", ")})` : REDACTED;
+    }
+    if (Array.isArray(node)) return node.map((item, i) => mask(item, [...path, i]));
+    if (node && typeof node === "object") {
+      return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, mask(value, [...path, key])]));
+    }
+    return node;
+  };
+  const { server, log, plugins, accounts, jobs } = config;
+  return mask(
+    {
+      server: { ...server, data_dir: config.paths.dataDir, database: config.paths.database },
+      log,
+      plugins: { ...plugins, directories: plugins.directories.map((dir) => (dir.startsWith("/") ? dir : `${config.source.dir}/${dir}`)) },
+      accounts,
+      jobs,
+    },
+    [],
+  ) as Record<string, unknown>;
+}

@@ -1,0 +1,151 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { parse as parseToml, TomlError } from "smol-toml";
+import * as v from "valibot";
+import { describeSystemError, SyncerError } from "../errors.ts";
+import { registerSecret } from "../log/redact.ts";
+import { SourceLocator, type KeyPath } from "./locate.ts";
+import { dottedPath, formatProblem, issuesToProblems, type ConfigProblem } from "./problems.ts";
+import { ConfigSchema, type ConfigFile } from "./schema.ts";
+import { resolveReferences, SecretError } from "./secrets.ts";
+import { checkSemantics } from "./semantics.ts";
+
+/** Where the config is looked for when no --config is given, after $SYNCER_CONFIG. */
+export const DEFAULT_CONFIG_PATHS = ["./sync.config.toml", "/etc/syncer/sync.config.toml"];
+
+/** The effective configuration: the file's values with defaults, secrets resolved and paths made absolute. */
+export interface Config extends ConfigFile {
+  source: { path: string; dir: string };
+  /** Absolute paths derived from [server]. */
+  paths: { dataDir: string; database: string };
+  /** Key paths whose value is secret, with the references they came from (for redaction and dumps). */
+  secrets: Map<string, string[]>;
+  /** Things that work but that an operator should change (a clear-text password, say). */
+  warnings: ConfigProblem[];
+}
+
+/** Picks the config file: --config, else $SYNCER_CONFIG, else the default places. */
+export function findConfigPath(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (explicit) return resolve(explicit);
+  if (env.SYNCER_CONFIG) return resolve(env.SYNCER_CONFIG);
+  for (const candidate of DEFAULT_CONFIG_PATHS) if (existsSync(candidate)) return resolve(candidate);
+  throw new SyncerError(
+    "config",
+    `no config file found: give --config PATH or set $SYNCER_CONFIG, or create one of ${DEFAULT_CONFIG_PATHS.join(", ")}`,
+  );
+}
+
+function readConfigText(path: string): string {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new SyncerError("config", `cannot read config file ${path}: ${describeSystemError(error)}`);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new SyncerError("config", `cannot read config file ${path}: it is not valid UTF-8`);
+  }
+}
+
+function invalid(path: string, problems: ConfigProblem[]): SyncerError {
+  const lines = problems.map(formatProblem);
+  const summary = problems.length === 1 ? lines[0]! : `${path} has ${problems.length} problems:\n  ${lines.join("\n  ")}`;
+  return new SyncerError("config", summary, { problems });
+}
+
+/** Keys whose values are secret even when written in clear: masked in dumps and warned about. */
+const SECRET_KEY = /pass(word)?|secret|token|api[_-]?key|private[_-]?key|credential/i;
+
+/**
+ * Replaces secret references in every string of the config, in place. Values that came from a reference,
+ * and values under secret-looking keys, are recorded as secret and registered for redaction.
+ */
+interface SecretWalk {
+  env: NodeJS.ProcessEnv;
+  found: { path: KeyPath; references: string[] }[];
+  errors: { path: KeyPath; message: string }[];
+}
+
+function resolveSecrets(node: unknown, path: KeyPath, walk: SecretWalk): unknown {
+  if (typeof node === "string") {
+    const key = String(path[path.length - 1] ?? "");
+    try {
+      const { value, references } = resolveReferences(node, walk.env);
+      if (references.length > 0 || SECRET_KEY.test(key)) {
+        walk.found.push({ path, references });
+        registerSecret(value);
+      }
+      return value;
+    } catch (error) {
+      if (!(error instanceof SecretError)) throw error;
+      walk.errors.push({ path, message: error.message });
+      return node;
+    }
+  }
+  if (Array.isArray(node)) return node.map((item, i) => resolveSecrets(item, [...path, i], walk));
+  if (node && typeof node === "object") {
+    for (const [key, value] of Object.entries(node)) {
+      (node as Record<string, unknown>)[key] = resolveSecrets(value, [...path, key], walk);
+    }
+  }
+  return node;
+}
+
+function derivePaths(file: ConfigFile, dir: string, env: NodeJS.ProcessEnv): Config["paths"] {
+  const fromConfig = (p: string) => (isAbsolute(p) ? p : join(dir, p));
+  // systemd's StateDirectory= sets $STATE_DIRECTORY; outside systemd, data lives beside the config.
+  const dataDir = file.server.data_dir ? fromConfig(file.server.data_dir) : (env.STATE_DIRECTORY?.split(":")[0] ?? join(dir, "data"));
+  const database = file.server.database ? fromConfig(file.server.database) : join(dataDir, "syncer.db");
+  return { dataDir, database };
+}
+
+/** Parses and validates config text. Throws a SyncerError of kind "config" listing every problem with file:line:column. */
+export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let raw: unknown;
+  try {
+    raw = parseToml(text);
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    const reason = error.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
+    throw invalid(path, [{ file: path, position: { line: error.line, column: error.column }, message: `malformed TOML: ${reason}` }]);
+  }
+
+  let locator: SourceLocator | undefined;
+  const locate = () => (locator ??= new SourceLocator(text));
+
+  const parsed = v.safeParse(ConfigSchema, raw);
+  if (!parsed.success) throw invalid(path, issuesToProblems(parsed.issues, ConfigSchema, locate(), path));
+  const file = parsed.output;
+
+  const atPath = (problem: { path: KeyPath; message: string }): ConfigProblem => ({
+    file: path,
+    key: dottedPath(problem.path),
+    position: locate().find(problem.path, "value"),
+    message: problem.message,
+  });
+
+  const semantic = checkSemantics(file);
+  if (semantic.length > 0) throw invalid(path, semantic.map(atPath));
+
+  const walk: SecretWalk = { env, found: [], errors: [] };
+  resolveSecrets(file, [], walk);
+  if (walk.errors.length > 0) throw invalid(path, walk.errors.map(atPath));
+
+  const secrets = new Map(walk.found.map((secret) => [dottedPath(secret.path), secret.references]));
+  const warnings = walk.found
+    .filter((secret) => secret.references.length === 0)
+    .map((secret) =>
+      atPath({ path: secret.path, message: "a secret written in clear text; use ${env:NAME}, ${file:/path} or ${credential:NAME}" }),
+    );
+
+  const dir = dirname(path);
+  return { ...file, source: { path, dir }, paths: derivePaths(file, dir, env), secrets, warnings };
+}
+
+/** Finds, reads, parses and validates the config file. */
+export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const path = findConfigPath(explicit, env);
+  return parseConfig(readConfigText(path), path, env);
+}

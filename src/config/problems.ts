@@ -1,0 +1,114 @@
+import { closest, distance } from "fastest-levenshtein";
+import * as v from "valibot";
+import type { KeyPath, SourceLocator, SourcePosition } from "./locate.ts";
+
+/** One thing wrong with the config file, with where it is. */
+export interface ConfigProblem {
+  file: string;
+  position?: SourcePosition;
+  /** Dotted key path, e.g. `accounts.netbox1.address`; absent for whole-file problems. */
+  key?: string;
+  message: string;
+}
+
+export function dottedPath(path: KeyPath): string {
+  return path
+    .map((part, i) => (typeof part === "number" ? `[${part}]` : /^[A-Za-z0-9_-]+$/.test(part) ? (i ? "." : "") + part : `${i ? "." : ""}"${part}"`))
+    .join("");
+}
+
+export function formatProblem(problem: ConfigProblem): string {
+  const where = problem.position ? `${problem.file}:${problem.position.line}:${problem.position.column}` : problem.file;
+  return `${where}: ${problem.key ? `${problem.key}: ` : ""}${problem.message}`;
+}
+
+/** TOML's own names for the types a value can have, for messages an operator recognises. */
+function tomlType(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Date) return "a date-time";
+  switch (typeof value) {
+    case "string":
+      return "a string";
+    case "number":
+      return Number.isInteger(value) ? "an integer" : "a float";
+    case "boolean":
+      return "a boolean";
+    case "bigint":
+      return "an integer";
+    case "object":
+      return value === null ? "nothing" : "a table";
+    default:
+      return "nothing";
+  }
+}
+
+const expectedNames: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  boolean: "a boolean",
+  Object: "a table",
+  Array: "an array",
+};
+
+type AnySchema = v.GenericSchema & { wrapped?: AnySchema; entries?: Record<string, AnySchema>; value?: AnySchema; item?: AnySchema };
+
+/** The keys a strict table at `path` accepts, found by walking the schema. */
+function knownKeys(root: AnySchema, path: KeyPath): string[] {
+  let schema: AnySchema | undefined = root;
+  const unwrap = () => {
+    while (schema?.wrapped) schema = schema.wrapped;
+  };
+  for (const part of path) {
+    unwrap();
+    if (!schema) return [];
+    if (schema.entries) schema = schema.entries[String(part)];
+    else if (schema.value) schema = schema.value;
+    else if (schema.item) schema = schema.item;
+    else return [];
+  }
+  unwrap();
+  return schema?.entries ? Object.keys(schema.entries) : [];
+}
+
+function didYouMean(key: string, candidates: string[]): string {
+  if (candidates.length === 0) return "";
+  const best = closest(key, candidates);
+  const close = distance(key, best) <= Math.max(2, Math.floor(best.length / 3));
+  const list = candidates.map((candidate) => `'${candidate}'`).join(", ");
+  return close ? `; did you mean '${best}'? (allowed: ${list})` : ` (allowed: ${list})`;
+}
+
+/** Turns valibot's issues into problems that say where, what was expected and what was found. */
+export function issuesToProblems(
+  issues: readonly v.BaseIssue<unknown>[],
+  schema: v.GenericSchema,
+  locator: SourceLocator,
+  file: string,
+): ConfigProblem[] {
+  return issues.map((issue) => {
+    const path: KeyPath = (issue.path ?? []).map((item) => item.key as string | number);
+    const key = dottedPath(path);
+    const last = path[path.length - 1];
+    if (issue.type === "strict_object" && issue.expected === "never") {
+      const parent = path.slice(0, -1);
+      return {
+        file,
+        key,
+        position: locator.find(path, "key"),
+        message: `unknown key '${String(last)}'${parent.length ? ` in [${dottedPath(parent)}]` : ""}${didYouMean(String(last), knownKeys(schema as AnySchema, parent))}`,
+      };
+    }
+    if (issue.type === "strict_object" && issue.input === undefined) {
+      return { file, key, position: locator.find(path, "key"), message: `required key '${String(last)}' is missing` };
+    }
+    if (issue.kind === "schema") {
+      const expected = issue.expected ? (expectedNames[issue.expected] ?? issue.expected) : "something else";
+      // A union carries our own message ("a string, number or boolean"); a bare type uses its name.
+      const wanted = issue.type === "union" ? issue.message : expected;
+      return { file, key, position: locator.find(path, "value"), message: `expected ${wanted}, found ${tomlType(issue.input)}` };
+    }
+    // Validation actions carry our own wording of what is expected (see schema.ts).
+    const found = typeof issue.input === "string" ? JSON.stringify(issue.input) : tomlType(issue.input);
+    return { file, key, position: locator.find(path, "value"), message: `expected ${issue.message}, found ${found}` };
+  });
+}

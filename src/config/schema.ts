@@ -1,0 +1,110 @@
+import * as v from "valibot";
+import { LOG_LEVELS } from "../log/logger.ts";
+
+/**
+ * The schema of sync.config.toml: the single source of its TypeScript types and of
+ * schemas/sync.config.schema.json. Only structure lives here; checks that need the outside world
+ * (secret references, cron expressions, time zones, cross references) run in validate.ts.
+ */
+
+/** Names of accounts and jobs: they appear in CLI arguments, URLs and log lines. */
+const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const Name = v.pipe(
+  v.string(),
+  v.regex(NAME_PATTERN, "a name of lower-case letters, digits, '_' and '-', starting with a letter or digit"),
+);
+
+const LISTEN_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/;
+
+export const ServerSchema = v.strictObject({
+  listen: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(LISTEN_PATTERN, 'an address "host:port", e.g. "127.0.0.1:8787"'),
+      v.description("Address the HTTP API listens on. Keep it on loopback unless a proxy fronts it."),
+    ),
+    "127.0.0.1:8787",
+  ),
+  data_dir: v.optional(
+    v.pipe(
+      v.string(),
+      v.minLength(1, "a directory path"),
+      v.description(
+        "Directory for the database and state. Relative to this file. Default: $STATE_DIRECTORY under systemd, else ./data beside this file.",
+      ),
+    ),
+  ),
+  database: v.optional(
+    v.pipe(
+      v.string(),
+      v.minLength(1, "a file path"),
+      v.description("SQLite database file. Relative to this file. Default: <data_dir>/syncer.db."),
+    ),
+  ),
+});
+
+export const LogSchema = v.strictObject({
+  level: v.optional(v.pipe(v.picklist(LOG_LEVELS), v.description("Least severe level that is written.")), "info"),
+  format: v.optional(
+    v.pipe(v.picklist(["text", "json"]), v.description("text: one readable line per event; json: JSON lines.")),
+    "text",
+  ),
+});
+
+export const PluginsSchema = v.strictObject({
+  directories: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.minLength(1, "a directory path"))),
+      v.description("Extra directories searched for plugins, besides the built-in ones. Relative to this file."),
+    ),
+    [],
+  ),
+});
+
+const CustomFieldValue = v.union([v.string(), v.number(), v.boolean()], "a string, number or boolean");
+
+export const AccountSchema = v.strictObject({
+  plugin: v.pipe(v.string(), v.minLength(1, "a plugin ident"), v.description("Ident of the plugin this account uses.")),
+  address: v.optional(v.pipe(v.string(), v.description("Where the system is: a URL, a host or a file path."))),
+  username: v.optional(v.string()),
+  password: v.optional(
+    v.pipe(v.string(), v.description("A secret: write a reference such as ${env:NAME}, ${file:/path} or ${credential:NAME}.")),
+  ),
+  custom_fields: v.optional(
+    v.pipe(
+      v.record(v.string(), CustomFieldValue),
+      v.description("Plugin-specific settings, seeded from the plugin's account_custom_field_presets."),
+    ),
+    {},
+  ),
+  enabled: v.optional(v.boolean(), true),
+});
+
+export const JobSchema = v.strictObject({
+  schedule: v.pipe(
+    v.string(),
+    v.minLength(1, "a cron expression"),
+    v.description('Cron expression with 5 or 6 fields, e.g. "*/15 * * * *".'),
+  ),
+  timezone: v.optional(v.pipe(v.string(), v.description('IANA time zone of the schedule, e.g. "Europe/Berlin". Default: the system\'s.'))),
+  steps: v.pipe(
+    v.array(v.pipe(v.string(), v.regex(/^\S+\s+\S+(\s+\S+)?$/, 'a step "<plugin> <command> [account]"'))),
+    v.minLength(1, "at least one step"),
+    v.description('Steps run in order, each "<plugin> <command> [account]".'),
+  ),
+  continue_on_error: v.optional(v.boolean(), false),
+  enabled: v.optional(v.boolean(), true),
+});
+
+export const ConfigSchema = v.strictObject({
+  server: v.optional(ServerSchema, {}),
+  log: v.optional(LogSchema, {}),
+  plugins: v.optional(PluginsSchema, {}),
+  accounts: v.optional(v.record(Name, AccountSchema), {}),
+  jobs: v.optional(v.record(Name, JobSchema), {}),
+});
+
+/** The config as written in the file, after defaults. */
+export type ConfigFile = v.InferOutput<typeof ConfigSchema>;
+export type AccountConfig = v.InferOutput<typeof AccountSchema>;
+export type JobConfig = v.InferOutput<typeof JobSchema>;

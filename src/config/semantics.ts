@@ -1,0 +1,44 @@
+import { Cron } from "croner";
+import type { KeyPath } from "./locate.ts";
+import type { ConfigFile } from "./schema.ts";
+
+/** A problem found by a check that needs more than the value's shape. */
+export interface SemanticProblem {
+  path: KeyPath;
+  message: string;
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Checks across keys and against the outside world: ports, cron expressions, time zones, references. */
+export function checkSemantics(config: ConfigFile): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  const port = Number(config.server.listen.slice(config.server.listen.lastIndexOf(":") + 1));
+  if (port > 65535) problems.push({ path: ["server", "listen"], message: `port ${port} is out of range (0-65535)` });
+
+  for (const [name, job] of Object.entries(config.jobs)) {
+    try {
+      new Cron(job.schedule, { paused: true, timezone: job.timezone });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      problems.push({ path: ["jobs", name, "schedule"], message: `not a valid cron expression: ${reason}` });
+    }
+    if (job.timezone !== undefined && !isValidTimeZone(job.timezone)) {
+      problems.push({ path: ["jobs", name, "timezone"], message: `unknown time zone "${job.timezone}" (use an IANA name such as "Europe/Berlin")` });
+    }
+    job.steps.forEach((step, index) => {
+      const account = step.trim().split(/\s+/)[2];
+      if (account !== undefined && !(account in config.accounts)) {
+        problems.push({ path: ["jobs", name, "steps", index], message: `step "${step}" names account '${account}', which is not in [accounts]` });
+      }
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,54 @@
+import { Database } from "bun:sqlite";
+import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { describeSystemError, SyncerError } from "../errors.ts";
+import * as schema from "./schema.ts";
+
+export type Db = BunSQLiteDatabase<typeof schema>;
+
+export interface OpenDatabase {
+  sqlite: Database;
+  db: Db;
+  close(): void;
+}
+
+/**
+ * Opens (creating if needed) the SQLite database with the settings a long-running daemon wants:
+ * WAL so readers never block the writer, synchronous=NORMAL (durable at checkpoints, fast commits),
+ * a busy timeout instead of immediate SQLITE_BUSY, and foreign keys enforced.
+ */
+export function openDatabase(path: string): OpenDatabase {
+  const directory = dirname(path);
+  try {
+    mkdirSync(directory, { recursive: true });
+  } catch (error) {
+    throw new SyncerError("database", `cannot create the data directory ${directory}: ${describeSystemError(error)}`);
+  }
+  let sqlite: Database;
+  try {
+    sqlite = new Database(path, { create: true, readwrite: true, strict: true });
+  } catch (error) {
+    throw new SyncerError("database", `cannot open the database ${path}: ${describeSystemError(error)}; is ${directory} writable?`);
+  }
+  try {
+    const mode = sqlite.query<{ journal_mode: string }, []>("PRAGMA journal_mode = WAL").get();
+    if (mode?.journal_mode !== "wal") throw new Error(`journal mode stayed ${mode?.journal_mode}`);
+    sqlite.run("PRAGMA synchronous = NORMAL");
+    sqlite.run("PRAGMA busy_timeout = 5000");
+    sqlite.run("PRAGMA foreign_keys = ON");
+  } catch (error) {
+    sqlite.close();
+    throw new SyncerError("database", `cannot use the database ${path}: ${describeSystemError(error)}; is ${directory} writable?`);
+  }
+  return { sqlite, db: drizzle(sqlite, { schema }), close: () => sqlite.close() };
+}
+
+/** True when the database answers a trivial query. */
+export function isDatabaseReachable(sqlite: Database): boolean {
+  try {
+    return sqlite.query<{ ok: number }, []>("SELECT 1 AS ok").get()?.ok === 1;
+  } catch {
+    return false;
+  }
+}

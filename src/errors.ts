@@ -1,0 +1,56 @@
+/**
+ * Errors are values with a kind and a message. Code below the edge throws or returns a SyncerError;
+ * the edge (CLI, HTTP, run log) renders it once. `details` carries structured context (positions, paths)
+ * and never a secret value.
+ */
+export type ErrorKind =
+  | "config" // the config file is unreadable, malformed or invalid
+  | "usage" // the command line is wrong
+  | "database" // the database cannot be opened, migrated or written
+  | "listen" // the HTTP server cannot bind its address
+  | "io" // a file or directory cannot be read or written
+  | "internal"; // a bug: an unexpected exception
+
+export class SyncerError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = "SyncerError";
+  }
+}
+
+/** Wraps anything thrown into a SyncerError so the edge always has a kind to show. */
+export function asSyncerError(error: unknown): SyncerError {
+  if (error instanceof SyncerError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new SyncerError("internal", message);
+}
+
+/** The `code` of a Node/Bun system error (ENOENT, EACCES, EADDRINUSE…), if any. */
+export function systemErrorCode(error: unknown): string | undefined {
+  if (typeof error === "object" && error !== null && "code" in error) {
+    const code = (error as { code: unknown }).code;
+    if (typeof code === "string") return code;
+  }
+  return undefined;
+}
+
+/** A short human reason for a system error, without a stack. */
+export function describeSystemError(error: unknown): string {
+  const code = systemErrorCode(error);
+  const reasons: Record<string, string> = {
+    ENOENT: "no such file or directory",
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    ENOTDIR: "a part of the path is not a directory",
+    EISDIR: "is a directory",
+    EROFS: "read-only file system",
+    EADDRINUSE: "address already in use",
+    EADDRNOTAVAIL: "address not available on this machine",
+  };
+  if (code && reasons[code]) return `${reasons[code]} (${code})`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -82,7 +82,8 @@ export function compileDaemon(outfile = join(ROOT, "dist", "syncer")): boolean {
   mkdirSync(join(ROOT, ".build-cache"), { recursive: true });
   const inputs = fingerprint(ROOT, sources, [Bun.version]);
   return whenChanged(join(ROOT, ".build-cache", "daemon.inputs"), inputs, [outfile], () => {
-    run([process.execPath, "build", "--compile", "--minify", "--sourcemap", join(ROOT, "src", "main.ts"), "--outfile", outfile], ROOT);
+    // --bytecode: precompiled JavaScriptCore bytecode, a third of the start-up time (measured by bench/startup.ts).
+    run([process.execPath, "build", "--compile", "--minify", "--bytecode", "--sourcemap", join(ROOT, "src", "main.ts"), "--outfile", outfile], ROOT);
   });
 }
 

@@ -1,3 +1,6 @@
 import { runCli } from "./cli/program.ts";
 
-process.exitCode = await runCli(process.argv);
+// No top-level await: `bun build --compile --bytecode` needs a CommonJS-compatible entry.
+runCli(process.argv).then((code) => {
+  process.exitCode = code;
+});

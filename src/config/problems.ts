@@ -42,6 +42,12 @@ function tomlType(value: unknown): string {
   }
 }
 
+/** What was found: a string is quoted (values are checked before secret references resolve), else its type. */
+function found(input: unknown): string {
+  if (typeof input !== "string") return tomlType(input);
+  return JSON.stringify(input.length > 60 ? `${input.slice(0, 57)}...` : input);
+}
+
 const expectedNames: Record<string, string> = {
   string: "a string",
   number: "a number",
@@ -102,13 +108,17 @@ export function issuesToProblems(
       return { file, key, position: locator.find(path, "key"), message: `required key '${String(last)}' is missing` };
     }
     if (issue.kind === "schema") {
-      const expected = issue.expected ? (expectedNames[issue.expected] ?? issue.expected) : "something else";
+      const options = issue.type === "picklist" && issue.expected ? issue.expected.replace(/^\((.*)\)$/, "$1").split(" | ") : [];
+      const expected = options.length
+        ? `one of ${options.join(", ")}`
+        : issue.expected
+          ? (expectedNames[issue.expected] ?? issue.expected)
+          : "something else";
       // A union carries our own message ("a string, number or boolean"); a bare type uses its name.
       const wanted = issue.type === "union" ? issue.message : expected;
-      return { file, key, position: locator.find(path, "value"), message: `expected ${wanted}, found ${tomlType(issue.input)}` };
+      return { file, key, position: locator.find(path, "value"), message: `expected ${wanted}, found ${found(issue.input)}` };
     }
     // Validation actions carry our own wording of what is expected (see schema.ts).
-    const found = typeof issue.input === "string" ? JSON.stringify(issue.input) : tomlType(issue.input);
-    return { file, key, position: locator.find(path, "value"), message: `expected ${issue.message}, found ${found}` };
+    return { file, key, position: locator.find(path, "value"), message: `expected ${issue.message}, found ${found(issue.input)}` };
   });
 }

@@ -9,7 +9,29 @@ export type ErrorKind =
   | "database" // the database cannot be opened, migrated or written
   | "listen" // the HTTP server cannot bind its address
   | "io" // a file or directory cannot be read or written
-  | "internal"; // a bug: an unexpected exception
+  | "internal" // a bug: an unexpected exception
+  | PluginErrorKind;
+
+/**
+ * What can go wrong in or around a plugin call (ABI v1). The first six a plugin reports itself
+ * through `fail(kind, message)`; the rest the host assigns.
+ */
+export const PLUGIN_ERROR_KINDS = [
+  "options", // a missing or invalid option
+  "connection", // the remote system cannot be reached
+  "auth", // the remote system refused the credentials
+  "parser", // data could not be parsed
+  "runtime", // anything else the plugin detected
+  "permission", // the plugin asked for something its manifest does not grant (an HTTP host, host writes…)
+  "timeout", // the call overran its time limit; the sandbox was killed
+  "oom", // the plugin hit its memory limit
+  "trap", // the plugin trapped or aborted (with message, file and line when it was an abort)
+  "crash", // the sandbox process died
+  "abi", // the plugin broke the ABI: bad JSON, wrong version, missing export
+  "manifest", // plugin.json is invalid
+  "overloaded", // the call queue is full
+] as const;
+export type PluginErrorKind = (typeof PLUGIN_ERROR_KINDS)[number];
 
 export class SyncerError extends Error {
   constructor(

@@ -1,0 +1,36 @@
+// Host functions v1 (module "syncer:v1"). The contract is in docs/abi-v1.md. Every function takes
+// pointers into this module's own memory: the host copies with one bulk copy, never byte by byte.
+
+/** Length in bytes of the current call's request (UTF-8 JSON). */
+@external("syncer:v1", "input_length")
+export declare function input_length(): u32;
+/** Copies the request into [ptr, ptr+len). */
+@external("syncer:v1", "input_read")
+export declare function input_read(ptr: usize, len: u32): void;
+/** Sets the call's response to the UTF-8 bytes at [ptr, ptr+len). */
+@external("syncer:v1", "output_write")
+export declare function output_write(ptr: usize, len: u32): void;
+/** Sets the call's error, a UTF-8 JSON object {kind, message}; the export then returns non-zero. */
+@external("syncer:v1", "error_write")
+export declare function error_write(ptr: usize, len: u32): void;
+/** Writes a log line (0 debug, 1 info, 2 warn, 3 error) into the run log. */
+@external("syncer:v1", "log")
+export declare function log_write(level: u32, ptr: usize, len: u32): void;
+/** Copies the pending result of the last host call that returned a length. */
+@external("syncer:v1", "result_read")
+export declare function result_read(ptr: usize, len: u32): void;
+/** Performs an HTTP request (JSON envelope); returns the length of the JSON result to read with result_read. */
+@external("syncer:v1", "http")
+export declare function http_request(ptr: usize, len: u32): u32;
+/** Reads a cache key; returns -1 when missing or expired, else the value's length (read with result_read). */
+@external("syncer:v1", "kv_get")
+export declare function kv_get(ptr: usize, len: u32): i32;
+/** Stores {key, value, ttl_seconds}; returns 0, or the length of an error envelope to read with result_read. */
+@external("syncer:v1", "kv_set")
+export declare function kv_set(ptr: usize, len: u32): u32;
+/** Emits an event {type, data}. */
+@external("syncer:v1", "event_emit")
+export declare function event_emit(ptr: usize, len: u32): void;
+/** Reads hosts ({hostnames?, account?, limit?, after?}); returns the length of the JSON result. */
+@external("syncer:v1", "hosts_read")
+export declare function hosts_read(ptr: usize, len: u32): u32;

@@ -1,6 +1,6 @@
 import { REDACTED } from "../log/redact.ts";
 import type { Config } from "./load.ts";
-import { dottedPath } from "./problems.ts";
+import { dottedPath } from "../validation/problems.ts";
 
 /**
  * The effective configuration as plain data: the file's values with every default filled in, paths
@@ -24,7 +24,7 @@ export function effectiveConfig(config: Config): Record<string, unknown> {
     {
       server: { ...server, data_dir: config.paths.dataDir, database: config.paths.database },
       log,
-      plugins: { ...plugins, directories: plugins.directories.map((dir) => (dir.startsWith("/") ? dir : `${config.source.dir}/${dir}`)) },
+      plugins: { ...plugins, directories: config.paths.pluginDirectories },
       accounts,
       jobs,
     },

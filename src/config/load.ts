@@ -4,8 +4,8 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import * as v from "valibot";
 import { describeSystemError, SyncerError } from "../errors.ts";
 import { registerSecret } from "../log/redact.ts";
-import { SourceLocator, type KeyPath } from "./locate.ts";
-import { dottedPath, formatProblem, issuesToProblems, type ConfigProblem } from "./problems.ts";
+import { dottedPath, formatProblem, issuesToProblems, type KeyPath, type Locate, type Problem } from "../validation/problems.ts";
+import { SourceLocator } from "./locate.ts";
 import { ConfigSchema, type ConfigFile } from "./schema.ts";
 import { resolveReferences, SecretError } from "./secrets.ts";
 import { checkSemantics } from "./semantics.ts";
@@ -16,12 +16,14 @@ export const DEFAULT_CONFIG_PATHS = ["./sync.config.toml", "/etc/syncer/sync.con
 /** The effective configuration: the file's values with defaults, secrets resolved and paths made absolute. */
 export interface Config extends ConfigFile {
   source: { path: string; dir: string };
-  /** Absolute paths derived from [server]. */
-  paths: { dataDir: string; database: string };
+  /** Absolute paths derived from [server] and [plugins]. */
+  paths: { dataDir: string; database: string; pluginDirectories: string[] };
   /** Key paths whose value is secret, with the references they came from (for redaction and dumps). */
   secrets: Map<string, string[]>;
   /** Things that work but that an operator should change (a clear-text password, say). */
-  warnings: ConfigProblem[];
+  warnings: Problem[];
+  /** Where a key path is written in the file, for problems found after loading. */
+  locate: Locate;
 }
 
 /** Picks the config file: --config, else $SYNCER_CONFIG, else the default places. */
@@ -49,7 +51,8 @@ function readConfigText(path: string): string {
   }
 }
 
-function invalid(path: string, problems: ConfigProblem[]): SyncerError {
+/** One config error listing every problem, each with file:line:column. */
+export function invalid(path: string, problems: Problem[]): SyncerError {
   const lines = problems.map(formatProblem);
   const summary = problems.length === 1 ? lines[0]! : `${path} has ${problems.length} problems:\n  ${lines.join("\n  ")}`;
   return new SyncerError("config", summary, { problems });
@@ -98,7 +101,7 @@ function derivePaths(file: ConfigFile, dir: string, env: NodeJS.ProcessEnv): Con
   // systemd's StateDirectory= sets $STATE_DIRECTORY; outside systemd, data lives beside the config.
   const dataDir = file.server.data_dir ? fromConfig(file.server.data_dir) : (env.STATE_DIRECTORY?.split(":")[0] ?? join(dir, "data"));
   const database = file.server.database ? fromConfig(file.server.database) : join(dataDir, "syncer.db");
-  return { dataDir, database };
+  return { dataDir, database, pluginDirectories: file.plugins.directories.map(fromConfig) };
 }
 
 /** Parses and validates config text. Throws a SyncerError of kind "config" listing every problem with file:line:column. */
@@ -116,10 +119,12 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
   const locate = () => (locator ??= new SourceLocator(text));
 
   const parsed = v.safeParse(ConfigSchema, raw);
-  if (!parsed.success) throw invalid(path, issuesToProblems(parsed.issues, ConfigSchema, locate(), path));
+  if (!parsed.success) {
+    throw invalid(path, issuesToProblems(parsed.issues, ConfigSchema, { file: path, format: "toml", locate: (at, part) => locate().find(at, part) }));
+  }
   const file = parsed.output;
 
-  const atPath = (problem: { path: KeyPath; message: string }): ConfigProblem => ({
+  const atPath = (problem: { path: KeyPath; message: string }): Problem => ({
     file: path,
     key: dottedPath(problem.path),
     position: locate().find(problem.path, "value"),
@@ -141,7 +146,7 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
     );
 
   const dir = dirname(path);
-  return { ...file, source: { path, dir }, paths: derivePaths(file, dir, env), secrets, warnings };
+  return { ...file, source: { path, dir }, paths: derivePaths(file, dir, env), secrets, warnings, locate: (at, part) => locate().find(at, part) };
 }
 
 /** Finds, reads, parses and validates the config file. */

@@ -1,12 +1,5 @@
 import { parseTOML } from "toml-eslint-parser";
-
-/** A 1-based position in the config file. */
-export interface SourcePosition {
-  line: number;
-  column: number;
-}
-
-export type KeyPath = readonly (string | number)[];
+import type { KeyPath, SourcePosition } from "../validation/problems.ts";
 
 interface Located {
   key: SourcePosition;

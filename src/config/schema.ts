@@ -51,17 +51,24 @@ export const LogSchema = v.strictObject({
   ),
 });
 
-export const PluginsSchema = v.strictObject({
-  directories: v.optional(
-    v.pipe(
-      v.array(v.pipe(v.string(), v.minLength(1, "a directory path"))),
-      v.description("Extra directories searched for plugins, besides the built-in ones. Relative to this file."),
-    ),
-    [],
-  ),
-});
+const OptionValue = v.union([v.string(), v.number(), v.boolean(), v.array(v.string())], "a string, number, boolean or list of strings");
 
-const CustomFieldValue = v.union([v.string(), v.number(), v.boolean()], "a string, number or boolean");
+export const PluginsSchema = v.objectWithRest(
+  {
+    directories: v.optional(
+      v.pipe(
+        v.array(v.pipe(v.string(), v.minLength(1, "a directory path"))),
+        v.description("Extra directories searched for plugins, besides the built-in ones. Relative to this file."),
+      ),
+      [],
+    ),
+  },
+  v.pipe(
+    v.record(v.string(), OptionValue),
+    v.description("[plugins.<ident>]: option values for every account of that plugin (an account's custom_fields win)."),
+  ),
+);
+
 
 export const AccountSchema = v.strictObject({
   plugin: v.pipe(v.string(), v.minLength(1, "a plugin ident"), v.description("Ident of the plugin this account uses.")),
@@ -72,7 +79,7 @@ export const AccountSchema = v.strictObject({
   ),
   custom_fields: v.optional(
     v.pipe(
-      v.record(v.string(), CustomFieldValue),
+      v.record(v.string(), OptionValue),
       v.description("Plugin-specific settings, seeded from the plugin's account_custom_field_presets."),
     ),
     {},

@@ -1,5 +1,5 @@
 import { Cron } from "croner";
-import type { KeyPath } from "./locate.ts";
+import type { KeyPath } from "../validation/problems.ts";
 import type { ConfigFile } from "./schema.ts";
 
 /** A problem found by a check that needs more than the value's shape. */

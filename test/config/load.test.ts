@@ -59,8 +59,8 @@ describe("config validation names file, line, column, key and what was expected"
   });
 
   test("keys inside inline tables and arrays are located too", () => {
-    expect(problemOf('accounts = { a = { plugin = "csv", custom_fields = { x = [1] } } }\n')).toBe(
-      `${FILE}:1:58: accounts.a.custom_fields.x: expected a string, number or boolean, found an array`,
+    expect(problemOf('accounts = { a = { plugin = "csv", custom_fields = { x = { y = 1 } } } }\n')).toBe(
+      `${FILE}:1:58: accounts.a.custom_fields.x: expected a string, number, boolean or list of strings, found a table`,
     );
     expect(problemOf('[jobs.nightly]\nschedule = "0 3 * * *"\nsteps = ["csv import_hosts", "oops"]\n')).toBe(
       `${FILE}:3:30: jobs.nightly.steps[1]: expected a step "<plugin> <command> [account]", found "oops"`,
@@ -93,12 +93,12 @@ describe("defaults and paths", () => {
     expect(config.server.listen).toBe("127.0.0.1:8787");
     expect(config.log).toEqual({ level: "info", format: "text" });
     expect(config.plugins.directories).toEqual([]);
-    expect(config.paths).toEqual({ dataDir: "/etc/syncer/data", database: "/etc/syncer/data/syncer.db" });
+    expect(config.paths).toEqual({ dataDir: "/etc/syncer/data", database: "/etc/syncer/data/syncer.db", pluginDirectories: [] });
   });
 
   test("relative paths are relative to the config file; absolute ones stay", () => {
-    const config = parseConfig('[server]\ndata_dir = "state"\ndatabase = "/var/db/s.db"\n', FILE, {});
-    expect(config.paths).toEqual({ dataDir: "/etc/syncer/state", database: "/var/db/s.db" });
+    const config = parseConfig('[server]\ndata_dir = "state"\ndatabase = "/var/db/s.db"\n[plugins]\ndirectories = ["extra", "/opt/p"]\n', FILE, {});
+    expect(config.paths).toEqual({ dataDir: "/etc/syncer/state", database: "/var/db/s.db", pluginDirectories: ["/etc/syncer/extra", "/opt/p"] });
   });
 
   test("under systemd, $STATE_DIRECTORY is the default data directory", () => {

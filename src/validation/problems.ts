@@ -1,9 +1,18 @@
 import { closest, distance } from "fastest-levenshtein";
 import * as v from "valibot";
-import type { KeyPath, SourceLocator, SourcePosition } from "./locate.ts";
+/** A 1-based position in a source file. */
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
 
-/** One thing wrong with the config file, with where it is. */
-export interface ConfigProblem {
+export type KeyPath = readonly (string | number)[];
+
+/** Finds where a key path is written: its key, or its value. */
+export type Locate = (path: KeyPath, part: "key" | "value") => SourcePosition | undefined;
+
+/** One thing wrong with a file (the config, a plugin manifest), with where it is. */
+export interface Problem {
   file: string;
   position?: SourcePosition;
   /** Dotted key path, e.g. `accounts.netbox1.address`; absent for whole-file problems. */
@@ -17,13 +26,13 @@ export function dottedPath(path: KeyPath): string {
     .join("");
 }
 
-export function formatProblem(problem: ConfigProblem): string {
+export function formatProblem(problem: Problem): string {
   const where = problem.position ? `${problem.file}:${problem.position.line}:${problem.position.column}` : problem.file;
   return `${where}: ${problem.key ? `${problem.key}: ` : ""}${problem.message}`;
 }
 
-/** TOML's own names for the types a value can have, for messages an operator recognises. */
-function tomlType(value: unknown): string {
+/** The names of the types a value can have, for messages an operator recognises. */
+function typeName(value: unknown, format: "toml" | "json"): string {
   if (Array.isArray(value)) return "an array";
   if (value instanceof Date) return "a date-time";
   switch (typeof value) {
@@ -36,15 +45,15 @@ function tomlType(value: unknown): string {
     case "bigint":
       return "an integer";
     case "object":
-      return value === null ? "nothing" : "a table";
+      return value === null ? "null" : format === "toml" ? "a table" : "an object";
     default:
       return "nothing";
   }
 }
 
 /** What was found: a string is quoted (values are checked before secret references resolve), else its type. */
-function found(input: unknown): string {
-  if (typeof input !== "string") return tomlType(input);
+function found(input: unknown, format: "toml" | "json"): string {
+  if (typeof input !== "string") return typeName(input, format);
   return JSON.stringify(input.length > 60 ? `${input.slice(0, 57)}...` : input);
 }
 
@@ -52,7 +61,7 @@ const expectedNames: Record<string, string> = {
   string: "a string",
   number: "a number",
   boolean: "a boolean",
-  Object: "a table",
+  Object: "a table (object)",
   Array: "an array",
 };
 
@@ -88,24 +97,25 @@ function didYouMean(key: string, candidates: string[]): string {
 export function issuesToProblems(
   issues: readonly v.BaseIssue<unknown>[],
   schema: v.GenericSchema,
-  locator: SourceLocator,
-  file: string,
-): ConfigProblem[] {
+  source: { file: string; format: "toml" | "json"; locate: Locate },
+): Problem[] {
+  const { file, format } = source;
   return issues.map((issue) => {
     const path: KeyPath = (issue.path ?? []).map((item) => item.key as string | number);
     const key = dottedPath(path);
     const last = path[path.length - 1];
     if (issue.type === "strict_object" && issue.expected === "never") {
       const parent = path.slice(0, -1);
+      const within = parent.length ? (format === "toml" ? ` in [${dottedPath(parent)}]` : ` in ${dottedPath(parent)}`) : "";
       return {
         file,
         key,
-        position: locator.find(path, "key"),
-        message: `unknown key '${String(last)}'${parent.length ? ` in [${dottedPath(parent)}]` : ""}${didYouMean(String(last), knownKeys(schema as AnySchema, parent))}`,
+        position: source.locate(path, "key"),
+        message: `unknown key '${String(last)}'${within}${didYouMean(String(last), knownKeys(schema as AnySchema, parent))}`,
       };
     }
     if (issue.type === "strict_object" && issue.input === undefined) {
-      return { file, key, position: locator.find(path, "key"), message: `required key '${String(last)}' is missing` };
+      return { file, key, position: source.locate(path, "key"), message: `required key '${String(last)}' is missing` };
     }
     if (issue.kind === "schema") {
       const options = issue.type === "picklist" && issue.expected ? issue.expected.replace(/^\((.*)\)$/, "$1").split(" | ") : [];
@@ -116,9 +126,9 @@ export function issuesToProblems(
           : "something else";
       // A union carries our own message ("a string, number or boolean"); a bare type uses its name.
       const wanted = issue.type === "union" ? issue.message : expected;
-      return { file, key, position: locator.find(path, "value"), message: `expected ${wanted}, found ${found(issue.input)}` };
+      return { file, key, position: source.locate(path, "value"), message: `expected ${wanted}, found ${found(issue.input, format)}` };
     }
     // Validation actions carry our own wording of what is expected (see schema.ts).
-    return { file, key, position: locator.find(path, "value"), message: `expected ${issue.message}, found ${found(issue.input)}` };
+    return { file, key, position: source.locate(path, "value"), message: `expected ${issue.message}, found ${found(issue.input, format)}` };
   });
 }

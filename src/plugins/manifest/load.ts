@@ -1,0 +1,59 @@
+import * as v from "valibot";
+import { issuesToProblems, type Problem } from "../../validation/problems.ts";
+import { API_VERSION, ManifestSchema, type Manifest } from "./schema.ts";
+
+export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; problems: Problem[] };
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return { line, column: offset - before.lastIndexOf("\n") };
+}
+
+/** Parses and validates a plugin.json text; every problem names the file and the field. */
+export function parseManifest(text: string, file: string): ManifestResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const offset = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
+    return { ok: false, problems: [{ file, position: Number.isNaN(offset) ? undefined : lineAndColumn(text, offset), message: `invalid JSON: ${message}` }] };
+  }
+  const parsed = v.safeParse(ManifestSchema, raw);
+  if (!parsed.success) {
+    return { ok: false, problems: issuesToProblems(parsed.issues, ManifestSchema, { file, format: "json", locate: () => undefined }) };
+  }
+  const manifest = parsed.output;
+  const problems: Problem[] = [];
+  const at = (key: string, message: string) => problems.push({ file, key, message });
+  if (manifest.api_version !== API_VERSION) {
+    at("api_version", `the plugin speaks ABI v${manifest.api_version}; this syncer speaks v${API_VERSION} (update the plugin or syncer)`);
+  }
+  for (const [name, option] of Object.entries(manifest.options)) {
+    const key = `options.${name}`;
+    if (option.type === "choice" && !option.choices) at(key, "a choice option needs 'choices'");
+    if (option.type !== "choice" && option.choices) at(`${key}.choices`, `only a choice option has choices (this one is ${option.type})`);
+    if (option.default !== undefined && !defaultFits(option.type, option.default, option.choices)) {
+      at(`${key}.default`, `the default ${JSON.stringify(option.default)} is not a valid ${option.type}`);
+    }
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, manifest };
+}
+
+function defaultFits(type: string, value: unknown, choices: string[] | undefined): boolean {
+  switch (type) {
+    case "string":
+      return typeof value === "string";
+    case "int":
+      return Number.isInteger(value);
+    case "bool":
+      return typeof value === "boolean";
+    case "list":
+      return Array.isArray(value);
+    case "choice":
+      return typeof value === "string" && (choices ?? []).includes(value);
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,109 @@
+import * as v from "valibot";
+
+/**
+ * plugin.json: what a plugin is, what it needs and what it provides. The single source of the
+ * manifest's types and of schemas/plugin.schema.json. Checks that need the module (exports exist,
+ * imports are granted) run when the plugin is loaded (src/plugins/load.ts).
+ */
+
+/** The ABI this build speaks; a manifest declaring another is refused. */
+export const API_VERSION = 1;
+
+export const IDENT_PATTERN = /^[a-z][a-z0-9_]{1,31}$/;
+const Ident = v.pipe(v.string(), v.regex(IDENT_PATTERN, "an ident of 2-32 lower-case letters, digits and '_', starting with a letter"));
+const ExportName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a wasm export name"));
+const CommandName = v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_]*$/, "a command name of lower-case letters, digits and '_'"));
+const Reason = v.pipe(v.string(), v.minLength(3, "a reason an operator can judge"), v.description("Why the plugin needs this; shown by `syncer plugins info`."));
+const PresetValue = v.union([v.string(), v.number(), v.boolean()], "a string, number or boolean");
+
+export const OPTION_TYPES = ["string", "int", "bool", "list", "choice"] as const;
+export type OptionType = (typeof OPTION_TYPES)[number];
+export type OptionValue = string | number | boolean | string[];
+
+export const OptionSchema = v.strictObject({
+  type: v.picklist(OPTION_TYPES),
+  description: v.pipe(v.string(), v.minLength(1, "a description")),
+  default: v.optional(v.union([v.string(), v.number(), v.boolean(), v.array(v.string())], "a string, number, boolean or list of strings")),
+  required: v.optional(v.boolean(), false),
+  choices: v.optional(v.pipe(v.array(v.string()), v.minLength(1, "at least one choice"))),
+  secret: v.optional(v.pipe(v.boolean(), v.description("Never shown in dumps, logs or API answers.")), false),
+});
+
+export const COMMAND_KINDS = ["import", "inventorize", "export", "action"] as const;
+
+export const CommandSchema = v.strictObject({
+  kind: v.picklist(COMMAND_KINDS),
+  description: v.pipe(v.string(), v.minLength(1, "a description")),
+  export: v.optional(v.pipe(ExportName, v.description("The wasm export to call; defaults to the command's name."))),
+  account: v.optional(v.pipe(v.picklist(["required", "optional", "none"]), v.description("Whether the command takes an account.")), "required"),
+  schedulable: v.optional(v.pipe(v.boolean(), v.description("May a [jobs] step run it?")), true),
+  timeout_seconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86400))),
+});
+
+export const HOOK_EVENTS = ["host.pre_update", "host.post_update", "host.pre_delete"] as const;
+
+export const HookSchema = v.strictObject({
+  event: v.picklist(HOOK_EVENTS),
+  export: ExportName,
+  priority: v.optional(v.pipe(v.number(), v.integer(), v.description("Lower runs first.")), 100),
+  description: v.optional(v.string()),
+});
+
+export const EndpointSchema = v.strictObject({
+  method: v.picklist(["GET", "POST", "PUT", "PATCH", "DELETE"]),
+  path: v.pipe(v.string(), v.regex(/^\/[A-Za-z0-9_\-/.]*$/, 'a path such as "/status", served under /api/v1/plugins/<ident>'), v.check((path) => !path.split("/").includes(".."), 'a path without ".." segments')),
+  export: ExportName,
+  description: v.optional(v.string()),
+});
+
+export const InventoryFormatSchema = v.strictObject({
+  format: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_-]*$/, "a format name")),
+  export: ExportName,
+  description: v.optional(v.string()),
+});
+
+export const PermissionsSchema = v.strictObject({
+  http: v.optional(
+    v.strictObject({
+      hosts: v.optional(
+        v.pipe(v.array(v.string()), v.description('Hosts beyond the account\'s address host, e.g. "api.example.com" or "*.example.com".')),
+        [],
+      ),
+      reason: Reason,
+    }),
+  ),
+  hosts: v.optional(v.strictObject({ access: v.picklist(["read", "write"]), reason: Reason })),
+  kv: v.optional(v.strictObject({ reason: Reason })),
+  events: v.optional(v.strictObject({ reason: Reason })),
+});
+
+export const ManifestSchema = v.strictObject({
+  $schema: v.optional(v.string()),
+  api_version: v.pipe(v.number(), v.integer(), v.description("The plugin ABI version; this build speaks 1.")),
+  ident: Ident,
+  name: v.pipe(v.string(), v.minLength(1, "a name")),
+  version: v.pipe(v.string(), v.regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, 'a semantic version such as "1.0.0"')),
+  author: v.string(),
+  description: v.pipe(v.string(), v.minLength(1, "a description")),
+  enabled: v.optional(v.boolean(), true),
+  wasm: v.optional(v.pipe(v.string(), v.description("The module, relative to the plugin folder.")), "build/plugin.wasm"),
+  account_presets: v.optional(v.record(v.picklist(["address", "username"]), v.string()), {}),
+  account_custom_field_presets: v.optional(v.record(v.string(), PresetValue), {}),
+  options: v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_]*$/, "an option name of lower-case letters, digits and '_'")), OptionSchema), {}),
+  permissions: v.optional(PermissionsSchema, {}),
+  limits: v.optional(
+    v.strictObject({
+      timeout_seconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86400))),
+      memory_mb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4096))),
+    }),
+    {},
+  ),
+  commands: v.optional(v.record(CommandName, CommandSchema), {}),
+  hooks: v.optional(v.array(HookSchema), []),
+  endpoints: v.optional(v.array(EndpointSchema), []),
+  inventory: v.optional(v.array(InventoryFormatSchema), []),
+});
+
+export type Manifest = v.InferOutput<typeof ManifestSchema>;
+export type OptionSpec = v.InferOutput<typeof OptionSchema>;
+export type CommandSpec = v.InferOutput<typeof CommandSchema>;

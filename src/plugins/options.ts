@@ -1,0 +1,136 @@
+import { closest, distance } from "fastest-levenshtein";
+import { registerSecret } from "../log/redact.ts";
+import type { Config } from "../config/load.ts";
+import type { AccountConfig } from "../config/schema.ts";
+import type { KeyPath, Problem } from "../validation/problems.ts";
+import type { OptionSpec, OptionValue } from "./manifest/schema.ts";
+import type { Plugin } from "./plugin.ts";
+import type { Registry } from "./registry.ts";
+
+/** An option's value for one account and where it came from (shown by `config dump`). */
+export interface ResolvedOption {
+  value: OptionValue | undefined;
+  /** `accounts.<a>.custom_fields.<o>`, `env SYNCER_<IDENT>_<OPTION>`, `plugins.<ident>.<o>` or `default`. */
+  origin: string;
+  secret: boolean;
+}
+
+/** An account bound to its plugin, its options resolved and typed. */
+export interface Account {
+  name: string;
+  plugin: Plugin;
+  config: AccountConfig;
+  options: Record<string, ResolvedOption>;
+}
+
+const TRUE = new Set(["true", "yes", "on", "1"]);
+const FALSE = new Set(["false", "no", "off", "0"]);
+
+/** Coerces a value written in TOML or an environment variable to the option's type; a string says what is wrong. */
+export function coerceOption(spec: OptionSpec, value: unknown): { value: OptionValue } | { error: string } {
+  const text = typeof value === "string" ? value.trim() : undefined;
+  switch (spec.type) {
+    case "string":
+      return typeof value === "string" ? { value } : { error: `expected a string, found ${JSON.stringify(value)}` };
+    case "int":
+      if (typeof value === "number" && Number.isInteger(value)) return { value };
+      if (text !== undefined && /^-?\d+$/.test(text)) return { value: Number(text) };
+      return { error: `expected an integer, found ${JSON.stringify(value)}` };
+    case "bool":
+      if (typeof value === "boolean") return { value };
+      if (text !== undefined && TRUE.has(text.toLowerCase())) return { value: true };
+      if (text !== undefined && FALSE.has(text.toLowerCase())) return { value: false };
+      return { error: `expected a boolean (true/false), found ${JSON.stringify(value)}` };
+    case "list":
+      if (Array.isArray(value) && value.every((item) => typeof item === "string")) return { value };
+      if (text !== undefined) return { value: text.split(",").map((item) => item.trim()).filter(Boolean) };
+      return { error: `expected a list of strings, found ${JSON.stringify(value)}` };
+    case "choice":
+      if (typeof value === "string" && spec.choices?.includes(value)) return { value };
+      return { error: `expected one of ${(spec.choices ?? []).map((c) => JSON.stringify(c)).join(", ")}, found ${JSON.stringify(value)}` };
+  }
+}
+
+export function optionEnvName(ident: string, option: string): string {
+  return `SYNCER_${ident}_${option}`.toUpperCase();
+}
+
+function suggestion(name: string, candidates: string[]): string {
+  if (candidates.length === 0) return "";
+  const best = closest(name, candidates);
+  return distance(name, best) <= Math.max(2, Math.floor(best.length / 3)) ? `; did you mean '${best}'?` : "";
+}
+
+/**
+ * Binds every account to its plugin and resolves its options in the order account custom field >
+ * SYNCER_<IDENT>_<OPTION> > [plugins.<ident>] > default, typed. Every problem names the account and
+ * option, with file:line:column where the value is written.
+ */
+export function resolveAccounts(config: Config, registry: Registry, env: NodeJS.ProcessEnv = process.env): { accounts: Map<string, Account>; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const problem = (path: KeyPath, message: string, part: "key" | "value" = "value") =>
+    problems.push({ file: config.source.path, key: path.join("."), position: config.locate(path, part), message });
+  const idents = [...registry.plugins.keys()];
+
+  const { directories: _directories, ...pluginTables } = config.plugins;
+  for (const [ident, values] of Object.entries(pluginTables)) {
+    const plugin = registry.plugins.get(ident);
+    if (!plugin) {
+      problem(["plugins", ident], `[plugins.${ident}] names no known plugin${suggestion(ident, idents)}`, "key");
+      continue;
+    }
+    const known = Object.keys(plugin.manifest.options);
+    for (const option of Object.keys(values as Record<string, unknown>)) {
+      if (!(option in plugin.manifest.options)) {
+        problem(["plugins", ident, option], `plugin ${ident} has no option '${option}'${suggestion(option, known)}${known.length ? ` (options: ${known.join(", ")})` : ""}`, "key");
+      }
+    }
+  }
+
+  const accounts = new Map<string, Account>();
+  for (const [name, account] of Object.entries(config.accounts)) {
+    const plugin = registry.plugins.get(account.plugin);
+    if (!plugin) {
+      problem(["accounts", name, "plugin"], `account ${name} uses plugin '${account.plugin}', which is not installed${suggestion(account.plugin, idents)}`);
+      continue;
+    }
+    if (!plugin.manifest.enabled && account.enabled) {
+      problem(["accounts", name, "plugin"], `account ${name} uses plugin '${account.plugin}', which is disabled in ${plugin.manifestPath}; disable the account too (enabled = false)`);
+      continue;
+    }
+    const options: Record<string, ResolvedOption> = {};
+    const defaults = (pluginTables[plugin.ident] ?? {}) as Record<string, unknown>;
+    for (const [option, spec] of Object.entries(plugin.manifest.options)) {
+      const envName = optionEnvName(plugin.ident, option);
+      const sources: [string, unknown, KeyPath | undefined][] = [
+        [`accounts.${name}.custom_fields.${option}`, account.custom_fields[option], ["accounts", name, "custom_fields", option]],
+        [`env ${envName}`, env[envName], undefined],
+        [`plugins.${plugin.ident}.${option}`, defaults[option], ["plugins", plugin.ident, option]],
+      ];
+      const found = sources.find(([, value]) => value !== undefined && value !== "");
+      if (!found) {
+        if (spec.required && spec.default === undefined) {
+          problem(["accounts", name], `account ${name}: option '${option}' of plugin ${plugin.ident} is required (${spec.description}); set accounts.${name}.custom_fields.${option}, ${envName} or [plugins.${plugin.ident}] ${option}`, "key");
+        }
+        options[option] = { value: spec.default, origin: "default", secret: spec.secret };
+        continue;
+      }
+      const [origin, raw, path] = found;
+      const coerced = coerceOption(spec, raw);
+      if ("error" in coerced) {
+        const message = `account ${name}: option '${option}' of plugin ${plugin.ident} (from ${origin}): ${spec.secret ? coerced.error.replace(/, found .*$/, "") : coerced.error}`;
+        if (path) problem(path, message);
+        else problems.push({ file: config.source.path, message });
+        continue;
+      }
+      if (spec.secret) {
+        if (typeof coerced.value === "string") registerSecret(coerced.value);
+        // A secret option written in the config is masked by `config dump` like any other secret.
+        if (path) config.secrets.set(path.join("."), config.secrets.get(path.join(".")) ?? []);
+      }
+      options[option] = { value: coerced.value, origin, secret: spec.secret };
+    }
+    accounts.set(name, { name, plugin, config: account, options });
+  }
+  return { accounts, problems };
+}

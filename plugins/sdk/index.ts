@@ -29,6 +29,61 @@ function readResult(length: u32): string {
 
 // ---------------------------------------------------------------- request and response
 
+/** The account a call runs for; options are typed and resolved by the host (custom field > env > config > default). */
+@json
+export class Account {
+  name: string = "";
+  address: string = "";
+  username: string = "";
+  password: string = "";
+  options: Map<string, JSON.Raw> = new Map<string, JSON.Raw>();
+  custom_fields: Map<string, JSON.Raw> = new Map<string, JSON.Raw>();
+
+  private raw(name: string): string | null {
+    if (!this.options.has(name)) return null;
+    const text = this.options.get(name).data;
+    return text == "null" ? null : text;
+  }
+  /** A string option, or `fallback` when unset. */
+  optionString(name: string, fallback: string = ""): string {
+    const raw = this.raw(name);
+    return raw === null ? fallback : JSON.parse<string>(raw);
+  }
+  optionInt(name: string, fallback: i64 = 0): i64 {
+    const raw = this.raw(name);
+    return raw === null ? fallback : JSON.parse<i64>(raw);
+  }
+  optionBool(name: string, fallback: bool = false): bool {
+    const raw = this.raw(name);
+    return raw === null ? fallback : JSON.parse<bool>(raw);
+  }
+  optionList(name: string): string[] {
+    const raw = this.raw(name);
+    return raw === null ? [] : JSON.parse<string[]>(raw);
+  }
+}
+
+/** What every export receives (ABI v1). `input` is the command's own input, kept as raw JSON: parse it with inputAs<T>(). */
+@json
+export class Request {
+  api_version: i32 = 0;
+  plugin: string = "";
+  command: string = "";
+  account: Account | null = null;
+  dry_run: bool = false;
+  input: JSON.Raw = new JSON.Raw("null");
+
+  /** The command's input parsed into T. */
+  inputAs<T>(): T {
+    return JSON.parse<T>(this.input.data);
+  }
+}
+
+/** The request of this call. */
+export function request(): Request {
+  return JSON.parse<Request>(inputString());
+}
+
 /** The raw request JSON of this call. */
 export function inputString(): string {
   const length = host.input_length();
@@ -45,6 +100,11 @@ export function input<T>(): T {
 /** Sets the response to a string taken as-is (it must be JSON). */
 export function outputString(json: string): void {
   const bytes = utf8(json);
+  host.output_write(ptrOf(bytes), lenOf(bytes));
+}
+
+/** Sets the response to bytes taken as-is (UTF-8 JSON), without a string in between. */
+export function outputBytes(bytes: ArrayBuffer): void {
   host.output_write(ptrOf(bytes), lenOf(bytes));
 }
 
@@ -99,5 +159,107 @@ export namespace log {
   }
   export function error(message: string): void {
     logAt(3, message);
+  }
+}
+
+// ---------------------------------------------------------------- http
+
+@json
+export class HttpError {
+  kind: string = "";
+  message: string = "";
+}
+
+/** The answer to an HTTP request: `ok` false means it could not be made (see error); HTTP errors have ok true and their status. */
+@json
+export class HttpResponse {
+  ok: bool = false;
+  @optional status: i32 = 0;
+  @optional headers: Map<string, string> = new Map<string, string>();
+  @optional body: string = "";
+  @optional body_base64: string = "";
+  @optional url: string = "";
+  @optional attempts: i32 = 0;
+  @optional error: HttpError | null = null;
+}
+
+@json
+class HttpRequestEnvelope {
+  method: string = "GET";
+  url: string = "";
+  headers: Map<string, string> = new Map<string, string>();
+  @omitnull() body: string | null = null;
+}
+
+export namespace http {
+  /**
+   * Sends a request through the host: only to the account's address host and the hosts the manifest
+   * lists, with the account's timeout, retries and TLS settings. In a dry run, non-GET requests are not sent.
+   */
+  export function request(method: string, url: string, headers: Map<string, string> | null = null, body: string | null = null): HttpResponse {
+    const envelope = new HttpRequestEnvelope();
+    envelope.method = method;
+    envelope.url = url;
+    if (headers !== null) envelope.headers = headers;
+    envelope.body = body;
+    const bytes = utf8(JSON.stringify(envelope));
+    return JSON.parse<HttpResponse>(readResult(host.http_request(ptrOf(bytes), lenOf(bytes))));
+  }
+  export function get(url: string, headers: Map<string, string> | null = null): HttpResponse {
+    return request("GET", url, headers, null);
+  }
+}
+
+// ---------------------------------------------------------------- key-value cache
+
+@json
+class KvKey {
+  key: string = "";
+}
+
+@json
+class KvEntry {
+  key: string = "";
+  value: string = "";
+  @omitif((self: KvEntry) => self.ttl_seconds <= 0) ttl_seconds: i32 = 0;
+}
+
+export namespace kv {
+  /** The cached value, or null when missing or expired. */
+  export function get(key: string): string | null {
+    const k = new KvKey();
+    k.key = key;
+    const bytes = utf8(JSON.stringify(k));
+    const length = host.kv_get(ptrOf(bytes), lenOf(bytes));
+    return length < 0 ? null : readResult(<u32>length);
+  }
+  /** Caches a value; with ttlSeconds > 0 it reads as missing after that long. */
+  export function set(key: string, value: string, ttlSeconds: i32 = 0): void {
+    const entry = new KvEntry();
+    entry.key = key;
+    entry.value = value;
+    entry.ttl_seconds = ttlSeconds;
+    const bytes = utf8(JSON.stringify(entry));
+    host.kv_set(ptrOf(bytes), lenOf(bytes));
+  }
+}
+
+// ---------------------------------------------------------------- events
+
+export namespace events {
+  /** Emits an event; `dataJson` is the event's data as JSON text. */
+  export function emit(type: string, dataJson: string = "null"): void {
+    const bytes = utf8('{"type":' + JSON.stringify(type) + ',"data":' + dataJson + "}");
+    host.event_emit(ptrOf(bytes), lenOf(bytes));
+  }
+}
+
+// ---------------------------------------------------------------- hosts
+
+export namespace hosts {
+  /** Reads hosts from the inventory; `queryJson` is {hostnames?, account?, after?, limit?}. Returns {hosts, next} as JSON text. */
+  export function read(queryJson: string): string {
+    const bytes = utf8(queryJson);
+    return readResult(host.hosts_read(ptrOf(bytes), lenOf(bytes)));
   }
 }

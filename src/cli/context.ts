@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../config/load.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
+import { loadSetup, type Setup } from "../setup.ts";
 
 /** Options every command may take; --config may stand before or after the command name. */
 export interface CommonOptions {
@@ -18,4 +19,9 @@ export function configFor(command: Command): Config {
 
 export function loggerFor(config: Config): Logger {
   return createLogger({ level: config.log.level, format: config.log.format });
+}
+
+/** The config bound to its plugins and accounts; every problem in either is one config error. */
+export function setupFor(command: Command): Setup {
+  return loadSetup(commonOptions(command).config);
 }

@@ -2,6 +2,8 @@ import { Command, CommanderError } from "commander";
 import { asSyncerError, SyncerError } from "../errors.ts";
 import { registerConfig } from "./commands/config.ts";
 import { registerMigrate } from "./commands/migrate.ts";
+import { registerPlugins } from "./commands/plugins.ts";
+import { registerSandbox } from "./commands/sandbox.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerVersion } from "./commands/version.ts";
 import { EXIT, reportError } from "./output.ts";
@@ -14,7 +16,7 @@ Exit codes: 0 ok, 1 failure (invalid config, unreachable database, taken port, .
 function addConfigOption(commands: readonly Command[]): void {
   for (const command of commands) {
     if (command.commands.length > 0) addConfigOption(command.commands);
-    else if (command.name() !== "version") command.option("-c, --config <path>", "config file");
+    else if (!["version", "__sandbox"].includes(command.name())) command.option("-c, --config <path>", "config file");
   }
 }
 
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerServe(program);
   registerConfig(program);
   registerMigrate(program);
+  registerPlugins(program);
+  registerSandbox(program);
   addConfigOption(program.commands);
   return program;
 }

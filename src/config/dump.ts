@@ -19,12 +19,13 @@ export function effectiveConfig(config: Config): Record<string, unknown> {
     }
     return node;
   };
-  const { server, log, plugins, accounts, jobs } = config;
+  const { server, log, plugins, sandbox, accounts, jobs } = config;
   return mask(
     {
       server: { ...server, data_dir: config.paths.dataDir, database: config.paths.database },
       log,
       plugins: { ...plugins, directories: config.paths.pluginDirectories },
+      sandbox,
       accounts,
       jobs,
     },

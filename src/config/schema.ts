@@ -85,6 +85,17 @@ export const AccountSchema = v.strictObject({
     {},
   ),
   enabled: v.optional(v.boolean(), true),
+  timeout_seconds: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86400), v.description("Time limit of one plugin call for this account; overrides the plugin's.")),
+  ),
+});
+
+export const SandboxSchema = v.strictObject({
+  processes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64), v.description("Sandbox processes per plugin: calls to one plugin that run at once.")), 2),
+  queue_limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.description("Calls that may wait for a sandbox; more are refused as overloaded.")), 1000),
+  timeout_seconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86400), v.description("Default time limit of one plugin call.")), 30),
+  memory_mb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4096), v.description("Default memory limit of one plugin instance.")), 256),
+  max_output_mb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1024), v.description("Largest response one call may return; larger results travel in pages.")), 32),
 });
 
 export const JobSchema = v.strictObject({
@@ -107,6 +118,7 @@ export const ConfigSchema = v.strictObject({
   server: v.optional(ServerSchema, {}),
   log: v.optional(LogSchema, {}),
   plugins: v.optional(PluginsSchema, {}),
+  sandbox: v.optional(SandboxSchema, {}),
   accounts: v.optional(v.record(Name, AccountSchema), {}),
   jobs: v.optional(v.record(Name, JobSchema), {}),
 });

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
  * The database schema. Change it here, then `npm run db:generate` writes a migration into
@@ -63,4 +63,32 @@ export const runs = sqliteTable(
     index("runs_plugin_command_idx").on(table.plugin, table.command),
     index("runs_status_idx").on(table.status),
   ],
+);
+
+/** Plugins' key-value cache (host function kv_get/kv_set), namespaced by plugin; expired rows read as missing. */
+export const pluginKv = sqliteTable(
+  "plugin_kv",
+  {
+    plugin: text("plugin").notNull(),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    /** Unix ms; null: never expires. */
+    expiresAt: integer("expires_at"),
+  },
+  (table) => [primaryKey({ columns: [table.plugin, table.key] }), index("plugin_kv_expires_at_idx").on(table.expiresAt)],
+);
+
+/** Events emitted by plugins (host function event_emit) and, later, by the daemon. */
+export const events = sqliteTable(
+  "events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    plugin: text("plugin").notNull(),
+    type: text("type").notNull(),
+    data: text("data", { mode: "json" }).notNull(),
+    account: text("account"),
+    runId: integer("run_id"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [index("events_created_at_idx").on(table.createdAt), index("events_type_idx").on(table.type)],
 );

@@ -1,0 +1,138 @@
+import type { Command } from "commander";
+import { applyMigrations } from "../../db/migrate.ts";
+import { openDatabase } from "../../db/open.ts";
+import { SyncerError } from "../../errors.ts";
+import type { Plugin } from "../../plugins/plugin.ts";
+import { PluginRuntime } from "../../plugins/runtime.ts";
+import { formatProblem } from "../../validation/problems.ts";
+import { commonOptions, loggerFor, setupFor } from "../context.ts";
+import { color, printJson, printLine, warnLine } from "../output.ts";
+
+function summary(plugin: Plugin) {
+  const { manifest } = plugin;
+  return {
+    ident: plugin.ident,
+    name: manifest.name,
+    version: manifest.version,
+    enabled: manifest.enabled,
+    origin: plugin.origin,
+    location: plugin.location,
+    description: manifest.description,
+    commands: Object.keys(manifest.commands),
+  };
+}
+
+/** `syncer plugins info` in the manner of ansible-doc: everything an operator needs to configure and trust a plugin. */
+function printInfo(plugin: Plugin): void {
+  const { manifest } = plugin;
+  printLine(`${color.bold(`${manifest.name} (${plugin.ident})`)} ${manifest.version}${manifest.enabled ? "" : color.yellow(" [disabled]")}`);
+  printLine(`  ${manifest.description}`);
+  printLine(`  author: ${manifest.author || "-"}; from: ${plugin.location}; ABI v${manifest.api_version}`);
+  const section = (title: string, rows: string[]) => {
+    printLine();
+    printLine(color.bold(title));
+    for (const row of rows.length ? rows : ["  (none)"]) printLine(row);
+  };
+  section(
+    "COMMANDS",
+    Object.entries(manifest.commands).map(
+      ([name, command]) =>
+        `  ${name.padEnd(20)} ${command.kind.padEnd(11)} account ${command.account.padEnd(8)} ${command.schedulable ? "schedulable" : "manual only"}\n  ${"".padEnd(20)} ${command.description}`,
+    ),
+  );
+  section(
+    "OPTIONS (account custom field > SYNCER_<IDENT>_<OPTION> > [plugins.<ident>] > default)",
+    Object.entries(manifest.options).map(([name, option]) => {
+      const facts = [option.type, option.required ? "required" : "optional"];
+      if (option.default !== undefined) facts.push(`default ${option.secret ? "<redacted>" : JSON.stringify(option.default)}`);
+      if (option.choices) facts.push(`choices ${option.choices.join("|")}`);
+      if (option.secret) facts.push("secret");
+      return `  ${name.padEnd(20)} ${facts.join(", ")}\n  ${"".padEnd(20)} ${option.description}`;
+    }),
+  );
+  const permissions = manifest.permissions;
+  section("PERMISSIONS", [
+    ...(permissions.http ? [`  http      account address host${permissions.http.hosts.length ? `, ${permissions.http.hosts.join(", ")}` : ""}: ${permissions.http.reason}`] : []),
+    ...(permissions.hosts ? [`  hosts     ${permissions.hosts.access}: ${permissions.hosts.reason}`] : []),
+    ...(permissions.kv ? [`  kv        ${permissions.kv.reason}`] : []),
+    ...(permissions.events ? [`  events    ${permissions.events.reason}`] : []),
+  ]);
+  if (manifest.hooks.length) section("HOOKS", manifest.hooks.map((hook) => `  ${hook.event} → ${hook.export} (priority ${hook.priority})`));
+  if (manifest.endpoints.length) section("ENDPOINTS", manifest.endpoints.map((e) => `  ${e.method} /api/v1/plugins/${plugin.ident}${e.path} → ${e.export}`));
+  const presets = Object.entries(manifest.account_custom_field_presets);
+  if (presets.length) section("ACCOUNT CUSTOM FIELD PRESETS", presets.map(([key, value]) => `  ${key} = ${JSON.stringify(value)}`));
+}
+
+export function registerPlugins(program: Command): void {
+  const group = program.command("plugins").description("list, inspect and call plugins");
+
+  group
+    .command("list")
+    .description("list every plugin: built in, and from [plugins] directories; refused ones with the reason")
+    .option("--json", "print JSON")
+    .action((_options, command: Command) => {
+      const { registry } = setupFor(command);
+      const plugins = [...registry.plugins.values()].map(summary);
+      if (commonOptions(command).json) return printJson({ plugins, refused: registry.refused });
+      for (const plugin of plugins) {
+        const state = plugin.enabled ? color.green("enabled ") : color.yellow("disabled");
+        printLine(`${plugin.ident.padEnd(16)} ${plugin.version.padEnd(9)} ${state} ${plugin.origin.padEnd(9)} ${plugin.description}`);
+      }
+      for (const problem of registry.refused) warnLine(`refused: ${formatProblem(problem)}`);
+      if (plugins.length === 0) printLine("no plugins");
+    });
+
+  group
+    .command("info")
+    .description("describe a plugin: commands, options with types and defaults, permissions with reasons")
+    .argument("<ident>", "the plugin")
+    .option("--json", "print the manifest as JSON")
+    .action((ident: string, _options, command: Command) => {
+      const { registry } = setupFor(command);
+      const plugin = registry.plugins.get(ident);
+      if (!plugin) throw new SyncerError("usage", `no plugin '${ident}'; \`syncer plugins list\` shows the installed ones`);
+      if (commonOptions(command).json) return printJson({ ...summary(plugin), manifest: plugin.manifest });
+      printInfo(plugin);
+    });
+
+  group
+    .command("call")
+    .description("call a plugin command or export once and print its JSON answer (for plugin authors and debugging)")
+    .argument("<ident>", "the plugin")
+    .argument("<command>", "a command from its manifest, or any export")
+    .argument("[account]", "the account to call it for")
+    .option("--input <json>", "the command's input, as JSON", "null")
+    .option("--dry-run", "the plugin's non-GET HTTP requests are answered with a fake 200")
+    .option("--debug", "log the plugin's HTTP requests (secrets redacted)")
+    .option("--json", "print the whole result (value, logs, timing) as JSON")
+    .action(async (ident: string, name: string, accountName: string | undefined, options: { input: string; dryRun?: boolean; debug?: boolean }, command: Command) => {
+      const setup = setupFor(command);
+      const plugin = setup.registry.plugins.get(ident);
+      if (!plugin) throw new SyncerError("usage", `no plugin '${ident}'; \`syncer plugins list\` shows the installed ones`);
+      const account = accountName === undefined ? undefined : setup.accounts.get(accountName);
+      if (accountName !== undefined && !account) throw new SyncerError("usage", `no account '${accountName}' in ${setup.config.source.path}`);
+      let input: unknown;
+      try {
+        input = JSON.parse(options.input);
+      } catch (error) {
+        throw new SyncerError("usage", `--input is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const database = openDatabase(setup.config.paths.database);
+      applyMigrations(database.sqlite);
+      database.close();
+      const log = loggerFor(setup.config);
+      const runtime = new PluginRuntime(setup.config, setup.registry, log);
+      try {
+        const result = await runtime.call(plugin, name, { account, input, dryRun: options.dryRun, debug: options.debug });
+        if (commonOptions(command).json) {
+          printJson(result);
+        } else {
+          for (const line of result.logs) process.stderr.write(`${line.level.padEnd(5)} ${line.message}\n`);
+          if (result.ok) printLine(JSON.stringify(result.value, null, 2));
+        }
+        if (!result.ok) throw new SyncerError(result.error.kind, `plugin ${ident}: ${name} failed (${result.error.kind}): ${result.error.message}`, { pluginError: result.error });
+      } finally {
+        runtime.close();
+      }
+    });
+}

@@ -1,0 +1,184 @@
+import * as v from "valibot";
+import { PLUGIN_ERROR_KINDS, type PluginErrorKind } from "../../errors.ts";
+import { redact } from "../../log/redact.ts";
+import { ErrorEnvelopeSchema, EventSchema, HostsReadSchema, HttpRequestSchema, KvGetSchema, KvSetSchema } from "../abi.ts";
+import type { Manifest } from "../manifest/schema.ts";
+import type { CallContext, LogLine, PluginError } from "../sandbox/messages.ts";
+import type { SyncHttp } from "./http-bridge.ts";
+import type { PluginStore } from "./store.ts";
+
+/** Per-call limits on what a plugin can pile up in the host. */
+const MAX_LOG_LINES = 1000;
+const MAX_LOG_LINE_BYTES = 8 * 1024;
+const MAX_EVENTS = 1000;
+
+/** Kinds a plugin may report itself; anything else it sends becomes "runtime". */
+const PLUGIN_REPORTED = new Set<string>(["options", "connection", "auth", "parser", "runtime"]);
+
+/** What one call has done so far, as seen by the host functions. */
+export interface CallState {
+  input: Uint8Array;
+  context: CallContext;
+  output: Uint8Array | null;
+  error: PluginError | null;
+  abort: { message: string; file: string; line: number; column: number } | null;
+  logs: LogLine[];
+  droppedLogs: number;
+  events: number;
+  /** The result of the last host call that returned a length, for result_read. */
+  pending: Uint8Array;
+}
+
+export function newCallState(input: Uint8Array, context: CallContext): CallState {
+  return { input, context, output: null, error: null, abort: null, logs: [], droppedLogs: 0, events: 0, pending: new Uint8Array(0) };
+}
+
+export interface HostEnvironment {
+  ident: string;
+  permissions: Manifest["permissions"];
+  maxOutputBytes: number;
+  state(): CallState;
+  memory(): WebAssembly.Memory;
+  http: SyncHttp;
+  store: PluginStore | undefined;
+}
+
+const encoder = new TextEncoder();
+const utf8 = new TextDecoder("utf-8");
+const utf16 = new TextDecoder("utf-16le");
+const LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/** Which host functions each permission links; the rest are linked for every plugin. */
+export const PERMISSION_FUNCTIONS = { http: ["http"], kv: ["kv_get", "kv_set"], events: ["event_emit"], hosts: ["hosts_read"] } as const;
+export const BASE_FUNCTIONS = ["input_length", "input_read", "output_write", "error_write", "log", "result_read"] as const;
+export const HOST_MODULE = "syncer:v1";
+
+/**
+ * The host functions of ABI v1 for one plugin instance. Only what the manifest grants is linked, so a
+ * plugin importing more fails to load with a clear message (see load.ts). None of them throws into the
+ * plugin: a bad pointer or a bad request sets the call's error or returns an error envelope.
+ */
+export function hostFunctions(env: HostEnvironment): Record<string, Record<string, (...args: never[]) => unknown>> {
+  const bytesAt = (ptr: number, len: number): Uint8Array => new Uint8Array(env.memory().buffer, ptr >>> 0, len >>> 0);
+  const setError = (kind: PluginErrorKind, message: string) => {
+    env.state().error ??= { kind, message };
+  };
+  /** Runs a host function body; a fault (bad pointer, bad JSON) becomes the call's error, never a throw. */
+  const guarded =
+    <A extends unknown[], R>(name: string, fallback: R, body: (...args: A) => R) =>
+    (_context: unknown, ...args: A): R => {
+      try {
+        return body(...args);
+      } catch (error) {
+        setError("abi", `${name}: ${error instanceof Error ? error.message : String(error)}`);
+        return fallback;
+      }
+    };
+  /** Decodes a plugin's JSON request to a host function, checked against its ABI schema. */
+  const request = <S extends v.GenericSchema>(schema: S, ptr: number, len: number): v.InferOutput<S> => {
+    const parsed = v.safeParse(schema, JSON.parse(utf8.decode(bytesAt(ptr, len))));
+    if (!parsed.success) throw new Error(`invalid request: ${v.summarize(parsed.issues).replace(/\n/g, "; ")}`);
+    return parsed.output;
+  };
+  /** Hands a JSON answer back: the plugin reads it with result_read(ptr, returned length). */
+  const answer = (value: unknown): number => {
+    const bytes = encoder.encode(JSON.stringify(value));
+    env.state().pending = bytes;
+    return bytes.byteLength;
+  };
+
+  const functions: Record<string, (...args: never[]) => unknown> = {
+    input_length: guarded("input_length", 0, () => env.state().input.byteLength),
+    input_read: guarded("input_read", undefined, (ptr: number, len: number) => {
+      bytesAt(ptr, len).set(env.state().input.subarray(0, len >>> 0));
+    }),
+    output_write: guarded("output_write", undefined, (ptr: number, len: number) => {
+      if (len >>> 0 > env.maxOutputBytes) {
+        setError("abi", `the response of ${((len >>> 0) / 1048576).toFixed(1)} MiB is over the limit of ${env.maxOutputBytes / 1048576} MiB; return large results in pages`);
+        return;
+      }
+      env.state().output = bytesAt(ptr, len).slice();
+    }),
+    error_write: guarded("error_write", undefined, (ptr: number, len: number) => {
+      const envelope = request(ErrorEnvelopeSchema, ptr, len);
+      const kind = (PLUGIN_REPORTED.has(envelope.kind) ? envelope.kind : "runtime") as PluginErrorKind;
+      env.state().error = { kind, message: redact(envelope.message) };
+    }),
+    log: guarded("log", undefined, (level: number, ptr: number, len: number) => {
+      const state = env.state();
+      if (state.logs.length >= MAX_LOG_LINES) {
+        state.droppedLogs++;
+        return;
+      }
+      const text = utf8.decode(bytesAt(ptr, Math.min(len >>> 0, MAX_LOG_LINE_BYTES)));
+      state.logs.push({ level: LEVELS[level] ?? "info", message: redact(text) });
+    }),
+    result_read: guarded("result_read", undefined, (ptr: number, len: number) => {
+      bytesAt(ptr, len).set(env.state().pending.subarray(0, len >>> 0));
+    }),
+  };
+
+  const granted = env.permissions;
+  if (granted.http) {
+    functions.http = guarded("http", 0, (ptr: number, len: number) => {
+      const state = env.state();
+      const policy = state.context.http;
+      if (!policy) return answer({ ok: false, error: { kind: "permission", message: "HTTP is not available for this call" } });
+      const parsed = v.safeParse(HttpRequestSchema, JSON.parse(utf8.decode(bytesAt(ptr, len))));
+      if (!parsed.success) return answer({ ok: false, error: { kind: "runtime", message: `invalid HTTP request: ${v.summarize(parsed.issues)}` } });
+      const { result, logs } = env.http.request(parsed.output, policy, state.context.debug);
+      for (const line of logs) if (state.logs.length < MAX_LOG_LINES) state.logs.push({ level: "debug", message: line });
+      return answer(result);
+    });
+  }
+  if (granted.kv) {
+    functions.kv_get = guarded("kv_get", -1, (ptr: number, len: number) => {
+      const value = env.store!.kvGet(request(KvGetSchema, ptr, len).key);
+      if (value === undefined) return -1;
+      const bytes = encoder.encode(value);
+      env.state().pending = bytes;
+      return bytes.byteLength;
+    });
+    functions.kv_set = guarded("kv_set", 0, (ptr: number, len: number) => {
+      const entry = request(KvSetSchema, ptr, len);
+      env.store!.kvSet(entry.key, entry.value, entry.ttl_seconds);
+      return 0;
+    });
+  }
+  if (granted.events) {
+    functions.event_emit = guarded("event_emit", undefined, (ptr: number, len: number) => {
+      const state = env.state();
+      if (++state.events > MAX_EVENTS) throw new Error(`more than ${MAX_EVENTS} events in one call`);
+      const event = request(EventSchema, ptr, len);
+      env.store!.emitEvent(event.type, event.data ?? null, state.context.account, state.context.runId);
+    });
+  }
+  if (granted.hosts) {
+    functions.hosts_read = guarded("hosts_read", 0, (ptr: number, len: number) => answer(env.store!.readHosts(request(HostsReadSchema, ptr, len))));
+  }
+
+  return {
+    [HOST_MODULE]: functions,
+    env: {
+      // AssemblyScript's abort(message, file, line, column): strings are UTF-16LE with their byte length at ptr-4.
+      // Record it; the plugin then executes `unreachable`, and the trap is reported with this message.
+      abort: (_context: unknown, message: number, file: number, line: number, column: number) => {
+        const text = (ptr: number) => {
+          try {
+            if (!ptr) return "";
+            const memory = env.memory().buffer;
+            const length = new DataView(memory).getUint32((ptr >>> 0) - 4, true);
+            return utf16.decode(new Uint8Array(memory, ptr >>> 0, Math.min(length, 64 * 1024)));
+          } catch {
+            return "(unreadable)";
+          }
+        };
+        env.state().abort = { message: redact(text(message)), file: text(file), line, column };
+      },
+    },
+  };
+}
+
+export function isPluginErrorKind(kind: string): kind is PluginErrorKind {
+  return (PLUGIN_ERROR_KINDS as readonly string[]).includes(kind);
+}

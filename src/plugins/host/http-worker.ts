@@ -1,0 +1,24 @@
+/**
+ * The HTTP worker of a sandbox process. A plugin's host function call is synchronous (Extism foreground
+ * mode), so the sandbox's main thread blocks in Atomics.wait while this worker performs the request
+ * with the async HTTP client, posts the result on a MessagePort and wakes it.
+ */
+import { parentPort } from "node:worker_threads";
+import { performHttp, type HttpPolicy, type HttpRequest } from "./http-client.ts";
+
+export interface HttpJob {
+  signal: Int32Array;
+  port: MessagePort;
+  request: HttpRequest;
+  policy: Omit<HttpPolicy, "log">;
+  debug: boolean;
+}
+
+parentPort?.on("message", async (job: HttpJob) => {
+  const logs: string[] = [];
+  const result = await performHttp(job.request, { ...job.policy, log: job.debug ? (line) => logs.push(line) : undefined });
+  job.port.postMessage({ result, logs });
+  job.port.close();
+  Atomics.store(job.signal, 0, 1);
+  Atomics.notify(job.signal, 0);
+});

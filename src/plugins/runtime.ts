@@ -1,0 +1,158 @@
+import type { Config } from "../config/load.ts";
+import type { Logger } from "../log/logger.ts";
+import { selfCommand } from "../runtime-info.ts";
+import type { CallRequest } from "./abi.ts";
+import type { HttpPolicy } from "./host/http-client.ts";
+import type { CommandSpec } from "./manifest/schema.ts";
+import type { Account } from "./options.ts";
+import type { Plugin } from "./plugin.ts";
+import type { Registry } from "./registry.ts";
+import type { CallContext, LogLine, PluginError } from "./sandbox/messages.ts";
+import { PluginPool } from "./sandbox/pool.ts";
+
+export interface CallOptions {
+  account?: Account;
+  /** The command's own input (becomes `input` in the request). */
+  input?: unknown;
+  dryRun?: boolean;
+  /** Log the plugin's HTTP requests, redacted. */
+  debug?: boolean;
+  runId?: number;
+}
+
+/** What a plugin call produced: its JSON answer or an error with a kind, and its log lines. */
+export type PluginCallResult =
+  | { ok: true; value: unknown; logs: LogLine[]; droppedLogs: number; ms: number }
+  | { ok: false; error: PluginError; logs: LogLine[]; droppedLogs: number; ms: number };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function truthy(value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === "") return fallback;
+  if (typeof value === "boolean") return value;
+  return !/^(false|no|off|0)$/i.test(String(value).trim());
+}
+
+/** The account's address host: where its plugin may send HTTP by default. */
+function addressHost(address: string | undefined): string[] {
+  if (!address) return [];
+  try {
+    return [new URL(address.includes("://") ? address : `http://${address}`).hostname];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Runs plugin commands: one pool of sandbox processes per plugin, started on first use. Builds the
+ * ABI v1 request from the account and its resolved options, and the HTTP policy from the account
+ * (address host, verify_cert, timeout) and the manifest's extra hosts.
+ */
+export class PluginRuntime {
+  private readonly pools = new Map<string, PluginPool>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly registry: Registry,
+    private readonly log: Logger,
+    private readonly command: string[] = selfCommand(),
+  ) {}
+
+  private pool(plugin: Plugin): PluginPool {
+    let pool = this.pools.get(plugin.ident);
+    if (!pool) {
+      const { manifest } = plugin;
+      const sandbox = this.config.sandbox;
+      const memoryMb = Math.min(manifest.limits.memory_mb ?? sandbox.memory_mb, sandbox.memory_mb);
+      pool = new PluginPool(
+        {
+          type: "load",
+          ident: plugin.ident,
+          maxPages: Math.floor((memoryMb * 1024 * 1024) / 65536),
+          permissions: manifest.permissions,
+          maxOutputBytes: sandbox.max_output_mb * 1024 * 1024,
+          databasePath: this.config.paths.database,
+        },
+        plugin.wasm(),
+        { processes: sandbox.processes, queueLimit: sandbox.queue_limit, command: this.command },
+        this.log,
+      );
+      this.pools.set(plugin.ident, pool);
+    }
+    return pool;
+  }
+
+  private httpPolicy(plugin: Plugin, account: Account | undefined, dryRun: boolean): Omit<HttpPolicy, "log"> | undefined {
+    const http = plugin.manifest.permissions.http;
+    if (!http) return undefined;
+    const fields = account?.config.custom_fields ?? {};
+    const timeoutSeconds = Number(fields.timeout ?? 30);
+    return {
+      allowedHosts: [...addressHost(account?.config.address), ...http.hosts],
+      timeoutMs: (Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds : 30) * 1000,
+      maxResponseBytes: this.config.sandbox.max_output_mb * 1024 * 1024,
+      maxRedirects: 5,
+      retries: 2,
+      verifyTls: truthy(fields.verify_cert, true),
+      dryRun,
+    };
+  }
+
+  /** The time limit of one call: the account's, else the command's, else the plugin's, else [sandbox]'s. */
+  timeoutMs(plugin: Plugin, command: CommandSpec | undefined, account: Account | undefined): number {
+    const seconds = account?.config.timeout_seconds ?? command?.timeout_seconds ?? plugin.manifest.limits.timeout_seconds ?? this.config.sandbox.timeout_seconds;
+    return seconds * 1000;
+  }
+
+  /** Calls a command declared in the manifest, or (for authors and hooks) any export by name. */
+  async call(plugin: Plugin, commandOrExport: string, options: CallOptions = {}): Promise<PluginCallResult> {
+    const command = plugin.manifest.commands[commandOrExport];
+    const exportName = command?.export ?? commandOrExport;
+    const { account } = options;
+    const request: CallRequest = {
+      api_version: 1,
+      plugin: plugin.ident,
+      command: commandOrExport,
+      account: account
+        ? {
+            name: account.name,
+            address: account.config.address ?? "",
+            username: account.config.username ?? "",
+            password: account.config.password ?? "",
+            options: Object.fromEntries(Object.entries(account.options).map(([name, option]) => [name, option.value ?? null])),
+            custom_fields: account.config.custom_fields,
+          }
+        : null,
+      dry_run: options.dryRun ?? false,
+      input: options.input ?? null,
+    };
+    const context: CallContext = {
+      http: this.httpPolicy(plugin, account, options.dryRun ?? false),
+      debug: options.debug ?? false,
+      account: account?.name ?? null,
+      runId: options.runId,
+    };
+    const outcome = await this.pool(plugin).call(exportName, encoder.encode(JSON.stringify(request)), context, this.timeoutMs(plugin, command, account));
+    if (!outcome.ok) return outcome;
+    let value: unknown = null;
+    if (outcome.output.byteLength > 0) {
+      try {
+        value = JSON.parse(decoder.decode(outcome.output));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        return { ...outcome, ok: false, error: { kind: "abi", message: `plugin ${plugin.ident}: ${exportName} returned something that is not UTF-8 JSON (${reason})` } };
+      }
+    }
+    return { ok: true, value, logs: outcome.logs, droppedLogs: outcome.droppedLogs, ms: outcome.ms };
+  }
+
+  stats(): Record<string, { processes: number; idle: number; queued: number }> {
+    return Object.fromEntries([...this.pools].map(([ident, pool]) => [ident, pool.stats]));
+  }
+
+  close(): void {
+    for (const pool of this.pools.values()) pool.close();
+    this.pools.clear();
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The sandbox process (`syncer __sandbox`, hidden): hosts one plugin's module for the daemon. It
+ * compiles the module once, keeps one Extism instance (foreground mode, reset after every call,
+ * replaced after a trap or when a call left it large) and answers calls one at a time over
+ * stdin/stdout frames. Time limits are the daemon's job: it SIGKILLs this process when a call overruns.
+ */
+import createPlugin from "@extism/extism";
+import { redact } from "../../log/redact.ts";
+import { SyncHttp } from "../host/http-bridge.ts";
+import { BASE_FUNCTIONS, HOST_MODULE, hostFunctions, newCallState, PERMISSION_FUNCTIONS, type CallState } from "../host/functions.ts";
+import { PluginStore } from "../host/store.ts";
+import type { Manifest } from "../manifest/schema.ts";
+import { capMemory } from "../wasm/memory-limit.ts";
+import { encodeFrame, FrameReader } from "./frames.ts";
+import type { CallMessage, LoadMessage, PluginError, ResultMessage, ToSandbox } from "./messages.ts";
+
+/** An instance that grew past this after a call is replaced: cheaper than carrying a large heap forward. */
+const RECYCLE_BYTES = 32 * 1024 * 1024;
+
+type ExtismPlugin = Awaited<ReturnType<typeof createPlugin>>;
+
+interface Loaded {
+  ident: string;
+  module: WebAssembly.Module;
+  maxBytes: number;
+  functions: ReturnType<typeof hostFunctions>;
+  usesExtismKernel: boolean;
+  instance?: { plugin: ExtismPlugin; memory: WebAssembly.Memory; exports: Record<string, unknown> };
+  http: SyncHttp;
+  store?: PluginStore;
+}
+
+class LoadError extends Error {
+  constructor(readonly error: PluginError) {
+    super(error.message);
+  }
+}
+
+/** Extism's own warnings must not reach stdout, which carries frames. */
+const quietLogger = Object.assign(Object.create(console), {
+  log: (...args: unknown[]) => console.error(...args),
+  info: (...args: unknown[]) => console.error(...args),
+  debug: () => {},
+  trace: () => {},
+}) as Console;
+
+/** Checks what the module imports against what the manifest grants; nothing else is linked. */
+function checkImports(ident: string, module: WebAssembly.Module, permissions: Manifest["permissions"]): boolean {
+  const granted = new Set<string>(BASE_FUNCTIONS);
+  for (const [permission, names] of Object.entries(PERMISSION_FUNCTIONS)) {
+    if (permissions[permission as keyof typeof PERMISSION_FUNCTIONS]) for (const name of names) granted.add(name);
+  }
+  const needs = Object.fromEntries(Object.entries(PERMISSION_FUNCTIONS).flatMap(([permission, names]) => names.map((name) => [name, permission])));
+  let usesExtismKernel = false;
+  for (const entry of WebAssembly.Module.imports(module)) {
+    const name = `${entry.module}.${entry.name}`;
+    if (entry.module === HOST_MODULE && entry.kind === "function") {
+      if (granted.has(entry.name)) continue;
+      const permission = needs[entry.name];
+      throw new LoadError(
+        permission
+          ? { kind: "permission", message: `plugin ${ident} imports ${name}, which needs the '${permission}' permission in its plugin.json` }
+          : { kind: "abi", message: `plugin ${ident} imports ${name}, which ABI v1 does not have` },
+      );
+    }
+    if (entry.module === "env" && entry.name === "abort") continue;
+    if (entry.module === "extism:host/env") {
+      if (entry.name === "http_request") throw new LoadError({ kind: "abi", message: `plugin ${ident} imports Extism's http_request; use ${HOST_MODULE}.http, which enforces the allow-list` });
+      usesExtismKernel = true;
+      continue;
+    }
+    if (entry.module.startsWith("wasi")) throw new LoadError({ kind: "abi", message: `plugin ${ident} imports ${name}: plugins run without WASI (no files, no clock, no sockets)` });
+    throw new LoadError({ kind: "abi", message: `plugin ${ident} imports ${name} (${entry.kind}), which syncer does not provide` });
+  }
+  if (!WebAssembly.Module.exports(module).some((entry) => entry.name === "memory" && entry.kind === "memory")) {
+    throw new LoadError({ kind: "abi", message: `plugin ${ident} does not export its memory` });
+  }
+  return usesExtismKernel;
+}
+
+function load(message: LoadMessage, wasm: Uint8Array): Loaded {
+  let module: WebAssembly.Module;
+  let maxBytes: number;
+  try {
+    const capped = capMemory(wasm, message.maxPages);
+    module = new WebAssembly.Module(capped.bytes);
+    maxBytes = capped.maxPages * 65536;
+  } catch (error) {
+    throw new LoadError({ kind: "abi", message: `plugin ${message.ident}: not a usable WebAssembly module: ${error instanceof Error ? error.message : String(error)}` });
+  }
+  const usesExtismKernel = checkImports(message.ident, module, message.permissions);
+  const needsStore = Boolean(message.permissions.kv || message.permissions.events || message.permissions.hosts);
+  const loaded: Loaded = {
+    ident: message.ident,
+    module,
+    maxBytes,
+    usesExtismKernel,
+    http: new SyncHttp(),
+    store: needsStore && message.databasePath ? new PluginStore(message.databasePath, message.ident) : undefined,
+    functions: {} as Loaded["functions"],
+  };
+  loaded.functions = hostFunctions({
+    ident: message.ident,
+    permissions: message.permissions,
+    maxOutputBytes: message.maxOutputBytes,
+    state: () => current!,
+    memory: () => loaded.instance!.memory,
+    http: loaded.http,
+    store: loaded.store,
+  });
+  return loaded;
+}
+
+let current: CallState | undefined;
+
+async function instanceOf(loaded: Loaded): Promise<NonNullable<Loaded["instance"]>> {
+  if (loaded.instance) return loaded.instance;
+  const plugin = await createPlugin({ wasm: [{ module: loaded.module }] }, { useWasi: false, runInWorker: false, functions: loaded.functions as never, logger: quietLogger });
+  const { exports } = await plugin.getInstance();
+  loaded.instance = { plugin, memory: exports.memory as WebAssembly.Memory, exports };
+  return loaded.instance;
+}
+
+/**
+ * AssemblyScript's allocators execute `unreachable` when memory.grow fails, while the plugin's own failures
+ * go through abort with a message. So an unexplained `unreachable` with memory past half the limit is taken
+ * as running out of memory (the failed allocation may have been large); any trap this near the limit too.
+ */
+const UNREACHABLE_OOM_SHARE = 1 / 2;
+const NEAR_LIMIT = 7 / 8;
+
+/** Names what went wrong when the call threw: an abort with its message, running out of memory, or a trap. */
+function classifyThrow(loaded: Loaded, state: CallState, thrown: unknown, memoryBytes: number): PluginError {
+  const text = thrown instanceof Error ? thrown.message : String(thrown);
+  const nearLimit = memoryBytes >= loaded.maxBytes * NEAR_LIMIT;
+  if (state.abort) {
+    const { message, file, line, column } = state.abort;
+    const outOfMemory = /allocation|out of memory/i.test(message) && nearLimit;
+    return {
+      kind: outOfMemory ? "oom" : "trap",
+      message: `${outOfMemory ? "out of memory: " : "aborted: "}${message || "(no message)"}${file ? ` at ${file}:${line}:${column}` : ""}`,
+      details: { file, line, column },
+    };
+  }
+  const unexplainedUnreachable = /unreachable/i.test(text) && !state.error && memoryBytes >= loaded.maxBytes * UNREACHABLE_OOM_SHARE;
+  if (nearLimit || unexplainedUnreachable || /out of memory/i.test(text)) {
+    const used = (memoryBytes / 1048576).toFixed(0);
+    return { kind: "oom", message: `out of memory: the plugin could not allocate more (${used} MiB in use, limit ${loaded.maxBytes / 1048576} MiB)` };
+  }
+  if (/call stack/i.test(text)) return { kind: "trap", message: `stack overflow: ${text}` };
+  if (state.error) return state.error;
+  // Extism reports a plugin's own error_set as a thrown Error with that message.
+  if (!(thrown instanceof WebAssembly.RuntimeError) && loaded.usesExtismKernel && !/unreachable|out of bounds|wasm/i.test(text)) {
+    return { kind: "runtime", message: redact(text) };
+  }
+  return { kind: "trap", message: `trap: ${text.replace(/ \(evaluating '.*'\)$/, "")}` };
+}
+
+async function call(loaded: Loaded, message: CallMessage, input: Uint8Array): Promise<{ header: ResultMessage; payload?: Uint8Array }> {
+  const state = (current = newCallState(input, message.context));
+  const started = performance.now();
+  let error: PluginError | undefined;
+  let payload: Uint8Array | undefined;
+  let memoryBytes = 0;
+  try {
+    const instance = await instanceOf(loaded);
+    try {
+      let output: Uint8Array | undefined;
+      if (loaded.usesExtismKernel) {
+        // An Extism-PDK plugin: input, output and errors through Extism's kernel (its return code is not reported).
+        output = (await instance.plugin.call(message.export, input))?.bytes();
+        await instance.plugin.reset();
+      } else {
+        // An SDK plugin talks only to syncer:v1: call the export itself, so its return code is seen.
+        const exported = instance.exports[message.export];
+        if (typeof exported !== "function") {
+          const names = Object.keys(instance.exports).filter((name) => typeof instance.exports[name] === "function");
+          throw new LoadError({ kind: "abi", message: `plugin ${loaded.ident} has no export '${message.export}' (it has: ${names.join(", ")})` });
+        }
+        const code = Number((exported as () => unknown)());
+        if (code !== 0 && !state.error) state.error = { kind: "runtime", message: `${message.export} returned ${code} without reporting an error` };
+      }
+      memoryBytes = instance.memory.buffer.byteLength;
+      error = state.error ?? undefined;
+      payload = state.output ?? output;
+      if (!error && memoryBytes > RECYCLE_BYTES) loaded.instance = undefined;
+    } catch (thrown) {
+      if (thrown instanceof LoadError) throw thrown;
+      memoryBytes = instance.memory.buffer.byteLength;
+      error = classifyThrow(loaded, state, thrown, memoryBytes);
+      loaded.instance = undefined; // a trapped instance may be in any state: never reuse it
+    }
+  } catch (thrown) {
+    error = thrown instanceof LoadError ? thrown.error : { kind: "abi", message: `plugin ${loaded.ident}: cannot instantiate: ${thrown instanceof Error ? thrown.message : String(thrown)}` };
+  }
+  const header: ResultMessage = {
+    type: "result",
+    id: message.id,
+    ok: !error,
+    error,
+    logs: state.logs,
+    droppedLogs: state.droppedLogs,
+    stats: { ms: performance.now() - started, memoryBytes },
+  };
+  current = undefined;
+  return { header, payload: error ? undefined : payload };
+}
+
+/** The sandbox's main loop: frames in on stdin, frames out on stdout, until the daemon closes stdin. */
+export async function runSandbox(): Promise<void> {
+  // stdout carries frames: anything printed by accident goes to stderr instead.
+  console.log = console.info = console.error;
+  const out = Bun.stdout.writer();
+  const send = async (header: unknown, payload?: Uint8Array) => {
+    out.write(encodeFrame(header, payload));
+    await out.flush();
+  };
+  const reader = new FrameReader();
+  let loaded: Loaded | undefined;
+  for await (const chunk of Bun.stdin.stream()) {
+    for (const frame of reader.push(chunk)) {
+      const message = frame.header as ToSandbox;
+      if (message.type === "load") {
+        try {
+          loaded = load(message, frame.payload);
+          await instanceOf(loaded);
+          await send({ type: "loaded", ok: true, exports: WebAssembly.Module.exports(loaded.module).map((entry) => entry.name) });
+        } catch (error) {
+          const failure = error instanceof LoadError ? error.error : { kind: "abi", message: error instanceof Error ? error.message : String(error) };
+          await send({ type: "loaded", ok: false, error: failure, exports: [] });
+        }
+      } else if (!loaded) {
+        await send({ type: "result", id: message.id, ok: false, error: { kind: "abi", message: "no plugin loaded" }, logs: [], droppedLogs: 0, stats: { ms: 0, memoryBytes: 0 } });
+      } else {
+        const { header, payload } = await call(loaded, message, frame.payload);
+        await send(header, payload);
+      }
+    }
+  }
+  loaded?.http.close();
+  loaded?.store?.close();
+}

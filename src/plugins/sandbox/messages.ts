@@ -1,0 +1,74 @@
+import type { PluginErrorKind } from "../../errors.ts";
+import type { HttpPolicy } from "../host/http-client.ts";
+import type { Manifest } from "../manifest/schema.ts";
+
+/** Messages between the daemon and a sandbox process (headers of frames.ts frames). */
+
+export interface LoadMessage {
+  type: "load";
+  ident: string;
+  /** The memory cap in 64 KiB pages, enforced by rewriting the module's memory maximum. */
+  maxPages: number;
+  permissions: Manifest["permissions"];
+  /** Largest response a call may write, in bytes. */
+  maxOutputBytes: number;
+  /** For the key-value cache, events and host reads; absent when the plugin is granted none of them. */
+  databasePath?: string;
+}
+
+/** Per call: what host functions need to know besides the request itself (the payload). */
+export interface CallContext {
+  /** HTTP policy; absent when the plugin has no HTTP permission. */
+  http?: Omit<HttpPolicy, "log">;
+  /** Log the plugin's HTTP requests (redacted) into the call's log. */
+  debug: boolean;
+  account: string | null;
+  runId?: number;
+}
+
+export interface CallMessage {
+  type: "call";
+  id: number;
+  export: string;
+  context: CallContext;
+}
+
+export type ToSandbox = LoadMessage | CallMessage;
+
+export interface LogLine {
+  level: "debug" | "info" | "warn" | "error";
+  message: string;
+}
+
+export interface PluginError {
+  kind: PluginErrorKind;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface CallStats {
+  /** Time inside the plugin, in milliseconds. */
+  ms: number;
+  /** The instance's linear memory after the call, in bytes. */
+  memoryBytes: number;
+}
+
+export interface ResultMessage {
+  type: "result";
+  id: number;
+  ok: boolean;
+  error?: PluginError;
+  logs: LogLine[];
+  /** Log lines dropped over the per-call limit. */
+  droppedLogs: number;
+  stats: CallStats;
+}
+
+export interface LoadedMessage {
+  type: "loaded";
+  ok: boolean;
+  error?: PluginError;
+  exports: string[];
+}
+
+export type FromSandbox = ResultMessage | LoadedMessage;

@@ -1,0 +1,156 @@
+import type { Subprocess } from "bun";
+import type { Logger } from "../../log/logger.ts";
+import { encodeFrame, FrameReader } from "./frames.ts";
+import type { CallContext, FromSandbox, LoadedMessage, LoadMessage, LogLine, PluginError, ResultMessage } from "./messages.ts";
+
+/** The outcome of one call, as the daemon sees it. */
+export type CallOutcome =
+  | { ok: true; output: Uint8Array; logs: LogLine[]; droppedLogs: number; ms: number }
+  | { ok: false; error: PluginError; logs: LogLine[]; droppedLogs: number; ms: number };
+
+const STDERR_LINES_KEPT = 20;
+
+/**
+ * One sandbox process hosting one plugin. It runs one call at a time (the pool sees to that). A call
+ * that overruns its time limit gets the process SIGKILLed; a process that dies fails the call in flight
+ * and nothing else. Either way the pool starts a new one for the next call.
+ */
+export class SandboxProcess {
+  private readonly reader = new FrameReader();
+  private nextId = 1;
+  private inflight: { id: number; export: string; resolve: (outcome: CallOutcome) => void; timer: Timer; started: number } | undefined;
+  private loadedWaiter: ((message: LoadedMessage | undefined) => void) | undefined;
+  private killedForTimeout = false;
+  private readonly stderrTail: string[] = [];
+  exited = false;
+
+  private constructor(
+    private readonly child: Subprocess<"pipe", "pipe", "pipe">,
+    private readonly ident: string,
+    private readonly log: Logger,
+  ) {
+    void this.pump();
+    void this.pumpStderr();
+    void child.exited.then(() => this.onExit());
+  }
+
+  /** Starts a sandbox process and loads the plugin into it; throws the load error as a PluginError. */
+  static async start(command: string[], load: LoadMessage, wasm: Uint8Array, log: Logger): Promise<SandboxProcess> {
+    const child = Bun.spawn([...command, "__sandbox"], { stdin: "pipe", stdout: "pipe", stderr: "pipe", env: { ...process.env, SYNCER_SANDBOX: load.ident } });
+    const sandbox = new SandboxProcess(child, load.ident, log);
+    const loaded = await new Promise<LoadedMessage | undefined>((resolve) => {
+      sandbox.loadedWaiter = resolve;
+      sandbox.write(encodeFrame(load, wasm));
+    });
+    if (!loaded?.ok) {
+      sandbox.kill();
+      throw loaded?.error ?? { kind: "crash", message: `the sandbox process for plugin ${load.ident} died while loading it${sandbox.lastWords()}` };
+    }
+    return sandbox;
+  }
+
+  private write(bytes: Uint8Array): void {
+    this.child.stdin.write(bytes);
+    void this.child.stdin.flush();
+  }
+
+  private async pump(): Promise<void> {
+    for await (const chunk of this.child.stdout) {
+      for (const frame of this.reader.push(chunk)) this.onMessage(frame.header as FromSandbox, frame.payload);
+    }
+  }
+
+  private async pumpStderr(): Promise<void> {
+    const decoder = new TextDecoder();
+    let partial = "";
+    for await (const chunk of this.child.stderr) {
+      const lines = (partial + decoder.decode(chunk, { stream: true })).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
+        this.stderrTail.push(line);
+        if (this.stderrTail.length > STDERR_LINES_KEPT) this.stderrTail.shift();
+        this.log.debug("sandbox stderr", { plugin: this.ident, line });
+      }
+    }
+  }
+
+  private onMessage(message: FromSandbox, payload: Uint8Array): void {
+    if (message.type === "loaded") {
+      this.loadedWaiter?.(message);
+      this.loadedWaiter = undefined;
+      return;
+    }
+    const inflight = this.inflight;
+    if (!inflight || inflight.id !== message.id) return;
+    this.finish(this.outcomeOf(message, payload));
+  }
+
+  private outcomeOf(message: ResultMessage, payload: Uint8Array): CallOutcome {
+    const common = { logs: message.logs, droppedLogs: message.droppedLogs, ms: message.stats.ms };
+    return message.ok ? { ok: true, output: payload, ...common } : { ok: false, error: message.error!, ...common };
+  }
+
+  private finish(outcome: CallOutcome): void {
+    const inflight = this.inflight;
+    if (!inflight) return;
+    clearTimeout(inflight.timer);
+    this.inflight = undefined;
+    inflight.resolve(outcome);
+  }
+
+  private lastWords(): string {
+    const tail = this.stderrTail.filter((line) => line.trim()).slice(-3).join(" | ");
+    return tail ? ` (stderr: ${tail})` : "";
+  }
+
+  private onExit(): void {
+    this.exited = true;
+    this.loadedWaiter?.(undefined);
+    const inflight = this.inflight;
+    if (!inflight) return;
+    const signal = this.child.signalCode;
+    const ms = performance.now() - inflight.started;
+    if (this.killedForTimeout) return; // already answered as a timeout
+    // A SIGKILL we did not send is almost always the kernel's OOM killer.
+    const error: PluginError =
+      signal === "SIGKILL"
+        ? { kind: "oom", message: `the sandbox of plugin ${this.ident} was killed (SIGKILL, likely out of memory) during ${inflight.export}` }
+        : { kind: "crash", message: `the sandbox of plugin ${this.ident} died (${signal ?? `exit code ${this.child.exitCode}`}) during ${inflight.export}${this.lastWords()}` };
+    this.finish({ ok: false, error, logs: [], droppedLogs: 0, ms });
+  }
+
+  get busy(): boolean {
+    return this.inflight !== undefined;
+  }
+
+  call(exportName: string, input: Uint8Array, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
+    if (this.exited) return Promise.resolve({ ok: false, error: { kind: "crash", message: `the sandbox of plugin ${this.ident} is not running` }, logs: [], droppedLogs: 0, ms: 0 });
+    const id = this.nextId++;
+    return new Promise<CallOutcome>((resolve) => {
+      const started = performance.now();
+      const timer = setTimeout(() => {
+        this.killedForTimeout = true;
+        this.kill();
+        this.finish({
+          ok: false,
+          error: { kind: "timeout", message: `plugin ${this.ident}: ${exportName} did not finish within ${timeoutMs / 1000} s; its sandbox was killed` },
+          logs: [],
+          droppedLogs: 0,
+          ms: performance.now() - started,
+        });
+      }, timeoutMs);
+      this.inflight = { id, export: exportName, resolve, timer, started };
+      this.write(encodeFrame({ type: "call", id, export: exportName, context }, input));
+    });
+  }
+
+  kill(): void {
+    if (!this.exited) this.child.kill("SIGKILL");
+  }
+
+  /** Closes stdin: the sandbox finishes and exits on its own. */
+  close(): void {
+    if (this.exited) return;
+    void this.child.stdin.end();
+  }
+}

@@ -1,5 +1,6 @@
 import type { Server } from "bun";
 import type { Config } from "./config/load.ts";
+import type { Setup } from "./setup.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import { isDatabaseReachable, openDatabase, type OpenDatabase } from "./db/open.ts";
 import { describeSystemError, SyncerError, systemErrorCode } from "./errors.ts";
@@ -36,7 +37,8 @@ function listen(config: Config, fetch: (request: Request) => Response | Promise<
  * migrates the database, then serves until SIGTERM or SIGINT, when it stops accepting, lets in-flight
  * requests finish and closes the database.
  */
-export async function serve(config: Config, log: Logger): Promise<void> {
+export async function serve(setup: Setup, log: Logger): Promise<void> {
+  const { config } = setup;
   let database: OpenDatabase | undefined;
   const app = createApp({ log, health: () => ({ database: database !== undefined && isDatabaseReachable(database.sqlite) }) });
   const server = listen(config, app.fetch);
@@ -49,7 +51,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     database?.close();
     throw error;
   }
-  for (const warning of config.warnings) log.warn(warning.message, { key: warning.key });
+  for (const warning of setup.warnings) log.warn(warning.message, { file: warning.file, key: warning.key });
   log.info(`syncer ${VERSION} serving ${urlOf(server)}`, { config: config.source.path, database: config.paths.database });
   log.info(`health: curl ${urlOf(server)}/healthz`);
 

@@ -1,4 +1,5 @@
 import { REDACTED } from "../log/redact.ts";
+import type { Account } from "../plugins/options.ts";
 import type { Config } from "./load.ts";
 import { dottedPath } from "../validation/problems.ts";
 
@@ -6,7 +7,7 @@ import { dottedPath } from "../validation/problems.ts";
  * The effective configuration as plain data: the file's values with every default filled in, paths
  * made absolute, and each secret replaced by a marker naming where it came from, never its value.
  */
-export function effectiveConfig(config: Config): Record<string, unknown> {
+export function effectiveConfig(config: Config, accounts?: Map<string, Account>): Record<string, unknown> {
   const mask = (node: unknown, path: (string | number)[]): unknown => {
     if (typeof node === "string") {
       const references = config.secrets.get(dottedPath(path));
@@ -19,16 +20,29 @@ export function effectiveConfig(config: Config): Record<string, unknown> {
     }
     return node;
   };
-  const { server, log, plugins, sandbox, accounts, jobs } = config;
+  const { server, log, plugins, sandbox, jobs } = config;
   return mask(
     {
       server: { ...server, data_dir: config.paths.dataDir, database: config.paths.database },
       log,
       plugins: { ...plugins, directories: config.paths.pluginDirectories },
       sandbox,
-      accounts,
+      accounts: Object.fromEntries(Object.entries(config.accounts).map(([name, account]) => [name, { ...account, ...optionsOf(accounts?.get(name)) }])),
       jobs,
     },
     [],
   ) as Record<string, unknown>;
+}
+
+/** Each resolved option with its value and where it came from, like `ansible-config dump`. */
+function optionsOf(account: Account | undefined): { options?: Record<string, { value: unknown; origin: string }> } {
+  if (!account) return {};
+  return {
+    options: Object.fromEntries(
+      Object.entries(account.options).map(([name, option]) => [
+        name,
+        { value: option.secret && option.value !== undefined ? REDACTED : (option.value ?? null), origin: option.origin },
+      ]),
+    ),
+  };
 }

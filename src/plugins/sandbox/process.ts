@@ -145,7 +145,10 @@ export class SandboxProcess {
   }
 
   kill(): void {
-    if (!this.exited) this.child.kill("SIGKILL");
+    if (this.exited) return;
+    // Dead from now on: the pool must not hand this process another call before its exit is observed.
+    this.exited = true;
+    this.child.kill("SIGKILL");
   }
 
   /** Closes stdin: the sandbox finishes and exits on its own. */

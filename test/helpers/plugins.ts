@@ -1,0 +1,68 @@
+/**
+ * Runs plugins the way the daemon does, from inside a test: a real PluginRuntime with real sandbox
+ * processes, on a config written to a temp directory and a migrated database.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { buildPlugins } from "../../build.ts";
+import { parseConfig } from "../../src/config/load.ts";
+import { applyMigrations } from "../../src/db/migrate.ts";
+import { openDatabase } from "../../src/db/open.ts";
+import { createLogger } from "../../src/log/logger.ts";
+import { PluginRuntime, type CallOptions } from "../../src/plugins/runtime.ts";
+import { bindSetup, type Setup } from "../../src/setup.ts";
+import { BINARY, writeConfig } from "./binary.ts";
+
+export const FIXTURE_PLUGINS = resolve(import.meta.dir, "..", "fixtures", "plugins");
+
+/** Builds the fixture plugins (skipped when their sources did not change). */
+export function buildFixturePlugins(): void {
+  buildPlugins(FIXTURE_PLUGINS);
+}
+
+/** The two ways a sandbox process is started: from source under Bun, and from the compiled binary. */
+export const SANDBOX_COMMANDS: Record<string, string[]> = {
+  source: [process.execPath, resolve(import.meta.dir, "..", "..", "src", "main.ts")],
+  compiled: [BINARY],
+};
+
+export interface Harness {
+  setup: Setup;
+  runtime: PluginRuntime;
+  dir: string;
+  call(plugin: string, command: string, options?: CallOptions & { accountName?: string }): ReturnType<PluginRuntime["call"]>;
+  close(): void;
+}
+
+/** A runtime over a config whose [plugins] directories include the fixtures; `extra` is appended TOML. */
+export function pluginHarness(extra: string, options: { command?: string[]; env?: NodeJS.ProcessEnv; directories?: string[] } = {}): Harness {
+  // Owned by the harness and removed by close(): harnesses are made in hooks, where afterAll cannot be registered.
+  const dir = mkdtempSync(join(tmpdir(), "syncer-plugins-"));
+  const directories = [FIXTURE_PLUGINS, ...(options.directories ?? [])].map((d) => JSON.stringify(d)).join(", ");
+  const path = writeConfig(dir, `[server]\ndata_dir = "data"\n[plugins]\ndirectories = [${directories}]\n${extra}`);
+  const config = parseConfig(readFileSync(path, "utf8"), path, options.env ?? {});
+  const setup = bindSetup(config, options.env ?? {});
+  const database = openDatabase(config.paths.database);
+  applyMigrations(database.sqlite);
+  database.close();
+  const log = createLogger({ level: "error", format: "text", write: () => {} });
+  const runtime = new PluginRuntime(config, setup.registry, log, options.command ?? SANDBOX_COMMANDS.source);
+  return {
+    setup,
+    runtime,
+    dir,
+    call(plugin, command, callOptions = {}) {
+      const found = setup.registry.plugins.get(plugin);
+      if (!found) throw new Error(`no plugin ${plugin}`);
+      const account = callOptions.accountName ? setup.accounts.get(callOptions.accountName) : undefined;
+      return runtime.call(found, command, { ...callOptions, account });
+    },
+    close() {
+      runtime.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const databaseOf = (harness: Harness) => join(harness.setup.config.paths.database);

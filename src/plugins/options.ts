@@ -55,6 +55,13 @@ export function optionEnvName(ident: string, option: string): string {
   return `SYNCER_${ident}_${option}`.toUpperCase();
 }
 
+/** Records a config value as secret, so `config dump` masks it and the redactor hides it. */
+function markSecret(config: Config, path: KeyPath, value: unknown): void {
+  const key = path.join(".");
+  config.secrets.set(key, config.secrets.get(key) ?? []);
+  if (typeof value === "string") registerSecret(value);
+}
+
 function suggestion(name: string, candidates: string[]): string {
   if (candidates.length === 0) return "";
   const best = closest(name, candidates);
@@ -80,8 +87,11 @@ export function resolveAccounts(config: Config, registry: Registry, env: NodeJS.
       continue;
     }
     const known = Object.keys(plugin.manifest.options);
-    for (const option of Object.keys(values as Record<string, unknown>)) {
-      if (!(option in plugin.manifest.options)) {
+    for (const [option, value] of Object.entries(values as Record<string, unknown>)) {
+      const spec = plugin.manifest.options[option];
+      // A secret written in [plugins.<ident>] is masked whether or not an account ends up using it.
+      if (spec?.secret) markSecret(config, ["plugins", ident, option], value);
+      if (!spec) {
         problem(["plugins", ident, option], `plugin ${ident} has no option '${option}'${suggestion(option, known)}${known.length ? ` (options: ${known.join(", ")})` : ""}`, "key");
       }
     }
@@ -125,8 +135,7 @@ export function resolveAccounts(config: Config, registry: Registry, env: NodeJS.
       }
       if (spec.secret) {
         if (typeof coerced.value === "string") registerSecret(coerced.value);
-        // A secret option written in the config is masked by `config dump` like any other secret.
-        if (path) config.secrets.set(path.join("."), config.secrets.get(path.join(".")) ?? []);
+        if (path) markSecret(config, path, raw);
       }
       options[option] = { value: coerced.value, origin, secret: spec.secret };
     }

@@ -71,13 +71,21 @@ function fromDirectory(dir: string): { plugin?: Plugin; problems: Problem[] } {
   };
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // a dangling link or an unreadable entry is not a plugin folder
+  }
+}
+
 /** Plugin folders in a plugins directory: its subfolders with a plugin.json, or the directory itself. */
 function pluginFolders(directory: string): string[] {
   if (existsSync(join(directory, "plugin.json"))) return [directory];
   return readdirSync(directory)
     .sort()
     .map((name) => join(directory, name))
-    .filter((path) => statSync(path).isDirectory() && existsSync(join(path, "plugin.json")));
+    .filter((path) => isDirectory(path) && existsSync(join(path, "plugin.json")));
 }
 
 /**
@@ -102,11 +110,18 @@ export function discoverPlugins(directories: string[], builtin: Record<string, E
   };
   for (const [ident, embedded] of Object.entries(builtin)) add(fromEmbedded(ident, embedded));
   for (const directory of directories) {
-    if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    if (!isDirectory(directory)) {
       registry.errors.push({ file: directory, message: "plugins directory does not exist or is not a directory" });
       continue;
     }
-    for (const folder of pluginFolders(directory)) add(fromDirectory(folder));
+    let folders: string[];
+    try {
+      folders = pluginFolders(directory);
+    } catch (error) {
+      registry.errors.push({ file: directory, message: `cannot read plugins directory: ${describeSystemError(error)}` });
+      continue;
+    }
+    for (const folder of folders) add(fromDirectory(folder));
   }
   return registry;
 }

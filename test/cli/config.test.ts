@@ -2,6 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { listTree, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
+import { FIXTURE_PLUGINS } from "../helpers/plugins.ts";
+
+/** Makes the test kit plugin installed, so accounts can use it. */
+const WITH_TESTKIT = `[plugins]\ndirectories = [${JSON.stringify(FIXTURE_PLUGINS)}]\n`;
 
 const EXAMPLE = resolve(import.meta.dir, "..", "..", "sync.config.toml");
 
@@ -63,10 +67,10 @@ describe("syncer config check", () => {
 
   test("warns about a secret written in clear text, and still accepts it", () => {
     const dir = tempDir();
-    const config = writeConfig(dir, '[accounts.nb]\nplugin = "netbox"\npassword = "clear-text-password"\n');
+    const config = writeConfig(dir, `${WITH_TESTKIT}[accounts.nb]\nplugin = "testkit"\npassword = "clear-text-password"\n`);
     const result = runSyncer(["config", "check", "--config", config]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain(`warning: ${config}:3:12: accounts.nb.password: a secret written in clear text`);
+    expect(result.stderr).toContain(`warning: ${config}:5:12: accounts.nb.password: a secret written in clear text`);
     expect(result.stderr).not.toContain("clear-text-password");
   });
 });
@@ -95,7 +99,7 @@ describe("syncer config dump", () => {
   writeFileSync(join(dir, "token"), "file-secret-value\n");
   const config = writeConfig(
     dir,
-    `[accounts.nb]\nplugin = "netbox"\naddress = "https://nb.example"\npassword = "\${env:SYNCER_TEST_TOKEN}"\n[accounts.nb.custom_fields]\napi_key = "\${file:${join(dir, "token")}}"\nverify_cert = false\n`,
+    `${WITH_TESTKIT}[accounts.nb]\nplugin = "testkit"\naddress = "https://nb.example"\npassword = "\${env:SYNCER_TEST_TOKEN}"\n[accounts.nb.custom_fields]\napi_key = "\${file:${join(dir, "token")}}"\nverify_cert = false\n`,
   );
   const env = { SYNCER_TEST_TOKEN: "env-secret-value" };
 
@@ -112,12 +116,13 @@ describe("syncer config dump", () => {
   test("--json gives the same as data", () => {
     const result = runSyncer(["config", "dump", "--json", "--config", config], { env });
     const dump = JSON.parse(result.stdout);
-    expect(dump.accounts.nb).toEqual({
-      plugin: "netbox",
+    expect(dump.accounts.nb).toMatchObject({
+      plugin: "testkit",
       address: "https://nb.example",
       password: "<redacted> (from ${env:SYNCER_TEST_TOKEN})",
       custom_fields: { api_key: `<redacted> (from \${file:${join(dir, "token")}})`, verify_cert: false },
       enabled: true,
+      options: { greeting: { value: "hello", origin: "default" } },
     });
     expect(dump.log).toEqual({ level: "info", format: "text" });
   });

@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { VERSION } from "../../src/version.ts";
 import { BINARY, listTree, runSyncer, startDaemon, tempDir, writeConfig } from "../helpers/binary.ts";
+import { FIXTURE_PLUGINS } from "../helpers/plugins.ts";
 
 const EPHEMERAL = '[server]\nlisten = "127.0.0.1:0"\n';
 
@@ -49,7 +50,7 @@ describe("syncer serve", () => {
 
   test("a secret from the config never reaches the log", async () => {
     const dir = tempDir();
-    const config = writeConfig(dir, `${EPHEMERAL}[log]\nlevel = "debug"\n[accounts.nb]\nplugin = "netbox"\npassword = "\${env:SYNCER_TEST_SECRET}"\naddress = "https://user:\${env:SYNCER_TEST_SECRET}@nb.example"\n`);
+    const config = writeConfig(dir, `${EPHEMERAL}[log]\nlevel = "debug"\n[plugins]\ndirectories = [${JSON.stringify(FIXTURE_PLUGINS)}]\n[accounts.nb]\nplugin = "testkit"\npassword = "\${env:SYNCER_TEST_SECRET}"\naddress = "https://user:\${env:SYNCER_TEST_SECRET}@nb.example"\n`);
     const daemon = await startDaemon(["--config", config], { env: { SYNCER_TEST_SECRET: "do-not-log-me-123" } });
     await fetch(`${daemon.url}/healthz?token=do-not-log-me-123`);
     await daemon.stop();

@@ -1,3 +1,4 @@
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser";
 import * as v from "valibot";
 import { issuesToProblems, type Problem } from "../../validation/problems.ts";
 import { API_VERSION, ManifestSchema, type Manifest } from "./schema.ts";
@@ -6,8 +7,7 @@ export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; pro
 
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return { line, column: offset - before.lastIndexOf("\n") };
+  return { line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
 }
 
 /** Parses and validates a plugin.json text; every problem names the file and the field. */
@@ -15,10 +15,13 @@ export function parseManifest(text: string, file: string): ManifestResult {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const offset = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
-    return { ok: false, problems: [{ file, position: Number.isNaN(offset) ? undefined : lineAndColumn(text, offset), message: `invalid JSON: ${message}` }] };
+  } catch {
+    // Bun's JSON.parse says what but not where; jsonc-parser (only on this path) gives the offset.
+    const errors: ParseError[] = [];
+    parseJsonc(text, errors, { allowTrailingComma: false, disallowComments: true });
+    const first = errors[0];
+    const reason = first ? printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase() : "not JSON";
+    return { ok: false, problems: [{ file, position: first ? lineAndColumn(text, first.offset) : undefined, message: `invalid JSON: ${reason}` }] };
   }
   const parsed = v.safeParse(ManifestSchema, raw);
   if (!parsed.success) {

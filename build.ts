@@ -6,29 +6,15 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { ASC_ENV, ASC_FLAGS } from "./src/plugins/build-flags.ts";
+
+export { PLUGIN_MAX_MEMORY_PAGES } from "./src/plugins/build-flags.ts";
 
 const ROOT = import.meta.dir;
 const BIN = join(ROOT, "node_modules", ".bin");
 
-/** Largest linear memory a first-party plugin may grow to, in 64 KiB pages (asc --maximumMemory). */
-export const PLUGIN_MAX_MEMORY_PAGES = 4096; // 256 MiB
-
 /** The plugin SDK every first-party plugin compiles against. */
 export const SDK_DIR = join(ROOT, "plugins", "sdk");
-
-/**
- * How plugins are compiled. The stub runtime has no garbage collector: measured 2x faster than the
- * incremental one on a 100k-record transform; the host replaces an instance whose memory grew past
- * 32 MiB, and a call that needs more than its memory limit should page. json-as generates the JSON code.
- */
-export const ASC_FLAGS = ["-O3", "--runtime", "stub", "--transform", "json-as", "--maximumMemory", String(PLUGIN_MAX_MEMORY_PAGES)];
-
-/**
- * json-as 1.6.0's SWAR and SIMD serialisers split a surrogate pair (an emoji) that straddles their
- * 4/8-character blocks, writing invalid UTF-8; NAIVE is correct and, measured on the 100k-record
- * transform, as fast. test/plugins/sdk.test.ts pins this.
- */
-export const ASC_ENV = { JSON_MODE: "NAIVE" };
 
 function filesUnder(dir: string, skip: (path: string) => boolean = () => false): string[] {
   if (!existsSync(dir)) return [];
@@ -64,7 +50,7 @@ function ascVersion(): string {
 }
 
 /**
- * Builds every plugin folder under `pluginsDir` that has an AssemblyScript entry (assembly/index.ts)
+ * Builds every plugin folder under `pluginsDir` that has an AssemblyScript entry (src/index.ts)
  * into build/plugin.wasm. Returns the idents that were (re)built.
  */
 export function buildPlugins(pluginsDir: string, sharedSources: string[] = filesUnder(SDK_DIR)): string[] {
@@ -72,7 +58,7 @@ export function buildPlugins(pluginsDir: string, sharedSources: string[] = files
   const built: string[] = [];
   for (const ident of readdirSync(pluginsDir).sort()) {
     const dir = join(pluginsDir, ident);
-    const entry = join(dir, "assembly", "index.ts");
+    const entry = join(dir, "src", "index.ts");
     if (!existsSync(entry)) continue;
     const buildDir = join(dir, "build");
     const wasm = join(buildDir, "plugin.wasm");

@@ -44,6 +44,9 @@ export class SyncerError extends Error {
   }
 }
 
+/** A failure the command has already shown (as JSON, say): the edge only turns it into exit code 1. */
+export class ReportedFailure extends SyncerError {}
+
 /** Wraps anything thrown into a SyncerError so the edge always has a kind to show. */
 export function asSyncerError(error: unknown): SyncerError {
   if (error instanceof SyncerError) return error;

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { asSyncerError, SyncerError } from "../errors.ts";
+import { asSyncerError, ReportedFailure, SyncerError } from "../errors.ts";
 import { registerConfig } from "./commands/config.ts";
 import { registerMigrate } from "./commands/migrate.ts";
 import { registerPlugins } from "./commands/plugins.ts";
@@ -16,7 +16,7 @@ Exit codes: 0 ok, 1 failure (invalid config, unreachable database, taken port, .
 function addConfigOption(commands: readonly Command[]): void {
   for (const command of commands) {
     if (command.commands.length > 0) addConfigOption(command.commands);
-    else if (!["version", "__sandbox"].includes(command.name())) command.option("-c, --config <path>", "config file");
+    else if (!["version", "__sandbox", "new"].includes(command.name())) command.option("-c, --config <path>", "config file");
   }
 }
 
@@ -49,6 +49,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const failure = asSyncerError(error);
+    if (failure instanceof ReportedFailure) return EXIT.failure;
     reportError(failure, argv.includes("--json"));
     if (failure.kind === "internal" && process.env.SYNCER_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return failure instanceof SyncerError && failure.kind === "usage" ? EXIT.usage : EXIT.failure;

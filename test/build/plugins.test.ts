@@ -6,9 +6,9 @@ import { tempDir } from "../helpers/binary.ts";
 
 /** A minimal AssemblyScript plugin folder. */
 function writePlugin(root: string, ident: string, body: string): void {
-  mkdirSync(join(root, ident, "assembly"), { recursive: true });
+  mkdirSync(join(root, ident, "src"), { recursive: true });
   writeFileSync(join(root, ident, "plugin.json"), JSON.stringify({ ident }));
-  writeFileSync(join(root, ident, "assembly", "index.ts"), body);
+  writeFileSync(join(root, ident, "src", "index.ts"), body);
 }
 
 describe("build.ts builds first-party plugins with asc, only when their sources changed", () => {
@@ -35,7 +35,7 @@ describe("build.ts builds first-party plugins with asc, only when their sources 
   });
 
   test("one plugin's source changed: only that plugin is rebuilt", async () => {
-    writeFileSync(join(root, "answer", "assembly", "index.ts"), "export function answer(): i32 { return 43; }\n");
+    writeFileSync(join(root, "answer", "src", "index.ts"), "export function answer(): i32 { return 43; }\n");
     expect(buildPlugins(root)).toEqual(["answer"]);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasm)), { env: { abort: () => {} } });
     expect((instance.exports.answer as () => number)()).toBe(43);

@@ -64,7 +64,7 @@ for (const [name, command] of Object.entries(SANDBOX_COMMANDS)) {
 
     test("an abort reaches the host with its message, file and line; then the next call works", async () => {
       const result = await harness.call("testkit", "abort_assert");
-      expect(result).toMatchObject({ ok: false, error: { kind: "trap", details: { file: expect.stringContaining("testkit/assembly/index.ts"), line: expect.any(Number) } } });
+      expect(result).toMatchObject({ ok: false, error: { kind: "trap", details: { file: expect.stringContaining("testkit/src/index.ts"), line: expect.any(Number) } } });
       expect(!result.ok && result.error.message).toContain("aborted: the widget count went negative ✓ at");
       expect((await harness.call("testkit", "echo")).ok).toBe(true);
     });
@@ -153,7 +153,7 @@ for (const [name, command] of Object.entries(SANDBOX_COMMANDS)) {
   });
 }
 
-describe("HTTP through the host", () => {
+for (const [name, command] of Object.entries(SANDBOX_COMMANDS)) describe(`HTTP through the host, sandbox from ${name}`, () => {
   const hits: string[] = [];
   let upstream: ReturnType<typeof Bun.serve>;
   let other: ReturnType<typeof Bun.serve>;
@@ -172,7 +172,7 @@ describe("HTTP through the host", () => {
         return Response.json({ hello: "wörld" });
       },
     });
-    harness = pluginHarness(`[sandbox]\nmax_output_mb = 1\n[accounts.web]\nplugin = "testkit"\naddress = "http://127.0.0.1:${upstream.port}"\n`);
+    harness = pluginHarness(`[sandbox]\nmax_output_mb = 1\n[accounts.web]\nplugin = "testkit"\naddress = "http://127.0.0.1:${upstream.port}"\n`, { command });
   });
   afterAll(() => {
     harness.close();

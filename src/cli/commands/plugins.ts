@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { applyMigrations } from "../../db/migrate.ts";
 import { openDatabase } from "../../db/open.ts";
-import { SyncerError } from "../../errors.ts";
+import { ReportedFailure, SyncerError } from "../../errors.ts";
+import { scaffoldPlugin } from "../../plugins/author/scaffold.ts";
 import type { Plugin } from "../../plugins/plugin.ts";
 import { PluginRuntime } from "../../plugins/runtime.ts";
 import { formatProblem } from "../../validation/problems.ts";
@@ -96,6 +97,17 @@ export function registerPlugins(program: Command): void {
     });
 
   group
+    .command("new")
+    .description("create a plugin folder to start from: manifest, AssemblyScript source, SDK, and a passing test")
+    .argument("<ident>", "the new plugin's ident")
+    .option("--dir <path>", "where to create it", ".")
+    .action((ident: string, options: { dir: string }) => {
+      const dir = scaffoldPlugin(ident, options.dir);
+      printLine(`${color.green("created")} ${dir}`);
+      printLine(`next: cd ${dir} && npm install && npm test`);
+    });
+
+  group
     .command("call")
     .description("call a plugin command or export once and print its JSON answer (for plugin authors and debugging)")
     .argument("<ident>", "the plugin")
@@ -124,13 +136,18 @@ export function registerPlugins(program: Command): void {
       const runtime = new PluginRuntime(setup.config, setup.registry, log);
       try {
         const result = await runtime.call(plugin, name, { account, input, dryRun: options.dryRun, debug: options.debug });
-        if (commonOptions(command).json) {
+        const json = commonOptions(command).json;
+        if (json) {
           printJson(result);
         } else {
           for (const line of result.logs) process.stderr.write(`${line.level.padEnd(5)} ${line.message}\n`);
           if (result.ok) printLine(JSON.stringify(result.value, null, 2));
         }
-        if (!result.ok) throw new SyncerError(result.error.kind, `plugin ${ident}: ${name} failed (${result.error.kind}): ${result.error.message}`, { pluginError: result.error });
+        if (!result.ok) {
+          const message = `plugin ${ident}: ${name} failed (${result.error.kind}): ${result.error.message}`;
+          // With --json the result above already carries the error.
+          throw json ? new ReportedFailure(result.error.kind, message) : new SyncerError(result.error.kind, message);
+        }
       } finally {
         runtime.close();
       }

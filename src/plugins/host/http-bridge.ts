@@ -3,10 +3,16 @@ import { isCompiled } from "../../runtime-info.ts";
 import type { HttpPolicy, HttpRequest, HttpResult } from "./http-client.ts";
 import type { HttpJob } from "./http-worker.ts";
 
-/** Where the worker's code is: an extra entry point inside the compiled binary (build.ts), else the source. */
+/**
+ * Where the worker's code is: inside the compiled binary an extra entry point (build.ts), addressed
+ * relative to the entry points' common root, src/; else the source file.
+ */
 function workerSpecifier(): string | URL {
-  return isCompiled() ? "./src/plugins/host/http-worker.ts" : new URL("./http-worker.ts", import.meta.url);
+  return isCompiled() ? "./plugins/host/http-worker.ts" : new URL("./http-worker.ts", import.meta.url);
 }
+
+/** How long a new worker may take to say it is ready; the thread waiting cannot see its error events. */
+const WORKER_START_MS = 5000;
 
 /**
  * Synchronous HTTP for host functions: blocks the calling thread until the worker answers or the
@@ -16,14 +22,26 @@ function workerSpecifier(): string | URL {
 export class SyncHttp {
   private worker: Worker | undefined;
 
+  private start(): Worker | undefined {
+    const ready = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(workerSpecifier(), { workerData: { ready } });
+    if (Atomics.wait(ready, 0, 0, WORKER_START_MS) === "timed-out") {
+      void worker.terminate();
+      return undefined;
+    }
+    return worker;
+  }
+
   request(request: HttpRequest, policy: Omit<HttpPolicy, "log">, debug: boolean): { result: HttpResult; logs: string[] } {
-    this.worker ??= new Worker(workerSpecifier());
+    this.worker ??= this.start();
+    if (!this.worker) return { result: { ok: false, error: { kind: "runtime", message: "the sandbox's HTTP worker did not start" } }, logs: [] };
     const signal = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
     const job: HttpJob = { signal, port: port2, request, policy, debug };
     this.worker.postMessage(job, [port2]);
-    // Every attempt has its own deadline inside the client; this bounds the whole request with its retries.
-    const deadline = policy.timeoutMs * (policy.retries + 1) * (policy.maxRedirects + 1) + 1000;
+    // Every attempt has its own deadline inside the client, and redirects and retries share one budget of
+    // attempts; this bounds them all. The daemon's time limit for the call still applies on top.
+    const deadline = policy.timeoutMs * (policy.retries + policy.maxRedirects + 1) + 1000;
     const woke = Atomics.wait(signal, 0, 0, deadline);
     const message = receiveMessageOnPort(port1)?.message as { result: HttpResult; logs: string[] } | undefined;
     port1.close();

@@ -3,7 +3,7 @@
  * mode), so the sandbox's main thread blocks in Atomics.wait while this worker performs the request
  * with the async HTTP client, posts the result on a MessagePort and wakes it.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { performHttp, type HttpPolicy, type HttpRequest } from "./http-client.ts";
 
 export interface HttpJob {
@@ -12,6 +12,13 @@ export interface HttpJob {
   request: HttpRequest;
   policy: Omit<HttpPolicy, "log">;
   debug: boolean;
+}
+
+/** Tells the waiting thread that this worker is up (see SyncHttp.start). */
+const ready = (workerData as { ready?: Int32Array } | undefined)?.ready;
+if (ready) {
+  Atomics.store(ready, 0, 1);
+  Atomics.notify(ready, 0);
 }
 
 parentPort?.on("message", async (job: HttpJob) => {

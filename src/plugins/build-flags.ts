@@ -1,0 +1,21 @@
+/**
+ * How AssemblyScript plugins are compiled: used by build.ts for first-party plugins and by the
+ * scaffold (`syncer plugins new`) for authors' plugins, so both build alike.
+ */
+
+/** Largest linear memory a plugin is built for, in 64 KiB pages (asc --maximumMemory); the host caps it again at load. */
+export const PLUGIN_MAX_MEMORY_PAGES = 4096; // 256 MiB
+
+/**
+ * The stub runtime has no garbage collector: measured 2x faster than the incremental one on a
+ * 100k-record transform; the host replaces an instance whose memory grew past 32 MiB, and a call
+ * that needs more than its memory limit should page. json-as generates the JSON code.
+ */
+export const ASC_FLAGS = ["-O3", "--runtime", "stub", "--transform", "json-as", "--maximumMemory", String(PLUGIN_MAX_MEMORY_PAGES)];
+
+/**
+ * json-as 1.6.0's SWAR and SIMD serialisers split a surrogate pair (an emoji) that straddles their
+ * 4/8-character blocks, writing invalid UTF-8; NAIVE is correct and, measured on the 100k-record
+ * transform, as fast. test/plugins/runtime.test.ts pins this ("an emoji at every offset").
+ */
+export const ASC_ENV = { JSON_MODE: "NAIVE" };

@@ -37,7 +37,7 @@ export const ErrorEnvelopeSchema = v.object({
 });
 
 export const HttpRequestSchema = v.strictObject({
-  method: v.pipe(v.string(), v.toUpperCase(), v.picklist(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])),
+  method: v.picklist(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
   url: v.pipe(v.string(), v.maxLength(8192)),
   headers: v.optional(v.record(v.string(), v.string())),
   body: v.optional(v.string()),

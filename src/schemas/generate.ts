@@ -5,18 +5,28 @@
 import { toJsonSchema } from "@valibot/to-json-schema";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { GenericSchema } from "valibot";
 import { ConfigSchema } from "../config/schema.ts";
+import { ABI_SCHEMAS } from "../plugins/abi.ts";
+import { ManifestSchema } from "../plugins/manifest/schema.ts";
 
 export const SCHEMA_DIR = join(import.meta.dir, "..", "..", "schemas");
 
+function document(title: string, schema: GenericSchema): string {
+  const json = { $schema: "http://json-schema.org/draft-07/schema#", title, ...toJsonSchema(schema, { target: "draft-07" }) };
+  return JSON.stringify(json, null, 2) + "\n";
+}
+
 /** File name → schema text, exactly as committed. */
 export function generatedSchemas(): Record<string, string> {
-  const config = {
-    $schema: "http://json-schema.org/draft-07/schema#",
-    title: "Syncer configuration (sync.config.toml)",
-    ...toJsonSchema(ConfigSchema, { target: "draft-07" }),
+  const schemas: Record<string, string> = {
+    "sync.config.schema.json": document("Syncer configuration (sync.config.toml)", ConfigSchema),
+    "plugin.schema.json": document("Syncer plugin manifest (plugin.json)", ManifestSchema),
   };
-  return { "sync.config.schema.json": JSON.stringify(config, null, 2) + "\n" };
+  for (const [name, schema] of Object.entries(ABI_SCHEMAS)) {
+    schemas[`abi-v1.${name}.schema.json`] = document(`Syncer plugin ABI v1: ${name}`, schema);
+  }
+  return schemas;
 }
 
 if (import.meta.main && process.argv.includes("--write")) {

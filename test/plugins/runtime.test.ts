@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import * as v from "valibot";
+import { CallRequestSchema } from "../../src/plugins/abi.ts";
 import { buildFixturePlugins, databaseOf, FIXTURE_PLUGINS, pluginHarness, SANDBOX_COMMANDS, type Harness } from "../helpers/plugins.ts";
 import { tempDir } from "../helpers/binary.ts";
 
@@ -28,6 +30,8 @@ for (const [name, command] of Object.entries(SANDBOX_COMMANDS)) {
       const result = await harness.call("testkit", "echo", { accountName: "demo", input: { page: 2 } });
       expect(result.ok).toBe(true);
       const request = (result as { value: Record<string, unknown> }).value;
+      // What the plugin received is a valid ABI v1 request (schemas/abi-v1.request.schema.json).
+      expect(v.safeParse(CallRequestSchema, request).success).toBe(true);
       expect(request).toMatchObject({ api_version: 1, plugin: "testkit", command: "echo", dry_run: false, input: { page: 2 } });
       expect((request.account as { options: unknown }).options).toEqual({
         greeting: "hello",

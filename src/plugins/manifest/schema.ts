@@ -51,7 +51,8 @@ export const HookSchema = v.strictObject({
 
 export const EndpointSchema = v.strictObject({
   method: v.picklist(["GET", "POST", "PUT", "PATCH", "DELETE"]),
-  path: v.pipe(v.string(), v.regex(/^\/[A-Za-z0-9_\-/.]*$/, 'a path such as "/status", served under /api/v1/plugins/<ident>'), v.check((path) => !path.split("/").includes(".."), 'a path without ".." segments')),
+  // A regex rather than a check, so the JSON Schema says it too: no ".." segment may climb out of the plugin's URL space.
+  path: v.pipe(v.string(), v.regex(/^(?!.*\/\.\.(\/|$))\/[A-Za-z0-9_\-/.]*$/, 'a path such as "/status" without ".." segments, served under /api/v1/plugins/<ident>')),
   export: ExportName,
   description: v.optional(v.string()),
 });
@@ -87,7 +88,7 @@ export const ManifestSchema = v.strictObject({
   description: v.pipe(v.string(), v.minLength(1, "a description")),
   enabled: v.optional(v.boolean(), true),
   wasm: v.optional(v.pipe(v.string(), v.description("The module, relative to the plugin folder.")), "build/plugin.wasm"),
-  account_presets: v.optional(v.record(v.picklist(["address", "username"]), v.string()), {}),
+  account_presets: v.optional(v.strictObject({ address: v.optional(v.string()), username: v.optional(v.string()) }), {}),
   account_custom_field_presets: v.optional(v.record(v.string(), PresetValue), {}),
   options: v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_]*$/, "an option name of lower-case letters, digits and '_'")), OptionSchema), {}),
   permissions: v.optional(PermissionsSchema, {}),

@@ -5,7 +5,6 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll } from "bun:test";
 
 export const BINARY = resolve(import.meta.dir, "..", "..", "dist", "syncer");
 
@@ -37,10 +36,15 @@ export function runSyncer(args: string[], options: { cwd?: string; env?: Record<
   return { code: result.exitCode ?? -1, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 
-/** A temporary directory removed when the test file ends. */
+const made: string[] = [];
+process.on("exit", () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary directory removed when the test run ends (safe to call in tests and in hooks alike). */
 export function tempDir(prefix = "syncer-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  made.push(dir);
   return dir;
 }
 

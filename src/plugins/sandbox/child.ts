@@ -168,7 +168,9 @@ async function call(loaded: Loaded, message: CallMessage, input: Uint8Array): Pr
       let output: Uint8Array | undefined;
       if (loaded.usesExtismKernel) {
         // An Extism-PDK plugin: input, output and errors through Extism's kernel (its return code is not reported).
-        output = (await instance.plugin.call(message.export, input))?.bytes();
+        // A copy: Extism's kernel reads a view's whole underlying buffer, ignoring its offset, and the
+        // request is a view into the frame it arrived in.
+        output = (await instance.plugin.call(message.export, input.slice()))?.bytes();
         await instance.plugin.reset();
       } else {
         // An SDK plugin talks only to syncer:v1: call the export itself, so its return code is seen.

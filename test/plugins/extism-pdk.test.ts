@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { buildFixturePlugins, FIXTURE_PLUGINS, pluginHarness, SANDBOX_COMMANDS, type Harness } from "../helpers/plugins.ts";
+import { readBuiltinPlugins } from "../../src/plugins/builtin-files.ts";
+import { discoverPlugins } from "../../src/plugins/registry.ts";
+
+beforeAll(buildFixturePlugins, 120_000);
+
+describe("a plugin written against Extism's own PDK (its kernel: input, output, error_set)", () => {
+  let harness: Harness;
+  beforeAll(() => {
+    harness = pluginHarness("[sandbox]\nprocesses = 1\n", { command: SANDBOX_COMMANDS.compiled });
+  });
+  afterAll(() => harness.close());
+
+  test("20,000 calls in a row work: the host resets Extism's kernel after every call (it fails at call 16,383 without)", async () => {
+    for (let i = 0; i < 20_000; i++) {
+      const result = await harness.call("pdk_echo", "echo", { input: i });
+      if (!result.ok || (result.value as { input: number }).input !== i) throw new Error(`call ${i}: ${JSON.stringify(result)}`);
+    }
+  }, 120_000);
+
+  test("its error_set arrives as a runtime error with its message", async () => {
+    expect(await harness.call("pdk_echo", "complain")).toMatchObject({ ok: false, error: { kind: "runtime", message: expect.stringContaining("complaint from the PDK") } });
+    expect((await harness.call("pdk_echo", "echo", { input: "after" })).ok).toBe(true);
+  });
+});
+
+describe("built-in plugins are embedded at build time", () => {
+  test("the embedding reads each plugin folder's manifest and module; discovery loads them as builtin", () => {
+    const embedded = readBuiltinPlugins(FIXTURE_PLUGINS);
+    expect(Object.keys(embedded)).toEqual(["pdk_echo", "testkit"]);
+    expect(embedded.testkit!.wasmBase64).not.toBeNull();
+    const registry = discoverPlugins([], embedded);
+    const testkit = registry.plugins.get("testkit")!;
+    expect(testkit).toMatchObject({ origin: "builtin", location: "builtin:testkit" });
+    expect(WebAssembly.validate(testkit.wasm())).toBe(true);
+  });
+
+  test("a built-in plugin and a directory plugin with one ident is an error naming both", () => {
+    const registry = discoverPlugins([FIXTURE_PLUGINS], readBuiltinPlugins(FIXTURE_PLUGINS));
+    expect(registry.errors.map((e) => e.message)).toContainEqual(expect.stringContaining(`builtin:testkit and ${FIXTURE_PLUGINS}/testkit`));
+  });
+});

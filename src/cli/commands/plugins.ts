@@ -2,9 +2,7 @@ import type { Command } from "commander";
 import { applyMigrations } from "../../db/migrate.ts";
 import { openDatabase } from "../../db/open.ts";
 import { ReportedFailure, SyncerError } from "../../errors.ts";
-import { scaffoldPlugin } from "../../plugins/author/scaffold.ts";
 import type { Plugin } from "../../plugins/plugin.ts";
-import { PluginRuntime } from "../../plugins/runtime.ts";
 import { formatProblem } from "../../validation/problems.ts";
 import { commonOptions, loggerFor, setupFor } from "../context.ts";
 import { color, printJson, printLine, warnLine } from "../output.ts";
@@ -101,7 +99,8 @@ export function registerPlugins(program: Command): void {
     .description("create a plugin folder to start from: manifest, AssemblyScript source, SDK, and a passing test")
     .argument("<ident>", "the new plugin's ident")
     .option("--dir <path>", "where to create it", ".")
-    .action((ident: string, options: { dir: string }) => {
+    .action(async (ident: string, options: { dir: string }) => {
+      const { scaffoldPlugin } = await import("../../plugins/author/scaffold.ts");
       const dir = scaffoldPlugin(ident, options.dir);
       printLine(`${color.green("created")} ${dir}`);
       printLine(`next: cd ${dir} && npm install && npm test`);
@@ -133,6 +132,7 @@ export function registerPlugins(program: Command): void {
       applyMigrations(database.sqlite);
       database.close();
       const log = loggerFor(setup.config);
+      const { PluginRuntime } = await import("../../plugins/runtime.ts");
       const runtime = new PluginRuntime(setup.config, setup.registry, log);
       try {
         const result = await runtime.call(plugin, name, { account, input, dryRun: options.dryRun, debug: options.debug });

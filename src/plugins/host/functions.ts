@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { PLUGIN_ERROR_KINDS, type PluginErrorKind } from "../../errors.ts";
+import type { PluginErrorKind } from "../../errors.ts";
 import { redact } from "../../log/redact.ts";
 import { ErrorEnvelopeSchema, EventSchema, HostsReadSchema, HttpRequestSchema, KvGetSchema, KvSetSchema } from "../abi.ts";
 import type { Manifest } from "../manifest/schema.ts";
@@ -177,8 +177,4 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
       },
     },
   };
-}
-
-export function isPluginErrorKind(kind: string): kind is PluginErrorKind {
-  return (PLUGIN_ERROR_KINDS as readonly string[]).includes(kind);
 }

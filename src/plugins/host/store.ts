@@ -2,10 +2,8 @@ import { and, asc, eq, gt, inArray, isNull, lte } from "drizzle-orm";
 import { openDatabase, type OpenDatabase } from "../../db/open.ts";
 import { events, hosts, pluginKv } from "../../db/schema.ts";
 
-/** Limits that keep one plugin from filling the database. */
-export const KV_MAX_KEY = 256;
-export const KV_MAX_VALUE = 1024 * 1024;
-export const HOSTS_PAGE_MAX = 1000;
+/** Most hosts one read returns (key and value sizes are bounded by the ABI schemas in abi.ts). */
+const HOSTS_PAGE_MAX = 1000;
 
 /**
  * What host functions read and write in the database on a plugin's behalf, always within that

@@ -51,11 +51,9 @@ export async function serve(setup: Setup, log: Logger): Promise<void> {
     database?.close();
     throw error;
   }
-  for (const warning of setup.warnings) log.warn(warning.message, { file: warning.file, key: warning.key });
-  log.info(`syncer ${VERSION} serving ${urlOf(server)}`, { config: config.source.path, database: config.paths.database });
-  log.info(`health: curl ${urlOf(server)}/healthz`);
-
-  await new Promise<void>((resolve) => {
+  // Signal handlers go in before the daemon says it is serving: a signal right after that line must
+  // still mean a graceful stop.
+  const stopped = new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) {
@@ -79,4 +77,9 @@ export async function serve(setup: Setup, log: Logger): Promise<void> {
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
   });
+  for (const warning of setup.warnings) log.warn(warning.message, { file: warning.file, key: warning.key });
+  log.info(`syncer ${VERSION} serving ${urlOf(server)}`, { config: config.source.path, database: config.paths.database });
+  log.info(`health: curl ${urlOf(server)}/healthz`);
+
+  await stopped;
 }

@@ -59,7 +59,7 @@ const batch = { records };
 console.log(`100k records: ${(JSON.stringify(batch).length / 1e6).toFixed(1)} MB of JSON each way`);
 const wasm: number[] = [];
 const native: number[] = [];
-for (let round = 0; round < 6; round++) {
+for (let round = 0; round < 11; round++) {
   let started = performance.now();
   const result = await harness.call("testkit", "transform", { input: batch });
   const wasmMs = performance.now() - started;

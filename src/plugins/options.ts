@@ -1,8 +1,7 @@
-import { closest, distance } from "fastest-levenshtein";
 import { registerSecret } from "../log/redact.ts";
 import type { Config } from "../config/load.ts";
 import type { AccountConfig } from "../config/schema.ts";
-import type { KeyPath, Problem } from "../validation/problems.ts";
+import { closestMatch, dottedPath, type KeyPath, type Problem } from "../validation/problems.ts";
 import type { OptionSpec, OptionValue } from "./manifest/schema.ts";
 import type { Plugin } from "./plugin.ts";
 import type { Registry } from "./registry.ts";
@@ -26,6 +25,15 @@ export interface Account {
 const TRUE = new Set(["true", "yes", "on", "1"]);
 const FALSE = new Set(["false", "no", "off", "0"]);
 
+/** A boolean written as TOML or text ("True", "no", "1"…); undefined when it is neither. */
+export function parseBool(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  const text = typeof value === "string" ? value.trim().toLowerCase() : undefined;
+  if (text !== undefined && TRUE.has(text)) return true;
+  if (text !== undefined && FALSE.has(text)) return false;
+  return undefined;
+}
+
 /** Coerces a value written in TOML or an environment variable to the option's type; a string says what is wrong. */
 export function coerceOption(spec: OptionSpec, value: unknown): { value: OptionValue } | { error: string } {
   const text = typeof value === "string" ? value.trim() : undefined;
@@ -36,11 +44,10 @@ export function coerceOption(spec: OptionSpec, value: unknown): { value: OptionV
       if (typeof value === "number" && Number.isInteger(value)) return { value };
       if (text !== undefined && /^-?\d+$/.test(text)) return { value: Number(text) };
       return { error: `expected an integer, found ${JSON.stringify(value)}` };
-    case "bool":
-      if (typeof value === "boolean") return { value };
-      if (text !== undefined && TRUE.has(text.toLowerCase())) return { value: true };
-      if (text !== undefined && FALSE.has(text.toLowerCase())) return { value: false };
-      return { error: `expected a boolean (true/false), found ${JSON.stringify(value)}` };
+    case "bool": {
+      const parsed = parseBool(value);
+      return parsed === undefined ? { error: `expected a boolean (true/false), found ${JSON.stringify(value)}` } : { value: parsed };
+    }
     case "list":
       if (Array.isArray(value) && value.every((item) => typeof item === "string")) return { value };
       if (text !== undefined) return { value: text.split(",").map((item) => item.trim()).filter(Boolean) };
@@ -57,15 +64,14 @@ export function optionEnvName(ident: string, option: string): string {
 
 /** Records a config value as secret, so `config dump` masks it and the redactor hides it. */
 function markSecret(config: Config, path: KeyPath, value: unknown): void {
-  const key = path.join(".");
+  const key = dottedPath(path);
   config.secrets.set(key, config.secrets.get(key) ?? []);
   if (typeof value === "string") registerSecret(value);
 }
 
 function suggestion(name: string, candidates: string[]): string {
-  if (candidates.length === 0) return "";
-  const best = closest(name, candidates);
-  return distance(name, best) <= Math.max(2, Math.floor(best.length / 3)) ? `; did you mean '${best}'?` : "";
+  const best = closestMatch(name, candidates);
+  return best ? `; did you mean '${best}'?` : "";
 }
 
 /**
@@ -76,7 +82,7 @@ function suggestion(name: string, candidates: string[]): string {
 export function resolveAccounts(config: Config, registry: Registry, env: NodeJS.ProcessEnv = process.env): { accounts: Map<string, Account>; problems: Problem[] } {
   const problems: Problem[] = [];
   const problem = (path: KeyPath, message: string, part: "key" | "value" = "value") =>
-    problems.push({ file: config.source.path, key: path.join("."), position: config.locate(path, part), message });
+    problems.push({ file: config.source.path, key: dottedPath(path), position: config.locate(path, part), message });
   const idents = [...registry.plugins.keys()];
 
   const { directories: _directories, ...pluginTables } = config.plugins;

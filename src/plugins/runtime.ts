@@ -4,7 +4,7 @@ import { selfCommand } from "../runtime-info.ts";
 import type { CallRequest } from "./abi.ts";
 import type { HttpPolicy } from "./host/http-client.ts";
 import type { CommandSpec } from "./manifest/schema.ts";
-import type { Account } from "./options.ts";
+import { parseBool, type Account } from "./options.ts";
 import type { Plugin } from "./plugin.ts";
 import type { Registry } from "./registry.ts";
 import type { CallContext, LogLine, PluginError } from "./sandbox/messages.ts";
@@ -27,12 +27,6 @@ export type PluginCallResult =
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
-
-function truthy(value: unknown, fallback: boolean): boolean {
-  if (value === undefined || value === "") return fallback;
-  if (typeof value === "boolean") return value;
-  return !/^(false|no|off|0)$/i.test(String(value).trim());
-}
 
 /** The account's address host: where its plugin may send HTTP by default. */
 function addressHost(address: string | undefined): string[] {
@@ -94,7 +88,8 @@ export class PluginRuntime {
       maxResponseBytes: this.config.sandbox.max_output_mb * 1024 * 1024,
       maxRedirects: 5,
       retries: 2,
-      verifyTls: truthy(fields.verify_cert, true),
+      // TLS is verified unless the account clearly says not to.
+      verifyTls: parseBool(fields.verify_cert) ?? true,
       dryRun,
     };
   }

@@ -85,12 +85,18 @@ function knownKeys(root: AnySchema, path: KeyPath): string[] {
   return schema?.entries ? Object.keys(schema.entries) : [];
 }
 
+/** The candidate a misspelt name most likely meant, if any is close enough to suggest. */
+export function closestMatch(name: string, candidates: string[]): string | undefined {
+  if (candidates.length === 0) return undefined;
+  const best = closest(name, candidates);
+  return distance(name, best) <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
 function didYouMean(key: string, candidates: string[]): string {
   if (candidates.length === 0) return "";
-  const best = closest(key, candidates);
-  const close = distance(key, best) <= Math.max(2, Math.floor(best.length / 3));
+  const best = closestMatch(key, candidates);
   const list = candidates.map((candidate) => `'${candidate}'`).join(", ");
-  return close ? `; did you mean '${best}'? (allowed: ${list})` : ` (allowed: ${list})`;
+  return best ? `; did you mean '${best}'? (allowed: ${list})` : ` (allowed: ${list})`;
 }
 
 /** Turns valibot's issues into problems that say where, what was expected and what was found. */

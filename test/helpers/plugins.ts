@@ -65,4 +65,4 @@ export function pluginHarness(extra: string, options: { command?: string[]; env?
   };
 }
 
-export const databaseOf = (harness: Harness) => join(harness.setup.config.paths.database);
+export const databaseOf = (harness: Harness) => harness.setup.config.paths.database;

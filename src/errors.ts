@@ -10,6 +10,12 @@ export type ErrorKind =
   | "listen" // the HTTP server cannot bind its address
   | "io" // a file or directory cannot be read or written
   | "internal" // a bug: an unexpected exception
+  | "validation" // a plugin returned records that fail the ABI's checks
+  | "conflict" // hosts changed under a run, or a host is owned by another account
+  | "delete_limit" // a run would delete more hosts than its account's delete_limit allows
+  | "rejected" // a pre_ hook rejected a run's changes
+  | "not_found" // a named host, run, account or command does not exist
+  | "disabled" // the account or plugin is disabled
   | PluginErrorKind;
 
 /**

@@ -1,6 +1,6 @@
 import { invalid, loadConfig, type Config } from "./config/load.ts";
 import { discoverPlugins, type Registry } from "./plugins/registry.ts";
-import { resolveAccounts, type Account } from "./plugins/options.ts";
+import { resolveAccounts, type Account, type ResolvedOption } from "./plugins/options.ts";
 import type { Problem } from "./validation/problems.ts";
 
 /** Everything a command needs before it runs: the config, the plugins, and the accounts bound to them. */
@@ -8,6 +8,8 @@ export interface Setup {
   config: Config;
   registry: Registry;
   accounts: Map<string, Account>;
+  /** Each plugin's options without an account (env > [plugins.<ident>] > default), for calls that take none. */
+  pluginOptions: Map<string, Record<string, ResolvedOption>>;
   /** Non-fatal: clear-text secrets, plugins refused for a bad manifest. */
   warnings: Problem[];
 }
@@ -15,10 +17,10 @@ export interface Setup {
 /** Binds a loaded config to the plugins; throws one config error listing every problem. */
 export function bindSetup(config: Config, env: NodeJS.ProcessEnv = process.env): Setup {
   const registry = discoverPlugins(config.paths.pluginDirectories);
-  const { accounts, problems } = resolveAccounts(config, registry, env);
+  const { accounts, pluginOptions, problems } = resolveAccounts(config, registry, env);
   const fatal = [...registry.errors, ...problems];
   if (fatal.length > 0) throw invalid(config.source.path, fatal);
-  return { config, registry, accounts, warnings: [...config.warnings, ...registry.refused] };
+  return { config, registry, accounts, pluginOptions, warnings: [...config.warnings, ...registry.refused] };
 }
 
 export function loadSetup(explicitConfig?: string, env: NodeJS.ProcessEnv = process.env): Setup {

@@ -34,3 +34,9 @@ export declare function event_emit(ptr: usize, len: u32): void;
 /** Reads hosts ({hostnames?, account?, limit?, after?}); returns the length of the JSON result. */
 @external("syncer:v1", "hosts_read")
 export declare function hosts_read(ptr: usize, len: u32): u32;
+/** Length of the file handed over to this call (the command's file_option), or -1 when there is none. */
+@external("syncer:v1", "file_length")
+export declare function file_length(): i32;
+/** Copies up to len bytes of the handed-over file, from offset, to ptr; returns how many were copied. */
+@external("syncer:v1", "file_read")
+export declare function file_read(offset: u32, ptr: usize, len: u32): u32;

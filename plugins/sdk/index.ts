@@ -4,6 +4,11 @@ import { JSON } from "json-as";
 import * as host from "./host";
 
 export { JSON };
+export { ByteBuffer } from "./byte-buffer";
+export { JsonWriter } from "./json-writer";
+export { JsonReader, JsonKind, JSON_MAX_DEPTH } from "./json-reader";
+export { FileWindow } from "./file-window";
+export { isValidUtf8, writeUtf8 } from "./utf8-bytes";
 
 // ---------------------------------------------------------------- bytes and strings
 
@@ -39,28 +44,41 @@ export class Account {
   options: Map<string, JSON.Raw> = new Map<string, JSON.Raw>();
   custom_fields: Map<string, JSON.Raw> = new Map<string, JSON.Raw>();
 
-  private raw(name: string): string | null {
-    if (!this.options.has(name)) return null;
-    const text = this.options.get(name).data;
-    return text == "null" ? null : text;
-  }
   /** A string option, or `fallback` when unset. */
   optionString(name: string, fallback: string = ""): string {
-    const raw = this.raw(name);
-    return raw === null ? fallback : JSON.parse<string>(raw);
+    return optionString(this.options, name, fallback);
   }
   optionInt(name: string, fallback: i64 = 0): i64 {
-    const raw = this.raw(name);
-    return raw === null ? fallback : JSON.parse<i64>(raw);
+    return optionInt(this.options, name, fallback);
   }
   optionBool(name: string, fallback: bool = false): bool {
-    const raw = this.raw(name);
-    return raw === null ? fallback : JSON.parse<bool>(raw);
+    return optionBool(this.options, name, fallback);
   }
   optionList(name: string): string[] {
-    const raw = this.raw(name);
-    return raw === null ? [] : JSON.parse<string[]>(raw);
+    return optionList(this.options, name);
   }
+}
+
+function optionRaw(options: Map<string, JSON.Raw>, name: string): string | null {
+  if (!options.has(name)) return null;
+  const text = options.get(name).data;
+  return text == "null" ? null : text;
+}
+function optionString(options: Map<string, JSON.Raw>, name: string, fallback: string): string {
+  const raw = optionRaw(options, name);
+  return raw === null ? fallback : JSON.parse<string>(raw);
+}
+function optionInt(options: Map<string, JSON.Raw>, name: string, fallback: i64): i64 {
+  const raw = optionRaw(options, name);
+  return raw === null ? fallback : JSON.parse<i64>(raw);
+}
+function optionBool(options: Map<string, JSON.Raw>, name: string, fallback: bool): bool {
+  const raw = optionRaw(options, name);
+  return raw === null ? fallback : JSON.parse<bool>(raw);
+}
+function optionList(options: Map<string, JSON.Raw>, name: string): string[] {
+  const raw = optionRaw(options, name);
+  return raw === null ? [] : JSON.parse<string[]>(raw);
 }
 
 /** What every export receives (ABI v1). `input` is the command's own input, kept as raw JSON: parse it with inputAs<T>(). */
@@ -70,8 +88,23 @@ export class Request {
   plugin: string = "";
   command: string = "";
   account: Account | null = null;
+  /** The resolved options: the account's, or for a call without an account the plugin's ([plugins.<ident>], env, defaults). */
+  options: Map<string, JSON.Raw> = new Map<string, JSON.Raw>();
   dry_run: bool = false;
   input: JSON.Raw = new JSON.Raw("null");
+
+  optionString(name: string, fallback: string = ""): string {
+    return optionString(this.options, name, fallback);
+  }
+  optionInt(name: string, fallback: i64 = 0): i64 {
+    return optionInt(this.options, name, fallback);
+  }
+  optionBool(name: string, fallback: bool = false): bool {
+    return optionBool(this.options, name, fallback);
+  }
+  optionList(name: string): string[] {
+    return optionList(this.options, name);
+  }
 
   /** The command's input parsed into T. */
   inputAs<T>(): T {
@@ -90,6 +123,14 @@ export function inputString(): string {
   const buffer = new ArrayBuffer(<i32>length);
   host.input_read(changetype<usize>(buffer), length);
   return String.UTF8.decode(buffer);
+}
+
+/** The raw request as UTF-8 bytes, not decoded: for JsonReader.fromBytes() on large requests. */
+export function inputBytes(): ArrayBuffer {
+  const length = host.input_length();
+  const buffer = new ArrayBuffer(<i32>length);
+  host.input_read(changetype<usize>(buffer), length);
+  return buffer;
 }
 
 /** The request, parsed into T (a @json class; usually Request<YourInput>). */
@@ -111,6 +152,23 @@ export function outputBytes(bytes: ArrayBuffer): void {
 /** Sets the response to value, serialised as JSON. */
 export function output<T>(value: T): void {
   outputString(JSON.stringify<T>(value));
+}
+
+// ---------------------------------------------------------------- handed-over file
+
+export namespace file {
+  /** Whether the host handed a file to this call (the command declares a file_option and the account sets it). */
+  export function present(): bool {
+    return host.file_length() >= 0;
+  }
+  /** The whole handed-over file as bytes (empty when there is none). Plugins have no filesystem: the host reads it. */
+  export function bytes(): ArrayBuffer {
+    const length = host.file_length();
+    if (length <= 0) return new ArrayBuffer(0);
+    const buffer = new ArrayBuffer(length);
+    host.file_read(0, changetype<usize>(buffer), <u32>length);
+    return buffer;
+  }
 }
 
 // ---------------------------------------------------------------- errors

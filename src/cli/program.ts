@@ -3,6 +3,12 @@ import { asSyncerError, ReportedFailure, SyncerError } from "../errors.ts";
 import { registerConfig } from "./commands/config.ts";
 import { registerMigrate } from "./commands/migrate.ts";
 import { registerPlugins } from "./commands/plugins.ts";
+import { registerPluginCommands, registerRun } from "./commands/run.ts";
+import { registerHosts } from "./commands/hosts.ts";
+import { registerAccounts } from "./commands/accounts.ts";
+import { registerRuns } from "./commands/runs.ts";
+import { loadConfig } from "../config/load.ts";
+import { discoverPlugins, type Registry } from "../plugins/registry.ts";
 import { registerSandbox } from "./commands/sandbox.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerVersion } from "./commands/version.ts";
@@ -20,7 +26,27 @@ function addConfigOption(commands: readonly Command[]): void {
   }
 }
 
-export function buildProgram(): Command {
+/**
+ * The plugins whose commands `syncer <plugin> <command>` offers: the built-in ones, plus those in the
+ * config's plugin directories when the command line names something that is not a syncer command.
+ */
+function shortFormRegistry(argv: string[], known: Set<string>): Registry | undefined {
+  const first = argv.slice(2).find((arg, index, args) => !arg.startsWith("-") && !["-c", "--config"].includes(args[index - 1] ?? ""));
+  // A syncer command needs no plugin commands (and start-up stays lean); `syncer` and `syncer --help` list the built-in ones.
+  if (first !== undefined && known.has(first)) return undefined;
+  if (first === undefined || first === "help") return discoverPlugins([]);
+  try {
+    const at = argv.findIndex((arg) => arg === "-c" || arg === "--config");
+    const explicit = at >= 0 ? argv[at + 1] : argv.find((arg) => arg.startsWith("--config="))?.slice("--config=".length);
+    const registry = discoverPlugins(loadConfig(explicit).paths.pluginDirectories);
+    return registry.errors.length ? discoverPlugins([]) : registry;
+  } catch {
+    // The config is unusable: the built-in plugins still answer, and a command that needs the config says why.
+    return discoverPlugins([]);
+  }
+}
+
+export function buildProgram(argv: string[] = []): Command {
   const program = new Command("syncer")
     .description("Keeps an inventory of hosts in sync between CMDBs, monitoring and automation.")
     .option("-c, --config <path>", "config file (see below for where it is looked for)")
@@ -32,14 +58,20 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerMigrate(program);
   registerPlugins(program);
+  registerRun(program);
+  registerHosts(program);
+  registerAccounts(program);
+  registerRuns(program);
   registerSandbox(program);
+  const registry = shortFormRegistry(argv, new Set(program.commands.map((command) => command.name())));
+  if (registry) registerPluginCommands(program, registry);
   addConfigOption(program.commands);
   return program;
 }
 
 /** Runs the CLI and returns the exit code. The only place where errors become messages and exit codes. */
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return EXIT.ok;

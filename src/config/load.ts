@@ -6,7 +6,8 @@ import { describeSystemError, SyncerError } from "../errors.ts";
 import { registerSecret } from "../log/redact.ts";
 import { dottedPath, formatProblem, issuesToProblems, type KeyPath, type Locate, type Problem } from "../validation/problems.ts";
 import { SourceLocator } from "./locate.ts";
-import { ConfigSchema, type ConfigFile } from "./schema.ts";
+import { inheritAccounts } from "./accounts.ts";
+import { ConfigSchema, type AccountConfig, type ConfigFile } from "./schema.ts";
 import { resolveReferences, SecretError } from "./secrets.ts";
 import { checkSemantics } from "./semantics.ts";
 
@@ -14,7 +15,9 @@ import { checkSemantics } from "./semantics.ts";
 export const DEFAULT_CONFIG_PATHS = ["./sync.config.toml", "/etc/syncer/sync.config.toml"];
 
 /** The effective configuration: the file's values with defaults, secrets resolved and paths made absolute. */
-export interface Config extends ConfigFile {
+export interface Config extends Omit<ConfigFile, "accounts"> {
+  /** Accounts with what they inherit from their parents applied. */
+  accounts: Record<string, AccountConfig>;
   source: { path: string; dir: string };
   /** Absolute paths derived from [server] and [plugins]. */
   paths: { dataDir: string; database: string; pluginDirectories: string[] };
@@ -139,6 +142,8 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
   if (walk.errors.length > 0) throw invalid(path, walk.errors.map(atPath));
 
   const secrets = new Map(walk.found.map((secret) => [dottedPath(secret.path), secret.references]));
+  const inherited = inheritAccounts(file.accounts, secrets);
+  if (inherited.problems.length > 0) throw invalid(path, inherited.problems.map(atPath));
   const warnings = walk.found
     .filter((secret) => secret.references.length === 0)
     .map((secret) =>
@@ -146,7 +151,7 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
     );
 
   const dir = dirname(path);
-  return { ...file, source: { path, dir }, paths: derivePaths(file, dir, env), secrets, warnings, locate: (at, part) => locate().find(at, part) };
+  return { ...file, accounts: inherited.accounts, source: { path, dir }, paths: derivePaths(file, dir, env), secrets, warnings, locate: (at, part) => locate().find(at, part) };
 }
 
 /** Finds, reads, parses and validates the config file. */

@@ -71,7 +71,8 @@ export const PluginsSchema = v.objectWithRest(
 
 
 export const AccountSchema = v.strictObject({
-  plugin: v.pipe(v.string(), v.minLength(1, "a plugin ident"), v.description("Ident of the plugin this account uses.")),
+  plugin: v.optional(v.pipe(v.string(), v.minLength(1, "a plugin ident"), v.description("Ident of the plugin this account uses; inherited from `parent` when not set."))),
+  parent: v.optional(v.pipe(Name, v.description("An account whose plugin, address, username, password, custom_fields and timeout this one inherits (its own values win)."))),
   address: v.optional(v.pipe(v.string(), v.description("Where the system is: a URL, a host or a file path."))),
   username: v.optional(v.string()),
   password: v.optional(
@@ -88,6 +89,30 @@ export const AccountSchema = v.strictObject({
   timeout_seconds: v.optional(
     v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86400), v.description("Time limit of one plugin call for this account; overrides the plugin's.")),
   ),
+  is_master: v.optional(
+    v.pipe(v.boolean(), v.description("Hosts this account owns are never taken over by other accounts' imports (they are skipped and counted).")),
+    false,
+  ),
+  delete_missing: v.optional(
+    v.pipe(v.boolean(), v.description("After a complete import, soft-delete the hosts this account owns that the import did not return.")),
+    false,
+  ),
+  delete_limit: v.optional(
+    v.pipe(
+      v.union([v.pipe(v.number(), v.integer(), v.minValue(0)), v.pipe(v.string(), v.regex(/^\d{1,3}(\.\d+)?%$/, 'a share such as "10%"'))], 'a count such as 50 or a share such as "10%"'),
+      v.description("Safety cap of delete_missing: a run that would delete more of this account's hosts fails unless run with --force."),
+    ),
+    "10%",
+  ),
+});
+
+export const InventorySchema = v.strictObject({
+  lowercase_hostnames: v.optional(v.pipe(v.boolean(), v.description("Lower-case hostnames on import (they are always stripped of surrounding spaces).")), false),
+  page_size: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100000), v.description("Hosts per page between syncer and plugins (imports, exports, hooks, inventories).")),
+    5000,
+  ),
+  change_log_limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.description("Changes kept per host in its change log; older ones are dropped.")), 50),
 });
 
 export const SandboxSchema = v.strictObject({
@@ -119,11 +144,15 @@ export const ConfigSchema = v.strictObject({
   log: v.optional(LogSchema, {}),
   plugins: v.optional(PluginsSchema, {}),
   sandbox: v.optional(SandboxSchema, {}),
+  inventory: v.optional(InventorySchema, {}),
   accounts: v.optional(v.record(Name, AccountSchema), {}),
   jobs: v.optional(v.record(Name, JobSchema), {}),
 });
 
 /** The config as written in the file, after defaults. */
 export type ConfigFile = v.InferOutput<typeof ConfigSchema>;
-export type AccountConfig = v.InferOutput<typeof AccountSchema>;
+/** An account as written in the file. */
+export type AccountFile = v.InferOutput<typeof AccountSchema>;
+/** An account after `parent` is applied (src/config/accounts.ts): it always has a plugin. */
+export type AccountConfig = Omit<AccountFile, "plugin"> & { plugin: string };
 export type JobConfig = v.InferOutput<typeof JobSchema>;

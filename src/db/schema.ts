@@ -7,6 +7,9 @@ import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlit
  * Times are Unix milliseconds; maps are JSON text.
  */
 
+/** Where a host is in its life; only active hosts are exported. */
+export const LIFECYCLE_STATES = ["planned", "staged", "active", "decommissioned", "archived"] as const;
+
 /** One host of the inventory. */
 export const hosts = sqliteTable(
   "hosts",
@@ -18,7 +21,7 @@ export const hosts = sqliteTable(
     labels: text("labels", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
     /** Flat map, keys namespaced `<source>__<field>`. */
     inventory: text("inventory", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
-    lifecycle: text("lifecycle", { enum: ["planned", "staged", "active", "decommissioned", "archived"] })
+    lifecycle: text("lifecycle", { enum: LIFECYCLE_STATES })
       .notNull()
       .default("active"),
     firstSeen: integer("first_seen", { mode: "timestamp_ms" }).notNull(),
@@ -28,8 +31,42 @@ export const hosts = sqliteTable(
     lastChanged: integer("last_changed", { mode: "timestamp_ms" }).notNull(),
     deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
     deleteReason: text("delete_reason"),
+    /** The run that created the host (creation is not repeated in host_changes, to keep first imports lean). */
+    createdRun: integer("created_run"),
   },
   (table) => [index("hosts_account_idx").on(table.account), index("hosts_deleted_at_idx").on(table.deletedAt)],
+);
+
+/**
+ * The index behind lookups by label: for each label (key and value), the ids of the hosts carrying it,
+ * as a JSON array (a posting list). One row per distinct label rather than per host and label keeps a
+ * 100k-host import to a few hundred index writes; runs rewrite only the lists their changes touch.
+ * Soft-deleted hosts stay listed; queries filter them. The migration creates it WITHOUT ROWID.
+ */
+export const labelIndex = sqliteTable(
+  "label_index",
+  {
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    hostIds: text("host_ids", { mode: "json" }).$type<number[]>().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.key, table.value] })],
+);
+
+/** The change log of each host: what a run changed. Bounded per host (see src/inventory/host-store.ts). */
+export const hostChanges = sqliteTable(
+  "host_changes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    hostId: integer("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    runId: integer("run_id"),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+    /** {field: {old, new}} for labels, inventory, account, deleted, restored. */
+    changes: text("changes", { mode: "json" }).$type<Record<string, { old: unknown; new: unknown }>>().notNull(),
+  },
+  (table) => [index("host_changes_host_idx").on(table.hostId, table.id)],
 );
 
 export const RUN_STATUSES = ["running", "ok", "failed", "interrupted"] as const;
@@ -44,7 +81,6 @@ export const runs = sqliteTable(
     account: text("account"),
     /** What started it: cli, api, a job name, a webhook. */
     trigger: text("trigger").notNull().default("cli"),
-    dryRun: integer("dry_run", { mode: "boolean" }).notNull().default(false),
     status: text("status", { enum: RUN_STATUSES }).notNull().default("running"),
     startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
     finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
@@ -54,6 +90,8 @@ export const runs = sqliteTable(
     unchanged: integer("unchanged").notNull().default(0),
     skipped: integer("skipped").notNull().default(0),
     deleted: integer("deleted").notNull().default(0),
+    /** Export results that failed, hosts of export pages whose call failed. */
+    failed: integer("failed").notNull().default(0),
     details: text("details", { mode: "json" }).$type<unknown[]>().notNull().default(sql`'[]'`),
     errorKind: text("error_kind"),
     errorMessage: text("error_message"),

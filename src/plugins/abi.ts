@@ -25,6 +25,8 @@ export const CallRequestSchema = v.object({
   plugin: v.string(),
   command: v.string(),
   account: v.nullable(AccountPayloadSchema),
+  /** The resolved options: the account's, or the plugin's (env > [plugins.<ident>] > default) for a call without one. */
+  options: v.record(v.string(), v.nullable(OptionValue)),
   dry_run: v.boolean(),
   /** The command's own input: a page cursor, records to export, an HTTP request for an endpoint… */
   input: v.unknown(),
@@ -64,7 +66,71 @@ export const HostsReadSchema = v.strictObject({
   limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
 });
 
+/** Input of import and inventorize commands: which page to return. */
+export const PageRequestSchema = v.object({
+  page: v.nullable(v.string()),
+  page_size: v.pipe(v.number(), v.integer(), v.minValue(1)),
+});
+
+const Hostname = v.pipe(v.string(), v.regex(/\S/, "a hostname"), v.maxLength(253, "a hostname of at most 253 characters"));
+const InventoryValue = v.union([v.string(), v.number(), v.boolean(), v.null()], "a string, number, boolean or null");
+
+/** One host as an import or inventorize command returns it. */
+export const HostRecordSchema = v.object({
+  hostname: Hostname,
+  labels: v.optional(v.record(v.pipe(v.string(), v.minLength(1, "a label name")), v.string("a string label value"))),
+  inventory: v.optional(v.record(v.pipe(v.string(), v.minLength(1, "an inventory key")), InventoryValue)),
+  row: v.optional(v.pipe(v.number(), v.integer())),
+});
+
+/** What an import or inventorize command answers: one page of hosts and the cursor of the next page. */
+export const HostPageSchema = v.object({
+  hosts: v.array(v.unknown()),
+  next: v.nullable(v.string()),
+});
+
+/** One host as the host sends it to export commands, hooks and inventory formats. */
+export const HostViewSchema = v.object({
+  hostname: v.string(),
+  account: v.nullable(v.string()),
+  labels: v.record(v.string(), v.string()),
+  inventory: v.record(v.string(), InventoryValue),
+});
+
+export const EXPORT_STATUSES = ["created", "updated", "unchanged", "skipped", "deleted", "failed"] as const;
+
+/** What an export command answers for one page. */
+export const ExportResultSchema = v.object({
+  results: v.array(
+    v.object({
+      hostname: v.string(),
+      status: v.picklist(EXPORT_STATUSES),
+      message: v.optional(v.string()),
+    }),
+  ),
+});
+
+const HostState = v.object({ labels: v.record(v.string(), v.string()), inventory: v.record(v.string(), InventoryValue) });
+
+/** One pending change as hooks see it. */
+export const HostChangeSchema = v.object({
+  hostname: v.string(),
+  action: v.picklist(["create", "update", "delete"]),
+  account: v.nullable(v.string()),
+  old: v.nullable(HostState),
+  new: v.nullable(HostState),
+});
+
+/** What a pre_ hook answers: null to go on, the page's changes rewritten, or a rejection. */
+export const HookAnswerSchema = v.nullable(
+  v.union([v.strictObject({ changes: v.array(HostChangeSchema) }), v.strictObject({ reject: v.pipe(v.string(), v.minLength(1, "a reason")) })]),
+);
+
 export type CallRequest = v.InferOutput<typeof CallRequestSchema>;
+export type HostRecord = v.InferOutput<typeof HostRecordSchema>;
+export type HostView = v.InferOutput<typeof HostViewSchema>;
+export type HostChange = v.InferOutput<typeof HostChangeSchema>;
+export type ExportStatus = (typeof EXPORT_STATUSES)[number];
 export type AccountPayload = v.InferOutput<typeof AccountPayloadSchema>;
 
 /** Schemas published in schemas/ as abi-v1.<name>.schema.json. */
@@ -76,4 +142,11 @@ export const ABI_SCHEMAS = {
   "kv-set": KvSetSchema,
   event: EventSchema,
   "hosts-read": HostsReadSchema,
+  "page-request": PageRequestSchema,
+  "host-page": HostPageSchema,
+  "host-record": HostRecordSchema,
+  "host-view": HostViewSchema,
+  "export-result": ExportResultSchema,
+  "host-change": HostChangeSchema,
+  "hook-answer": HookAnswerSchema,
 } as const;

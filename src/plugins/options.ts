@@ -79,7 +79,11 @@ function suggestion(name: string, candidates: string[]): string {
  * SYNCER_<IDENT>_<OPTION> > [plugins.<ident>] > default, typed. Every problem names the account and
  * option, with file:line:column where the value is written.
  */
-export function resolveAccounts(config: Config, registry: Registry, env: NodeJS.ProcessEnv = process.env): { accounts: Map<string, Account>; problems: Problem[] } {
+export function resolveAccounts(
+  config: Config,
+  registry: Registry,
+  env: NodeJS.ProcessEnv = process.env,
+): { accounts: Map<string, Account>; pluginOptions: Map<string, Record<string, ResolvedOption>>; problems: Problem[] } {
   const problems: Problem[] = [];
   const problem = (path: KeyPath, message: string, part: "key" | "value" = "value") =>
     problems.push({ file: config.source.path, key: dottedPath(path), position: config.locate(path, part), message });
@@ -103,6 +107,48 @@ export function resolveAccounts(config: Config, registry: Registry, env: NodeJS.
     }
   }
 
+  /**
+   * One plugin's options for one account (or for calls without an account: then only env, [plugins.<ident>]
+   * and defaults apply, and a missing required option is the account's problem, not the plugin's).
+   */
+  const resolveOptions = (plugin: Plugin, account: { name: string; config: AccountConfig } | undefined): Record<string, ResolvedOption> => {
+    const options: Record<string, ResolvedOption> = {};
+    const defaults = (pluginTables[plugin.ident] ?? {}) as Record<string, unknown>;
+    const owner = account ? `account ${account.name}` : `plugin ${plugin.ident}`;
+    for (const [option, spec] of Object.entries(plugin.manifest.options)) {
+      const envName = optionEnvName(plugin.ident, option);
+      const sources: [string, unknown, KeyPath | undefined][] = [
+        ...(account
+          ? [[`accounts.${account.name}.custom_fields.${option}`, account.config.custom_fields[option], ["accounts", account.name, "custom_fields", option]] as [string, unknown, KeyPath]]
+          : []),
+        [`env ${envName}`, env[envName], undefined],
+        [`plugins.${plugin.ident}.${option}`, defaults[option], ["plugins", plugin.ident, option]],
+      ];
+      const found = sources.find(([, value]) => value !== undefined && value !== "");
+      if (!found) {
+        if (account && spec.required && spec.default === undefined) {
+          problem(["accounts", account.name], `account ${account.name}: option '${option}' of plugin ${plugin.ident} is required (${spec.description}); set accounts.${account.name}.custom_fields.${option}, ${envName} or [plugins.${plugin.ident}] ${option}`, "key");
+        }
+        options[option] = { value: spec.default, origin: "default", secret: spec.secret };
+        continue;
+      }
+      const [origin, raw, path] = found;
+      const coerced = coerceOption(spec, raw);
+      if ("error" in coerced) {
+        const message = `${owner}: option '${option}' of plugin ${plugin.ident} (from ${origin}): ${spec.secret ? coerced.error.replace(/, found .*$/, "") : coerced.error}`;
+        if (path) problem(path, message);
+        else problems.push({ file: config.source.path, message });
+        continue;
+      }
+      if (spec.secret) {
+        if (typeof coerced.value === "string") registerSecret(coerced.value);
+        if (path) markSecret(config, path, raw);
+      }
+      options[option] = { value: coerced.value, origin, secret: spec.secret };
+    }
+    return options;
+  };
+
   const accounts = new Map<string, Account>();
   for (const [name, account] of Object.entries(config.accounts)) {
     const plugin = registry.plugins.get(account.plugin);
@@ -114,38 +160,14 @@ export function resolveAccounts(config: Config, registry: Registry, env: NodeJS.
       problem(["accounts", name, "plugin"], `account ${name} uses plugin '${account.plugin}', which is disabled in ${plugin.manifestPath}; disable the account too (enabled = false)`);
       continue;
     }
-    const options: Record<string, ResolvedOption> = {};
-    const defaults = (pluginTables[plugin.ident] ?? {}) as Record<string, unknown>;
-    for (const [option, spec] of Object.entries(plugin.manifest.options)) {
-      const envName = optionEnvName(plugin.ident, option);
-      const sources: [string, unknown, KeyPath | undefined][] = [
-        [`accounts.${name}.custom_fields.${option}`, account.custom_fields[option], ["accounts", name, "custom_fields", option]],
-        [`env ${envName}`, env[envName], undefined],
-        [`plugins.${plugin.ident}.${option}`, defaults[option], ["plugins", plugin.ident, option]],
-      ];
-      const found = sources.find(([, value]) => value !== undefined && value !== "");
-      if (!found) {
-        if (spec.required && spec.default === undefined) {
-          problem(["accounts", name], `account ${name}: option '${option}' of plugin ${plugin.ident} is required (${spec.description}); set accounts.${name}.custom_fields.${option}, ${envName} or [plugins.${plugin.ident}] ${option}`, "key");
-        }
-        options[option] = { value: spec.default, origin: "default", secret: spec.secret };
-        continue;
-      }
-      const [origin, raw, path] = found;
-      const coerced = coerceOption(spec, raw);
-      if ("error" in coerced) {
-        const message = `account ${name}: option '${option}' of plugin ${plugin.ident} (from ${origin}): ${spec.secret ? coerced.error.replace(/, found .*$/, "") : coerced.error}`;
-        if (path) problem(path, message);
-        else problems.push({ file: config.source.path, message });
-        continue;
-      }
-      if (spec.secret) {
-        if (typeof coerced.value === "string") registerSecret(coerced.value);
-        if (path) markSecret(config, path, raw);
-      }
-      options[option] = { value: coerced.value, origin, secret: spec.secret };
-    }
-    accounts.set(name, { name, plugin, config: account, options });
+    accounts.set(name, { name, plugin, config: account, options: resolveOptions(plugin, { name, config: account }) });
   }
-  return { accounts, problems };
+  const pluginOptions = new Map<string, Record<string, ResolvedOption>>();
+  for (const plugin of registry.plugins.values()) {
+    // A bad value in [plugins.<ident>] or the environment was reported through the plugin's accounts, if it has any.
+    const reported = problems.length;
+    pluginOptions.set(plugin.ident, resolveOptions(plugin, undefined));
+    if ([...accounts.values()].some((account) => account.plugin === plugin)) problems.splice(reported);
+  }
+  return { accounts, pluginOptions, problems };
 }

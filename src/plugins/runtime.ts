@@ -1,10 +1,12 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Config } from "../config/load.ts";
 import type { Logger } from "../log/logger.ts";
 import { selfCommand } from "../runtime-info.ts";
 import type { CallRequest } from "./abi.ts";
 import type { HttpPolicy } from "./host/http-client.ts";
 import type { CommandSpec } from "./manifest/schema.ts";
-import { parseBool, type Account } from "./options.ts";
+import { parseBool, type Account, type ResolvedOption } from "./options.ts";
 import type { Plugin } from "./plugin.ts";
 import type { Registry } from "./registry.ts";
 import type { CallContext, LogLine, PluginError } from "./sandbox/messages.ts";
@@ -14,7 +16,11 @@ export interface CallOptions {
   account?: Account;
   /** The command's own input (becomes `input` in the request). */
   input?: unknown;
+  /** The input already serialised, passed through verbatim: hot paths build it from database text without parsing. */
+  inputJson?: string;
   dryRun?: boolean;
+  /** Options for a call without an account (the plugin's, from env, [plugins.<ident>] and defaults). */
+  pluginOptions?: Record<string, ResolvedOption>;
   /** Log the plugin's HTTP requests, redacted. */
   debug?: boolean;
   runId?: number;
@@ -27,6 +33,8 @@ export type PluginCallResult =
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
+
+const optionValues = (options: Record<string, ResolvedOption>) => Object.fromEntries(Object.entries(options).map(([name, option]) => [name, option.value ?? null]));
 
 /** The account's address host: where its plugin may send HTTP by default. */
 function addressHost(address: string | undefined): string[] {
@@ -100,6 +108,18 @@ export class PluginRuntime {
     return seconds * 1000;
   }
 
+  /** The file a command's file_option names for this account, resolved against the config file's folder; unset: none. */
+  private handedFile(command: CommandSpec | undefined, account: Account | undefined): { path: string } | { error: PluginError } | undefined {
+    const option = command?.file_option;
+    const value = option ? account?.options[option]?.value : undefined;
+    if (!option || typeof value !== "string" || value === "") return undefined;
+    const path = resolve(this.config.source.dir, value);
+    if (!existsSync(path)) {
+      return { error: { kind: "options", message: `account ${account!.name}: ${option} = ${JSON.stringify(value)}: no such file (${path})` } };
+    }
+    return { path };
+  }
+
   /** Calls a command declared in the manifest, or (for authors and hooks) any export by name. */
   async call(plugin: Plugin, commandOrExport: string, options: CallOptions = {}): Promise<PluginCallResult> {
     const command = plugin.manifest.commands[commandOrExport];
@@ -115,20 +135,27 @@ export class PluginRuntime {
             address: account.config.address ?? "",
             username: account.config.username ?? "",
             password: account.config.password ?? "",
-            options: Object.fromEntries(Object.entries(account.options).map(([name, option]) => [name, option.value ?? null])),
+            options: optionValues(account.options),
             custom_fields: account.config.custom_fields,
           }
         : null,
+      options: optionValues(account?.options ?? options.pluginOptions ?? {}),
       dry_run: options.dryRun ?? false,
       input: options.input ?? null,
     };
+    const file = this.handedFile(command, account);
+    if (file && "error" in file) return { ok: false, error: file.error, logs: [], droppedLogs: 0, ms: 0 };
     const context: CallContext = {
       http: this.httpPolicy(plugin, account, options.dryRun ?? false),
       debug: options.debug ?? false,
       account: account?.name ?? null,
       runId: options.runId,
+      file: file?.path,
     };
-    const outcome = await this.pool(plugin).call(exportName, encoder.encode(JSON.stringify(request)), context, this.timeoutMs(plugin, command, account));
+    let text = JSON.stringify(request);
+    // `input` is the request's last key, so its serialised `null` can be swapped for the given text.
+    if (options.inputJson !== undefined) text = `${text.slice(0, -"null}".length)}${options.inputJson}}`;
+    const outcome = await this.pool(plugin).call(exportName, encoder.encode(text), context, this.timeoutMs(plugin, command, account));
     if (!outcome.ok) return outcome;
     let value: unknown = null;
     if (outcome.output.byteLength > 0) {

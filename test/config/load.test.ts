@@ -46,6 +46,12 @@ describe("config validation names file, line, column, key and what was expected"
     );
   });
 
+  test("an account needs a plugin, its own or its parent's; a parent must exist", () => {
+    expect(problemOf('[accounts.netbox1]\naddress = "https://nb"\n')).toBe(`${FILE}:1:1: accounts.netbox1: account netbox1 needs a plugin (or a parent that has one)`);
+    expect(problemOf('[accounts.a]\nparent = "b"\n')).toMatch(/accounts\.a\.parent: account a: parent 'b' is not in \[accounts\]/);
+    expect(problemOf('[accounts.a]\nparent = "b"\n[accounts.b]\nparent = "a"\n')).toContain("its parents form a cycle");
+  });
+
   test("a wrong choice lists the choices", () => {
     expect(problemOf('[log]\nlevel = "verbose"\n')).toBe(
       `${FILE}:2:9: log.level: expected one of "debug", "info", "warn", "error", found "verbose"`,
@@ -53,8 +59,8 @@ describe("config validation names file, line, column, key and what was expected"
   });
 
   test("a missing required key points at its table", () => {
-    expect(problemOf('x = 1\n[accounts.netbox1]\naddress = "https://nb"\n')).toContain(
-      `${FILE}:2:1: accounts.netbox1.plugin: required key 'plugin' is missing`,
+    expect(problemOf('x = 1\n[jobs.nightly]\nsteps = ["csv import_hosts"]\n')).toContain(
+      `${FILE}:2:1: jobs.nightly.schedule: required key 'schedule' is missing`,
     );
   });
 

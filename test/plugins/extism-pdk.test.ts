@@ -28,7 +28,7 @@ describe("a plugin written against Extism's own PDK (its kernel: input, output, 
 describe("built-in plugins are embedded at build time", () => {
   test("the embedding reads each plugin folder's manifest and module; discovery loads them as builtin", () => {
     const embedded = readBuiltinPlugins(FIXTURE_PLUGINS);
-    expect(Object.keys(embedded)).toEqual(["pdk_echo", "testkit"]);
+    expect(Object.keys(embedded)).toEqual(expect.arrayContaining(["pdk_echo", "testkit"]));
     expect(embedded.testkit!.wasmBase64).not.toBeNull();
     const registry = discoverPlugins([], embedded);
     const testkit = registry.plugins.get("testkit")!;

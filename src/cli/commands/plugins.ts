@@ -135,7 +135,7 @@ export function registerPlugins(program: Command): void {
       const { PluginRuntime } = await import("../../plugins/runtime.ts");
       const runtime = new PluginRuntime(setup.config, setup.registry, log);
       try {
-        const result = await runtime.call(plugin, name, { account, input, dryRun: options.dryRun, debug: options.debug });
+        const result = await runtime.call(plugin, name, { account, pluginOptions: setup.pluginOptions.get(plugin.ident), input, dryRun: options.dryRun, debug: options.debug });
         const json = commonOptions(command).json;
         if (json) {
           printJson(result);

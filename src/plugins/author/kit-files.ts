@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -7,9 +7,9 @@ import { join } from "node:path";
  */
 export function readKitFiles(): Record<string, string> {
   const root = join(import.meta.dir, "..", "..", "..");
-  return {
-    "sdk/index.ts": readFileSync(join(root, "plugins", "sdk", "index.ts"), "utf8"),
-    "sdk/host.ts": readFileSync(join(root, "plugins", "sdk", "host.ts"), "utf8"),
-    "test/harness.ts": readFileSync(join(import.meta.dir, "harness.ts"), "utf8"),
-  };
+  const sdk = join(root, "plugins", "sdk");
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(sdk).filter((file) => file.endsWith(".ts")).sort()) files[`sdk/${name}`] = readFileSync(join(sdk, name), "utf8");
+  files["test/harness.ts"] = readFileSync(join(import.meta.dir, "harness.ts"), "utf8");
+  return files;
 }

@@ -41,6 +41,8 @@ export interface HostEnvironment {
   memory(): WebAssembly.Memory;
   http: SyncHttp;
   store: PluginStore | undefined;
+  /** The bytes of a file handed over to the call (cached across calls by the sandbox). */
+  readFile(path: string): Uint8Array;
 }
 
 const encoder = new TextEncoder();
@@ -50,7 +52,7 @@ const LEVELS = ["debug", "info", "warn", "error"] as const;
 
 /** Which host functions each permission links; the rest are linked for every plugin. */
 export const PERMISSION_FUNCTIONS = { http: ["http"], kv: ["kv_get", "kv_set"], events: ["event_emit"], hosts: ["hosts_read"] } as const;
-export const BASE_FUNCTIONS = ["input_length", "input_read", "output_write", "error_write", "log", "result_read"] as const;
+export const BASE_FUNCTIONS = ["input_length", "input_read", "output_write", "error_write", "log", "result_read", "file_length", "file_read"] as const;
 export const HOST_MODULE = "syncer:v1";
 
 /**
@@ -87,6 +89,18 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
     return bytes.byteLength;
   };
 
+  /** The call's handed-over file; a file that cannot be read is the call's error (kind options: the account names it). */
+  const handedFile = (): Uint8Array | undefined => {
+    const path = env.state().context.file;
+    if (!path) return undefined;
+    try {
+      return env.readFile(path);
+    } catch (error) {
+      setError("options", `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  };
+
   const functions: Record<string, (...args: never[]) => unknown> = {
     input_length: guarded("input_length", 0, () => env.state().input.byteLength),
     input_read: guarded("input_read", undefined, (ptr: number, len: number) => {
@@ -115,6 +129,14 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
     }),
     result_read: guarded("result_read", undefined, (ptr: number, len: number) => {
       bytesAt(ptr, len).set(env.state().pending.subarray(0, len >>> 0));
+    }),
+    file_length: guarded("file_length", -1, () => handedFile()?.byteLength ?? -1),
+    file_read: guarded("file_read", 0, (offset: number, ptr: number, len: number) => {
+      const file = handedFile();
+      if (!file) return 0;
+      const chunk = file.subarray(Math.min(offset >>> 0, file.byteLength), Math.min((offset >>> 0) + (len >>> 0), file.byteLength));
+      bytesAt(ptr, chunk.byteLength).set(chunk);
+      return chunk.byteLength;
     }),
   };
 

@@ -41,6 +41,12 @@ export function parseManifest(text: string, file: string): ManifestResult {
       at(`${key}.default`, `the default ${JSON.stringify(option.default)} is not a valid ${option.type}`);
     }
   }
+  for (const [name, command] of Object.entries(manifest.commands)) {
+    const option = command.file_option;
+    if (option !== undefined && manifest.options[option]?.type !== "string") {
+      at(`commands.${name}.file_option`, `'${option}' must be a string option declared in 'options'`);
+    }
+  }
   return problems.length ? { ok: false, problems } : { ok: true, manifest };
 }
 

@@ -38,6 +38,12 @@ export const CommandSchema = v.strictObject({
   account: v.optional(v.pipe(v.picklist(["required", "optional", "none"]), v.description("Whether the command takes an account.")), "required"),
   schedulable: v.optional(v.pipe(v.boolean(), v.description("May a [jobs] step run it?")), true),
   timeout_seconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86400))),
+  file_option: v.optional(
+    v.pipe(
+      v.string(),
+      v.description("An option naming a file (relative to the config file) that the host reads and hands over through file_length/file_read: plugins have no filesystem."),
+    ),
+  ),
 });
 
 export const HOOK_EVENTS = ["host.pre_update", "host.post_update", "host.pre_delete"] as const;

@@ -5,6 +5,7 @@
  * stdin/stdout frames. Time limits are the daemon's job: it SIGKILLs this process when a call overruns.
  */
 import createPlugin from "@extism/extism";
+import { readFileSync, statSync } from "node:fs";
 import { redact } from "../../log/redact.ts";
 import { SyncHttp } from "../host/http-bridge.ts";
 import { BASE_FUNCTIONS, HOST_MODULE, hostFunctions, newCallState, PERMISSION_FUNCTIONS, type CallState } from "../host/functions.ts";
@@ -107,11 +108,24 @@ function load(message: LoadMessage, wasm: Uint8Array): Loaded {
     memory: () => loaded.instance!.memory,
     http: loaded.http,
     store: loaded.store,
+    readFile: readHandedFile,
   });
   return loaded;
 }
 
 let current: CallState | undefined;
+
+/** The last file handed over, kept while unchanged: an import reads the same file once per page. */
+let handedFile: { path: string; mtimeMs: number; size: number; bytes: Uint8Array } | undefined;
+
+function readHandedFile(path: string): Uint8Array {
+  const stat = statSync(path);
+  if (!stat.isFile()) throw new Error("not a regular file");
+  if (handedFile?.path !== path || handedFile.mtimeMs !== stat.mtimeMs || handedFile.size !== stat.size) {
+    handedFile = { path, mtimeMs: stat.mtimeMs, size: stat.size, bytes: readFileSync(path) };
+  }
+  return handedFile.bytes;
+}
 
 async function instanceOf(loaded: Loaded): Promise<NonNullable<Loaded["instance"]>> {
   if (loaded.instance) return loaded.instance;

@@ -24,6 +24,8 @@ export interface CallContext {
   debug: boolean;
   account: string | null;
   runId?: number;
+  /** Absolute path of the file the command's file_option names, handed over by file_read. */
+  file?: string;
 }
 
 export interface CallMessage {

@@ -1,0 +1,519 @@
+// JsonReader: a pull parser over UTF-8 JSON bytes (e.g. inputBytes()), for inputs too large for json-as's
+// UTF-16 strings. The caller walks the document: beginObject() + nextKey() loops, beginArray() +
+// nextItem() loops, and reads values as AS strings, as byte slices, as numbers, or skips or captures them.
+//
+// Errors latch: the first problem (malformed JSON, or a value of another type than the one asked for)
+// sets `error` ("invalid JSON at byte 17: expected ':' after a key") and every later call does nothing
+// and returns false, 0 or "". So a caller reads on and checks `failed` where it matters, typically
+// `if (reader.failed) return fail(ErrorKind.Parser, reader.error)`. `fail()` adds the caller's own.
+//
+// Strings are checked to be valid UTF-8; a lone \uD800-style surrogate escape becomes U+FFFD.
+import { ByteBuffer } from "./byte-buffer";
+import { needsAttention, REPLACEMENT_CHARACTER, utf8SequenceLength, writeUtf8 } from "./utf8-bytes";
+
+/** What the next value is. None: there is none (end of input or a malformed value: see `error`). */
+export enum JsonKind {
+  None,
+  Object,
+  Array,
+  String,
+  Number,
+  Bool,
+  Null,
+}
+
+/** Deeper nesting is refused: the walk of a value (skip, capture) recurses once per level. */
+export const JSON_MAX_DEPTH: i32 = 512;
+
+export class JsonReader {
+  /** Keeps the bytes alive when the reader was made from a buffer. */
+  private source: ArrayBuffer | null = null;
+  private start: usize;
+  private end: usize;
+  private pos: usize;
+  /** The container just opened has no member yet, so no comma comes before the next one. */
+  private first: bool = false;
+  private depth: i32 = 0;
+
+  /** The first error, "" while there is none. */
+  error: string = "";
+  /** Byte offset of the first error, -1 while there is none. */
+  errorAt: i32 = -1;
+
+  /** The key nextKey() read, as UTF-8 bytes (unescaped; valid until the next key). */
+  keyPtr: usize = 0;
+  keyLength: i32 = 0;
+  /** The value stringBytes(), numberBytes() or capture() read, as UTF-8 bytes (valid until the next of them). */
+  valuePtr: usize = 0;
+  valueLength: i32 = 0;
+
+  private keyScratch: ByteBuffer = new ByteBuffer(64);
+  private valueScratch: ByteBuffer = new ByteBuffer(256);
+
+  /** Reads the `len` bytes at `ptr`, which must stay unchanged while the reader is used. */
+  constructor(ptr: usize, len: i32) {
+    this.start = ptr;
+    this.pos = ptr;
+    this.end = ptr + <usize>len;
+  }
+
+  static fromBytes(bytes: ArrayBuffer): JsonReader {
+    const reader = new JsonReader(changetype<usize>(bytes), bytes.byteLength);
+    reader.source = bytes;
+    return reader;
+  }
+
+  get failed(): bool {
+    return this.errorAt >= 0;
+  }
+
+  /** Byte offset of the next thing to read. */
+  get position(): i32 {
+    return <i32>(this.pos - this.start);
+  }
+
+  /** Records an error at the current position (unless one is recorded already); returns false. */
+  fail(message: string): bool {
+    if (this.errorAt < 0) {
+      this.errorAt = this.position;
+      this.error = "invalid JSON at byte " + this.errorAt.toString() + ": " + message;
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------ structure
+
+  /** The kind of the next value, without reading it; None (and an error) when no value starts here. */
+  kind(): JsonKind {
+    if (this.failed) return JsonKind.None;
+    this.skipWhitespace();
+    if (this.pos >= this.end) {
+      this.fail("unexpected end of input, expected a value");
+      return JsonKind.None;
+    }
+    const c = <u32>load<u8>(this.pos);
+    if (c == 0x7b) return JsonKind.Object;
+    if (c == 0x5b) return JsonKind.Array;
+    if (c == 0x22) return JsonKind.String;
+    if (c == 0x2d || (c >= 0x30 && c <= 0x39)) return JsonKind.Number;
+    if (c == 0x74 || c == 0x66) return JsonKind.Bool;
+    if (c == 0x6e) return JsonKind.Null;
+    this.fail("unexpected " + describeByte(c) + ", expected a value");
+    return JsonKind.None;
+  }
+
+  /** Opens an object; then loop `while (reader.nextKey()) { …read the value… }`. */
+  beginObject(): bool {
+    return this.open(0x7b, "an object");
+  }
+
+  /**
+   * Moves to the next member of the open object: true with its key in keyPtr/keyLength (see key(),
+   * keyIs()), the value to be read next; false at the closing '}' (consumed) or on an error.
+   */
+  nextKey(): bool {
+    if (!this.nextMember(0x7d, "'}'")) return false;
+    if (this.pos >= this.end || load<u8>(this.pos) != 0x22) return this.fail("expected a key string");
+    if (!this.scanString(this.keyScratch)) return false;
+    this.keyPtr = this.valuePtr;
+    this.keyLength = this.valueLength;
+    this.skipWhitespace();
+    if (this.pos >= this.end || load<u8>(this.pos) != 0x3a) return this.fail("expected ':' after a key");
+    this.pos++;
+    return true;
+  }
+
+  /** Opens an array; then loop `while (reader.nextItem()) { …read the item… }`. */
+  beginArray(): bool {
+    return this.open(0x5b, "an array");
+  }
+
+  /** Moves to the next item of the open array: true when there is one to read; false at the closing ']' (consumed) or on an error. */
+  nextItem(): bool {
+    return this.nextMember(0x5d, "']'");
+  }
+
+  /** The current key as a string. */
+  key(): string {
+    return String.UTF8.decodeUnsafe(this.keyPtr, <usize>this.keyLength);
+  }
+
+  /** Whether the current key is `name`, without decoding it. */
+  keyIs(name: string): bool {
+    const n = name.length;
+    if (n > this.keyLength) return false; // UTF-8 is at least as long as the UTF-16 units
+    const src = changetype<usize>(name);
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (load<u16>(src + (<usize>i << 1)) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return n == this.keyLength && asciiEquals(src, this.keyPtr, n);
+    const bytes = String.UTF8.encode(name);
+    return bytes.byteLength == this.keyLength && memory.compare(changetype<usize>(bytes), this.keyPtr, <usize>this.keyLength) == 0;
+  }
+
+  // ------------------------------------------------------------ values
+
+  /** A string value, decoded ("" on an error). */
+  string(): string {
+    if (!this.stringBytes()) return "";
+    return String.UTF8.decodeUnsafe(this.valuePtr, <usize>this.valueLength);
+  }
+
+  /** A string value as UTF-8 bytes in valuePtr/valueLength, unescaped without decoding. */
+  stringBytes(): bool {
+    if (this.kind() != JsonKind.String) return this.expected("a string");
+    return this.scanString(this.valueScratch);
+  }
+
+  /** A number's text as bytes in valuePtr/valueLength: copy it through exactly, big or not. */
+  numberBytes(): bool {
+    if (this.kind() != JsonKind.Number) return this.expected("a number");
+    return this.scanNumber();
+  }
+
+  /** A number that must be an integer within i64 (0 on an error). */
+  integer(): i64 {
+    if (!this.numberBytes()) return 0;
+    const text = this.valuePtr;
+    const n = <usize>this.valueLength;
+    const negative = load<u8>(text) == 0x2d;
+    let magnitude: u64 = 0;
+    for (let i: usize = negative ? 1 : 0; i < n; i++) {
+      const digit = <u32>load<u8>(text + i) - 0x30;
+      if (digit > 9) return this.failAtValue("expected an integer, found " + this.valueText());
+      if (magnitude > (u64.MAX_VALUE - digit) / 10) return this.failAtValue("integer out of range: " + this.valueText());
+      magnitude = magnitude * 10 + digit;
+    }
+    const limit: u64 = negative ? <u64>1 << 63 : (<u64>1 << 63) - 1;
+    if (magnitude > limit) return this.failAtValue("integer out of range: " + this.valueText());
+    return negative ? <i64>(<u64>0 - magnitude) : <i64>magnitude;
+  }
+
+  /** Any number, as the nearest f64 (0 on an error). */
+  float(): f64 {
+    if (!this.numberBytes()) return 0;
+    return parseFloat(this.valueText());
+  }
+
+  /** true or false (false on an error). */
+  boolean(): bool {
+    if (this.kind() != JsonKind.Bool) return this.expected("true or false");
+    if (load<u8>(this.pos) == 0x74) return this.literal("true");
+    this.literal("false");
+    return false;
+  }
+
+  /** Reads a null and returns true; anything else is left unread and gives false (not an error). */
+  nullValue(): bool {
+    if (this.failed) return false;
+    this.skipWhitespace();
+    if (this.pos >= this.end || load<u8>(this.pos) != 0x6e) return false;
+    return this.literal("null");
+  }
+
+  /** Passes over the next value, checking it. */
+  skip(): bool {
+    switch (this.kind()) {
+      case JsonKind.Object:
+        this.beginObject();
+        while (this.nextKey()) if (!this.skip()) return false;
+        return !this.failed;
+      case JsonKind.Array:
+        this.beginArray();
+        while (this.nextItem()) if (!this.skip()) return false;
+        return !this.failed;
+      case JsonKind.String:
+        return this.scanString(this.valueScratch);
+      case JsonKind.Number:
+        return this.scanNumber();
+      case JsonKind.Bool:
+        this.boolean();
+        return !this.failed;
+      case JsonKind.Null:
+        return this.literal("null");
+      default:
+        return false;
+    }
+  }
+
+  /** Passes over the next value, checking it, and leaves its exact bytes in valuePtr/valueLength (for JsonWriter.rawBytes). */
+  capture(): bool {
+    if (this.kind() == JsonKind.None) return false;
+    const from = this.pos;
+    if (!this.skip()) return false;
+    this.valuePtr = from;
+    this.valueLength = <i32>(this.pos - from);
+    return true;
+  }
+
+  /** Checks that nothing but whitespace follows the value read. */
+  finish(): bool {
+    if (this.failed) return false;
+    this.skipWhitespace();
+    return this.pos == this.end || this.fail("unexpected " + describeByte(load<u8>(this.pos)) + " after the JSON value");
+  }
+
+  // ------------------------------------------------------------ scanning
+
+  private open(bracket: u8, what: string): bool {
+    if (this.kind() == JsonKind.None) return false;
+    if (load<u8>(this.pos) != bracket) return this.expected(what);
+    if (this.depth >= JSON_MAX_DEPTH) return this.fail("nesting deeper than " + JSON_MAX_DEPTH.toString() + " levels");
+    this.pos++;
+    this.depth++;
+    this.first = true;
+    return true;
+  }
+
+  /** The comma or closing bracket before a member; true when a member follows. */
+  private nextMember(closing: u8, closingText: string): bool {
+    if (this.failed) return false;
+    this.skipWhitespace();
+    if (this.pos >= this.end) return this.fail("unexpected end of input, expected ',' or " + closingText);
+    const c = load<u8>(this.pos);
+    if (c == closing) {
+      this.pos++;
+      this.depth--;
+      this.first = false; // back in the parent, right after one of its members
+      return false;
+    }
+    if (this.first) {
+      this.first = false;
+      return true;
+    }
+    if (c != 0x2c) return this.fail("unexpected " + describeByte(c) + ", expected ',' or " + closingText);
+    this.pos++;
+    this.skipWhitespace();
+    return true;
+  }
+
+  // @ts-ignore: decorator
+  @inline private skipWhitespace(): void {
+    let p = this.pos;
+    const end = this.end;
+    while (p < end) {
+      const c = load<u8>(p);
+      if (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09) break;
+      p++;
+    }
+    this.pos = p;
+  }
+
+  /**
+   * Reads the string at pos (its opening quote) into valuePtr/valueLength: in place when it has no
+   * escapes, else unescaped into `scratch`.
+   */
+  private scanString(scratch: ByteBuffer): bool {
+    const from = ++this.pos;
+    const end = this.end;
+    let p = from;
+    // Plain stretch: no escapes, so the bytes can be used where they are.
+    while (true) {
+      while (p + 8 <= end && !needsAttention(load<u64>(p))) p += 8;
+      if (p >= end) break;
+      const c = <u32>load<u8>(p);
+      if (c == 0x22) {
+        this.valuePtr = from;
+        this.valueLength = <i32>(p - from);
+        this.pos = p + 1;
+        return true;
+      }
+      if (c == 0x5c) break;
+      if (c < 0x20) return this.failAt(p, "control character " + describeByte(c) + " in a string (escape it)");
+      if (c >= 0x80) {
+        const length = utf8SequenceLength(p, end - p);
+        if (length == 0) return this.failAt(p, "invalid UTF-8 in a string");
+        p += <usize>length;
+      } else {
+        p++;
+      }
+    }
+    if (p >= end) return this.failAt(from - 1, "unterminated string");
+    // An escape: copy what came before, then unescape the rest.
+    scratch.clear();
+    scratch.writeBytes(from, p - from);
+    while (p < end) {
+      const c = <u32>load<u8>(p);
+      if (c == 0x22) {
+        this.valuePtr = scratch.dataStart;
+        this.valueLength = scratch.length;
+        this.pos = p + 1;
+        return true;
+      }
+      if (c == 0x5c) {
+        const next = this.unescape(p, scratch);
+        if (next == 0) return false;
+        p = next;
+      } else if (c < 0x20) {
+        return this.failAt(p, "control character " + describeByte(c) + " in a string (escape it)");
+      } else if (c >= 0x80) {
+        const length = utf8SequenceLength(p, end - p);
+        if (length == 0) return this.failAt(p, "invalid UTF-8 in a string");
+        scratch.writeBytes(p, <usize>length);
+        p += <usize>length;
+      } else {
+        scratch.writeByte(<u8>c);
+        p++;
+      }
+    }
+    return this.failAt(from - 1, "unterminated string");
+  }
+
+  /** Decodes the escape at p (its backslash) into scratch; returns where the string goes on, 0 on an error. */
+  private unescape(p: usize, scratch: ByteBuffer): usize {
+    if (p + 1 >= this.end) {
+      this.failAt(p, "unterminated escape");
+      return 0;
+    }
+    const c = <u32>load<u8>(p, 1);
+    let byte: u32 = 0;
+    if (c == 0x22 || c == 0x5c || c == 0x2f) byte = c;
+    else if (c == 0x6e) byte = 0x0a;
+    else if (c == 0x72) byte = 0x0d;
+    else if (c == 0x74) byte = 0x09;
+    else if (c == 0x62) byte = 0x08;
+    else if (c == 0x66) byte = 0x0c;
+    else if (c != 0x75) {
+      this.failAt(p, "unknown escape \\" + describeByte(c));
+      return 0;
+    }
+    if (byte != 0) {
+      scratch.writeByte(<u8>byte);
+      return p + 2;
+    }
+    let cp = this.hex4(p + 2);
+    if (cp < 0) {
+      this.failAt(p, "\\u needs four hex digits");
+      return 0;
+    }
+    let next = p + 6;
+    if (cp >= 0xd800 && cp <= 0xdbff) {
+      // A high surrogate pairs with an immediately following \uDC00-\uDFFF escape.
+      const low = next + 6 <= this.end && load<u8>(next) == 0x5c && load<u8>(next, 1) == 0x75 ? this.hex4(next + 2) : -1;
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+        next += 6;
+      } else {
+        cp = <i32>REPLACEMENT_CHARACTER;
+      }
+    } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+      cp = <i32>REPLACEMENT_CHARACTER;
+    }
+    const at = scratch.reserve(4);
+    scratch.length += writeUtf8(at, <u32>cp);
+    return next;
+  }
+
+  /** The value of four hex digits at p, or -1. */
+  private hex4(p: usize): i32 {
+    if (p + 4 > this.end) return -1;
+    let value = 0;
+    for (let i: usize = 0; i < 4; i++) {
+      const c = <i32>load<u8>(p + i);
+      let digit = -1;
+      if (c >= 0x30 && c <= 0x39) digit = c - 0x30;
+      else if (c >= 0x61 && c <= 0x66) digit = c - 0x57;
+      else if (c >= 0x41 && c <= 0x46) digit = c - 0x37;
+      if (digit < 0) return -1;
+      value = (value << 4) | digit;
+    }
+    return value;
+  }
+
+  /** Checks a number at pos against JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+  private scanNumber(): bool {
+    const from = this.pos;
+    let p = from;
+    if (load<u8>(p) == 0x2d) p++;
+    if (p < this.end && load<u8>(p) == 0x30) p++;
+    else if (p < this.end && isDigit(load<u8>(p))) p = this.digits(p);
+    else return this.failAt(from, "invalid number");
+    if (p < this.end && load<u8>(p) == 0x2e) {
+      if (p + 1 >= this.end || !isDigit(load<u8>(p + 1))) return this.failAt(from, "invalid number: expected a digit after '.'");
+      p = this.digits(p + 1);
+    }
+    if (p < this.end && (load<u8>(p) | 0x20) == 0x65) {
+      p++;
+      if (p < this.end && (load<u8>(p) == 0x2b || load<u8>(p) == 0x2d)) p++;
+      if (p >= this.end || !isDigit(load<u8>(p))) return this.failAt(from, "invalid number: expected a digit in the exponent");
+      p = this.digits(p);
+    }
+    this.valuePtr = from;
+    this.valueLength = <i32>(p - from);
+    this.pos = p;
+    return true;
+  }
+
+  private digits(p: usize): usize {
+    while (p < this.end && isDigit(load<u8>(p))) p++;
+    return p;
+  }
+
+  private literal(word: string): bool {
+    const n = word.length;
+    if (this.pos + <usize>n > this.end || !asciiEquals(changetype<usize>(word), this.pos, n)) return this.fail("invalid literal, expected " + word);
+    this.pos += <usize>n;
+    return true;
+  }
+
+  private expected(what: string): bool {
+    if (this.failed) return false;
+    return this.fail("expected " + what + ", found " + kindName(this.kind()));
+  }
+
+  private failAt(p: usize, message: string): bool {
+    this.pos = p;
+    return this.fail(message);
+  }
+
+  private failAtValue(message: string): i64 {
+    this.failAt(this.valuePtr, message);
+    return 0;
+  }
+
+  private valueText(): string {
+    return String.UTF8.decodeUnsafe(this.valuePtr, <usize>this.valueLength);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function isDigit(c: u8): bool {
+  return <u32>c - 0x30 <= 9;
+}
+
+/** Whether the n UTF-16 units at `chars` (all ASCII) equal the n bytes at `bytes`. */
+function asciiEquals(chars: usize, bytes: usize, n: i32): bool {
+  for (let i = 0; i < n; i++) {
+    if (<u32>load<u16>(chars + (<usize>i << 1)) != <u32>load<u8>(bytes + <usize>i)) return false;
+  }
+  return true;
+}
+
+function kindName(kind: JsonKind): string {
+  switch (kind) {
+    case JsonKind.Object:
+      return "an object";
+    case JsonKind.Array:
+      return "an array";
+    case JsonKind.String:
+      return "a string";
+    case JsonKind.Number:
+      return "a number";
+    case JsonKind.Bool:
+      return "a boolean";
+    case JsonKind.Null:
+      return "null";
+    default:
+      return "nothing";
+  }
+}
+
+/** A byte for an error message: 'x' when printable ASCII, else 0xNN. */
+function describeByte(c: u32): string {
+  if (c >= 0x21 && c < 0x7f) return "'" + String.fromCharCode(c) + "'";
+  return "0x" + (c < 0x10 ? "0" : "") + c.toString(16);
+}

@@ -1,0 +1,75 @@
+import type { Command } from "commander";
+import { SyncerError } from "../../errors.ts";
+import type { Plugin } from "../../plugins/plugin.ts";
+import { discoverPlugins } from "../../plugins/registry.ts";
+import { commonOptions, configFor, setupFor } from "../context.ts";
+import { color, printJson, printLine } from "../output.ts";
+
+const toml = (value: unknown) => JSON.stringify(value);
+
+/** A ready [accounts.<name>] block for a plugin, seeded from its presets, with its options documented. */
+export function accountBlock(plugin: Plugin, name: string): string {
+  const { manifest } = plugin;
+  const lines = [`[accounts.${name}]`, `plugin = ${toml(plugin.ident)}`];
+  if (manifest.account_presets.address !== undefined) lines.push(`address = ${toml(manifest.account_presets.address)}`);
+  if (manifest.account_presets.username !== undefined) lines.push(`username = ${toml(manifest.account_presets.username)}`);
+  if (manifest.permissions.http) lines.push(`password = "\${env:${name.toUpperCase().replace(/-/g, "_")}_PASSWORD}"   # a reference, never the secret itself`);
+  lines.push(`# is_master = false        # true: other accounts' imports never take over its hosts`);
+  if (Object.values(manifest.commands).some((command) => command.kind === "import")) {
+    lines.push(`# delete_missing = false   # true: delete its hosts an import no longer returns`, `# delete_limit = "10%"      # ...but never more than this without --force`);
+  }
+  lines.push(`[accounts.${name}.custom_fields]`);
+  const presets = manifest.account_custom_field_presets;
+  for (const [key, value] of Object.entries(presets)) lines.push(`${key} = ${toml(value)}`);
+  for (const [option, spec] of Object.entries(manifest.options)) {
+    if (option in presets) continue;
+    const value = spec.default !== undefined ? toml(spec.default) : spec.type === "list" ? "[]" : '""';
+    lines.push(`${spec.required && spec.default === undefined ? "" : "# "}${option} = ${value}   # ${spec.type}: ${spec.description}`);
+  }
+  return lines.join("\n");
+}
+
+export function registerAccounts(program: Command): void {
+  const group = program.command("accounts").description("the systems syncer talks to ([accounts] in the config)");
+
+  group
+    .command("list")
+    .description("the accounts of the config, with their plugin and flags (secrets never shown)")
+    .option("--json", "print JSON")
+    .action((_options: unknown, command: Command) => {
+      const setup = setupFor(command);
+      const accounts = [...setup.accounts.values()].map((account) => ({
+        name: account.name,
+        plugin: account.plugin.ident,
+        address: account.config.address ?? null,
+        enabled: account.config.enabled,
+        is_master: account.config.is_master,
+        parent: account.config.parent ?? null,
+        delete_missing: account.config.delete_missing,
+      }));
+      if (commonOptions(command).json) return printJson({ accounts });
+      if (accounts.length === 0) return printLine(color.dim("no accounts; add one with `syncer accounts new <plugin> <name>`"));
+      for (const account of accounts) {
+        const flags = [account.enabled ? "" : "disabled", account.is_master ? "master" : "", account.delete_missing ? "delete_missing" : ""].filter(Boolean).join(", ");
+        printLine(`${account.name.padEnd(20)} ${color.cyan(account.plugin.padEnd(10))} ${account.address ?? ""}${flags ? color.dim(`  (${flags})`) : ""}`);
+      }
+    });
+
+  group
+    .command("new")
+    .description("print a ready [accounts.<name>] block for a plugin, seeded from its presets; paste it into the config")
+    .argument("<plugin>", "the plugin's ident")
+    .argument("<name>", "the new account's name")
+    .action((ident: string, name: string, _options: unknown, command: Command) => {
+      let directories: string[] = [];
+      try {
+        directories = configFor(command).paths.pluginDirectories;
+      } catch {
+        // Without a usable config, the built-in plugins are still known.
+      }
+      const plugin = discoverPlugins(directories).plugins.get(ident);
+      if (!plugin) throw new SyncerError("not_found", `no plugin '${ident}'; \`syncer plugins list\` shows the installed ones`);
+      if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(name)) throw new SyncerError("usage", `account name ${JSON.stringify(name)}: use lower-case letters, digits, '_' and '-'`);
+      printLine(accountBlock(plugin, name));
+    });
+}

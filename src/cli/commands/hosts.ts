@@ -1,0 +1,107 @@
+import { Argument, type Command } from "commander";
+import { LIFECYCLE_STATES } from "../../db/schema.ts";
+import { SyncerError } from "../../errors.ts";
+import { HostQueries, type HostRow } from "../../inventory/host-queries.ts";
+import { HostStore } from "../../inventory/host-store.ts";
+import { commonOptions, configFor, withDatabase } from "../context.ts";
+import { color, printJson, printLine } from "../output.ts";
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+/** A host as JSON: what the API will answer too. */
+export function hostJson(host: HostRow) {
+  return {
+    hostname: host.hostname,
+    account: host.account,
+    labels: host.labels,
+    inventory: host.inventory,
+    lifecycle: host.lifecycle,
+    first_seen: iso(host.firstSeen),
+    last_seen: iso(host.lastSeen),
+    last_changed: iso(host.lastChanged),
+    deleted_at: iso(host.deletedAt),
+    delete_reason: host.deleteReason,
+  };
+}
+
+/** `key=value` pairs from repeated --label options. */
+function labelFilter(pairs: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new SyncerError("usage", `--label ${JSON.stringify(pair)}: write key=value`);
+    labels[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return labels;
+}
+
+const formatMap = (map: Record<string, unknown>) => Object.entries(map).map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`).join(" ");
+
+export function registerHosts(program: Command): void {
+  const group = program.command("hosts").description("show the inventory");
+
+  group
+    .command("list")
+    .description("list hosts, sorted by name (filters combine)")
+    .option("--account <name>", "only hosts this account owns")
+    .option("--label <key=value>", "only hosts with this label (repeatable)", (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option("--search <text>", "only hosts whose name contains this")
+    .option("--deleted", "deleted hosts instead of live ones")
+    .option("--after <hostname>", "start after this host (paging)")
+    .option("--limit <n>", "at most this many", "100")
+    .option("--json", "print JSON: {hosts, next}")
+    .action((options: { account?: string; label: string[]; search?: string; deleted?: boolean; after?: string; limit: string }, command: Command) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new SyncerError("usage", `--limit ${options.limit}: give a positive whole number`);
+      return withDatabase(configFor(command), ({ db }) => {
+        const page = new HostQueries(db).list({ account: options.account, labels: labelFilter(options.label), search: options.search, deleted: options.deleted, after: options.after, limit });
+        if (commonOptions(command).json) return printJson({ hosts: page.hosts.map(hostJson), next: page.next });
+        if (page.hosts.length === 0) return printLine(color.dim("no hosts"));
+        const width = Math.max(...page.hosts.map((host) => host.hostname.length));
+        for (const host of page.hosts) {
+          const state = host.deletedAt ? color.red(" deleted") : host.lifecycle !== "active" ? color.yellow(` ${host.lifecycle}`) : "";
+          printLine(`${host.hostname.padEnd(width)}  ${color.cyan(host.account ?? "-")}${state}  ${color.dim(formatMap(host.labels))}`);
+        }
+        if (page.next) printLine(color.dim(`more: --after ${page.next}`));
+      });
+    });
+
+  group
+    .command("show")
+    .description("one host: labels, inventory, ownership, times and its change log")
+    .argument("<hostname>")
+    .option("--json", "print JSON")
+    .action((hostname: string, _options: unknown, command: Command) =>
+      withDatabase(configFor(command), ({ db }) => {
+        const queries = new HostQueries(db);
+        const host = queries.get(hostname);
+        if (!host) throw new SyncerError("not_found", `no host ${JSON.stringify(hostname)}`);
+        const changes = queries.changes(host.id).map((change) => ({ run: change.runId, at: iso(change.at), changes: change.changes }));
+        if (commonOptions(command).json) return printJson({ ...hostJson(host), changes });
+        const json = hostJson(host);
+        printLine(color.bold(host.hostname));
+        for (const [key, value] of Object.entries(json)) {
+          if (key === "hostname" || key === "labels" || key === "inventory" || value === null) continue;
+          printLine(`  ${key.padEnd(14)} ${value}`);
+        }
+        printLine(`  labels`);
+        for (const [key, value] of Object.entries(host.labels)) printLine(`    ${key} = ${value}`);
+        printLine(`  inventory`);
+        for (const [key, value] of Object.entries(host.inventory)) printLine(`    ${key} = ${JSON.stringify(value)}`);
+        printLine(`  changes`);
+        for (const change of changes) printLine(`    ${change.at}${change.run !== null ? ` run #${change.run}` : ""}  ${JSON.stringify(change.changes)}`);
+      }),
+    );
+
+  group
+    .command("lifecycle")
+    .description("set a host's lifecycle state (only active hosts are exported)")
+    .argument("<hostname>")
+    .addArgument(new Argument("<state>", "the new state").choices(LIFECYCLE_STATES))
+    .action((hostname: string, state: string, _options: unknown, command: Command) =>
+      withDatabase(configFor(command), ({ sqlite }) => {
+        if (!new HostStore(sqlite).setLifecycle(hostname, state, Date.now())) throw new SyncerError("not_found", `no host ${JSON.stringify(hostname)}`);
+        printLine(`${hostname}: ${state}`);
+      }),
+    );
+}

@@ -1,0 +1,76 @@
+import type { Command } from "commander";
+import { RUN_STATUSES } from "../../db/schema.ts";
+import { SyncerError } from "../../errors.ts";
+import { COUNT_NAMES, RunLog, type RunRow } from "../../runs/run-log.ts";
+import { commonOptions, configFor, withDatabase } from "../context.ts";
+import { color, printJson, printLine } from "../output.ts";
+
+/** A run-log row as JSON (the API answers the same). */
+export function runJson(run: RunRow) {
+  return {
+    id: run.id,
+    plugin: run.plugin,
+    command: run.command,
+    account: run.account,
+    trigger: run.trigger,
+    status: run.status,
+    started_at: run.startedAt.toISOString(),
+    finished_at: run.finishedAt?.toISOString() ?? null,
+    duration_ms: run.durationMs,
+    ...Object.fromEntries(COUNT_NAMES.map((name) => [name, run[name]])),
+    error: run.errorKind ? { kind: run.errorKind, message: run.errorMessage } : null,
+    details: run.details,
+  };
+}
+
+const STATUS_COLOR: Record<RunRow["status"], (text: string) => string> = { ok: color.green, failed: color.red, running: color.cyan, interrupted: color.yellow };
+
+export function registerRuns(program: Command): void {
+  const group = program.command("runs").description("show the run log");
+
+  group
+    .command("list")
+    .description("recent runs, newest first")
+    .option("--plugin <ident>")
+    .option("--account <name>")
+    .option("--status <status>", `one of ${RUN_STATUSES.join(", ")}`)
+    .option("--before <id>", "runs older than this one (paging)")
+    .option("--limit <n>", "at most this many", "20")
+    .option("--json", "print JSON")
+    .action((options: { plugin?: string; account?: string; status?: string; before?: string; limit: string }, command: Command) => {
+      if (options.status && !(RUN_STATUSES as readonly string[]).includes(options.status)) throw new SyncerError("usage", `--status ${options.status}: one of ${RUN_STATUSES.join(", ")}`);
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new SyncerError("usage", `--limit ${options.limit}: give a positive whole number`);
+      return withDatabase(configFor(command), ({ db }) => {
+        const rows = new RunLog(db).list({ plugin: options.plugin, account: options.account, status: options.status as RunRow["status"], before: options.before ? Number(options.before) : undefined, limit });
+        if (commonOptions(command).json) return printJson({ runs: rows.map(runJson) });
+        if (rows.length === 0) return printLine(color.dim("no runs yet"));
+        for (const run of rows) {
+          const counts = COUNT_NAMES.filter((name) => run[name] > 0).map((name) => `${run[name]} ${name}`).join(", ") || "no changes";
+          const target = `${run.plugin} ${run.command}${run.account ? ` ${run.account}` : ""}`;
+          const error = run.errorMessage ? `  ${color.red(run.errorMessage)}` : "";
+          printLine(`#${String(run.id).padEnd(5)} ${run.startedAt.toISOString()}  ${STATUS_COLOR[run.status](run.status.padEnd(11))} ${target}  ${color.dim(counts)}${error}`);
+        }
+      });
+    });
+
+  group
+    .command("show")
+    .description("one run: counts, error and details (plugin log, skipped hosts, hook and export messages)")
+    .argument("<id>")
+    .option("--json", "print JSON")
+    .action((id: string, _options: unknown, command: Command) =>
+      withDatabase(configFor(command), ({ db }) => {
+        const run = Number.isInteger(Number(id)) ? new RunLog(db).get(Number(id)) : undefined;
+        if (!run) throw new SyncerError("not_found", `no run ${JSON.stringify(id)}`);
+        const json = runJson(run);
+        if (commonOptions(command).json) return printJson(json);
+        printLine(`${color.bold(`run #${run.id}`)}  ${run.plugin} ${run.command}${run.account ? ` ${run.account}` : ""}  ${STATUS_COLOR[run.status](run.status)}`);
+        printLine(`  started   ${json.started_at} (${run.trigger})`);
+        if (run.durationMs !== null) printLine(`  duration  ${(run.durationMs / 1000).toFixed(2)} s`);
+        printLine(`  counts    ${COUNT_NAMES.map((name) => `${run[name]} ${name}`).join(", ")}`);
+        if (run.errorKind) printLine(`  error     ${color.red(`${run.errorKind}: ${run.errorMessage}`)}`);
+        for (const detail of run.details as { level: string; message: string }[]) printLine(`  ${detail.level.padEnd(5)} ${detail.message}`);
+      }),
+    );
+}

@@ -1,0 +1,145 @@
+import type { HostChange, HostRecord } from "../plugins/abi.ts";
+import type { ExistingHost, HostWrite } from "./host-store.ts";
+import { mapDiff, namespaceOf, replaceNamespace, sameMap, type FlatMap } from "./maps.ts";
+
+/**
+ * What a run will do to each host it saw: CMDBSyncer's semantics. An import takes a host that has no
+ * owner or is its own, takes it over from another owner unless that owner is a master account (then
+ * the host is skipped and counted), replaces its labels as a whole and its own inventory namespace.
+ * An inventorize command sets only its namespace of hosts that exist. Nothing is written here.
+ */
+
+export interface PlanContext {
+  kind: "import" | "inventorize";
+  /** The account of the run: the owner of what it imports and the namespace of its inventory. */
+  account: string;
+  /** Accounts with is_master: what they own is never taken over. */
+  masters: ReadonlySet<string>;
+}
+
+export interface HostState {
+  labels: FlatMap;
+  inventory: FlatMap;
+}
+
+export type PlanEntry =
+  | { action: "create"; hostname: string; row?: number; account: string; state: HostState }
+  | {
+      action: "update";
+      hostname: string;
+      row?: number;
+      host: ExistingHost;
+      account: string | null;
+      state: HostState;
+      labelsChanged: boolean;
+      restore: boolean;
+      changes: Record<string, { old: unknown; new: unknown }>;
+    }
+  | { action: "unchanged"; hostname: string; hostId: number }
+  | { action: "skipped"; hostname: string; row?: number; reason: string; owner?: string }
+  | { action: "delete"; hostname: string; host: ExistingHost; reason: string };
+
+/** The current state of an existing host, parsed. */
+export function stateOf(host: ExistingHost): HostState {
+  return { labels: JSON.parse(host.labelsText) as FlatMap, inventory: JSON.parse(host.inventoryText) as FlatMap };
+}
+
+/** Compares an existing host with what it should become: an update naming every change, or unchanged. */
+export function compare(host: ExistingHost, account: string | null, next: HostState, row?: number): PlanEntry {
+  const current = stateOf(host);
+  const changes: Record<string, { old: unknown; new: unknown }> = {};
+  if (host.account !== account) changes.account = { old: host.account, new: account };
+  const restore = host.deletedAt !== null;
+  if (restore) changes.restored = { old: "deleted", new: "active" };
+  const labelsChanged = !sameMap(current.labels, next.labels);
+  if (labelsChanged) changes.labels = mapDiff(current.labels, next.labels);
+  if (!sameMap(current.inventory, next.inventory)) changes.inventory = mapDiff(current.inventory, next.inventory);
+  if (Object.keys(changes).length === 0) return { action: "unchanged", hostname: host.hostname, hostId: host.id };
+  return { action: "update", hostname: host.hostname, row, host, account, state: next, labelsChanged, restore, changes };
+}
+
+/** Decides what one record of a page does. `existing` is the host of that name, if any. */
+export function planRecord(record: HostRecord, existing: ExistingHost | undefined, context: PlanContext): PlanEntry {
+  const { hostname, row } = record;
+  if (context.kind === "inventorize") {
+    if (!existing || existing.deletedAt !== null) return { action: "skipped", hostname, row, reason: "not in the inventory" };
+    const fields = record.inventory ?? {};
+    // Fast path: the namespace is already exactly this.
+    const current = JSON.parse(existing.inventoryText) as FlatMap;
+    const { namespaced, merged } = replaceNamespace(current, context.account, fields);
+    if (sameMap(namespaceOf(current, context.account), namespaced)) return { action: "unchanged", hostname, hostId: existing.id };
+    return compare(existing, existing.account, { labels: JSON.parse(existing.labelsText) as FlatMap, inventory: merged }, row);
+  }
+
+  const labels = record.labels ?? {};
+  if (!existing) {
+    const inventory = record.inventory ? replaceNamespace({}, context.account, record.inventory).merged : {};
+    return { action: "create", hostname, row, account: context.account, state: { labels, inventory } };
+  }
+  const owner = existing.account;
+  if (owner !== null && owner !== context.account && context.masters.has(owner)) {
+    return { action: "skipped", hostname, row, reason: `owned by master account ${owner}`, owner };
+  }
+  // Fast path for the common case of a re-import: same owner, not deleted, labels byte-identical, no inventory.
+  if (owner === context.account && existing.deletedAt === null && record.inventory === undefined && JSON.stringify(labels) === existing.labelsText) {
+    return { action: "unchanged", hostname, hostId: existing.id };
+  }
+  const current = stateOf(existing);
+  const inventory = record.inventory ? replaceNamespace(current.inventory, context.account, record.inventory).merged : current.inventory;
+  return compare(existing, context.account, { labels, inventory }, row);
+}
+
+/** A pending change as hooks see it (ABI host-change). */
+export function changeOf(entry: PlanEntry): HostChange | undefined {
+  switch (entry.action) {
+    case "create":
+      return { hostname: entry.hostname, action: "create", account: entry.account, old: null, new: entry.state as HostChange["new"] };
+    case "update":
+      return { hostname: entry.hostname, action: "update", account: entry.account, old: stateOf(entry.host) as HostChange["old"], new: entry.state as HostChange["new"] };
+    case "delete":
+      return { hostname: entry.hostname, action: "delete", account: entry.host.account, old: stateOf(entry.host) as HostChange["old"], new: null };
+    default:
+      return undefined;
+  }
+}
+
+/** The entry after a hook rewrote its change's new state. */
+export function rewrite(entry: PlanEntry, next: HostState): PlanEntry {
+  if (entry.action === "create") return { ...entry, state: next };
+  if (entry.action === "update") return compare(entry.host, entry.account, next, entry.row);
+  return entry;
+}
+
+/** The database writes of a plan. */
+export function writesOf(entries: Iterable<PlanEntry>): { writes: HostWrite[]; touched: number[] } {
+  const writes: HostWrite[] = [];
+  const touched: number[] = [];
+  for (const entry of entries) {
+    switch (entry.action) {
+      case "create":
+        writes.push({ action: "create", hostname: entry.hostname, account: entry.account, labels: entry.state.labels, inventory: entry.state.inventory });
+        break;
+      case "update":
+        writes.push({
+          action: "update",
+          id: entry.host.id,
+          lastChanged: entry.host.lastChanged,
+          account: entry.account,
+          labels: entry.state.labels,
+          inventory: entry.state.inventory,
+          oldLabels: entry.labelsChanged ? stateOf(entry.host).labels : null,
+          changes: entry.changes,
+        });
+        break;
+      case "unchanged":
+        touched.push(entry.hostId);
+        break;
+      case "delete":
+        writes.push({ action: "delete", id: entry.host.id, lastChanged: entry.host.lastChanged, reason: entry.reason });
+        break;
+      case "skipped":
+        break;
+    }
+  }
+  return { writes, touched };
+}

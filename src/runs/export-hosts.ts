@@ -1,0 +1,48 @@
+import * as v from "valibot";
+import { HostStore } from "../inventory/host-store.ts";
+import { ExportResultSchema } from "../plugins/abi.ts";
+import type { RunScope } from "./scope.ts";
+
+/**
+ * An export run: the eligible hosts (active, not deleted) in pages of [inventory] page_size, each page
+ * one plugin call answering per-host results, which are counted into the run. A page whose call fails
+ * is logged, its hosts counted as failed, and the export goes on. A dry run tells the plugin (its
+ * non-GET HTTP is not sent) and keeps what would have been sent.
+ */
+export async function exportHosts(scope: RunScope): Promise<void> {
+  const { setup, runtime, plugin, command, account, request, report } = scope;
+  const store = new HostStore(scope.sqlite);
+  const wouldSend: unknown[] = [];
+  let after = "";
+  for (let page = 0; ; page++) {
+    const batch = store.eligiblePage(after, setup.config.inventory.page_size);
+    if (batch.count === 0) break;
+    after = batch.last!;
+    if (request.dryRun) wouldSend.push(...(JSON.parse(batch.json) as unknown[]));
+    const result = await runtime.call(plugin, command, {
+      account,
+      inputJson: `{"page":${page},"hosts":${batch.json}}`,
+      dryRun: request.dryRun,
+      debug: request.debug,
+      runId: report.id ?? undefined,
+    });
+    scope.addLogs(result.logs, result.droppedLogs);
+    request.onProgress?.({ page: page + 1, records: page * setup.config.inventory.page_size + batch.count });
+    if (!result.ok) {
+      report.counts.failed += batch.count;
+      scope.addDetail("error", `page ${page + 1} (${batch.count} hosts up to ${batch.last}) failed: ${result.error.kind}: ${result.error.message}`);
+      continue;
+    }
+    const answer = v.safeParse(ExportResultSchema, result.value);
+    if (!answer.success) {
+      report.counts.failed += batch.count;
+      scope.addDetail("error", `page ${page + 1}: ${plugin.ident} ${command} answered something that is not {"results": [...]}: ${v.summarize(answer.issues)}`);
+      continue;
+    }
+    for (const item of answer.output.results) {
+      report.counts[item.status]++;
+      if (item.status === "failed" || item.message) scope.addDetail(item.status === "failed" ? "error" : "info", `${item.hostname}: ${item.status}${item.message ? `: ${item.message}` : ""}`);
+    }
+  }
+  if (request.dryRun) report.wouldSend = wouldSend;
+}

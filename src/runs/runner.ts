@@ -1,0 +1,150 @@
+import type { Database } from "bun:sqlite";
+import { asSyncerError, SyncerError } from "../errors.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Account } from "../plugins/options.ts";
+import type { Plugin } from "../plugins/plugin.ts";
+import type { PluginRuntime } from "../plugins/runtime.ts";
+import type { Setup } from "../setup.ts";
+import { closestMatch } from "../validation/problems.ts";
+import { drizzle } from "drizzle-orm/bun-sqlite";
+import * as schema from "../db/schema.ts";
+import { exportHosts } from "./export-hosts.ts";
+import { Hooks } from "./hooks.ts";
+import { MAX_DETAILS, RunLog, zeroCounts, type RunDetail } from "./run-log.ts";
+import type { RunReport, RunRequest, RunScope } from "./scope.ts";
+import { diffOf, syncHosts } from "./sync-hosts.ts";
+
+const didYouMean = (name: string, candidates: string[]) => {
+  const best = closestMatch(name, candidates);
+  return best ? `; did you mean '${best}'?` : "";
+};
+
+/** Finds the plugin, command and account a request names; every mistake is a clear error before anything runs. */
+export function resolveTarget(setup: Setup, request: Pick<RunRequest, "plugin" | "command" | "account">): { plugin: Plugin; account: Account | undefined } {
+  const plugin = setup.registry.plugins.get(request.plugin);
+  if (!plugin) throw new SyncerError("not_found", `no plugin '${request.plugin}'${didYouMean(request.plugin, [...setup.registry.plugins.keys()])}`);
+  if (!plugin.manifest.enabled) throw new SyncerError("disabled", `plugin ${plugin.ident} is disabled (${plugin.manifestPath})`);
+  const commands = Object.keys(plugin.manifest.commands);
+  const spec = plugin.manifest.commands[request.command];
+  if (!spec) {
+    throw new SyncerError("not_found", `plugin ${plugin.ident} has no command '${request.command}'${didYouMean(request.command, commands)}${commands.length ? ` (commands: ${commands.join(", ")})` : ""}`);
+  }
+  const own = [...setup.accounts.values()].filter((account) => account.plugin.ident === plugin.ident).map((account) => account.name);
+  if (request.account === undefined) {
+    if (spec.account === "required") {
+      throw new SyncerError("usage", `${plugin.ident} ${request.command} needs an account${own.length ? ` (accounts of ${plugin.ident}: ${own.join(", ")})` : `; add one with \`syncer accounts new ${plugin.ident} <name>\``}`);
+    }
+    return { plugin, account: undefined };
+  }
+  if (spec.account === "none") throw new SyncerError("usage", `${plugin.ident} ${request.command} takes no account`);
+  const account = setup.accounts.get(request.account);
+  if (!account) throw new SyncerError("not_found", `no account '${request.account}'${didYouMean(request.account, [...setup.accounts.keys()])}`);
+  if (account.plugin.ident !== plugin.ident) throw new SyncerError("usage", `account ${account.name} belongs to plugin ${account.plugin.ident}, not ${plugin.ident}`);
+  if (!account.config.enabled) throw new SyncerError("disabled", `account ${account.name} is disabled (enabled = false)`);
+  return { plugin, account };
+}
+
+/**
+ * Runs plugin commands as sync runs: resolves what the request names, writes the run-log row (not for
+ * dry runs, which write nothing), dispatches on the command's kind, and records the outcome. A failed
+ * run is a report with status "failed", not a throw; only a request naming nothing runnable throws.
+ */
+export class Runner {
+  private readonly runLog: RunLog;
+  /** Host-writing runs one at a time: their plans are made against what the previous one wrote. */
+  private writing: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly setup: Setup,
+    private readonly runtime: PluginRuntime,
+    private readonly sqlite: Database,
+    private readonly log: Logger,
+  ) {
+    this.runLog = new RunLog(drizzle(sqlite, { schema }));
+  }
+
+  async run(request: RunRequest): Promise<RunReport> {
+    const { plugin, account } = resolveTarget(this.setup, request);
+    const kind = plugin.manifest.commands[request.command]!.kind;
+    if (kind !== "import" && kind !== "inventorize") return this.execute(request, plugin, account);
+    const turn = this.writing.then(() => this.execute(request, plugin, account));
+    this.writing = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async execute(request: RunRequest, plugin: Plugin, account: Account | undefined): Promise<RunReport> {
+    const startedAt = Date.now();
+    const started = performance.now();
+    const kind = plugin.manifest.commands[request.command]!.kind;
+    const dryRun = request.dryRun ?? false;
+    const trigger = request.trigger ?? "cli";
+    const report: RunReport = {
+      id: dryRun ? null : this.runLog.start({ plugin: plugin.ident, command: request.command, account: account?.name ?? null, trigger, startedAt }),
+      plugin: plugin.ident,
+      command: request.command,
+      kind,
+      account: account?.name ?? null,
+      trigger,
+      dryRun,
+      status: "ok",
+      startedAt,
+      durationMs: 0,
+      counts: zeroCounts(),
+      details: [],
+    };
+    let dropped = 0;
+    const addDetail = (level: RunDetail["level"], message: string) => {
+      if (report.details.length < MAX_DETAILS) report.details.push({ level, message });
+      else dropped++;
+    };
+    const scope: RunScope = {
+      setup: this.setup,
+      runtime: this.runtime,
+      sqlite: this.sqlite,
+      hooks: new Hooks(this.setup, this.runtime),
+      plugin,
+      command: request.command,
+      account,
+      request,
+      report,
+      addDetail,
+      addLogs: (lines, droppedLogs) => {
+        for (const line of lines) addDetail(line.level, line.message);
+        dropped += droppedLogs;
+      },
+    };
+    try {
+      if (kind === "import" || kind === "inventorize") {
+        const plan = await syncHosts(scope);
+        if (dryRun) report.diff = diffOf(plan);
+      } else if (kind === "export") {
+        await exportHosts(scope);
+      } else {
+        const result = await this.runtime.call(plugin, request.command, {
+          account,
+          pluginOptions: this.setup.pluginOptions.get(plugin.ident),
+          input: request.input,
+          dryRun,
+          debug: request.debug,
+          runId: report.id ?? undefined,
+        });
+        scope.addLogs(result.logs, result.droppedLogs);
+        if (!result.ok) throw new SyncerError(result.error.kind, `${plugin.ident} ${request.command}: ${result.error.message}`);
+        report.value = result.value;
+      }
+    } catch (error) {
+      const failure = asSyncerError(error);
+      report.status = "failed";
+      report.error = { kind: failure.kind, message: failure.message };
+      if (failure.kind === "internal") this.log.error("run failed with an internal error", { run: report.id, error: error instanceof Error ? error.stack : String(error) });
+    }
+    // A failed run wrote nothing: counts of a plan that was rolled back would mislead.
+    if (report.status === "failed" && kind !== "export") report.counts = zeroCounts();
+    if (dropped > 0) report.details.push({ level: "warn", message: `${dropped} more detail lines were dropped` });
+    report.durationMs = performance.now() - started;
+    if (report.id !== null) {
+      this.runLog.finish(report.id, { status: report.status, finishedAt: Date.now(), durationMs: report.durationMs, counts: report.counts, details: report.details, error: report.error });
+    }
+    return report;
+  }
+}

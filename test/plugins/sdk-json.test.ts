@@ -1,0 +1,162 @@
+// The SDK's byte-level JSON (JsonReader, JsonWriter), driven through the jsonbytes fixture plugin in a
+// real sandbox and checked against JavaScript's own JSON.parse/JSON.stringify.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { buildFixturePlugins, pluginHarness, type Harness } from "../helpers/plugins.ts";
+
+beforeAll(buildFixturePlugins, 120_000);
+
+let harness: Harness;
+beforeAll(() => {
+  harness = pluginHarness("");
+});
+afterAll(() => harness.close());
+
+const MODES = ["bytes", "strings", "capture"] as const;
+
+/** What a correct rewrite of `text` is: JavaScript's reading of it; through f64, -0 loses its sign as in JSON.stringify. */
+const expected = (mode: string, text: string): unknown => (mode === "strings" ? JSON.parse(JSON.stringify(JSON.parse(text))) : JSON.parse(text));
+
+async function rewrite(mode: string, input: { text: string } | { value: unknown }) {
+  return harness.call("jsonbytes", "rewrite", { input: { mode, ...input } });
+}
+
+/** The rewrite's answer, exactly (toMatchObject would let extra keys through). */
+async function rewritten(mode: string, input: { text: string } | { value: unknown }): Promise<unknown> {
+  const result = await rewrite(mode, input);
+  if (!result.ok) throw new Error(`${result.error.kind}: ${result.error.message}`);
+  return result.value;
+}
+
+const TRICKY: Record<string, string> = {
+  escapes: String.raw`{"q":"a\"b\\c\/d\b\f\n\r\t","ctl":"\u0000\u0001\u001f\u007f","uni":"\u00e9\u20AC\ud83d\ude80"}`,
+  "raw non-ASCII": `{"Zürich":"日本 🚀 Grüße","👩‍👩‍👧":["😀","𝄞",""]}`,
+  "empty containers": `{"a":{},"b":[],"c":[{}, [], [[]]],"d":"","e":{"f":{}}}`,
+  whitespace: ` \n\t{ "a" :\r\n [ 1 , 2 ,{ } ] , "b" : null ,"c":true,"d":false }\n `,
+  numbers: `[0,-1,1.5,-0.25,1e300,1E-300,2.5e+10,123456789012345678901234567890,-0,9007199254740993,0.1]`,
+  scalars: `[null,true,false,"x",7]`,
+  "top-level string": `"just a string ✓"`,
+  "top-level number": `42`,
+  "deep nesting": "[".repeat(300) + `{"k":"v"}` + "]".repeat(300),
+  "deep objects": `{"a":`.repeat(200) + "1" + "}".repeat(200),
+};
+
+describe("JsonReader and JsonWriter round trips", () => {
+  for (const mode of MODES) {
+    for (const [name, text] of Object.entries(TRICKY)) {
+      test(`${name}, copied as ${mode}`, async () => {
+        expect(await rewritten(mode, { text })).toEqual(expected(mode, text));
+      });
+    }
+  }
+
+  test("a value read in place inside the request, not from a text", async () => {
+    const value = { hosts: [{ hostname: "web01", labels: { site: "fra", "ü": "🚀" } }], next: null, n: [1, 2.5] };
+    for (const mode of MODES) expect(await rewritten(mode, { value })).toEqual(value);
+  });
+
+  test("an emoji at every offset of a string and of a key, both through AS strings and bytes", async () => {
+    for (let n = 0; n < 20; n++) {
+      const text = `${"x".repeat(n)}🚀"\\${"é".repeat(n % 3)}`;
+      const value = { [text]: text, list: [text] };
+      for (const mode of MODES) expect(await rewritten(mode, { value })).toEqual(value);
+    }
+  });
+
+  test("strings far longer than the writer's 64 KiB chunk, with escapes and emoji across its edges", async () => {
+    const long = "ab\"🚀\u0001é\\".repeat(40_000);
+    const value = { [long.slice(0, 70_001)]: [long, long.slice(1), long.slice(3)] };
+    for (const mode of MODES) expect(await rewritten(mode, { value })).toEqual(value);
+  });
+
+  test("a lone surrogate escape becomes U+FFFD, so the output stays UTF-8", async () => {
+    for (const mode of MODES.slice(0, 2)) {
+      expect(await rewritten(mode, { text: String.raw`["a\ud800b","\udc00","\ud800\u0041"]` })).toEqual(["a\uFFFDb", "\uFFFD", "\uFFFDA"]);
+    }
+  });
+
+  test("random strings of every kind of character survive both ways", async () => {
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    const pools = [() => random(0x20), () => 0x20 + random(0x60), () => 0x80 + random(0x780), () => 0x800 + random(0xd000), () => 0x10000 + random(0xfffff)];
+    const strings = Array.from({ length: 150 }, () => String.fromCodePoint(...Array.from({ length: random(40) }, () => pools[random(pools.length)]!())));
+    for (const mode of MODES) expect(await rewritten(mode, { value: strings })).toEqual(strings);
+  });
+});
+
+describe("JsonReader errors name the byte where the input went wrong", () => {
+  const CASES: [string, string][] = [
+    [`{"a":}`, "invalid JSON at byte 5: unexpected '}', expected a value"],
+    [`{"a" 1}`, "invalid JSON at byte 5: expected ':' after a key"],
+    [`{"a":1]`, "invalid JSON at byte 6: unexpected ']', expected ',' or '}'"],
+    [`{"a":1,}`, "invalid JSON at byte 7: expected a key string"],
+    [`[1,]`, "invalid JSON at byte 3: unexpected ']', expected a value"],
+    [`[1 2]`, "invalid JSON at byte 3: unexpected '2', expected ',' or ']'"],
+    [`[1,2`, "invalid JSON at byte 4: unexpected end of input, expected ',' or ']'"],
+    [``, "invalid JSON at byte 0: unexpected end of input, expected a value"],
+    [`  "abc`, "invalid JSON at byte 2: unterminated string"],
+    [`["a\\x"]`, "invalid JSON at byte 3: unknown escape \\'x'"],
+    [`["\\u12"]`, "invalid JSON at byte 2: \\u needs four hex digits"],
+    [`["a\tb"]`, "invalid JSON at byte 3: control character 0x09 in a string (escape it)"],
+    [`[tru]`, "invalid JSON at byte 1: invalid literal, expected true"],
+    [`[nul]`, "invalid JSON at byte 1: invalid literal, expected null"],
+    [`[-]`, "invalid JSON at byte 1: invalid number"],
+    [`[1.]`, "invalid JSON at byte 1: invalid number: expected a digit after '.'"],
+    [`[1e]`, "invalid JSON at byte 1: invalid number: expected a digit in the exponent"],
+    [`01`, "invalid JSON at byte 1: unexpected '1' after the JSON value"],
+    [`{} {}`, "invalid JSON at byte 3: unexpected '{' after the JSON value"],
+    [`[@]`, "invalid JSON at byte 1: unexpected '@', expected a value"],
+    ["[".repeat(600) + "]".repeat(600), "invalid JSON at byte 512: nesting deeper than 512 levels"],
+  ];
+  for (const [text, message] of CASES) {
+    test(JSON.stringify(text.length > 40 ? `${text.slice(0, 20)}…` : text), async () => {
+      expect(await rewrite("bytes", { text })).toMatchObject({ ok: false, error: { kind: "parser", message } });
+    });
+  }
+});
+
+describe("integers", () => {
+  const integers = (text: string) => harness.call("jsonbytes", "integers", { input: { text } });
+
+  test("are exact across the whole i64 range, written as JavaScript writes them", async () => {
+    const text = "[0, -1, 7, 1000000, 9007199254740993, 9223372036854775807, -9223372036854775808]";
+    expect(await integers(text)).toMatchObject({ ok: true, value: { text: text.replaceAll(" ", "") } });
+  });
+
+  test("outside i64 or with a fraction are errors at the number", async () => {
+    expect(await integers("[1, 9223372036854775808]")).toMatchObject({
+      ok: false,
+      error: { kind: "parser", message: "invalid JSON at byte 4: integer out of range: 9223372036854775808" },
+    });
+    expect(await integers("[18446744073709551616]")).toMatchObject({ ok: false, error: { message: "invalid JSON at byte 1: integer out of range: 18446744073709551616" } });
+    expect(await integers("[-9223372036854775809]")).toMatchObject({ ok: false, error: { message: expect.stringContaining("out of range") } });
+    expect(await integers("[2.5]")).toMatchObject({ ok: false, error: { message: "invalid JSON at byte 1: expected an integer, found 2.5" } });
+    expect(await integers(`["7"]`)).toMatchObject({ ok: false, error: { message: "invalid JSON at byte 1: expected a number, found a string" } });
+  });
+});
+
+describe("JsonWriter over UTF-8 bytes", () => {
+  const write = async (sequences: number[][]) => {
+    const result = await harness.call("jsonbytes", "utf8_bytes", { input: { bytes: sequences } });
+    if (!result.ok) throw new Error(result.error.message);
+    return result.value as { valid: boolean; value: string; keyed: Record<string, boolean> }[];
+  };
+  const bytes = (text: string) => [...new TextEncoder().encode(text)];
+
+  test("valid UTF-8 is copied through and escaped where JSON needs it", async () => {
+    const texts = ["hi", "é", "🚀", "\u0000\u001f\"\\\u007f", "a€b", "0123456789abc\"ef0123456789", "long clean ascii, no escapes at all here!", "tab\there\nnewline 🚀🚀"];
+    const answers = await write(texts.map(bytes));
+    expect(answers).toEqual(texts.map((value) => ({ value, keyed: { [value]: true }, valid: true })));
+  });
+
+  test("invalid UTF-8 is written as U+FFFD and reported", async () => {
+    const cases: [number[], string][] = [
+      [[0xff], "\uFFFD"],
+      [[0x61, 0xc0, 0x80], "a\uFFFD\uFFFD"], // overlong
+      [[0xed, 0xa0, 0x80], "\uFFFD\uFFFD\uFFFD"], // an encoded surrogate
+      [[0xf4, 0x90, 0x80, 0x80], "\uFFFD\uFFFD\uFFFD\uFFFD"], // above U+10FFFF
+      [[0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0xe2, 0x82], "abcdefg\uFFFD\uFFFD"], // truncated at the end
+    ];
+    const answers = await write(cases.map(([sequence]) => sequence));
+    expect(answers).toEqual(cases.map(([, value]) => ({ value, keyed: { [value]: true }, valid: false })));
+  });
+});

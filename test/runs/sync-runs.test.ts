@@ -1,0 +1,325 @@
+import { Database } from "bun:sqlite";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
+import { buildFixturePlugins, FIXTURE_PLUGINS } from "../helpers/plugins.ts";
+
+/**
+ * Import, inventorize and export runs through the compiled binary, with the syncfix fixture: its
+ * import returns the lines of a file as pages (one JSON array of records per line), its export
+ * answers per host from labels, and its hooks act on labels (reject, hook_add, hook_drop, protected).
+ */
+
+type Json = Record<string, any>;
+
+interface World {
+  dir: string;
+  config: string;
+  /** Writes the pages an account's import returns. */
+  pages(account: string, ...pages: unknown[][]): void;
+  run(...args: string[]): { code: number; json: Json; stderr: string; stdout: string };
+  cli(...args: string[]): { code: number; stdout: string; stderr: string };
+  query<T = Json>(sql: string): T[];
+}
+
+function world(extra = ""): World {
+  const dir = tempDir("syncer-runs-");
+  const config = writeConfig(
+    dir,
+    `[server]\ndata_dir = "data"\n[plugins]\ndirectories = [${JSON.stringify(FIXTURE_PLUGINS)}]\n` +
+      ["a", "b", "master"].map((name) => `[accounts.${name}]\nplugin = "syncfix"\n${name === "master" ? "is_master = true\n" : ""}[accounts.${name}.custom_fields]\npath = "${name}.pages"\n`).join("") +
+      extra,
+  );
+  const cli = (...args: string[]) => runSyncer([...args, "--config", config]);
+  return {
+    dir,
+    config,
+    pages: (account, ...pages) => writeFileSync(join(dir, `${account}.pages`), pages.map((page) => JSON.stringify(page)).join("\n") + "\n"),
+    run: (...args) => {
+      const result = cli(...args, "--json");
+      let json: Json = {};
+      try {
+        json = JSON.parse(result.stdout);
+      } catch {
+        throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\n${result.stderr}`);
+      }
+      return { ...result, json };
+    },
+    cli,
+    query: <T,>(sql: string) => {
+      const db = new Database(join(dir, "data", "syncer.db"), { readonly: true });
+      try {
+        return db.query(sql).all() as T[];
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
+const host = (hostname: string, labels: Record<string, string> = {}, extra: Json = {}) => ({ hostname, labels, ...extra });
+
+beforeAll(() => buildFixturePlugins(), 120_000);
+
+describe("import runs", () => {
+  test("a first import creates hosts across pages; its counts come as JSON fields and in the run log", () => {
+    const w = world();
+    w.pages("a", [host(" Web01 ", { site: "berlin" }, { row: 2 }), host("web02", { site: "hamburg" })], [host("web03")]);
+    const { code, json } = w.run("syncfix", "import_hosts", "a");
+    expect(code).toBe(0);
+    expect(json).toMatchObject({ ok: true, status: "ok", created: 3, updated: 0, unchanged: 0, skipped: 0, deleted: 0 });
+    expect(w.query("SELECT hostname, account, labels FROM hosts ORDER BY hostname")).toEqual([
+      { hostname: "Web01", account: "a", labels: '{"site":"berlin"}' },
+      { hostname: "web02", account: "a", labels: '{"site":"hamburg"}' },
+      { hostname: "web03", account: "a", labels: "{}" },
+    ]);
+    const runs = w.run("runs", "list").json.runs;
+    expect(runs[0]).toMatchObject({ id: json.run, plugin: "syncfix", command: "import_hosts", account: "a", status: "ok", created: 3 });
+    expect(w.run("runs", "show", String(json.run)).json).toMatchObject({ id: json.run, created: 3, error: null });
+  });
+
+  test("a re-import of the same data changes nothing but last_seen; a real change updates, logs old → new and sets last_changed", () => {
+    const w = world();
+    w.pages("a", [host("web01", { site: "berlin", os: "linux" }), host("web02", { site: "hamburg" })]);
+    w.run("syncfix", "import_hosts", "a");
+    const [before] = w.query<{ last_seen: number; last_changed: number }>("SELECT last_seen, last_changed FROM hosts WHERE hostname = 'web01'");
+    Bun.sleepSync(5);
+    // Key order differs from the stored labels: still unchanged.
+    w.pages("a", [host("web01", { os: "linux", site: "berlin" }), host("web02", { site: "hamburg" })]);
+    expect(w.run("syncfix", "import_hosts", "a").json).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
+    const [after] = w.query<{ last_seen: number; last_changed: number }>("SELECT last_seen, last_changed FROM hosts WHERE hostname = 'web01'");
+    expect(after!.last_seen).toBeGreaterThan(before!.last_seen);
+    expect(after!.last_changed).toBe(before!.last_changed);
+
+    w.pages("a", [host("web01", { site: "munich", rack: "r1" }), host("web02", { site: "hamburg" })]);
+    const changed = w.run("syncfix", "import_hosts", "a").json;
+    expect(changed).toMatchObject({ updated: 1, unchanged: 1 });
+    const shown = w.run("hosts", "show", "web01").json;
+    expect(shown.labels).toEqual({ site: "munich", rack: "r1" });
+    expect(shown.changes[0]).toMatchObject({ run: changed.run, changes: { labels: { old: { site: "berlin", os: "linux" }, new: { site: "munich", rack: "r1" } } } });
+    // The label index follows the labels.
+    expect(w.run("hosts", "list", "--label", "site=munich").json.hosts.map((h: Json) => h.hostname)).toEqual(["web01"]);
+    expect(w.run("hosts", "list", "--label", "os=linux").json.hosts).toEqual([]);
+  });
+
+  test("--dry-run prints every change, old → new, and writes nothing, not even a run-log row", () => {
+    const w = world();
+    w.pages("a", [host("web01", { site: "berlin" }), host("web02")]);
+    w.run("syncfix", "import_hosts", "a");
+    w.pages("a", [host("web01", { site: "hamburg" }), host("web03", { site: "x" })]);
+    const text = w.cli("run", "syncfix", "import_hosts", "a", "--dry-run");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("~ web01  labels site: berlin → hamburg");
+    expect(text.stdout).toContain("+ web03  site=x");
+    expect(text.stdout).toContain("dry run, nothing written");
+    const { json } = w.run("syncfix", "import_hosts", "a", "--dry-run");
+    expect(json).toMatchObject({ run: null, dry_run: true, created: 1, updated: 1 });
+    expect(json.diff.updated).toEqual([{ hostname: "web01", changes: { labels: { old: { site: "berlin" }, new: { site: "hamburg" } } } }]);
+    expect(w.query("SELECT hostname, labels FROM hosts ORDER BY hostname")).toEqual([
+      { hostname: "web01", labels: '{"site":"berlin"}' },
+      { hostname: "web02", labels: "{}" },
+    ]);
+    expect(w.query("SELECT count(*) AS n FROM runs")).toEqual([{ n: 1 }]);
+  });
+
+  test("ownership: another account takes a host over, unless a master account owns it; then it is skipped and counted", () => {
+    const w = world();
+    w.pages("master", [host("db01", { site: "m" })]);
+    w.pages("a", [host("web01", { site: "a" })]);
+    w.run("syncfix", "import_hosts", "master");
+    w.run("syncfix", "import_hosts", "a");
+    w.pages("b", [host("db01", { site: "b" }), host("web01", { site: "b" })]);
+    const { json } = w.run("syncfix", "import_hosts", "b");
+    expect(json).toMatchObject({ updated: 1, skipped: 1 });
+    expect(json.details).toContainEqual({ level: "info", message: "db01: skipped, owned by master account master" });
+    expect(w.query("SELECT hostname, account, labels FROM hosts ORDER BY hostname")).toEqual([
+      { hostname: "db01", account: "master", labels: '{"site":"m"}' },
+      { hostname: "web01", account: "b", labels: '{"site":"b"}' },
+    ]);
+    expect(w.run("hosts", "show", "web01").json.changes[0].changes.account).toEqual({ old: "a", new: "b" });
+  });
+
+  test("inventory is replaced per account namespace; an inventorize run only sets its namespace of hosts that exist", () => {
+    const w = world();
+    w.pages("a", [host("web01", {}, { inventory: { ram: 16, cpu: 4 } })]);
+    w.run("syncfix", "import_hosts", "a");
+    w.pages("b", [host("web01", {}, { inventory: { os: "debian" } }), host("ghost", {}, { inventory: { os: "x" } })]);
+    const { json } = w.run("syncfix", "inventorize_hosts", "b");
+    expect(json).toMatchObject({ updated: 1, skipped: 1, created: 0 });
+    w.pages("a", [host("web01", {}, { inventory: { ram: 32 } })]);
+    w.run("syncfix", "import_hosts", "a");
+    expect(w.run("hosts", "show", "web01").json.inventory).toEqual({ b__os: "debian", a__ram: 32 });
+    expect(w.query("SELECT count(*) AS n FROM hosts")).toEqual([{ n: 1 }]);
+  });
+
+  test("[inventory] lowercase_hostnames lower-cases names on import", () => {
+    const w = world("[inventory]\nlowercase_hostnames = true\n");
+    w.pages("a", [host("  WEB01.Example.COM ")]);
+    w.run("syncfix", "import_hosts", "a");
+    expect(w.query("SELECT hostname FROM hosts")).toEqual([{ hostname: "web01.example.com" }]);
+  });
+});
+
+describe("a failing run writes nothing", () => {
+  const seeded = () => {
+    const w = world();
+    w.pages("a", [host("web01", { site: "berlin" })]);
+    w.run("syncfix", "import_hosts", "a");
+    return w;
+  };
+  const unchanged = (w: World) => {
+    expect(w.query("SELECT hostname, labels, deleted_at FROM hosts")).toEqual([{ hostname: "web01", labels: '{"site":"berlin"}', deleted_at: null }]);
+    expect(w.query("SELECT count(*) AS n FROM host_changes")).toEqual([{ n: 0 }]);
+  };
+
+  test("a record failing validation on page 2 names the page, record, row and field", () => {
+    const w = seeded();
+    w.pages("a", [host("web01", { site: "hamburg" }), host("web02")], [host("web03"), { hostname: "web04", labels: { site: 5 }, row: 7 }]);
+    const { code, json } = w.run("syncfix", "import_hosts", "a");
+    expect(code).toBe(1);
+    expect(json.error.kind).toBe("validation");
+    expect(json.error.message).toContain('record 2 of page 2 (row 7), hostname "web04": labels.site: expected a string, found an integer');
+    unchanged(w);
+    expect(w.run("runs", "list").json.runs[0]).toMatchObject({ status: "failed", created: 0, updated: 0, error: { kind: "validation" } });
+  });
+
+  test("a hostname returned twice is an error naming both records", () => {
+    const w = seeded();
+    w.pages("a", [host("web01", { site: "x" }), host("web02", {}, { row: 3 })], [host("web02 ", {}, { row: 9 })]);
+    const { code, json } = w.run("syncfix", "import_hosts", "a");
+    expect(code).toBe(1);
+    expect(json.error.message).toBe('plugin syncfix returned hostname "web02" twice: record 2 of page 1 (row 3) and record 1 of page 2 (row 9)');
+    unchanged(w);
+  });
+
+  test("a plugin error on a later page fails the run with its kind; earlier pages are not written", () => {
+    const w = seeded();
+    // The import fails when asked for a page past the end: the fixture's file says there is a next page.
+    writeFileSync(join(w.dir, "a.pages"), `${JSON.stringify([host("web01", { site: "new" })])}\n`);
+    w.pages("a", [host("web01", { site: "new" })]);
+    const good = w.run("syncfix", "import_hosts", "a");
+    expect(good.code).toBe(0);
+    const w2 = seeded();
+    w2.pages("a", [host("web01", { site: "new" })], [{ hostname: "" }]);
+    const { code, json } = w2.run("syncfix", "import_hosts", "a");
+    expect(code).toBe(1);
+    expect(json.error.kind).toBe("validation");
+    expect(json.error.message).toContain("hostname: expected a hostname");
+    unchanged(w2);
+  });
+
+  test("a pre_update hook rejection aborts the run; its message is the run's error", () => {
+    const w = seeded();
+    w.pages("a", [host("web01", { site: "hamburg" }), host("bad", { reject: "yes" })]);
+    const { code, json } = w.run("syncfix", "import_hosts", "a");
+    expect(code).toBe(1);
+    expect(json.error).toEqual({ kind: "rejected", message: "hook syncfix.pre_update (host.pre_update) rejected the changes: host bad may not be imported" });
+    unchanged(w);
+    // post_update never ran for the rolled-back run.
+    expect(w.query("SELECT count(*) AS n FROM events WHERE run_id = " + json.run)).toEqual([{ n: 0 }]);
+  });
+});
+
+describe("hooks", () => {
+  test("pre_update rewrites and drops changes in one call per page; post_update runs after the commit", () => {
+    const w = world();
+    w.pages("a", [host("web01", { hook_add: "1" }), host("web02", { hook_drop: "1" }), host("web03")]);
+    const { json } = w.run("syncfix", "import_hosts", "a");
+    expect(json).toMatchObject({ created: 2 });
+    expect(w.query("SELECT hostname, labels FROM hosts ORDER BY hostname")).toEqual([
+      { hostname: "web01", labels: '{"hook_add":"1","hooked":"yes"}' },
+      { hostname: "web03", labels: "{}" },
+    ]);
+    expect(w.query("SELECT type, data FROM events")).toEqual([{ type: "syncfix.post_update", data: '{"changes":2}' }]);
+  });
+});
+
+describe("deleting hosts an import no longer returns", () => {
+  const extra = (limit: string) => `[accounts.d]\nplugin = "syncfix"\ndelete_missing = true\ndelete_limit = ${limit}\n[accounts.d.custom_fields]\npath = "d.pages"\n`;
+
+  test("soft-deletes the account's hosts not seen, within delete_limit; a re-import restores one", () => {
+    const w = world(extra("1"));
+    w.pages("d", [host("web01"), host("web02"), host("web03")]);
+    w.run("syncfix", "import_hosts", "d");
+    w.pages("d", [host("web01"), host("web02")]);
+    const { json } = w.run("syncfix", "import_hosts", "d");
+    expect(json).toMatchObject({ deleted: 1, unchanged: 2 });
+    const [gone] = w.query<Json>("SELECT deleted_at, delete_reason FROM hosts WHERE hostname = 'web03'");
+    expect(gone!.deleted_at).toBeGreaterThan(0);
+    expect(gone!.delete_reason).toBe("not seen by syncfix import_hosts of account d");
+    expect(w.run("hosts", "list").json.hosts.map((h: Json) => h.hostname)).toEqual(["web01", "web02"]);
+    w.pages("d", [host("web01"), host("web02"), host("web03")]);
+    expect(w.run("syncfix", "import_hosts", "d").json).toMatchObject({ updated: 1, deleted: 0 });
+    expect(w.query("SELECT deleted_at FROM hosts WHERE hostname = 'web03'")).toEqual([{ deleted_at: null }]);
+  });
+
+  test("refuses to delete more than delete_limit unless --force; a pre_delete hook may refuse", () => {
+    const w = world(extra('"50%"'));
+    w.pages("d", [host("web01"), host("web02"), host("web03", { protected: "yes" }), host("web04")]);
+    w.run("syncfix", "import_hosts", "d");
+    w.pages("d", [host("web01")]);
+    const refused = w.run("syncfix", "import_hosts", "d");
+    expect(refused.code).toBe(1);
+    expect(refused.json.error.kind).toBe("delete_limit");
+    expect(refused.json.error.message).toContain("would delete 3 of the 4 hosts of account d, more than its delete_limit (50%)");
+    const protectedHost = w.run("syncfix", "import_hosts", "d", "--force");
+    expect(protectedHost.json.error.message).toContain("web03 is protected");
+    w.pages("d", [host("web01"), host("web03", { protected: "yes" })]);
+    expect(w.run("syncfix", "import_hosts", "d", "--force").json).toMatchObject({ deleted: 2 });
+    expect(w.query("SELECT hostname FROM hosts WHERE deleted_at IS NULL ORDER BY hostname")).toEqual([{ hostname: "web01" }, { hostname: "web03" }]);
+  });
+});
+
+describe("export runs", () => {
+  test("only active, not deleted hosts are sent, in pages; a failing page is logged and the export goes on", () => {
+    const w = world("[inventory]\npage_size = 2\n");
+    w.pages("a", [host("a1", { export_status: "updated" }), host("a2", { export: "fail" }), host("a3"), host("boom"), host("c1"), host("c2", { export_status: "unchanged" })]);
+    w.run("syncfix", "import_hosts", "a");
+    expect(w.cli("hosts", "lifecycle", "c1", "decommissioned").code).toBe(0);
+    const { code, json } = w.run("syncfix", "export_hosts", "a");
+    expect(code).toBe(0);
+    // Pages: [a1 a2] [a3 boom] [c2]; the second fails as a whole.
+    expect(json).toMatchObject({ updated: 1, failed: 3, unchanged: 1, created: 0 });
+    expect(json.details).toContainEqual({ level: "error", message: "a2: failed: the target said no" });
+    expect(json.details.some((d: Json) => d.message.startsWith("page 2 (2 hosts up to boom) failed: runtime: the target refused page 1"))).toBe(true);
+    const dry = w.run("syncfix", "export_hosts", "a", "--dry-run").json;
+    expect(dry.would_send.map((h: Json) => h.hostname)).toEqual(["a1", "a2", "a3", "boom", "c2"]);
+  });
+
+  test("an action command runs once and shows its answer", () => {
+    const w = world();
+    expect(w.run("syncfix", "ping").json).toMatchObject({ ok: true, value: "pong" });
+  });
+});
+
+describe("the command line", () => {
+  test("plugin commands are listed in help, and mistakes name what exists", () => {
+    const w = world();
+    expect(w.cli("syncfix", "--help").stdout).toMatch(/import_hosts \[options\] <account>\s+import: Returns the file's lines as pages/);
+    const unknown = w.cli("run", "syncfix", "import_host", "a");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("plugin syncfix has no command 'import_host'; did you mean 'import_hosts'?");
+    const noAccount = w.cli("run", "syncfix", "import_hosts");
+    expect(noAccount.stderr).toContain("syncfix import_hosts needs an account (accounts of syncfix: a, b, master)");
+    expect(w.cli("run", "syncfix", "import_hosts", "nope").stderr).toContain("no account 'nope'");
+  });
+
+  test("an account inherits from its parent; accounts new prints a block seeded from the presets", () => {
+    const w = world(`[accounts.child]\nparent = "a"\n`);
+    w.pages("a", [host("web01")]);
+    expect(w.run("syncfix", "import_hosts", "child").json).toMatchObject({ created: 1 });
+    expect(w.query("SELECT account FROM hosts")).toEqual([{ account: "child" }]);
+    const block = w.cli("accounts", "new", "syncfix", "new1");
+    expect(block.stdout).toContain('[accounts.new1]\nplugin = "syncfix"');
+    expect(block.stdout).toContain("[accounts.new1.custom_fields]");
+  });
+
+  test("an account naming a plugin that is not there is a config error with file:line", () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, `[accounts.x]\nplugin = "cvs"\n`);
+    const result = runSyncer(["config", "check", "--config", config]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/sync\.config\.toml:2:\d+: accounts\.x\.plugin: account x uses plugin 'cvs', which is not installed; did you mean 'csv'\?/);
+  });
+});

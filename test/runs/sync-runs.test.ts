@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS } from "../helpers/plugins.ts";
@@ -321,5 +321,21 @@ describe("the command line", () => {
     const result = runSyncer(["config", "check", "--config", config]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/sync\.config\.toml:2:\d+: accounts\.x\.plugin: account x uses plugin 'cvs', which is not installed; did you mean 'csv'\?/);
+  });
+});
+
+describe("the demo", () => {
+  test("the example config imports the bundled demo CSV (what npm start does), and a second import changes nothing", () => {
+    const dir = tempDir();
+    const text = readFileSync(join(import.meta.dir, "..", "..", "sync.config.toml"), "utf8")
+      .replace('data_dir = "data"', `data_dir = ${JSON.stringify(join(dir, "data"))}`)
+      .replace('path = "plugins/csv/demo/hosts.csv"', `path = ${JSON.stringify(join(import.meta.dir, "..", "..", "plugins", "csv", "demo", "hosts.csv"))}`);
+    const config = writeConfig(dir, text);
+    const first = runSyncer(["csv", "import_hosts", "demo", "--json", "--config", config]);
+    expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, created: 324 });
+    expect(JSON.parse(runSyncer(["csv", "import_hosts", "demo", "--json", "--config", config]).stdout)).toMatchObject({ unchanged: 324, created: 0 });
+    const berlin = JSON.parse(runSyncer(["hosts", "list", "--label", "site=berlin", "--label", "role=db", "--json", "--config", config]).stdout);
+    expect(berlin.hosts).toHaveLength(9);
+    expect(berlin.hosts[0].labels.owner).toBe("Data, Storage & Backup");
   });
 });

@@ -339,3 +339,41 @@ describe("the demo", () => {
     expect(berlin.hosts[0].labels.owner).toBe("Data, Storage & Backup");
   });
 });
+
+describe("bad CSV input through a whole import: a clear error, nothing written", () => {
+  const csvWorld = (content: string | Uint8Array) => {
+    const w = world(`[accounts.sheet]\nplugin = "csv"\n[accounts.sheet.custom_fields]\npath = "hosts.csv"\n`);
+    writeFileSync(join(w.dir, "hosts.csv"), "host,site\nkeep01,berlin\n");
+    expect(w.run("csv", "import_hosts", "sheet").json).toMatchObject({ created: 1 });
+    writeFileSync(join(w.dir, "hosts.csv"), content);
+    const result = w.run("csv", "import_hosts", "sheet");
+    expect(result.code).toBe(1);
+    expect(w.query("SELECT hostname, labels FROM hosts")).toEqual([{ hostname: "keep01", labels: '{"site":"berlin"}' }]);
+    return result.json.error as { kind: string; message: string };
+  };
+
+  test("a missing hostname column names the columns there are", () => {
+    const error = csvWorld("name,site\nweb01,berlin\n");
+    expect(error.kind).toBe("options");
+    expect(error.message).toContain("'host'");
+    expect(error.message).toContain("name, site");
+  });
+
+  test("duplicate hostnames name both rows", () => {
+    const error = csvWorld("host,site\nweb01,berlin\nweb02,x\nweb01,hamburg\n");
+    expect(error).toEqual({ kind: "validation", message: 'plugin csv returned hostname "web01" twice: record 1 of page 1 (row 2) and record 3 of page 1 (row 4)' });
+  });
+
+  test("an unterminated quote names its row", () => {
+    const error = csvWorld('host,site\nweb01,berlin\nweb02,"hamburg\nweb03,x\n');
+    expect(error.kind).toBe("parser");
+    expect(error.message).toMatch(/row 3/);
+  });
+
+  test("invalid UTF-8 names its row", () => {
+    const error = csvWorld(new Uint8Array([...new TextEncoder().encode("host,site\nweb01,ber"), 0xff, 0xfe, ...new TextEncoder().encode("lin\n")]));
+    expect(error.kind).toBe("parser");
+    expect(error.message).toMatch(/row 2/);
+    expect(error.message).toMatch(/UTF-8/);
+  });
+});

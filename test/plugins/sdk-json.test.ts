@@ -160,3 +160,15 @@ describe("JsonWriter over UTF-8 bytes", () => {
     expect(answers).toEqual(cases.map(([, value]) => ({ value, keyed: { [value]: true }, valid: false })));
   });
 });
+
+describe("the benchmark's transform over bytes", () => {
+  test("testkit transform_bytes (JsonReader/JsonWriter) gives exactly what transform (json-as) gives", async () => {
+    const records = Array.from({ length: 2000 }, (_, i) => ({ hostname: `host${i}.example.com`, labels: { site: `fra${i % 10}`, note: i % 7 ? "plain" : 'quote " and ü 🚀' } }));
+    records.push({ hostname: "empty.example.com", labels: {} as never });
+    const slow = await harness.call("testkit", "transform", { input: { records } });
+    const fast = await harness.call("testkit", "transform_bytes", { input: { records } });
+    expect(fast.ok && slow.ok).toBe(true);
+    expect(fast.ok && fast.value).toEqual(slow.ok && slow.value);
+    expect((fast.ok && (fast.value as { records: { hostname: string; labels: Record<string, string> }[] }).records[0]) || null).toEqual({ hostname: "HOST0.EXAMPLE.COM", labels: { site: "fra0", note: 'quote " and ü 🚀', seen: "yes" } });
+  });
+});

@@ -1,8 +1,11 @@
-import { and, asc, desc, eq, gt, isNotNull, isNull, like, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, isNotNull, isNull, like, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
-import { hostChanges, hosts, labelIndex } from "../db/schema.ts";
+import { hostChanges, hostSeen, hosts, labelIndex } from "../db/schema.ts";
 
-export type HostRow = typeof hosts.$inferSelect;
+/** A host with when it was last seen (kept apart in host_seen). */
+export type HostRow = typeof hosts.$inferSelect & { lastSeen: Date | null };
+
+const hostColumns = { ...getTableColumns(hosts), lastSeen: hostSeen.lastSeen };
 
 export interface HostFilter {
   account?: string;
@@ -29,13 +32,20 @@ export class HostQueries {
     for (const [key, value] of Object.entries(filter.labels ?? {})) {
       conditions.push(sql`${hosts.id} IN (SELECT value FROM json_each((SELECT ${labelIndex.hostIds} FROM ${labelIndex} WHERE ${labelIndex.key} = ${key} AND ${labelIndex.value} = ${value})))`);
     }
-    const rows = this.db.select().from(hosts).where(and(...conditions)).orderBy(asc(hosts.hostname)).limit(filter.limit + 1).all();
+    const rows = this.db
+      .select(hostColumns)
+      .from(hosts)
+      .leftJoin(hostSeen, eq(hostSeen.hostId, hosts.id))
+      .where(and(...conditions))
+      .orderBy(asc(hosts.hostname))
+      .limit(filter.limit + 1)
+      .all();
     const page = rows.slice(0, filter.limit);
     return { hosts: page, next: rows.length > filter.limit ? page[page.length - 1]!.hostname : null };
   }
 
   get(hostname: string): HostRow | undefined {
-    return this.db.select().from(hosts).where(eq(hosts.hostname, hostname)).get();
+    return this.db.select(hostColumns).from(hosts).leftJoin(hostSeen, eq(hostSeen.hostId, hosts.id)).where(eq(hosts.hostname, hostname)).get();
   }
 
   changes(hostId: number, limit = 50) {

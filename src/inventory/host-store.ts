@@ -98,10 +98,10 @@ export class HostStore {
     }).immediate();
   }
 
-  /** The hosts an account owns that are not deleted. */
-  ownedBy(account: string): ExistingHost[] {
+  /** The hosts an account owns; deleted ones too unless `live`. */
+  ownedBy(account: string, live = true): ExistingHost[] {
     return (this.sqlite
-      .query<Row, [string]>("SELECT id, hostname, account, labels, inventory, deleted_at, last_changed FROM hosts WHERE account = ? AND deleted_at IS NULL")
+      .query<Row, [string]>(`SELECT id, hostname, account, labels, inventory, deleted_at, last_changed FROM hosts WHERE account = ?${live ? " AND deleted_at IS NULL" : ""}`)
       .values(account) as Row[])
       .map(([id, hostname, owner, labelsText, inventoryText, deletedAt, lastChanged]) => ({ id, hostname, account: owner, labelsText, inventoryText, deletedAt, lastChanged }));
   }
@@ -112,30 +112,35 @@ export class HostStore {
    */
   write(set: WriteSet, runId: number | null, now: number, changeLogLimit: number): void {
     const sqlite = this.sqlite;
-    const insertHost = sqlite.query<never, [string, string, string, string, number, number, number, number | null]>(
-      "INSERT INTO hosts (hostname, account, labels, inventory, lifecycle, first_seen, last_seen, last_changed, created_run) VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)",
+    const insertHost = sqlite.query<never, [string, string, string, string, number, number, number | null]>(
+      "INSERT INTO hosts (hostname, account, labels, inventory, lifecycle, first_seen, last_changed, created_run) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
     );
-    const updateHost = sqlite.query<never, [string | null, string, string, number, number, number, number]>(
-      "UPDATE hosts SET account = ?, labels = ?, inventory = ?, last_seen = ?, last_changed = ?, deleted_at = NULL, delete_reason = NULL WHERE id = ? AND last_changed = ?",
+    const insertSeen = sqlite.query<never, [number, number]>("INSERT INTO host_seen (host_id, last_seen) VALUES (?, ?)");
+    const updateHost = sqlite.query<never, [string | null, string, string, number, number, number]>(
+      "UPDATE hosts SET account = ?, labels = ?, inventory = ?, last_changed = ?, deleted_at = NULL, delete_reason = NULL WHERE id = ? AND last_changed = ?",
     );
     const deleteHost = sqlite.query<never, [number, string, number, number, number]>(
       "UPDATE hosts SET deleted_at = ?, delete_reason = ?, last_changed = ? WHERE id = ? AND last_changed = ? AND deleted_at IS NULL",
     );
     const logChange = sqlite.query<never, [number, number | null, number, string]>("INSERT INTO host_changes (host_id, run_id, at, changes) VALUES (?, ?, ?, ?)");
-    const touch = sqlite.query<never, [number, string]>("UPDATE hosts SET last_seen = ? WHERE id IN (SELECT value FROM json_each(?))");
+    const touch = sqlite.query<never, [number, string]>("UPDATE host_seen SET last_seen = ? WHERE host_id IN (SELECT value FROM json_each(?))");
     const conflict = (what: string) =>
       new SyncerError("conflict", `${what} was changed by someone else while this run was in progress; nothing was written, run it again`);
 
     const changed: number[] = [];
+    /** Hosts whose last_seen moves: the unchanged ones and the updated ones. */
+    const seen = set.touched.slice();
     const labelIndex = new LabelIndexChanges();
     sqlite.transaction(() => {
       for (const write of set.writes) {
         if (write.action === "create") {
-          const { lastInsertRowid } = insertHost.run(write.hostname, write.account, JSON.stringify(write.labels), JSON.stringify(write.inventory), now, now, now, runId);
-          labelIndex.add(Number(lastInsertRowid), write.labels);
+          const id = Number(insertHost.run(write.hostname, write.account, JSON.stringify(write.labels), JSON.stringify(write.inventory), now, now, runId).lastInsertRowid);
+          insertSeen.run(id, now);
+          labelIndex.add(id, write.labels);
         } else if (write.action === "update") {
-          const result = updateHost.run(write.account, JSON.stringify(write.labels), JSON.stringify(write.inventory), now, now, write.id, write.lastChanged);
+          const result = updateHost.run(write.account, JSON.stringify(write.labels), JSON.stringify(write.inventory), now, write.id, write.lastChanged);
           if (result.changes !== 1) throw conflict(`host #${write.id}`);
+          seen.push(write.id);
           if (write.oldLabels) {
             labelIndex.remove(write.id, write.oldLabels);
             labelIndex.add(write.id, write.labels);
@@ -150,7 +155,7 @@ export class HostStore {
         }
       }
       labelIndex.apply(sqlite);
-      for (let start = 0; start < set.touched.length; start += CHUNK) touch.run(now, JSON.stringify(set.touched.slice(start, start + CHUNK)));
+      for (let start = 0; start < seen.length; start += CHUNK) touch.run(now, JSON.stringify(seen.slice(start, start + CHUNK)));
       if (changeLogLimit > 0) this.pruneChanges(changed, changeLogLimit);
     }).immediate();
   }

@@ -1,5 +1,5 @@
 import { SyncerError } from "../errors.ts";
-import { HostStore } from "../inventory/host-store.ts";
+import { HostStore, type ExistingHost } from "../inventory/host-store.ts";
 import { planRecord, stateOf, writesOf, type PlanEntry } from "../inventory/plan.ts";
 import { RecordCollector } from "../inventory/records.ts";
 import type { RunScope } from "./scope.ts";
@@ -33,6 +33,7 @@ export async function syncHosts(scope: RunScope): Promise<PlanEntry[]> {
       runId: report.id ?? undefined,
     });
   let plan: PlanEntry[] = [];
+  let own: Map<string, ExistingHost> | undefined;
   let cursor: string | null = null;
   let pending = fetchPage(cursor);
   for (let page = 0; ; page++) {
@@ -43,8 +44,10 @@ export async function syncHosts(scope: RunScope): Promise<PlanEntry[]> {
     if (next !== null && next === cursor) throw new SyncerError("abi", `${plugin.ident} ${command} returned the cursor ${JSON.stringify(next)} twice in a row (page ${page + 1}); it would never finish`);
     // The plugin works on the next page while this one is checked against the inventory.
     if (next !== null) pending = fetchPage(next);
-    const existing = store.existing(records.map((record) => record.hostname));
-    for (const record of records) plan.push(planRecord(record, existing.get(record.hostname), context));
+    // A large import mostly sees its own hosts again: one query for all of them beats a lookup per page.
+    if (page === 0 && next !== null) own = new Map(store.ownedBy(account!.name, false).map((host) => [host.hostname, host]));
+    const others = store.existing(own ? records.filter((record) => !own!.has(record.hostname)).map((record) => record.hostname) : records.map((record) => record.hostname));
+    for (const record of records) plan.push(planRecord(record, own?.get(record.hostname) ?? others.get(record.hostname), context));
     request.onProgress?.({ page: page + 1, records: collector.count });
     if (next === null) break;
     cursor = next;

@@ -126,6 +126,8 @@ describe("the compiled binary migrates", () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ applied: pending, current: MIGRATIONS.map((m) => m.tag) });
     const after = new Database(join(work, "state", "syncer.db"), { readonly: true });
     expect(after.query("SELECT hostname, labels FROM hosts").all()).toEqual([{ hostname: "web01", labels: '{"site":"fra"}' }]);
+    // The last migration moved last_seen into host_seen, value and all.
+    expect(after.query("SELECT host_id, last_seen FROM host_seen").all()).toEqual([{ host_id: 1, last_seen: 2 }]);
     after.close();
   });
 });

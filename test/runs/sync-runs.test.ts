@@ -83,12 +83,12 @@ describe("import runs", () => {
     const w = world();
     w.pages("a", [host("web01", { site: "berlin", os: "linux" }), host("web02", { site: "hamburg" })]);
     w.run("syncfix", "import_hosts", "a");
-    const [before] = w.query<{ last_seen: number; last_changed: number }>("SELECT last_seen, last_changed FROM hosts WHERE hostname = 'web01'");
+    const [before] = w.query<{ last_seen: number; last_changed: number }>("SELECT last_seen, last_changed FROM hosts JOIN host_seen ON host_id = id WHERE hostname = 'web01'");
     Bun.sleepSync(5);
     // Key order differs from the stored labels: still unchanged.
     w.pages("a", [host("web01", { os: "linux", site: "berlin" }), host("web02", { site: "hamburg" })]);
     expect(w.run("syncfix", "import_hosts", "a").json).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
-    const [after] = w.query<{ last_seen: number; last_changed: number }>("SELECT last_seen, last_changed FROM hosts WHERE hostname = 'web01'");
+    const [after] = w.query<{ last_seen: number; last_changed: number }>("SELECT last_seen, last_changed FROM hosts JOIN host_seen ON host_id = id WHERE hostname = 'web01'");
     expect(after!.last_seen).toBeGreaterThan(before!.last_seen);
     expect(after!.last_changed).toBe(before!.last_changed);
 

@@ -71,17 +71,20 @@ export class HostStore {
 
   /**
    * One page of the hosts that are exported (active, not deleted), by hostname after `after`, as a JSON
-   * array of host views built by SQLite from the stored text: nothing is parsed on the way to a plugin.
+   * array of host views spliced from the stored text: nothing is parsed on the way to a plugin.
+   * The hostname index is named: without statistics SQLite would pick deleted_at's and sort every page.
    */
   eligiblePage(after: string, limit: number, hostname?: string): { json: string; count: number; last: string | null } {
     const rows = this.sqlite
-      .query<[string, string], [string, string | null, number]>(
-        `SELECT hostname, json_object('hostname', hostname, 'account', account, 'labels', json(labels), 'inventory', json(inventory))
-         FROM hosts WHERE deleted_at IS NULL AND lifecycle = 'active' AND hostname > ?1 AND (?2 IS NULL OR hostname = ?2)
+      .query<[string, string | null, string, string], [string, string | null, number]>(
+        `SELECT hostname, account, labels, inventory
+         FROM hosts INDEXED BY hosts_hostname_unique WHERE deleted_at IS NULL AND lifecycle = 'active' AND hostname > ?1 AND (?2 IS NULL OR hostname = ?2)
          ORDER BY hostname LIMIT ?3`,
       )
-      .values(after, hostname ?? null, limit) as [string, string][];
-    return { json: `[${rows.map((row) => row[1]).join(",")}]`, count: rows.length, last: rows.length ? rows[rows.length - 1]![0] : null };
+      .values(after, hostname ?? null, limit) as [string, string | null, string, string][];
+    // labels and inventory are JSON written by this store (JSON.stringify): spliced in as they are.
+    const views = rows.map(([name, account, labels, inventory]) => `{"hostname":${JSON.stringify(name)},"account":${JSON.stringify(account)},"labels":${labels},"inventory":${inventory}}`);
+    return { json: `[${views.join(",")}]`, count: rows.length, last: rows.length ? rows[rows.length - 1]![0] : null };
   }
 
   /** Sets a host's lifecycle state (only active hosts are exported), logging the change. False: no such host. */

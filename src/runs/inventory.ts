@@ -8,25 +8,35 @@ import type { Setup } from "../setup.ts";
 
 /**
  * Merges the answers of an inventory's pages: objects key by key, arrays concatenated without
- * repeating equal strings or numbers (a group listed by every page appears once), anything else: the later page wins.
+ * repeating equal strings or numbers (a group listed by every page appears once), anything else: the
+ * later page wins. One merger per inventory: it remembers what each array holds across pages.
  */
-export function mergeInventory(into: unknown, page: unknown): unknown {
-  if (Array.isArray(into) && Array.isArray(page)) {
-    const seen = new Set(into.filter((item) => typeof item === "string" || typeof item === "number"));
-    for (const item of page) {
-      if ((typeof item === "string" || typeof item === "number") && seen.has(item)) continue;
-      if (typeof item === "string" || typeof item === "number") seen.add(item);
-      into.push(item);
+export class InventoryMerger {
+  private readonly members = new WeakMap<unknown[], Set<unknown>>();
+
+  merge(into: unknown, page: unknown): unknown {
+    if (Array.isArray(into) && Array.isArray(page)) {
+      let seen = this.members.get(into);
+      if (!seen) this.members.set(into, (seen = new Set(into.filter(isScalar))));
+      for (const item of page) {
+        if (isScalar(item)) {
+          if (seen.has(item)) continue;
+          seen.add(item);
+        }
+        into.push(item);
+      }
+      return into;
     }
-    return into;
+    if (isObject(into) && isObject(page)) {
+      for (const [key, value] of Object.entries(page)) into[key] = key in into ? this.merge(into[key], value) : value;
+      return into;
+    }
+    return page;
   }
-  if (into && page && typeof into === "object" && typeof page === "object" && !Array.isArray(into) && !Array.isArray(page)) {
-    const target = into as Record<string, unknown>;
-    for (const [key, value] of Object.entries(page)) target[key] = key in target ? mergeInventory(target[key], value) : value;
-    return target;
-  }
-  return page;
 }
+
+const isScalar = (item: unknown) => typeof item === "string" || typeof item === "number";
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
 
 /** The export that renders `format` for a plugin; `format` may be left out when it has only one. */
 export function inventoryExport(plugin: Plugin, format?: string): { format: string; export: string } {
@@ -39,7 +49,7 @@ export function inventoryExport(plugin: Plugin, format?: string): { format: stri
 
 /**
  * Renders the inventory for another tool (Ansible's dynamic inventory, say): the eligible hosts go to
- * the plugin in pages, at most [sandbox] processes at once, and the answers are merged. With `host`,
+ * the plugin in pages, [sandbox] processes at once, and the answers are merged. With `host`,
  * only that host is sent and the answer passes through as is.
  */
 export async function renderInventory(
@@ -62,21 +72,17 @@ export async function renderInventory(
   };
   if (target.host !== undefined) return call(store.eligiblePage("", 1, target.host).json, target.host);
 
+  // Each page goes to the plugin as soon as it is read; the sandbox pool runs [sandbox] processes of them
+  // at once while the next pages are read, and the answers merge in page order.
   const pageSize = setup.config.inventory.page_size;
-  const pages: string[] = [];
+  const answers: Promise<unknown>[] = [];
   for (let after = ""; ; ) {
     const batch = store.eligiblePage(after, pageSize);
-    if (batch.count > 0) pages.push(batch.json);
+    if (batch.count > 0 || answers.length === 0) answers.push(call(batch.json, null));
     if (batch.count < pageSize) break;
     after = batch.last!;
+    await new Promise((resolve) => setImmediate(resolve)); // lets the request go out before the next read
   }
-  if (pages.length === 0) pages.push("[]");
-  // Pages render in parallel on the plugin's sandbox processes and merge in order.
-  const answers: unknown[] = new Array(pages.length);
-  let nextPage = 0;
-  const worker = async () => {
-    for (let index = nextPage++; index < pages.length; index = nextPage++) answers[index] = await call(pages[index]!, null);
-  };
-  await Promise.all(Array.from({ length: Math.min(setup.config.sandbox.processes, pages.length) }, worker));
-  return answers.reduce((merged, answer) => mergeInventory(merged, answer));
+  const merger = new InventoryMerger();
+  return (await Promise.all(answers)).reduce((merged, answer) => merger.merge(merged, answer));
 }

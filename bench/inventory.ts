@@ -1,0 +1,204 @@
+/**
+ * `syncer ansible inventory --list` for 100k hosts, as a whole process (start, database read, plugin
+ * calls per page, merge, stringify, exit), stdout to a file. Goal: ≤ 500 ms.
+ * Baseline, measured in the same run: the same document built in plain TypeScript in this process from
+ * the same rows (bun:sqlite query, JSON.parse of labels and inventory, groups, JSON.stringify).
+ * Then a breakdown of where the process spends its time, measured piece by piece in this process with
+ * the same queries and the compiled plugin through the real runtime.
+ * Run: `bun bench/inventory.ts [hosts] [runs]` after `npm run build`.
+ */
+import { Database } from "bun:sqlite";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { median, report } from "./lib.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const SYNCER = join(ROOT, "dist", "syncer");
+const HOSTS = Number(process.argv[2] ?? 100_000);
+const RUNS = Number(process.argv[3] ?? 7);
+const GOAL_MS = 500;
+const work = mkdtempSync(join(tmpdir(), "syncer-bench-inventory-"));
+const config = join(work, "sync.config.toml");
+writeFileSync(config, `[server]\ndata_dir = "data"\n[plugins.ansible]\ngroup_by = ["site", "os"]\n`);
+
+function syncer(args: string[], stdout: "ignore" | "pipe" | Bun.BunFile = "ignore"): void {
+  const result = Bun.spawnSync([SYNCER, ...args, "--config", config], { stdout, stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`syncer ${args.join(" ")} failed (${result.exitCode}): ${result.stderr.toString()}`);
+}
+
+// --- the database: migrated by syncer itself, hosts inserted directly
+syncer(["migrate"]);
+const databasePath = join(work, "data", "syncer.db");
+{
+  const db = new Database(databasePath);
+  const now = Date.now();
+  // Every column without a default gets a value (the schema evolves: timestamps are `now`).
+  const given: Record<string, (i: number) => unknown> = {
+    hostname: (i) => `host${String(i).padStart(6, "0")}.example.com`,
+    account: () => "cmdb",
+    labels: (i) => JSON.stringify({ site: `site${i % 20}`, os: i % 3 ? "debian" : "rhel", role: ["web", "db", "cache"][i % 3], env: i % 10 ? "prod" : "staging", rack: `r${i % 400}` }),
+    inventory: (i) => JSON.stringify({ cmdb__ram_gb: 8 * (1 + (i % 8)), cmdb__serial: `SN${(i * 7919).toString(36).toUpperCase()}` }),
+    lifecycle: () => "active",
+  };
+  const columns = db
+    .query<{ name: string; type: string; notnull: number; dflt_value: unknown; pk: number }, []>("PRAGMA table_info(hosts)")
+    .all()
+    .filter((column) => column.name in given || (column.notnull && column.dflt_value === null && !column.pk));
+  const values = columns.map((column) => given[column.name] ?? (column.type.toLowerCase() === "integer" ? () => now : () => ""));
+  const insert = db.query(`INSERT INTO hosts (${columns.map((column) => column.name).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
+  db.transaction(() => {
+    for (let i = 0; i < HOSTS; i++) insert.run(...(values.map((value) => value(i)) as string[]));
+  })();
+  db.close();
+}
+
+// --- the whole process
+const out = join(work, "inventory.json");
+function timeProcess(configPath: string): number[] {
+  const times: number[] = [];
+  Bun.spawnSync([SYNCER, "ansible", "inventory", "--list", "--config", configPath], { stdout: Bun.file(out) }); // warm-up
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now();
+    const result = Bun.spawnSync([SYNCER, "ansible", "inventory", "--list", "--config", configPath], { stdout: Bun.file(out), stderr: "pipe" });
+    times.push(performance.now() - started);
+    if (result.exitCode !== 0) throw new Error(`syncer ansible inventory failed (${result.exitCode}): ${result.stderr.toString()}`);
+  }
+  return times;
+}
+const wholeProcess = timeProcess(config);
+const outputBytes = statSync(out).size;
+const check = JSON.parse(readFileSync(out, "utf8"));
+if (Object.keys(check._meta.hostvars).length !== HOSTS) throw new Error(`expected ${HOSTS} hosts in _meta.hostvars, found ${Object.keys(check._meta.hostvars).length}`);
+
+// The floor of any syncer command: starting the binary.
+const versionRuns: number[] = [];
+for (let run = 0; run < RUNS; run++) {
+  const started = performance.now();
+  syncer(["version"]);
+  versionRuns.push(performance.now() - started);
+}
+
+// --- the baseline: the same document in plain TypeScript, from the same rows, in this process
+function nativeInventory(): string {
+  const db = new Database(databasePath, { readonly: true });
+  const rows = db
+    .query<[string, string, string], []>("SELECT hostname, labels, inventory FROM hosts WHERE deleted_at IS NULL AND lifecycle = 'active' ORDER BY hostname")
+    .values() as [string, string, string][];
+  db.close();
+  const hostvars: Record<string, Record<string, unknown>> = {};
+  const groups = new Map<string, string[]>();
+  const ungrouped: string[] = [];
+  for (const [hostname, labelsText, inventoryText] of rows) {
+    const labels = JSON.parse(labelsText) as Record<string, string>;
+    hostvars[hostname] = { ...labels, ...JSON.parse(inventoryText) };
+    let grouped = false;
+    for (const label of ["site", "os"]) {
+      const value = labels[label];
+      if (value === undefined) continue;
+      const name = `${label}_${value}`.replace(/[^A-Za-z0-9_]/g, "_").replace(/^(\d)/, "_$1");
+      let members = groups.get(name);
+      if (!members) groups.set(name, (members = []));
+      members.push(hostname);
+      grouped = true;
+    }
+    if (!grouped) ungrouped.push(hostname);
+  }
+  const document: Record<string, unknown> = { _meta: { hostvars }, all: { children: ["ungrouped", ...groups.keys()] }, ungrouped: { hosts: ungrouped } };
+  for (const [name, hosts] of groups) document[name] = { hosts };
+  return JSON.stringify(document);
+}
+const native: number[] = [];
+for (let run = 0; run < RUNS; run++) {
+  const started = performance.now();
+  nativeInventory();
+  native.push(performance.now() - started);
+}
+
+console.log(`${HOSTS.toLocaleString("en")} hosts, 5 labels and 2 inventory keys each; output ${(outputBytes / 1e6).toFixed(1)} MB; median of ${RUNS} runs`);
+report("syncer ansible inventory --list (process)", median(wholeProcess), median(native), "ms");
+console.log(`  goal ${GOAL_MS} ms: ${(median(wholeProcess) / GOAL_MS).toFixed(2)}x the goal${median(wholeProcess) <= GOAL_MS ? " (met)" : " (NOT met)"}`);
+console.log(`  floor: \`syncer version\` process ${median(versionRuns).toFixed(1)} ms`);
+
+// --- where the time goes, piece by piece in this process (the steps renderInventory and the CLI take)
+const { parseConfig } = await import("../src/config/load.ts");
+const { bindSetup } = await import("../src/setup.ts");
+const { HostStore } = await import("../src/inventory/host-store.ts");
+const { PluginRuntime } = await import("../src/plugins/runtime.ts");
+const { renderInventory, InventoryMerger } = await import("../src/runs/inventory.ts");
+const { createLogger } = await import("../src/log/logger.ts");
+const { SANDBOX_COMMANDS } = await import("../test/helpers/plugins.ts");
+
+const parsed = parseConfig(readFileSync(config, "utf8"), config, {});
+const setup = bindSetup(parsed, {});
+const plugin = setup.registry.plugins.get("ansible")!;
+const pluginOptions = setup.pluginOptions.get("ansible");
+const pageSize = parsed.inventory.page_size;
+const quietLog = () => createLogger({ level: "error", format: "text", write: () => {} });
+const time = <T,>(fn: () => T): [T, number] => {
+  const started = performance.now();
+  const value = fn();
+  return [value, performance.now() - started];
+};
+const timeAsync = async <T,>(fn: () => Promise<T>): Promise<[T, number]> => {
+  const started = performance.now();
+  const value = await fn();
+  return [value, performance.now() - started];
+};
+
+const db = new Database(databasePath, { readonly: true });
+const store = new HostStore(db);
+const readPages = (page: (after: string) => { json: string; count: number; last: string | null }) => {
+  const pages: string[] = [];
+  for (let after = ""; ; ) {
+    const batch = page(after);
+    if (batch.count > 0) pages.push(batch.json);
+    if (batch.count < pageSize) break;
+    after = batch.last!;
+  }
+  return pages;
+};
+const [pages, readMs] = time(() => readPages((after) => store.eligiblePage(after, pageSize)));
+const runtime = new PluginRuntime(parsed, setup.registry, quietLog(), SANDBOX_COMMANDS.compiled);
+const callPage = async (json: string) => {
+  const result = await runtime.call(plugin, "inventory", { pluginOptions, inputJson: `{"hosts":${json},"host":null}` });
+  if (!result.ok) throw new Error(JSON.stringify(result.error));
+  return result;
+};
+const [, coldMs] = await timeAsync(() => callPage("[]"));
+await Promise.all([callPage(pages[0]!), callPage(pages[1] ?? pages[0]!)]); // both sandbox processes warm
+const pluginMs: number[] = [];
+const answers: unknown[] = [];
+const [, serialMs] = await timeAsync(async () => {
+  for (const page of pages) {
+    const result = await callPage(page);
+    pluginMs.push(result.ms);
+    answers.push(result.value);
+  }
+});
+const wasmMs = pluginMs.reduce((sum, ms) => sum + ms, 0);
+const answerTexts = answers.map((answer) => JSON.stringify(answer));
+const answerBytes = answerTexts.reduce((sum, text) => sum + text.length, 0);
+const [, parseMs] = time(() => answerTexts.map((text) => JSON.parse(text)));
+const [, renderMs] = await timeAsync(() => renderInventory(setup, runtime, db, { plugin }));
+runtime.close();
+db.close();
+const merger = new InventoryMerger();
+const [merged, mergeMs] = time(() => answers.reduce((into, answer) => merger.merge(into, answer)));
+const [text, stringifyMs] = time(() => JSON.stringify(merged));
+const [, writeMs] = time(() => writeFileSync(join(work, "copy.json"), `${text}\n`));
+
+const row = (name: string, ms: number, note = "") => console.log(`  ${name.padEnd(52)} ${ms.toFixed(1).padStart(7)} ms${note ? `  ${note}` : ""}`);
+console.log(`breakdown, in this process (${pages.length} pages of ${pageSize}, ${parsed.sandbox.processes} sandbox processes):`);
+row("start of the binary (syncer version)", median(versionRuns));
+row("database read: eligiblePage, all pages", readMs);
+row("first call of a new sandbox process", coldMs, "(spawn, module load; two run side by side)");
+row("plugin (wasm) time, all pages", wasmMs, `(median page ${median(pluginMs).toFixed(1)} ms)`);
+row("calls one by one: request, IPC, wasm, answer parse", serialMs, `(${(answerBytes / 1e6).toFixed(1)} MB of answers)`);
+row("  of which JSON.parse of the answers", parseMs);
+row("renderInventory as the CLI runs it (2 processes)", renderMs, "(read + calls + merge)");
+row("  of which merging the pages", mergeMs);
+row("JSON.stringify of the merged document", stringifyMs);
+row("writing it", writeMs);
+
+rmSync(work, { recursive: true, force: true });

@@ -1,8 +1,6 @@
 // The rest plugin (plugins/rest), called through the compiled binary against a fake upstream: auth
 // headers, paging by next links (body and Link header) and by offset, and the error kinds.
 import { afterAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as v from "valibot";
 import { HostRecordSchema } from "../../src/plugins/abi.ts";
 import { fakeUpstream } from "../../src/plugins/author/harness.ts";
@@ -210,9 +208,3 @@ describe("rest plugin: errors and data", () => {
   });
 });
 
-test("the modules shared with the json plugin are identical copies", () => {
-  const shared = (ident: string) => join(import.meta.dir, "..", "..", "plugins", ident, "src", "shared");
-  const names = readdirSync(shared("json")).sort();
-  expect(readdirSync(shared("rest")).sort()).toEqual(names);
-  for (const name of names) expect(readFileSync(join(shared("rest"), name), "utf8")).toBe(readFileSync(join(shared("json"), name), "utf8"));
-});

@@ -4,10 +4,10 @@
 // page, which keeps the plugin stateless.
 
 import { ErrorKind, fail, log, output, request } from "../../sdk/index";
-import { describeKind, JsonKind } from "./shared/json-view";
-import { indexCursor, pageInput } from "./shared/page-input";
-import { HostPage, Mapping, mappingFromOptions, pageOf } from "./shared/records";
-import { parseListSelector, select } from "./shared/selector";
+import { describeKind, JsonKind } from "../../sdk/sources/json-view";
+import { indexCursor, pageInput } from "../../sdk/sources/page-input";
+import { HostPage, Mapping, mappingFromOptions, pageOf } from "../../sdk/sources/records";
+import { parseListSelector, select } from "../../sdk/sources/selector";
 import { readSource } from "./source";
 
 export function import_hosts(): i32 {

@@ -2,8 +2,8 @@
 // the bytes over; plugins have no filesystem), else the account's address fetched over HTTP.
 
 import { Account, ErrorKind, file } from "../../sdk/index";
-import { getJson } from "./shared/fetch-json";
-import { JsonDocument } from "./shared/json-view";
+import { getJson } from "../../sdk/sources/fetch-json";
+import { JsonDocument } from "../../sdk/sources/json-view";
 
 export class Source {
   /** The checked document; null when it could not be read (see failureKind). */

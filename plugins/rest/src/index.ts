@@ -6,11 +6,11 @@ import { ErrorKind, fail, log, output, request } from "../../sdk/index";
 import { authHeaders } from "./auth";
 import { nextLink, offsetUrl } from "./paging";
 import { Settings, settingsOf } from "./settings";
-import { getJson } from "./shared/fetch-json";
-import { describeKind, JsonKind } from "./shared/json-view";
-import { indexCursor, pageInput } from "./shared/page-input";
-import { HostPage, Mapping, mappingFromOptions, pageOf } from "./shared/records";
-import { Selector, select } from "./shared/selector";
+import { getJson } from "../../sdk/sources/fetch-json";
+import { describeKind, JsonKind } from "../../sdk/sources/json-view";
+import { indexCursor, pageInput } from "../../sdk/sources/page-input";
+import { HostPage, Mapping, mappingFromOptions, pageOf } from "../../sdk/sources/records";
+import { Selector, select } from "../../sdk/sources/selector";
 
 export function import_hosts(): i32 {
   const call = request();

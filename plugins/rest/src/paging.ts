@@ -5,8 +5,8 @@
 //   next_link  the cursor is the next page's URL: from the body at next_selector, else from an
 //              RFC 8288 (formerly 5988) `Link: <…>; rel="next"` header; relative links are resolved.
 
-import { JsonDocument, JsonKind, describeKind } from "./shared/json-view";
-import { Selector, select } from "./shared/selector";
+import { JsonDocument, JsonKind, describeKind } from "../../sdk/sources/json-view";
+import { Selector, select } from "../../sdk/sources/selector";
 
 /** `url` with the offset and limit query parameters appended. */
 export function offsetUrl(url: string, offsetParam: string, offset: i64, limitParam: string, limit: i64): string {

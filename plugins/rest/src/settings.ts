@@ -2,7 +2,7 @@
 // checked the choices (auth, paging); what is left is what only the plugin can judge.
 
 import { Account } from "../../sdk/index";
-import { Selector, parseListSelector, parseSelector } from "./shared/selector";
+import { Selector, parseListSelector, parseSelector } from "../../sdk/sources/selector";
 
 export class Settings {
   /** The account's address joined with `endpoint`: the first page's URL. */

@@ -2,7 +2,7 @@
 //
 // Shared by the json and rest plugins (identical copies; see json-view.ts).
 
-import { Request } from "../../../sdk/index";
+import { Request } from "../index";
 
 // When called by hand (`syncer plugins call … import_hosts` without --input) there is no page size.
 const DEFAULT_PAGE_SIZE: i64 = 1000;

@@ -4,7 +4,7 @@
 //
 // Shared by the json and rest plugins (identical copies; see json-view.ts).
 
-import { ErrorKind, http } from "../../../sdk/index";
+import { ErrorKind, http } from "../index";
 import { JsonDocument } from "./json-view";
 
 // Enough of an error page to recognise it, not so much that it floods the run log.

@@ -9,7 +9,7 @@
 //
 // Shared by the json and rest plugins (identical copies; see json-view.ts).
 
-import { Account, JSON } from "../../../sdk/index";
+import { Account, JSON } from "../index";
 import { JsonKind, JsonValue, describeKind } from "./json-view";
 import { ParsedSelector, Selector, parseSelector, select } from "./selector";
 

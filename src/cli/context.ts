@@ -4,6 +4,8 @@ import { createLogger, type Logger } from "../log/logger.ts";
 import { loadSetup, type Setup } from "../setup.ts";
 import { applyMigrations } from "../db/migrate.ts";
 import { openDatabase, type OpenDatabase } from "../db/open.ts";
+import { SyncerError } from "../errors.ts";
+import type { PluginRuntime } from "../plugins/runtime.ts";
 
 /** Options every command may take; --config may stand before or after the command name. */
 export interface CommonOptions {
@@ -26,6 +28,37 @@ export function loggerFor(config: Config): Logger {
 /** The config bound to its plugins and accounts; every problem in either is one config error. */
 export function setupFor(command: Command): Setup {
   return loadSetup(commonOptions(command).config);
+}
+
+/** A flag's value that must be a positive whole number (--limit 20); a usage error otherwise. */
+export function positiveInteger(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new SyncerError("usage", `${flag} ${text}: give a positive whole number`);
+  return value;
+}
+
+/** An --input flag's JSON; a usage error saying why when it is not JSON. */
+export function parseInputFlag(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SyncerError("usage", `--input is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The migrated database and a plugin runtime, for a command that calls plugins; both closed when `use` is done. */
+export function withRuntime<T>(setup: Setup, use: (database: OpenDatabase, runtime: PluginRuntime, log: Logger) => Promise<T>): Promise<T> {
+  return withDatabase(setup.config, async (database) => {
+    const log = loggerFor(setup.config);
+    // Loaded on demand: commands that call no plugin start without the runtime.
+    const { PluginRuntime } = await import("../plugins/runtime.ts");
+    const runtime = new PluginRuntime(setup.config, setup.registry, log);
+    try {
+      return await use(database, runtime, log);
+    } finally {
+      runtime.close();
+    }
+  });
 }
 
 /** The database, migrated, for a command that reads or writes it; closed when `use` is done. */

@@ -13,6 +13,13 @@ export function printLine(text = ""): void {
   process.stdout.write(redact(text) + "\n");
 }
 
+/** A flat map as `key=value key=value` (labels, inventory) on one line. */
+export function formatPairs(map: Record<string, unknown>): string {
+  return Object.entries(map)
+    .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .join(" ");
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(redact(JSON.stringify(value, null, 2)) + "\n");
 }

@@ -51,9 +51,4 @@ export class HostQueries {
   changes(hostId: number, limit = 50) {
     return this.db.select().from(hostChanges).where(eq(hostChanges.hostId, hostId)).orderBy(desc(hostChanges.id)).limit(limit).all();
   }
-
-  /** Live hosts per owning account (null: no owner). */
-  countByAccount(): { account: string | null; hosts: number }[] {
-    return this.db.select({ account: hosts.account, hosts: sql<number>`count(*)` }).from(hosts).where(isNull(hosts.deletedAt)).groupBy(hosts.account).all();
-  }
 }

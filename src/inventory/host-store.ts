@@ -46,25 +46,23 @@ export interface WriteSet {
 /** Most ids or names bound as one JSON array parameter. */
 const CHUNK = 5000;
 
+/** The columns an ExistingHost is read from, in this order. */
+const HOST_COLUMNS = "id, hostname, account, labels, inventory, deleted_at, last_changed";
 type Row = [number, string, string | null, string, string, number | null, number];
+const hostOf = ([id, hostname, account, labelsText, inventoryText, deletedAt, lastChanged]: Row): ExistingHost => ({ id, hostname, account, labelsText, inventoryText, deletedAt, lastChanged });
 
 export class HostStore {
   private readonly lookup: Statement<Row, [string]>;
 
   constructor(private readonly sqlite: Database) {
-    this.lookup = sqlite
-      .query<Row, [string]>(
-        "SELECT id, hostname, account, labels, inventory, deleted_at, last_changed FROM hosts WHERE hostname IN (SELECT value FROM json_each(?))",
-      );
+    this.lookup = sqlite.query<Row, [string]>(`SELECT ${HOST_COLUMNS} FROM hosts WHERE hostname IN (SELECT value FROM json_each(?))`);
   }
 
   /** The hosts among `hostnames` that exist (deleted ones too), by hostname. */
   existing(hostnames: string[]): Map<string, ExistingHost> {
     const found = new Map<string, ExistingHost>();
     for (let start = 0; start < hostnames.length; start += CHUNK) {
-      for (const [id, hostname, account, labelsText, inventoryText, deletedAt, lastChanged] of this.lookup.values(JSON.stringify(hostnames.slice(start, start + CHUNK))) as Row[]) {
-        found.set(hostname, { id, hostname, account, labelsText, inventoryText, deletedAt, lastChanged });
-      }
+      for (const row of this.lookup.values(JSON.stringify(hostnames.slice(start, start + CHUNK))) as Row[]) found.set(row[1], hostOf(row));
     }
     return found;
   }
@@ -103,10 +101,8 @@ export class HostStore {
 
   /** The hosts an account owns; deleted ones too unless `live`. */
   ownedBy(account: string, live = true): ExistingHost[] {
-    return (this.sqlite
-      .query<Row, [string]>(`SELECT id, hostname, account, labels, inventory, deleted_at, last_changed FROM hosts WHERE account = ?${live ? " AND deleted_at IS NULL" : ""}`)
-      .values(account) as Row[])
-      .map(([id, hostname, owner, labelsText, inventoryText, deletedAt, lastChanged]) => ({ id, hostname, account: owner, labelsText, inventoryText, deletedAt, lastChanged }));
+    const rows = this.sqlite.query<Row, [string]>(`SELECT ${HOST_COLUMNS} FROM hosts WHERE account = ?${live ? " AND deleted_at IS NULL" : ""}`).values(account) as Row[];
+    return rows.map(hostOf);
   }
 
   /**

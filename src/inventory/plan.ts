@@ -29,10 +29,11 @@ export type PlanEntry =
       hostname: string;
       row?: number;
       host: ExistingHost;
+      /** The host's state before this run, parsed once. */
+      before: HostState;
       account: string | null;
       state: HostState;
       labelsChanged: boolean;
-      restore: boolean;
       changes: Record<string, { old: unknown; new: unknown }>;
     }
   | { action: "unchanged"; hostname: string; hostId: number }
@@ -44,18 +45,16 @@ export function stateOf(host: ExistingHost): HostState {
   return { labels: JSON.parse(host.labelsText) as FlatMap, inventory: JSON.parse(host.inventoryText) as FlatMap };
 }
 
-/** Compares an existing host with what it should become: an update naming every change, or unchanged. */
-export function compare(host: ExistingHost, account: string | null, next: HostState, row?: number): PlanEntry {
-  const current = stateOf(host);
+/** Compares an existing host (`current`: its parsed state) with what it should become: an update naming every change, or unchanged. */
+export function compare(host: ExistingHost, current: HostState, account: string | null, next: HostState, row?: number): PlanEntry {
   const changes: Record<string, { old: unknown; new: unknown }> = {};
   if (host.account !== account) changes.account = { old: host.account, new: account };
-  const restore = host.deletedAt !== null;
-  if (restore) changes.restored = { old: "deleted", new: "active" };
+  if (host.deletedAt !== null) changes.restored = { old: "deleted", new: "active" };
   const labelsChanged = !sameMap(current.labels, next.labels);
   if (labelsChanged) changes.labels = mapDiff(current.labels, next.labels);
   if (!sameMap(current.inventory, next.inventory)) changes.inventory = mapDiff(current.inventory, next.inventory);
   if (Object.keys(changes).length === 0) return { action: "unchanged", hostname: host.hostname, hostId: host.id };
-  return { action: "update", hostname: host.hostname, row, host, account, state: next, labelsChanged, restore, changes };
+  return { action: "update", hostname: host.hostname, row, host, before: current, account, state: next, labelsChanged, changes };
 }
 
 /** Decides what one record of a page does. `existing` is the host of that name, if any. */
@@ -64,11 +63,12 @@ export function planRecord(record: HostRecord, existing: ExistingHost | undefine
   if (context.kind === "inventorize") {
     if (!existing || existing.deletedAt !== null) return { action: "skipped", hostname, row, reason: "not in the inventory" };
     const fields = record.inventory ?? {};
-    // Fast path: the namespace is already exactly this.
-    const current = JSON.parse(existing.inventoryText) as FlatMap;
-    const { namespaced, merged } = replaceNamespace(current, context.account, fields);
-    if (sameMap(namespaceOf(current, context.account), namespaced)) return { action: "unchanged", hostname, hostId: existing.id };
-    return compare(existing, existing.account, { labels: JSON.parse(existing.labelsText) as FlatMap, inventory: merged }, row);
+    // Labels are parsed only when the namespace really changes.
+    const inventory = JSON.parse(existing.inventoryText) as FlatMap;
+    const { namespaced, merged } = replaceNamespace(inventory, context.account, fields);
+    if (sameMap(namespaceOf(inventory, context.account), namespaced)) return { action: "unchanged", hostname, hostId: existing.id };
+    const labels = JSON.parse(existing.labelsText) as FlatMap;
+    return compare(existing, { labels, inventory }, existing.account, { labels, inventory: merged }, row);
   }
 
   const labels = record.labels ?? {};
@@ -86,7 +86,7 @@ export function planRecord(record: HostRecord, existing: ExistingHost | undefine
   }
   const current = stateOf(existing);
   const inventory = record.inventory ? replaceNamespace(current.inventory, context.account, record.inventory).merged : current.inventory;
-  return compare(existing, context.account, { labels, inventory }, row);
+  return compare(existing, current, context.account, { labels, inventory }, row);
 }
 
 /** A pending change as hooks see it (ABI host-change). */
@@ -95,7 +95,7 @@ export function changeOf(entry: PlanEntry): HostChange | undefined {
     case "create":
       return { hostname: entry.hostname, action: "create", account: entry.account, old: null, new: entry.state as HostChange["new"] };
     case "update":
-      return { hostname: entry.hostname, action: "update", account: entry.account, old: stateOf(entry.host) as HostChange["old"], new: entry.state as HostChange["new"] };
+      return { hostname: entry.hostname, action: "update", account: entry.account, old: entry.before as HostChange["old"], new: entry.state as HostChange["new"] };
     case "delete":
       return { hostname: entry.hostname, action: "delete", account: entry.host.account, old: stateOf(entry.host) as HostChange["old"], new: null };
     default:
@@ -106,7 +106,7 @@ export function changeOf(entry: PlanEntry): HostChange | undefined {
 /** The entry after a hook rewrote its change's new state. */
 export function rewrite(entry: PlanEntry, next: HostState): PlanEntry {
   if (entry.action === "create") return { ...entry, state: next };
-  if (entry.action === "update") return compare(entry.host, entry.account, next, entry.row);
+  if (entry.action === "update") return compare(entry.host, entry.before, entry.account, next, entry.row);
   return entry;
 }
 
@@ -127,7 +127,7 @@ export function writesOf(entries: Iterable<PlanEntry>): { writes: HostWrite[]; t
           account: entry.account,
           labels: entry.state.labels,
           inventory: entry.state.inventory,
-          oldLabels: entry.labelsChanged ? stateOf(entry.host).labels : null,
+          oldLabels: entry.labelsChanged ? entry.before.labels : null,
           changes: entry.changes,
         });
         break;

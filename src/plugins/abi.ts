@@ -128,9 +128,7 @@ export const HookAnswerSchema = v.nullable(
 
 export type CallRequest = v.InferOutput<typeof CallRequestSchema>;
 export type HostRecord = v.InferOutput<typeof HostRecordSchema>;
-export type HostView = v.InferOutput<typeof HostViewSchema>;
 export type HostChange = v.InferOutput<typeof HostChangeSchema>;
-export type ExportStatus = (typeof EXPORT_STATUSES)[number];
 export type AccountPayload = v.InferOutput<typeof AccountPayloadSchema>;
 
 /** Schemas published in schemas/ as abi-v1.<name>.schema.json. */

@@ -1,7 +1,7 @@
 import { registerSecret } from "../log/redact.ts";
 import type { Config } from "../config/load.ts";
 import type { AccountConfig } from "../config/schema.ts";
-import { closestMatch, dottedPath, type KeyPath, type Problem } from "../validation/problems.ts";
+import { dottedPath, suggestion, type KeyPath, type Problem } from "../validation/problems.ts";
 import type { OptionSpec, OptionValue } from "./manifest/schema.ts";
 import type { Plugin } from "./plugin.ts";
 import type { Registry } from "./registry.ts";
@@ -67,11 +67,6 @@ function markSecret(config: Config, path: KeyPath, value: unknown): void {
   const key = dottedPath(path);
   config.secrets.set(key, config.secrets.get(key) ?? []);
   if (typeof value === "string") registerSecret(value);
-}
-
-function suggestion(name: string, candidates: string[]): string {
-  const best = closestMatch(name, candidates);
-  return best ? `; did you mean '${best}'?` : "";
 }
 
 /**

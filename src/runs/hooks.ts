@@ -50,10 +50,6 @@ export class Hooks {
     for (const list of this.byEvent.values()) list.sort((a, b) => a.priority - b.priority || a.plugin.ident.localeCompare(b.plugin.ident));
   }
 
-  has(event: HookEvent): boolean {
-    return (this.byEvent.get(event)?.length ?? 0) > 0;
-  }
-
   /**
    * Runs the pre_ hooks of `event` over the entries it concerns (creates and updates, or deletes), page by
    * page. Returns the entries as the hooks left them; a dropped change leaves its host as it is.

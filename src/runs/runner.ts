@@ -1,33 +1,26 @@
-import type { Database } from "bun:sqlite";
 import { asSyncerError, SyncerError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
 import type { Setup } from "../setup.ts";
-import { closestMatch } from "../validation/problems.ts";
-import { drizzle } from "drizzle-orm/bun-sqlite";
-import * as schema from "../db/schema.ts";
+import { suggestion } from "../validation/problems.ts";
+import type { OpenDatabase } from "../db/open.ts";
 import { exportHosts } from "./export-hosts.ts";
 import { Hooks } from "./hooks.ts";
 import { MAX_DETAILS, RunLog, zeroCounts, type RunDetail } from "./run-log.ts";
 import type { RunReport, RunRequest, RunScope } from "./scope.ts";
 import { diffOf, syncHosts } from "./sync-hosts.ts";
 
-const didYouMean = (name: string, candidates: string[]) => {
-  const best = closestMatch(name, candidates);
-  return best ? `; did you mean '${best}'?` : "";
-};
-
 /** Finds the plugin, command and account a request names; every mistake is a clear error before anything runs. */
 export function resolveTarget(setup: Setup, request: Pick<RunRequest, "plugin" | "command" | "account">): { plugin: Plugin; account: Account | undefined } {
   const plugin = setup.registry.plugins.get(request.plugin);
-  if (!plugin) throw new SyncerError("not_found", `no plugin '${request.plugin}'${didYouMean(request.plugin, [...setup.registry.plugins.keys()])}`);
+  if (!plugin) throw new SyncerError("not_found", `no plugin '${request.plugin}'${suggestion(request.plugin, [...setup.registry.plugins.keys()])}`);
   if (!plugin.manifest.enabled) throw new SyncerError("disabled", `plugin ${plugin.ident} is disabled (${plugin.manifestPath})`);
   const commands = Object.keys(plugin.manifest.commands);
   const spec = plugin.manifest.commands[request.command];
   if (!spec) {
-    throw new SyncerError("not_found", `plugin ${plugin.ident} has no command '${request.command}'${didYouMean(request.command, commands)}${commands.length ? ` (commands: ${commands.join(", ")})` : ""}`);
+    throw new SyncerError("not_found", `plugin ${plugin.ident} has no command '${request.command}'${suggestion(request.command, commands)}${commands.length ? ` (commands: ${commands.join(", ")})` : ""}`);
   }
   const own = [...setup.accounts.values()].filter((account) => account.plugin.ident === plugin.ident).map((account) => account.name);
   if (request.account === undefined) {
@@ -38,7 +31,7 @@ export function resolveTarget(setup: Setup, request: Pick<RunRequest, "plugin" |
   }
   if (spec.account === "none") throw new SyncerError("usage", `${plugin.ident} ${request.command} takes no account`);
   const account = setup.accounts.get(request.account);
-  if (!account) throw new SyncerError("not_found", `no account '${request.account}'${didYouMean(request.account, [...setup.accounts.keys()])}`);
+  if (!account) throw new SyncerError("not_found", `no account '${request.account}'${suggestion(request.account, [...setup.accounts.keys()])}`);
   if (account.plugin.ident !== plugin.ident) throw new SyncerError("usage", `account ${account.name} belongs to plugin ${account.plugin.ident}, not ${plugin.ident}`);
   if (!account.config.enabled) throw new SyncerError("disabled", `account ${account.name} is disabled (enabled = false)`);
   return { plugin, account };
@@ -57,10 +50,10 @@ export class Runner {
   constructor(
     private readonly setup: Setup,
     private readonly runtime: PluginRuntime,
-    private readonly sqlite: Database,
+    private readonly database: OpenDatabase,
     private readonly log: Logger,
   ) {
-    this.runLog = new RunLog(drizzle(sqlite, { schema }));
+    this.runLog = new RunLog(database.db);
   }
 
   async run(request: RunRequest): Promise<RunReport> {
@@ -100,7 +93,7 @@ export class Runner {
     const scope: RunScope = {
       setup: this.setup,
       runtime: this.runtime,
-      sqlite: this.sqlite,
+      sqlite: this.database.sqlite,
       hooks: new Hooks(this.setup, this.runtime),
       plugin,
       command: request.command,

@@ -92,6 +92,12 @@ export function closestMatch(name: string, candidates: string[]): string | undef
   return distance(name, best) <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
 }
 
+/** "; did you mean 'x'?" when a candidate is close enough, else "". */
+export function suggestion(name: string, candidates: string[]): string {
+  const best = closestMatch(name, candidates);
+  return best ? `; did you mean '${best}'?` : "";
+}
+
 function didYouMean(key: string, candidates: string[]): string {
   if (candidates.length === 0) return "";
   const best = closestMatch(key, candidates);

@@ -6,21 +6,13 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { testConfig, type AccountSpec, type CallResult } from "../../src/plugins/author/harness.ts";
 import { BINARY, cleanEnv, tempDir, writeConfig } from "./binary.ts";
 
-export interface BuiltinAccount {
-  address?: string;
-  username?: string;
-  password?: string;
-  custom_fields?: Record<string, string | number | boolean | string[]>;
-}
-
-export type BuiltinCallResult =
-  | { ok: true; value: unknown; logs: { level: string; message: string }[] }
-  | { ok: false; error: { kind: string; message: string }; logs: { level: string; message: string }[] };
+export type { AccountSpec as BuiltinAccount, CallResult as BuiltinCallResult } from "../../src/plugins/author/harness.ts";
 
 export interface BuiltinCallOptions {
-  account?: BuiltinAccount;
+  account?: AccountSpec;
   input?: unknown;
   dryRun?: boolean;
   /** Files written into the config's folder before the call: name → content. */
@@ -29,26 +21,18 @@ export interface BuiltinCallOptions {
   toml?: string;
 }
 
-export async function callBuiltin(ident: string, command: string, options: BuiltinCallOptions = {}): Promise<BuiltinCallResult> {
+export async function callBuiltin(ident: string, command: string, options: BuiltinCallOptions = {}): Promise<CallResult> {
   const dir = tempDir(`syncer-${ident}-`);
   for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content);
-  const lines = [`[server]`, `data_dir = "data"`];
   const { account } = options;
-  if (account) {
-    lines.push(`[accounts.test]`, `plugin = ${JSON.stringify(ident)}`);
-    for (const key of ["address", "username", "password"] as const) if (account[key] !== undefined) lines.push(`${key} = ${JSON.stringify(account[key])}`);
-    lines.push(`[accounts.test.custom_fields]`);
-    for (const [key, value] of Object.entries(account.custom_fields ?? {})) lines.push(`${key} = ${JSON.stringify(value)}`);
-  }
-  if (options.toml) lines.push(options.toml);
-  const config = writeConfig(dir, lines.join("\n") + "\n");
+  const config = writeConfig(dir, testConfig(ident, account, options.toml ? [options.toml] : []));
   const args = [BINARY, "plugins", "call", ident, command, ...(account ? ["test"] : []), "--json", "--config", config];
   if (options.input !== undefined) args.push("--input", JSON.stringify(options.input));
   if (options.dryRun) args.push("--dry-run");
   const run = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", env: cleanEnv() });
   const [out, err, code] = await Promise.all([new Response(run.stdout).text(), new Response(run.stderr).text(), run.exited]);
   try {
-    return JSON.parse(out) as BuiltinCallResult;
+    return JSON.parse(out) as CallResult;
   } catch {
     throw new Error(`syncer did not answer with JSON (exit ${code}):\n${out}\n${err}`);
   }

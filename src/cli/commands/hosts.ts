@@ -3,8 +3,8 @@ import { LIFECYCLE_STATES } from "../../db/schema.ts";
 import { SyncerError } from "../../errors.ts";
 import { HostQueries, type HostRow } from "../../inventory/host-queries.ts";
 import { HostStore } from "../../inventory/host-store.ts";
-import { commonOptions, configFor, withDatabase } from "../context.ts";
-import { color, printJson, printLine } from "../output.ts";
+import { commonOptions, configFor, positiveInteger, withDatabase } from "../context.ts";
+import { color, formatPairs, printJson, printLine } from "../output.ts";
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -35,8 +35,6 @@ function labelFilter(pairs: string[]): Record<string, string> {
   return labels;
 }
 
-const formatMap = (map: Record<string, unknown>) => Object.entries(map).map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`).join(" ");
-
 export function registerHosts(program: Command): void {
   const group = program.command("hosts").description("show the inventory");
 
@@ -51,8 +49,7 @@ export function registerHosts(program: Command): void {
     .option("--limit <n>", "at most this many", "100")
     .option("--json", "print JSON: {hosts, next}")
     .action((options: { account?: string; label: string[]; search?: string; deleted?: boolean; after?: string; limit: string }, command: Command) => {
-      const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new SyncerError("usage", `--limit ${options.limit}: give a positive whole number`);
+      const limit = positiveInteger("--limit", options.limit);
       return withDatabase(configFor(command), ({ db }) => {
         const page = new HostQueries(db).list({ account: options.account, labels: labelFilter(options.label), search: options.search, deleted: options.deleted, after: options.after, limit });
         if (commonOptions(command).json) return printJson({ hosts: page.hosts.map(hostJson), next: page.next });
@@ -60,7 +57,7 @@ export function registerHosts(program: Command): void {
         const width = Math.max(...page.hosts.map((host) => host.hostname.length));
         for (const host of page.hosts) {
           const state = host.deletedAt ? color.red(" deleted") : host.lifecycle !== "active" ? color.yellow(` ${host.lifecycle}`) : "";
-          printLine(`${host.hostname.padEnd(width)}  ${color.cyan(host.account ?? "-")}${state}  ${color.dim(formatMap(host.labels))}`);
+          printLine(`${host.hostname.padEnd(width)}  ${color.cyan(host.account ?? "-")}${state}  ${color.dim(formatPairs(host.labels))}`);
         }
         if (page.next) printLine(color.dim(`more: --after ${page.next}`));
       });

@@ -1,10 +1,8 @@
 import type { Command } from "commander";
-import { applyMigrations } from "../../db/migrate.ts";
-import { openDatabase } from "../../db/open.ts";
 import { ReportedFailure, SyncerError } from "../../errors.ts";
 import type { Plugin } from "../../plugins/plugin.ts";
 import { formatProblem } from "../../validation/problems.ts";
-import { commonOptions, loggerFor, setupFor } from "../context.ts";
+import { commonOptions, parseInputFlag, setupFor, withRuntime } from "../context.ts";
 import { color, printJson, printLine, warnLine } from "../output.ts";
 
 function summary(plugin: Plugin) {
@@ -122,34 +120,21 @@ export function registerPlugins(program: Command): void {
       if (!plugin) throw new SyncerError("usage", `no plugin '${ident}'; \`syncer plugins list\` shows the installed ones`);
       const account = accountName === undefined ? undefined : setup.accounts.get(accountName);
       if (accountName !== undefined && !account) throw new SyncerError("usage", `no account '${accountName}' in ${setup.config.source.path}`);
-      let input: unknown;
-      try {
-        input = JSON.parse(options.input);
-      } catch (error) {
-        throw new SyncerError("usage", `--input is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+      const input = parseInputFlag(options.input);
+      const result = await withRuntime(setup, (_database, runtime) =>
+        runtime.call(plugin, name, { account, pluginOptions: setup.pluginOptions.get(plugin.ident), input, dryRun: options.dryRun, debug: options.debug }),
+      );
+      const json = commonOptions(command).json;
+      if (json) {
+        printJson(result);
+      } else {
+        for (const line of result.logs) process.stderr.write(`${line.level.padEnd(5)} ${line.message}\n`);
+        if (result.ok) printLine(JSON.stringify(result.value, null, 2));
       }
-      const database = openDatabase(setup.config.paths.database);
-      applyMigrations(database.sqlite);
-      database.close();
-      const log = loggerFor(setup.config);
-      const { PluginRuntime } = await import("../../plugins/runtime.ts");
-      const runtime = new PluginRuntime(setup.config, setup.registry, log);
-      try {
-        const result = await runtime.call(plugin, name, { account, pluginOptions: setup.pluginOptions.get(plugin.ident), input, dryRun: options.dryRun, debug: options.debug });
-        const json = commonOptions(command).json;
-        if (json) {
-          printJson(result);
-        } else {
-          for (const line of result.logs) process.stderr.write(`${line.level.padEnd(5)} ${line.message}\n`);
-          if (result.ok) printLine(JSON.stringify(result.value, null, 2));
-        }
-        if (!result.ok) {
-          const message = `plugin ${ident}: ${name} failed (${result.error.kind}): ${result.error.message}`;
-          // With --json the result above already carries the error.
-          throw json ? new ReportedFailure(result.error.kind, message) : new SyncerError(result.error.kind, message);
-        }
-      } finally {
-        runtime.close();
+      if (!result.ok) {
+        const message = `plugin ${ident}: ${name} failed (${result.error.kind}): ${result.error.message}`;
+        // With --json the result above already carries the error.
+        throw json ? new ReportedFailure(result.error.kind, message) : new SyncerError(result.error.kind, message);
       }
     });
 }

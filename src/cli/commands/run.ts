@@ -1,12 +1,10 @@
 import type { Command } from "commander";
-import { applyMigrations } from "../../db/migrate.ts";
-import { openDatabase } from "../../db/open.ts";
 import { ReportedFailure, SyncerError } from "../../errors.ts";
 import type { Registry } from "../../plugins/registry.ts";
 import type { RunReport, RunRequest } from "../../runs/scope.ts";
 import { COUNT_NAMES } from "../../runs/run-log.ts";
-import { commonOptions, loggerFor, setupFor } from "../context.ts";
-import { color, printJson, printLine } from "../output.ts";
+import { commonOptions, parseInputFlag, setupFor, withRuntime } from "../context.ts";
+import { color, formatPairs, printJson, printLine } from "../output.ts";
 
 interface RunFlags {
   dryRun?: boolean;
@@ -32,10 +30,6 @@ function progressLine(): { update: RunRequest["onProgress"]; clear(): void } {
   };
 }
 
-function formatMap(map: Record<string, unknown>): string {
-  return Object.entries(map).map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`).join(" ");
-}
-
 /** A change of a map field: `site: berlin → hamburg, +rack=r1, -old=x`. */
 function formatChange(field: string, change: { old: unknown; new: unknown }): string {
   if (field !== "labels" && field !== "inventory") return `${field}: ${change.old ?? "none"} → ${change.new ?? "none"}`;
@@ -58,7 +52,7 @@ interface Diff {
 }
 
 function printDiff(diff: Diff, unchanged: number): void {
-  for (const host of diff.created) printLine(`${color.green("+")} ${host.hostname}  ${color.dim(formatMap(host.labels))}`);
+  for (const host of diff.created) printLine(`${color.green("+")} ${host.hostname}  ${color.dim(formatPairs(host.labels))}`);
   for (const host of diff.updated) {
     printLine(`${color.yellow("~")} ${host.hostname}  ${Object.entries(host.changes).map(([field, change]) => formatChange(field, change)).join("; ")}`);
   }
@@ -97,48 +91,37 @@ function reportJson(report: RunReport) {
   };
 }
 
+/** Shows a finished run: its details on stderr, then the diff, what would be sent or the answer, and the summary. */
+function printReport(report: RunReport, debug: boolean): void {
+  for (const detail of report.details) {
+    if (detail.level === "debug" && !debug) continue;
+    process.stderr.write(`${detail.level.padEnd(5)} ${detail.message}\n`);
+  }
+  if (report.diff) printDiff(report.diff as Diff, report.counts.unchanged);
+  if (report.wouldSend) for (const host of report.wouldSend as { hostname: string; labels: Record<string, unknown> }[]) printLine(`${color.cyan(">")} ${host.hostname}  ${color.dim(formatPairs(host.labels))}`);
+  if (report.value !== undefined) printLine(JSON.stringify(report.value, null, 2));
+  if (report.status === "ok") printLine(`${color.green("✓")} ${summary(report)}`);
+}
+
 /** Runs one plugin command as a sync run and shows the outcome; a failed run exits 1. */
 export async function runFromCli(command: Command, target: { plugin: string; command: string; account?: string }, flags: RunFlags): Promise<void> {
   const setup = setupFor(command);
   const json = commonOptions(command).json ?? false;
-  let input: unknown;
-  if (flags.input !== undefined) {
+  const input = flags.input === undefined ? undefined : parseInputFlag(flags.input);
+  const { Runner } = await import("../../runs/runner.ts");
+  const report = await withRuntime(setup, async (database, runtime, log) => {
+    const progress = json ? { update: undefined, clear() {} } : progressLine();
     try {
-      input = JSON.parse(flags.input);
-    } catch (error) {
-      throw new SyncerError("usage", `--input is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+      return await new Runner(setup, runtime, database, log).run({ ...target, dryRun: flags.dryRun, debug: flags.debug, force: flags.force, input, trigger: "cli", onProgress: progress.update });
+    } finally {
+      progress.clear();
     }
-  }
-  const database = openDatabase(setup.config.paths.database);
-  applyMigrations(database.sqlite);
-  const log = loggerFor(setup.config);
-  const [{ PluginRuntime }, { Runner }] = await Promise.all([import("../../plugins/runtime.ts"), import("../../runs/runner.ts")]);
-  const runtime = new PluginRuntime(setup.config, setup.registry, log);
-  const progress = json ? { update: undefined, clear() {} } : progressLine();
-  try {
-    const runner = new Runner(setup, runtime, database.sqlite, log);
-    const report = await runner.run({ ...target, dryRun: flags.dryRun, debug: flags.debug, force: flags.force, input, trigger: "cli", onProgress: progress.update });
-    progress.clear();
-    if (json) {
-      printJson(reportJson(report));
-    } else {
-      for (const detail of report.details) {
-        if (detail.level === "debug" && !flags.debug) continue;
-        process.stderr.write(`${detail.level.padEnd(5)} ${detail.message}\n`);
-      }
-      if (report.diff) printDiff(report.diff as Diff, report.counts.unchanged);
-      if (report.wouldSend) for (const host of report.wouldSend as { hostname: string; labels: Record<string, unknown> }[]) printLine(`${color.cyan(">")} ${host.hostname}  ${color.dim(formatMap(host.labels))}`);
-      if (report.value !== undefined) printLine(JSON.stringify(report.value, null, 2));
-      if (report.status === "ok") printLine(`${color.green("✓")} ${summary(report)}`);
-    }
-    if (report.status === "failed") {
-      const message = `${report.plugin} ${report.command} failed${report.id !== null ? ` (run #${report.id})` : ""}: ${report.error!.message}`;
-      throw json ? new ReportedFailure(report.error!.kind as never, message) : new SyncerError(report.error!.kind as never, message);
-    }
-  } finally {
-    progress.clear();
-    runtime.close();
-    database.close();
+  });
+  if (json) printJson(reportJson(report));
+  else printReport(report, flags.debug ?? false);
+  if (report.status === "failed") {
+    const message = `${report.plugin} ${report.command} failed${report.id !== null ? ` (run #${report.id})` : ""}: ${report.error!.message}`;
+    throw json ? new ReportedFailure(report.error!.kind as never, message) : new SyncerError(report.error!.kind as never, message);
   }
 }
 
@@ -203,15 +186,9 @@ async function inventoryFromCli(command: Command, ident: string, accountName: st
   const plugin = setup.registry.plugins.get(ident)!;
   const account = accountName === undefined ? undefined : setup.accounts.get(accountName);
   if (accountName !== undefined && account?.plugin !== plugin) throw new SyncerError("not_found", `no account '${accountName}' of plugin ${ident}`);
-  const database = openDatabase(setup.config.paths.database);
-  applyMigrations(database.sqlite);
-  const [{ PluginRuntime }, { renderInventory }] = await Promise.all([import("../../plugins/runtime.ts"), import("../../runs/inventory.ts")]);
-  const runtime = new PluginRuntime(setup.config, setup.registry, loggerFor(setup.config));
-  try {
+  const { renderInventory } = await import("../../runs/inventory.ts");
+  await withRuntime(setup, async (database, runtime) => {
     const inventory = await renderInventory(setup, runtime, database.sqlite, { plugin, format: flags.format, account, host: flags.host });
     process.stdout.write(`${process.stdout.isTTY ? JSON.stringify(inventory, null, 2) : JSON.stringify(inventory)}\n`);
-  } finally {
-    runtime.close();
-    database.close();
-  }
+  });
 }

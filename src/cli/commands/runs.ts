@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { RUN_STATUSES } from "../../db/schema.ts";
 import { SyncerError } from "../../errors.ts";
 import { COUNT_NAMES, RunLog, type RunRow } from "../../runs/run-log.ts";
-import { commonOptions, configFor, withDatabase } from "../context.ts";
+import { commonOptions, configFor, positiveInteger, withDatabase } from "../context.ts";
 import { color, printJson, printLine } from "../output.ts";
 
 /** A run-log row as JSON (the API answers the same). */
@@ -39,8 +39,7 @@ export function registerRuns(program: Command): void {
     .option("--json", "print JSON")
     .action((options: { plugin?: string; account?: string; status?: string; before?: string; limit: string }, command: Command) => {
       if (options.status && !(RUN_STATUSES as readonly string[]).includes(options.status)) throw new SyncerError("usage", `--status ${options.status}: one of ${RUN_STATUSES.join(", ")}`);
-      const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new SyncerError("usage", `--limit ${options.limit}: give a positive whole number`);
+      const limit = positiveInteger("--limit", options.limit);
       return withDatabase(configFor(command), ({ db }) => {
         const rows = new RunLog(db).list({ plugin: options.plugin, account: options.account, status: options.status as RunRow["status"], before: options.before ? Number(options.before) : undefined, limit });
         if (commonOptions(command).json) return printJson({ runs: rows.map(runJson) });

@@ -23,19 +23,24 @@ export type CallResult =
   | { ok: true; value: unknown; logs: { level: string; message: string }[] }
   | { ok: false; error: { kind: string; message: string }; logs: { level: string; message: string }[] };
 
+/** A config with a data directory beside it, `extra` lines, and, given `account`, an account `test` of plugin `ident`. */
+export function testConfig(ident: string, account: AccountSpec | undefined, extra: string[] = []): string {
+  const lines = [`[server]`, `data_dir = "data"`, ...extra];
+  if (account) {
+    lines.push(`[accounts.test]`, `plugin = ${JSON.stringify(ident)}`);
+    for (const key of ["address", "username", "password"] as const) if (account[key] !== undefined) lines.push(`${key} = ${JSON.stringify(account[key])}`);
+    lines.push(`[accounts.test.custom_fields]`);
+    for (const [key, value] of Object.entries(account.custom_fields ?? {})) lines.push(`${key} = ${JSON.stringify(value)}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
 /** Calls one command of the plugin in `pluginDir` for an account built from `account`. */
 export async function callPlugin(pluginDir: string, ident: string, command: string, options: { account?: AccountSpec; input?: unknown; dryRun?: boolean } = {}): Promise<CallResult> {
   const work = mkdtempSync(join(tmpdir(), `${ident}-test-`));
   try {
     const account = options.account;
-    const lines = [`[server]`, `data_dir = "data"`, `[plugins]`, `directories = [${JSON.stringify(resolve(pluginDir))}]`];
-    if (account) {
-      lines.push(`[accounts.test]`, `plugin = ${JSON.stringify(ident)}`);
-      for (const key of ["address", "username", "password"] as const) if (account[key] !== undefined) lines.push(`${key} = ${JSON.stringify(account[key])}`);
-      lines.push(`[accounts.test.custom_fields]`);
-      for (const [key, value] of Object.entries(account.custom_fields ?? {})) lines.push(`${key} = ${JSON.stringify(value)}`);
-    }
-    writeFileSync(join(work, "sync.config.toml"), lines.join("\n") + "\n");
+    writeFileSync(join(work, "sync.config.toml"), testConfig(ident, account, [`[plugins]`, `directories = [${JSON.stringify(resolve(pluginDir))}]`]));
     const args = [SYNCER, "plugins", "call", ident, command, ...(account ? ["test"] : []), "--json", "--config", join(work, "sync.config.toml")];
     if (options.input !== undefined) args.push("--input", JSON.stringify(options.input));
     if (options.dryRun) args.push("--dry-run");

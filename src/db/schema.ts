@@ -139,3 +139,46 @@ export const events = sqliteTable(
   },
   (table) => [index("events_created_at_idx").on(table.createdAt), index("events_type_idx").on(table.type)],
 );
+
+export const TOKEN_SCOPES = ["hosts:read", "hosts:write", "runs:read", "runs:trigger", "admin"] as const;
+
+/**
+ * API bearer tokens. Only a SHA-256 of the token is kept: the token itself is shown once, at creation.
+ * `prefix` is the token's recognisable start (e.g. `syncer_3f9a`), for lists and logs.
+ */
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    hash: text("hash").notNull().unique(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (table) => [index("api_tokens_name_idx").on(table.name)],
+);
+
+export const JOB_RUN_STATUSES = ["running", "ok", "failed", "interrupted"] as const;
+
+/** One run of a [jobs.<name>]: its steps' runs in order. The history per job. */
+export const jobRuns = sqliteTable(
+  "job_runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    job: text("job").notNull(),
+    /** schedule, cli, api, webhook. */
+    trigger: text("trigger").notNull(),
+    status: text("status", { enum: JOB_RUN_STATUSES }).notNull().default("running"),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+    durationMs: integer("duration_ms"),
+    /** [{step, run_id, status, error?}] in order. */
+    steps: text("steps", { mode: "json" }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    errorKind: text("error_kind"),
+    errorMessage: text("error_message"),
+  },
+  (table) => [index("job_runs_job_idx").on(table.job, table.id)],
+);

@@ -108,8 +108,8 @@ describe("the compiled binary migrates", () => {
     const work = tempDir();
     const config = writeConfig(work, '[server]\ndata_dir = "state"\n');
     const older = openDatabase(join(work, "state", "syncer.db"));
-    // The newest build's predecessor: every migration but the last (hosts exist from the first one on).
-    const olderBuild = MIGRATIONS.slice(0, Math.max(1, MIGRATIONS.length - 1));
+    // A build from before 0004 (which moved last_seen into host_seen), so the upgrade carries data across.
+    const olderBuild = MIGRATIONS.slice(0, MIGRATIONS.findIndex((m) => m.tag.startsWith("0004_")));
     applyMigrations(older.sqlite, olderBuild);
     older.sqlite.run(
       "INSERT INTO hosts (hostname, labels, inventory, first_seen, last_seen, last_changed) VALUES ('web01', '{\"site\":\"fra\"}', '{}', 1, 2, 3)",
@@ -126,7 +126,7 @@ describe("the compiled binary migrates", () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ applied: pending, current: MIGRATIONS.map((m) => m.tag) });
     const after = new Database(join(work, "state", "syncer.db"), { readonly: true });
     expect(after.query("SELECT hostname, labels FROM hosts").all()).toEqual([{ hostname: "web01", labels: '{"site":"fra"}' }]);
-    // The last migration moved last_seen into host_seen, value and all.
+    // 0004 moved last_seen into host_seen, value and all.
     expect(after.query("SELECT host_id, last_seen FROM host_seen").all()).toEqual([{ host_id: 1, last_seen: 2 }]);
     after.close();
   });

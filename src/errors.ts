@@ -11,7 +11,8 @@ export type ErrorKind =
   | "io" // a file or directory cannot be read or written
   | "internal" // a bug: an unexpected exception
   | "validation" // a plugin returned records that fail the ABI's checks
-  | "conflict" // hosts changed under a run, or a host is owned by another account
+  | "conflict" // hosts changed under a run, or a job is already running
+  | "account_conflict" // an API write would take over a host that a master account owns
   | "delete_limit" // a run would delete more hosts than its account's delete_limit allows
   | "rejected" // a pre_ hook rejected a run's changes
   | "not_found" // a named host, run, account or command does not exist

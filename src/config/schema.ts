@@ -9,7 +9,7 @@ import { LOG_LEVELS } from "../log/logger.ts";
 
 /** Names of accounts and jobs: they appear in CLI arguments, URLs and log lines. */
 const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const Name = v.pipe(
+export const Name = v.pipe(
   v.string(),
   v.regex(NAME_PATTERN, "a name of lower-case letters, digits, '_' and '-', starting with a letter or digit"),
 );
@@ -40,6 +40,10 @@ export const ServerSchema = v.strictObject({
       v.minLength(1, "a file path"),
       v.description("SQLite database file. Relative to this file. Default: <data_dir>/syncer.db."),
     ),
+  ),
+  max_body_mb: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1024), v.description("Largest request body the API accepts; larger ones get 413.")),
+    16,
   ),
 });
 

@@ -1,40 +1,61 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { SyncerError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
-import { redact } from "../log/redact.ts";
+import { apiV1, type ApiAuth } from "./api/v1.ts";
+import type { ApiEnv, ApiServices } from "./api/env.ts";
+import { errorBody, statusOf } from "./errors.ts";
+import type { Metrics } from "./metrics.ts";
 import { healthRoutes, type HealthProbe } from "./routes/health.ts";
 
 export interface AppDeps {
   log: Logger;
   health: HealthProbe;
-}
-
-/** JSON error body used by every route: `{error: {kind, message}}`. */
-export function errorBody(kind: string, message: string) {
-  return { error: { kind, message: redact(message) } };
+  /** The API and /metrics; without them only /healthz answers (while the daemon starts). */
+  api?: { services: ApiServices; auth: ApiAuth; metrics: Metrics; maxBodyBytes: number };
 }
 
 /** The Hono application: routes and cross-cutting middleware, no server or process concerns. */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const { log, api } = deps;
 
-  if (deps.log.enabled("debug")) {
+  if (api || log.enabled("debug")) {
     app.use(async (c, next) => {
       const started = performance.now();
       await next();
-      deps.log.debug("request", {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      });
+      // The matched route's pattern, not the path: one series per route, whatever the hostnames.
+      api?.metrics.request(c.req.method, c.req.routePath, c.res.status);
+      if (log.enabled("debug")) log.debug("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 });
     });
   }
 
   app.route("/", healthRoutes(deps.health));
+  if (api) {
+    app.use(
+      "/api/*",
+      bodyLimit({
+        maxSize: api.maxBodyBytes,
+        onError: (c) => c.json(errorBody("payload_too_large", `the body is larger than ${api.maxBodyBytes} bytes ([server] max_body_mb)`), 413),
+      }),
+    );
+    app.route("/api/v1", apiV1(api.services, api.auth));
+    app.get("/metrics", api.auth.authenticate, async (c) => c.body(await api.metrics.text(), 200, { "content-type": api.metrics.contentType }));
+  }
 
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((error, c) => {
-    deps.log.error("request failed", { method: c.req.method, path: c.req.path, error: error.message });
+    if (error instanceof SyncerError) {
+      const status = statusOf(error);
+      if (status >= 500) log.error("request failed", { method: c.req.method, path: c.req.path, kind: error.kind, error: error.message });
+      return c.json(errorBody(error.kind, error.message, error.details), status);
+    }
+    if (error instanceof HTTPException && error.status < 500) {
+      // Hono's own refusals, e.g. a body that is not JSON.
+      return c.json(errorBody(error.status === 400 ? "validation" : "bad_request", error.message), error.status);
+    }
+    log.error("request failed", { method: c.req.method, path: c.req.path, error: error.message });
     return c.json(errorBody("internal", "internal error; see the server log"), 500);
   });
   return app;

@@ -72,8 +72,8 @@ export const PageRequestSchema = v.object({
   page_size: v.pipe(v.number(), v.integer(), v.minValue(1)),
 });
 
-const Hostname = v.pipe(v.string(), v.regex(/\S/, "a hostname"), v.maxLength(253, "a hostname of at most 253 characters"));
-const InventoryValue = v.union([v.string(), v.number(), v.boolean(), v.null()], "a string, number, boolean or null");
+export const Hostname = v.pipe(v.string(), v.regex(/\S/, "a hostname"), v.maxLength(253, "a hostname of at most 253 characters"));
+export const InventoryValue = v.union([v.string(), v.number(), v.boolean(), v.null()], "a string, number, boolean or null");
 
 /** One host as an import or inventorize command returns it. */
 export const HostRecordSchema = v.object({
@@ -127,6 +127,25 @@ export const HookAnswerSchema = v.nullable(
 );
 
 export type CallRequest = v.InferOutput<typeof CallRequestSchema>;
+/** What a plugin endpoint receives as `input`: the HTTP request, its credentials stripped. */
+export const EndpointRequestSchema = v.object({
+  method: v.string(),
+  /** The path under /api/v1/plugins/<ident>, e.g. "/status". */
+  path: v.string(),
+  query: v.record(v.string(), v.union([v.string(), v.array(v.string())])),
+  /** Lower-case names; Authorization, Cookie and Proxy-Authorization are never passed on. */
+  headers: v.record(v.string(), v.string()),
+  /** The body as text (UTF-8), or null. */
+  body: v.nullable(v.string()),
+});
+
+/** What a plugin endpoint answers. A string body is sent as is (text/plain unless a content-type header says otherwise); anything else as JSON. */
+export const EndpointAnswerSchema = v.object({
+  status: v.pipe(v.number(), v.integer(), v.minValue(200, "a status from 200 to 599"), v.maxValue(599, "a status from 200 to 599")),
+  headers: v.optional(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "a header name")), v.string())),
+  body: v.optional(v.unknown()),
+});
+
 export type HostRecord = v.InferOutput<typeof HostRecordSchema>;
 export type HostChange = v.InferOutput<typeof HostChangeSchema>;
 export type AccountPayload = v.InferOutput<typeof AccountPayloadSchema>;
@@ -147,4 +166,6 @@ export const ABI_SCHEMAS = {
   "export-result": ExportResultSchema,
   "host-change": HostChangeSchema,
   "hook-answer": HookAnswerSchema,
+  "endpoint-request": EndpointRequestSchema,
+  "endpoint-answer": EndpointAnswerSchema,
 } as const;

@@ -53,6 +53,8 @@ function addressHost(address: string | undefined): string[] {
  */
 export class PluginRuntime {
   private readonly pools = new Map<string, PluginPool>();
+  /** Told the outcome of every call ("ok" or the error kind): the daemon counts them for /metrics. */
+  onCall: (plugin: string, outcome: string) => void = () => {};
 
   constructor(
     private readonly config: Config,
@@ -122,6 +124,12 @@ export class PluginRuntime {
 
   /** Calls a command declared in the manifest, or (for authors and hooks) any export by name. */
   async call(plugin: Plugin, commandOrExport: string, options: CallOptions = {}): Promise<PluginCallResult> {
+    const result = await this.callOnce(plugin, commandOrExport, options);
+    this.onCall(plugin.ident, result.ok ? "ok" : result.error.kind);
+    return result;
+  }
+
+  private async callOnce(plugin: Plugin, commandOrExport: string, options: CallOptions): Promise<PluginCallResult> {
     const command = plugin.manifest.commands[commandOrExport];
     const exportName = command?.export ?? commandOrExport;
     const { account } = options;

@@ -38,6 +38,16 @@ export class InventoryMerger {
 const isScalar = (item: unknown) => typeof item === "string" || typeof item === "number";
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
 
+/** The plugin and (optional) account an inventory request names; a clear error when either is not there. */
+export function inventoryTarget(setup: Setup, ident: string, accountName?: string): { plugin: Plugin; account: Account | undefined } {
+  const plugin = setup.registry.plugins.get(ident);
+  if (!plugin) throw new SyncerError("not_found", `no plugin '${ident}'`);
+  if (!plugin.manifest.enabled) throw new SyncerError("disabled", `plugin ${ident} is disabled (${plugin.manifestPath})`);
+  const account = accountName === undefined ? undefined : setup.accounts.get(accountName);
+  if (accountName !== undefined && account?.plugin !== plugin) throw new SyncerError("not_found", `no account '${accountName}' of plugin ${ident}`);
+  return { plugin, account };
+}
+
 /** The export that renders `format` for a plugin; `format` may be left out when it has only one. */
 export function inventoryExport(plugin: Plugin, format?: string): { format: string; export: string } {
   const formats = plugin.manifest.inventory;

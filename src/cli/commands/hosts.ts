@@ -5,24 +5,7 @@ import { HostQueries, type HostRow } from "../../inventory/host-queries.ts";
 import { HostStore } from "../../inventory/host-store.ts";
 import { commonOptions, configFor, positiveInteger, withDatabase } from "../context.ts";
 import { color, formatPairs, printJson, printLine } from "../output.ts";
-
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
-
-/** A host as JSON: what the API will answer too. */
-export function hostJson(host: HostRow) {
-  return {
-    hostname: host.hostname,
-    account: host.account,
-    labels: host.labels,
-    inventory: host.inventory,
-    lifecycle: host.lifecycle,
-    first_seen: iso(host.firstSeen),
-    last_seen: iso(host.lastSeen),
-    last_changed: iso(host.lastChanged),
-    deleted_at: iso(host.deletedAt),
-    delete_reason: host.deleteReason,
-  };
-}
+import { hostJson, iso } from "../../inventory/host-json.ts";
 
 /** `key=value` pairs from repeated --label options. */
 function labelFilter(pairs: string[]): Record<string, string> {

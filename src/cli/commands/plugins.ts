@@ -1,23 +1,10 @@
 import type { Command } from "commander";
 import { ReportedFailure, SyncerError } from "../../errors.ts";
 import type { Plugin } from "../../plugins/plugin.ts";
+import { pluginDetail, pluginSummary } from "../../plugins/plugin-json.ts";
 import { formatProblem } from "../../validation/problems.ts";
 import { commonOptions, parseInputFlag, setupFor, withRuntime } from "../context.ts";
 import { color, printJson, printLine, warnLine } from "../output.ts";
-
-function summary(plugin: Plugin) {
-  const { manifest } = plugin;
-  return {
-    ident: plugin.ident,
-    name: manifest.name,
-    version: manifest.version,
-    enabled: manifest.enabled,
-    origin: plugin.origin,
-    location: plugin.location,
-    description: manifest.description,
-    commands: Object.keys(manifest.commands),
-  };
-}
 
 /** `syncer plugins info` in the manner of ansible-doc: everything an operator needs to configure and trust a plugin. */
 function printInfo(plugin: Plugin): void {
@@ -69,7 +56,7 @@ export function registerPlugins(program: Command): void {
     .option("--json", "print JSON")
     .action((_options, command: Command) => {
       const { registry } = setupFor(command);
-      const plugins = [...registry.plugins.values()].map(summary);
+      const plugins = [...registry.plugins.values()].map(pluginSummary);
       if (commonOptions(command).json) return printJson({ plugins, refused: registry.refused });
       for (const plugin of plugins) {
         const state = plugin.enabled ? color.green("enabled ") : color.yellow("disabled");
@@ -88,7 +75,7 @@ export function registerPlugins(program: Command): void {
       const { registry } = setupFor(command);
       const plugin = registry.plugins.get(ident);
       if (!plugin) throw new SyncerError("usage", `no plugin '${ident}'; \`syncer plugins list\` shows the installed ones`);
-      if (commonOptions(command).json) return printJson({ ...summary(plugin), manifest: plugin.manifest });
+      if (commonOptions(command).json) return printJson(pluginDetail(plugin));
       printInfo(plugin);
     });
 

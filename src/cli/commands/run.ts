@@ -183,10 +183,8 @@ const INVENTORY_COMMAND = "inventory";
 /** `syncer <plugin> inventory`: the rendered inventory on stdout, compact unless a person is reading. */
 async function inventoryFromCli(command: Command, ident: string, accountName: string | undefined, flags: { host?: string; format?: string }): Promise<void> {
   const setup = setupFor(command);
-  const plugin = setup.registry.plugins.get(ident)!;
-  const account = accountName === undefined ? undefined : setup.accounts.get(accountName);
-  if (accountName !== undefined && account?.plugin !== plugin) throw new SyncerError("not_found", `no account '${accountName}' of plugin ${ident}`);
-  const { renderInventory } = await import("../../runs/inventory.ts");
+  const { inventoryTarget, renderInventory } = await import("../../runs/inventory.ts");
+  const { plugin, account } = inventoryTarget(setup, ident, accountName);
   await withRuntime(setup, async (database, runtime) => {
     const inventory = await renderInventory(setup, runtime, database.sqlite, { plugin, format: flags.format, account, host: flags.host });
     process.stdout.write(`${process.stdout.isTTY ? JSON.stringify(inventory, null, 2) : JSON.stringify(inventory)}\n`);

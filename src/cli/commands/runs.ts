@@ -4,24 +4,7 @@ import { SyncerError } from "../../errors.ts";
 import { COUNT_NAMES, RunLog, type RunRow } from "../../runs/run-log.ts";
 import { commonOptions, configFor, positiveInteger, withDatabase } from "../context.ts";
 import { color, printJson, printLine } from "../output.ts";
-
-/** A run-log row as JSON (the API answers the same). */
-export function runJson(run: RunRow) {
-  return {
-    id: run.id,
-    plugin: run.plugin,
-    command: run.command,
-    account: run.account,
-    trigger: run.trigger,
-    status: run.status,
-    started_at: run.startedAt.toISOString(),
-    finished_at: run.finishedAt?.toISOString() ?? null,
-    duration_ms: run.durationMs,
-    ...Object.fromEntries(COUNT_NAMES.map((name) => [name, run[name]])),
-    error: run.errorKind ? { kind: run.errorKind, message: run.errorMessage } : null,
-    details: run.details,
-  };
-}
+import { runJson } from "../../runs/run-json.ts";
 
 const STATUS_COLOR: Record<RunRow["status"], (text: string) => string> = { ok: color.green, failed: color.red, running: color.cyan, interrupted: color.yellow };
 

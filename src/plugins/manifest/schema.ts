@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { TOKEN_SCOPES } from "../../db/schema.ts";
 
 /**
  * plugin.json: what a plugin is, what it needs and what it provides. The single source of the
@@ -60,6 +61,12 @@ export const EndpointSchema = v.strictObject({
   // A regex rather than a check, so the JSON Schema says it too: no ".." segment may climb out of the plugin's URL space.
   path: v.pipe(v.string(), v.regex(/^(?!.*\/\.\.(\/|$))\/[A-Za-z0-9_\-/.]*$/, 'a path such as "/status" without ".." segments, served under /api/v1/plugins/<ident>')),
   export: ExportName,
+  scope: v.optional(
+    v.pipe(
+      v.picklist(TOKEN_SCOPES),
+      v.description("The token scope a caller needs. Default: hosts:read for GET, hosts:write otherwise."),
+    ),
+  ),
   description: v.optional(v.string()),
 });
 

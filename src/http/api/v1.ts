@@ -1,0 +1,32 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import type { ApiRoute, Scope } from "./contract.ts";
+import type { ApiEnv, ApiServices } from "./env.ts";
+import { openApiDocument } from "./openapi.ts";
+import { accountRoutes } from "./routes/accounts.ts";
+import { hostRoutes } from "./routes/hosts.ts";
+import { inventoryRoutes } from "./routes/inventory.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { registerPluginEndpoints } from "./routes/plugin-endpoints.ts";
+import { pluginRoutes } from "./routes/plugins.ts";
+import { runRoutes } from "./routes/runs.ts";
+
+export interface ApiAuth {
+  authenticate: MiddlewareHandler<ApiEnv>;
+  requireScope(scope: Scope): MiddlewareHandler<ApiEnv>;
+}
+
+/** Every declared route of API v1 (plugin endpoints aside, which the loaded plugins declare). */
+export function apiRoutes(services: ApiServices): ApiRoute[] {
+  return [...hostRoutes(services), ...accountRoutes(services), ...pluginRoutes(services), ...runRoutes(services), ...jobRoutes(services), ...inventoryRoutes(services)];
+}
+
+/** API v1, mounted at /api/v1: the declared routes behind their token scopes, plugin endpoints, and the OpenAPI document (no token: it holds no data). */
+export function apiV1(services: ApiServices, auth: ApiAuth): Hono<ApiEnv> {
+  const api = new Hono<ApiEnv>();
+  const routes = apiRoutes(services);
+  api.get("/openapi.json", (c) => c.json(openApiDocument(routes, services.setup().registry.plugins.values())));
+  const guard = (scope: Scope | null) => (scope ? [auth.authenticate, auth.requireScope(scope)] : []);
+  for (const route of routes) route.register(api, guard);
+  registerPluginEndpoints(api, services, auth.authenticate);
+  return api;
+}

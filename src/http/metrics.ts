@@ -1,0 +1,67 @@
+import type { Database } from "bun:sqlite";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { RunReport } from "../runs/scope.ts";
+
+/**
+ * The daemon's Prometheus metrics (prom-client, own registry): runs, plugin calls, HTTP requests, and
+ * hosts per account read from the database at scrape time.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly runs = new Counter({ name: "syncer_runs_total", help: "Sync runs by plugin, command and status.", labelNames: ["plugin", "command", "status"], registers: [this.registry] });
+  private readonly runSeconds = new Histogram({
+    name: "syncer_run_duration_seconds",
+    help: "Duration of sync runs.",
+    labelNames: ["plugin", "command"],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [this.registry],
+  });
+  private readonly jobRuns = new Counter({ name: "syncer_job_runs_total", help: "Job runs by job and status.", labelNames: ["job", "status"], registers: [this.registry] });
+  private readonly pluginCalls = new Counter({ name: "syncer_plugin_calls_total", help: "Plugin calls by plugin and outcome (ok or the error kind).", labelNames: ["plugin", "outcome"], registers: [this.registry] });
+  private readonly timeouts = new Counter({ name: "syncer_plugin_timeouts_total", help: "Plugin calls killed for overrunning their time limit.", labelNames: ["plugin"], registers: [this.registry] });
+  private readonly crashes = new Counter({ name: "syncer_plugin_crashes_total", help: "Sandbox processes that died during a call.", labelNames: ["plugin"], registers: [this.registry] });
+  private readonly requests = new Counter({ name: "syncer_http_requests_total", help: "HTTP requests by method, route and status.", labelNames: ["method", "route", "status"], registers: [this.registry] });
+
+  constructor(sqlite: Database) {
+    const hostsByAccount = sqlite.query<{ account: string | null; hosts: number }, []>("SELECT account, count(*) AS hosts FROM hosts WHERE deleted_at IS NULL GROUP BY account");
+    new Gauge({
+      name: "syncer_hosts",
+      help: "Live (not deleted) hosts by owning account.",
+      labelNames: ["account"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const row of hostsByAccount.all()) this.set({ account: row.account ?? "" }, row.hosts);
+      },
+    });
+  }
+
+  run(report: RunReport): void {
+    if (report.dryRun) return;
+    this.runs.inc({ plugin: report.plugin, command: report.command, status: report.status });
+    this.runSeconds.observe({ plugin: report.plugin, command: report.command }, report.durationMs / 1000);
+  }
+
+  jobRun(job: string, status: string): void {
+    this.jobRuns.inc({ job, status });
+  }
+
+  /** Timeouts and crashes are counted on their own as well: they are what an operator alerts on. */
+  pluginCall(plugin: string, outcome: string): void {
+    this.pluginCalls.inc({ plugin, outcome });
+    if (outcome === "timeout") this.timeouts.inc({ plugin });
+    if (outcome === "crash") this.crashes.inc({ plugin });
+  }
+
+  request(method: string, route: string, status: number): void {
+    this.requests.inc({ method, route, status: String(status) });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

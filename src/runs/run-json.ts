@@ -1,0 +1,20 @@
+import { COUNT_NAMES, type RunRow } from "./run-log.ts";
+
+/** A run-log row as JSON, as the CLI and the API answer it. */
+export function runJson(run: RunRow) {
+  return {
+    id: run.id,
+    plugin: run.plugin,
+    command: run.command,
+    account: run.account,
+    trigger: run.trigger,
+    status: run.status,
+    started_at: run.startedAt.toISOString(),
+    finished_at: run.finishedAt?.toISOString() ?? null,
+    duration_ms: run.durationMs,
+    ...Object.fromEntries(COUNT_NAMES.map((name) => [name, run[name]])),
+    error: run.errorKind ? { kind: run.errorKind, message: run.errorMessage } : null,
+    details: run.details,
+  };
+}
+

@@ -1,15 +1,26 @@
 import type { Server } from "bun";
+import { TokenStore } from "./auth/tokens.ts";
 import type { Config } from "./config/load.ts";
-import type { Setup } from "./setup.ts";
+import { changedSections, restartNeeded, watchConfigFile } from "./daemon/reload.ts";
+import { DaemonServices } from "./daemon/services.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import { isDatabaseReachable, openDatabase, type OpenDatabase } from "./db/open.ts";
-import { describeSystemError, SyncerError, systemErrorCode } from "./errors.ts";
+import { asSyncerError, describeSystemError, SyncerError, systemErrorCode } from "./errors.ts";
 import { createApp } from "./http/app.ts";
+import { authenticate, requireScope } from "./http/auth.ts";
+import { FailedAuthLimiter } from "./http/failed-auth-limiter.ts";
+import { Metrics } from "./http/metrics.ts";
 import type { Logger } from "./log/logger.ts";
+import { markInterruptedRuns } from "./runs/interrupted.ts";
+import { JobScheduler, jobInfoJson } from "./scheduler/scheduler.ts";
+import { jobRunJson } from "./scheduler/job-runs.ts";
+import { loadSetup, type Setup } from "./setup.ts";
 import { VERSION } from "./version.ts";
 
 /** How long shutdown waits for in-flight requests before closing their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
+
+type Fetch = (request: Request, server: Server<undefined>) => Response | Promise<Response>;
 
 export function parseListen(listen: string): { hostname: string; port: number } {
   const colon = listen.lastIndexOf(":");
@@ -22,64 +33,124 @@ function urlOf(server: Server<undefined>): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
 }
 
-function listen(config: Config, fetch: (request: Request) => Response | Promise<Response>): Server<undefined> {
+function listen(config: Config, fetch: Fetch): Server<undefined> {
   const { hostname, port } = parseListen(config.server.listen);
   try {
-    return Bun.serve({ hostname, port, fetch, development: false });
+    return Bun.serve({ hostname, port, fetch, development: false, maxRequestBodySize: config.server.max_body_mb * 1024 * 1024 + 1 });
   } catch (error) {
     const hint = systemErrorCode(error) === "EADDRINUSE" ? " (is another syncer running? change [server] listen)" : "";
     throw new SyncerError("listen", `cannot listen on ${config.server.listen}: ${describeSystemError(error)}${hint}`);
   }
 }
 
+/** A reloaded config with what only a restart can change kept as running: the database and address stay those in use. */
+function keepRestartOnly(running: Config, next: Setup): Setup {
+  const config: Config = { ...next.config, server: running.server, log: running.log, paths: { ...next.config.paths, dataDir: running.paths.dataDir, database: running.paths.database } };
+  return { ...next, config };
+}
+
 /**
  * `syncer serve`: binds the address first (so a taken port changes nothing on disk), then opens and
- * migrates the database, then serves until SIGTERM or SIGINT, when it stops accepting, lets in-flight
- * requests finish and closes the database.
+ * migrates the database, marks runs a previous daemon left running as interrupted, starts the
+ * scheduler and serves the API. SIGHUP or an edit of the config file reloads it; SIGTERM/SIGINT stop
+ * accepting, let running jobs finish up to [scheduler] shutdown_grace_seconds, then stop.
  */
-export async function serve(setup: Setup, log: Logger): Promise<void> {
-  const { config } = setup;
+export async function serve(initial: Setup, log: Logger): Promise<void> {
+  const { config } = initial;
   let database: OpenDatabase | undefined;
-  const app = createApp({ log, health: () => ({ database: database !== undefined && isDatabaseReachable(database.sqlite) }) });
-  const server = listen(config, app.fetch);
+  // Until the database is open only /healthz answers (503); then the whole app takes over.
+  let handle: Fetch = createApp({ log, health: () => ({ database: false }) }).fetch as Fetch;
+  const server = listen(config, (request, bunServer) => handle(request, bunServer));
+  let services: DaemonServices;
+  let scheduler: JobScheduler;
   try {
     database = openDatabase(config.paths.database);
     const applied = applyMigrations(database.sqlite);
     if (applied.length > 0) log.info("database migrated", { database: config.paths.database, applied: applied.join(",") });
+    const interrupted = markInterruptedRuns(database.sqlite, Date.now());
+    if (interrupted.runs + interrupted.jobRuns > 0) log.warn("runs left running by a previous daemon were marked interrupted", { runs: interrupted.runs, job_runs: interrupted.jobRuns });
+    const metrics = new Metrics(database.sqlite);
+    services = new DaemonServices(initial, database, log, metrics);
+    scheduler = new JobScheduler({ run: (request) => services.run(request), db: database.db, log, onFinished: (run) => metrics.jobRun(run.job, run.status) });
+    scheduler.apply(initial.config.jobs);
+    services.jobs = {
+      list: () => scheduler.list().map(jobInfoJson),
+      history: (name, limit) => scheduler.history(name, limit).map(jobRunJson),
+      start: async (name, trigger) => ({ id: scheduler.start(name, trigger).id }),
+      webhookAccepts: (name, secret) => scheduler.webhookAccepts(name, secret),
+    };
+    const tokens = new TokenStore(database);
+    const limiter = new FailedAuthLimiter();
+    const open = database;
+    handle = createApp({
+      log,
+      health: () => ({ database: isDatabaseReachable(open.sqlite) }),
+      api: { services, auth: { authenticate: authenticate(tokens, limiter), requireScope }, metrics, maxBodyBytes: config.server.max_body_mb * 1024 * 1024 },
+    }).fetch as Fetch;
   } catch (error) {
     server.stop(true);
     database?.close();
     throw error;
   }
+
+  const reload = (why: string) => {
+    let loaded: Setup;
+    try {
+      loaded = loadSetup(config.source.path);
+    } catch (error) {
+      // The message names file:line; the running config stays as it was.
+      log.error(`config reload (${why}) refused, the running config stays: ${asSyncerError(error).message}`);
+      return;
+    }
+    const running = services.setup();
+    const restart = restartNeeded(running.config, loaded.config);
+    const next = keepRestartOnly(running.config, loaded);
+    const sections = changedSections(running.config, next.config);
+    services.swap(next);
+    const jobs = scheduler.apply(next.config.jobs);
+    for (const warning of next.warnings) log.warn(warning.message, { file: warning.file, key: warning.key });
+    log.info(`config reloaded (${why})`, { changed: sections.join(",") || "nothing", jobs_added: jobs.added.join(",") || undefined, jobs_rescheduled: jobs.rescheduled.join(",") || undefined, jobs_removed: jobs.removed.join(",") || undefined });
+    if (restart.length > 0) log.warn(`config changes that need a restart were not applied: ${restart.join("; ")}`);
+  };
+  const unwatch = watchConfigFile(config.source.path, () => reload("file changed"), log);
+  process.on("SIGHUP", () => reload("SIGHUP"));
+
   // Signal handlers go in before the daemon says it is serving: a signal right after that line must
   // still mean a graceful stop.
   const stopped = new Promise<void>((resolve) => {
     let stopping = false;
-    const stop = (signal: string) => {
+    const stop = async (signal: string) => {
       if (stopping) {
         log.warn(`second ${signal}: closing open connections now`);
         server.stop(true);
         return;
       }
       stopping = true;
-      log.info(`${signal} received: finishing in-flight requests, then stopping`);
+      unwatch();
+      scheduler.stop();
+      log.info(`${signal} received: no new requests or jobs; finishing what is running`);
       const force = setTimeout(() => {
         log.warn("in-flight requests did not finish in time; closing their connections");
         server.stop(true);
       }, SHUTDOWN_GRACE_MS);
-      server.stop(false).then(() => {
-        clearTimeout(force);
-        database?.close();
-        log.info("stopped");
-        resolve();
-      });
+      const graceSeconds = services.setup().config.scheduler.shutdown_grace_seconds;
+      const [, jobs] = await Promise.all([server.stop(false), scheduler.drain(graceSeconds * 1000)]);
+      clearTimeout(force);
+      if (jobs.stillRunning.length > 0) {
+        const marked = markInterruptedRuns(database!.sqlite, Date.now());
+        log.warn(`jobs still running after ${graceSeconds} s were interrupted: ${jobs.stillRunning.join(", ")}`, { runs: marked.runs, job_runs: marked.jobRuns });
+      }
+      services.close();
+      database?.close();
+      log.info("stopped");
+      resolve();
     };
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+    process.on("SIGINT", () => void stop("SIGINT"));
   });
-  for (const warning of setup.warnings) log.warn(warning.message, { file: warning.file, key: warning.key });
+  for (const warning of initial.warnings) log.warn(warning.message, { file: warning.file, key: warning.key });
   log.info(`syncer ${VERSION} serving ${urlOf(server)}`, { config: config.source.path, database: config.paths.database });
-  log.info(`health: curl ${urlOf(server)}/healthz`);
+  log.info(`health: curl ${urlOf(server)}/healthz · API: ${urlOf(server)}/api/v1/openapi.json · token: syncer token create --name me --scope admin`);
 
   await stopped;
 }

@@ -37,6 +37,17 @@ export function resolveTarget(setup: Setup, request: Pick<RunRequest, "plugin" |
   return { plugin, account };
 }
 
+/** Host-writing runs one at a time: their plans are made against what the previous one wrote. */
+export class WriteQueue {
+  private last: Promise<unknown> = Promise.resolve();
+
+  turn<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.last.then(work);
+    this.last = turn.catch(() => undefined);
+    return turn;
+  }
+}
+
 /**
  * Runs plugin commands as sync runs: resolves what the request names, writes the run-log row (not for
  * dry runs, which write nothing), dispatches on the command's kind, and records the outcome. A failed
@@ -44,14 +55,14 @@ export function resolveTarget(setup: Setup, request: Pick<RunRequest, "plugin" |
  */
 export class Runner {
   private readonly runLog: RunLog;
-  /** Host-writing runs one at a time: their plans are made against what the previous one wrote. */
-  private writing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly setup: Setup,
     private readonly runtime: PluginRuntime,
     private readonly database: OpenDatabase,
     private readonly log: Logger,
+    /** Host-writing runs take turns; runners of one daemon share the queue across config reloads. */
+    private readonly writeQueue: WriteQueue = new WriteQueue(),
   ) {
     this.runLog = new RunLog(database.db);
   }
@@ -60,9 +71,7 @@ export class Runner {
     const { plugin, account } = resolveTarget(this.setup, request);
     const kind = plugin.manifest.commands[request.command]!.kind;
     if (kind !== "import" && kind !== "inventorize") return this.execute(request, plugin, account);
-    const turn = this.writing.then(() => this.execute(request, plugin, account));
-    this.writing = turn.catch(() => undefined);
-    return turn;
+    return this.writeQueue.turn(() => this.execute(request, plugin, account));
   }
 
   private async execute(request: RunRequest, plugin: Plugin, account: Account | undefined): Promise<RunReport> {

@@ -1,0 +1,130 @@
+import type { OpenDatabase } from "../db/open.ts";
+import type { ApiServices } from "../http/api/env.ts";
+import type { JobsService } from "../http/api/routes/jobs.ts";
+import type { Metrics } from "../http/metrics.ts";
+import type { Logger } from "../log/logger.ts";
+import { PluginRuntime } from "../plugins/runtime.ts";
+import { ApiWrites } from "../runs/api-writes.ts";
+import { Hooks } from "../runs/hooks.ts";
+import { Runner, WriteQueue } from "../runs/runner.ts";
+import type { RunReport, RunRequest } from "../runs/scope.ts";
+import type { Setup } from "../setup.ts";
+
+/** What hangs off one config: replaced as a whole on reload, so a request or run sees one config throughout. */
+interface Generation {
+  setup: Setup;
+  runtime: PluginRuntime;
+  runner: Runner;
+  writes: ApiWrites;
+  /** Runs in flight on this generation: its runtime is not closed under them. */
+  running: number;
+}
+
+/** How often a retired plugin runtime is checked for calls still in flight. */
+const RETIRE_POLL_MS = 1000;
+
+/** Whether two setups can share one plugin runtime: same sandbox limits and the same plugins, files and all. */
+function sameRuntime(a: Setup, b: Setup): boolean {
+  const shape = (setup: Setup) =>
+    JSON.stringify({
+      sandbox: setup.config.sandbox,
+      database: setup.config.paths.database,
+      plugins: [...setup.registry.plugins.values()].map((plugin) => [plugin.ident, plugin.location, plugin.manifest]),
+    });
+  return shape(a) === shape(b);
+}
+
+/**
+ * The daemon's services for the API and the scheduler: the current setup, its plugin runtime, the
+ * runner and the API's host writes. `swap` installs a reloaded setup between requests; a runtime that
+ * the new setup cannot share is retired and closed once its calls have finished.
+ */
+export class DaemonServices implements ApiServices {
+  private current: Generation;
+  private readonly writeQueue = new WriteQueue();
+  private readonly retiring = new Set<PluginRuntime>();
+  jobs: JobsService = {
+    list: () => [],
+    history: () => [],
+    start: () => Promise.reject(new Error("the scheduler is not started")),
+    webhookAccepts: () => false,
+  };
+
+  constructor(
+    setup: Setup,
+    readonly database: OpenDatabase,
+    readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    this.current = this.generation(setup, this.newRuntime(setup));
+  }
+
+  setup(): Setup {
+    return this.current.setup;
+  }
+
+  runtime(): PluginRuntime {
+    return this.current.runtime;
+  }
+
+  writes(): ApiWrites {
+    return this.current.writes;
+  }
+
+  /** Runs a plugin command (a job step) with the current config, and counts it for /metrics. */
+  async run(request: RunRequest): Promise<RunReport> {
+    const generation = this.current;
+    generation.running++;
+    try {
+      const report = await generation.runner.run(request);
+      this.metrics.run(report);
+      return report;
+    } finally {
+      generation.running--;
+    }
+  }
+
+  /** Installs a reloaded setup; the plugin runtime is kept when the new setup can share it. */
+  swap(setup: Setup): void {
+    const old = this.current;
+    const runtime = sameRuntime(old.setup, setup) ? old.runtime : this.newRuntime(setup);
+    this.current = this.generation(setup, runtime);
+    if (runtime !== old.runtime) this.retire(old);
+  }
+
+  close(): void {
+    this.current.runtime.close();
+    for (const runtime of this.retiring) runtime.close();
+    this.retiring.clear();
+  }
+
+  private newRuntime(setup: Setup): PluginRuntime {
+    const runtime = new PluginRuntime(setup.config, setup.registry, this.log);
+    runtime.onCall = (plugin, outcome) => this.metrics.pluginCall(plugin, outcome);
+    return runtime;
+  }
+
+  private generation(setup: Setup, runtime: PluginRuntime): Generation {
+    return {
+      setup,
+      runtime,
+      runner: new Runner(setup, runtime, this.database, this.log, this.writeQueue),
+      writes: new ApiWrites(setup, this.database.sqlite, new Hooks(setup, runtime)),
+      running: 0,
+    };
+  }
+
+  /** Closes a replaced runtime once its runs have finished and no call is running or queued on it. */
+  private retire(generation: Generation): void {
+    const { runtime } = generation;
+    this.retiring.add(runtime);
+    const poll = setInterval(() => {
+      const busy = generation.running > 0 || Object.values(runtime.stats()).some((pool) => pool.queued > 0 || pool.idle < pool.processes);
+      if (busy) return;
+      clearInterval(poll);
+      runtime.close();
+      this.retiring.delete(runtime);
+    }, RETIRE_POLL_MS);
+    poll.unref();
+  }
+}

@@ -8,9 +8,9 @@ export interface AppDeps {
   health: HealthProbe;
 }
 
-/** JSON error body used by every route: `{error: {kind, message}}`. */
-export function errorBody(kind: string, message: string) {
-  return { error: { kind, message: redact(message) } };
+/** JSON error body used by every route: `{error: {kind, message, details?}}`; details carry context, never a secret. */
+export function errorBody(kind: string, message: string, details?: Record<string, unknown>) {
+  return { error: { kind, message: redact(message), ...(details ? { details } : {}) } };
 }
 
 /** The Hono application: routes and cross-cutting middleware, no server or process concerns. */

@@ -17,6 +17,9 @@ export type ErrorKind =
   | "rejected" // a pre_ hook rejected a run's changes
   | "not_found" // a named host, run, account or command does not exist
   | "disabled" // the account or plugin is disabled
+  | "unauthorized" // an API request without a valid bearer token
+  | "forbidden" // an API token that lacks the scope a route needs
+  | "rate_limited" // too many failed authentication attempts from one client
   | PluginErrorKind;
 
 /**

@@ -11,6 +11,7 @@ import { loadConfig } from "../config/load.ts";
 import { discoverPlugins, type Registry } from "../plugins/registry.ts";
 import { registerSandbox } from "./commands/sandbox.ts";
 import { registerServe } from "./commands/serve.ts";
+import { registerToken } from "./commands/token.ts";
 import { registerVersion } from "./commands/version.ts";
 import { EXIT, reportError } from "./output.ts";
 
@@ -62,6 +63,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerHosts(program);
   registerAccounts(program);
   registerRuns(program);
+  registerToken(program);
   registerSandbox(program);
   const registry = shortFormRegistry(argv, new Set(program.commands.map((command) => command.name())));
   if (registry) registerPluginCommands(program, registry);

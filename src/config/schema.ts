@@ -7,12 +7,10 @@ import { LOG_LEVELS } from "../log/logger.ts";
  * (secret references, cron expressions, time zones, cross references) run in validate.ts.
  */
 
-/** Names of accounts and jobs: they appear in CLI arguments, URLs and log lines. */
-const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-export const Name = v.pipe(
-  v.string(),
-  v.regex(NAME_PATTERN, "a name of lower-case letters, digits, '_' and '-', starting with a letter or digit"),
-);
+/** Names of accounts, jobs and API tokens: they appear in CLI arguments, URLs and log lines. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const NAME_RULE = "a name of lower-case letters, digits, '_' and '-', starting with a letter or digit";
+export const Name = v.pipe(v.string(), v.regex(NAME_PATTERN, NAME_RULE));
 
 const LISTEN_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/;
 

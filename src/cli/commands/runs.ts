@@ -23,7 +23,8 @@ export function runJson(run: RunRow) {
   };
 }
 
-const STATUS_COLOR: Record<RunRow["status"], (text: string) => string> = { ok: color.green, failed: color.red, running: color.cyan, interrupted: color.yellow };
+/** Status colours of runs and job runs (the same four states). */
+export const STATUS_COLOR: Record<RunRow["status"], (text: string) => string> = { ok: color.green, failed: color.red, running: color.cyan, interrupted: color.yellow };
 
 export function registerRuns(program: Command): void {
   const group = program.command("runs").description("show the run log");

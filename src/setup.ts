@@ -1,6 +1,7 @@
 import { invalid, loadConfig, type Config } from "./config/load.ts";
 import { discoverPlugins, type Registry } from "./plugins/registry.ts";
 import { resolveAccounts, type Account, type ResolvedOption } from "./plugins/options.ts";
+import { checkJobSteps } from "./scheduler/steps.ts";
 import type { Problem } from "./validation/problems.ts";
 
 /** Everything a command needs before it runs: the config, the plugins, and the accounts bound to them. */
@@ -14,11 +15,11 @@ export interface Setup {
   warnings: Problem[];
 }
 
-/** Binds a loaded config to the plugins; throws one config error listing every problem. */
+/** Binds a loaded config to the plugins (accounts and job steps); throws one config error listing every problem. */
 export function bindSetup(config: Config, env: NodeJS.ProcessEnv = process.env): Setup {
   const registry = discoverPlugins(config.paths.pluginDirectories);
   const { accounts, pluginOptions, problems } = resolveAccounts(config, registry, env);
-  const fatal = [...registry.errors, ...problems];
+  const fatal = [...registry.errors, ...problems, ...checkJobSteps(config, registry, accounts)];
   if (fatal.length > 0) throw invalid(config.source.path, fatal);
   return { config, registry, accounts, pluginOptions, warnings: [...config.warnings, ...registry.refused] };
 }

@@ -7,6 +7,7 @@ import { registerPluginCommands, registerRun } from "./commands/run.ts";
 import { registerHosts } from "./commands/hosts.ts";
 import { registerAccounts } from "./commands/accounts.ts";
 import { registerRuns } from "./commands/runs.ts";
+import { registerJobs } from "./commands/jobs.ts";
 import { loadConfig } from "../config/load.ts";
 import { discoverPlugins, type Registry } from "../plugins/registry.ts";
 import { registerSandbox } from "./commands/sandbox.ts";
@@ -64,6 +65,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerAccounts(program);
   registerRuns(program);
   registerToken(program);
+  registerJobs(program);
   registerSandbox(program);
   const registry = shortFormRegistry(argv, new Set(program.commands.map((command) => command.name())));
   if (registry) registerPluginCommands(program, registry);

@@ -137,8 +137,28 @@ export const JobSchema = v.strictObject({
     v.minLength(1, "at least one step"),
     v.description('Steps run in order, each "<plugin> <command> [account]".'),
   ),
-  continue_on_error: v.optional(v.boolean(), false),
-  enabled: v.optional(v.boolean(), true),
+  continue_on_error: v.optional(v.pipe(v.boolean(), v.description("Run the next step after a failed one (the job still ends failed).")), false),
+  enabled: v.optional(v.pipe(v.boolean(), v.description("false: the job is listed but neither scheduled nor run by hand, API or webhook.")), true),
+  webhook_secret: v.optional(
+    v.pipe(
+      v.string(),
+      v.minLength(1, "a secret"),
+      v.description("Enables the job's webhook trigger: a caller presenting this secret may start the job. A secret: write a reference such as ${env:NAME}."),
+    ),
+  ),
+});
+
+export const SchedulerSchema = v.strictObject({
+  shutdown_grace_seconds: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(0),
+      v.maxValue(86400),
+      v.description("How long SIGTERM waits for running jobs to finish; jobs still running then are marked interrupted at the next start."),
+    ),
+    30,
+  ),
 });
 
 export const ConfigSchema = v.strictObject({
@@ -147,6 +167,7 @@ export const ConfigSchema = v.strictObject({
   plugins: v.optional(PluginsSchema, {}),
   sandbox: v.optional(SandboxSchema, {}),
   inventory: v.optional(InventorySchema, {}),
+  scheduler: v.optional(SchedulerSchema, {}),
   accounts: v.optional(v.record(Name, AccountSchema), {}),
   jobs: v.optional(v.record(Name, JobSchema), {}),
 });

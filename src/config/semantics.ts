@@ -1,5 +1,6 @@
 import { Cron } from "croner";
 import type { KeyPath } from "../validation/problems.ts";
+import { parseStep } from "../scheduler/steps.ts";
 import type { ConfigFile } from "./schema.ts";
 
 /** A problem found by a check that needs more than the value's shape. */
@@ -34,7 +35,7 @@ export function checkSemantics(config: ConfigFile): SemanticProblem[] {
       problems.push({ path: ["jobs", name, "timezone"], message: `unknown time zone "${job.timezone}" (use an IANA name such as "Europe/Berlin")` });
     }
     job.steps.forEach((step, index) => {
-      const account = step.trim().split(/\s+/)[2];
+      const { account } = parseStep(step);
       if (account !== undefined && !(account in config.accounts)) {
         problems.push({ path: ["jobs", name, "steps", index], message: `step "${step}" names account '${account}', which is not in [accounts]` });
       }

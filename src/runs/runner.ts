@@ -4,38 +4,13 @@ import type { Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
 import type { Setup } from "../setup.ts";
-import { suggestion } from "../validation/problems.ts";
 import type { OpenDatabase } from "../db/open.ts";
 import { exportHosts } from "./export-hosts.ts";
 import { Hooks } from "./hooks.ts";
 import { MAX_DETAILS, RunLog, zeroCounts, type RunDetail } from "./run-log.ts";
 import type { RunReport, RunRequest, RunScope } from "./scope.ts";
 import { diffOf, syncHosts } from "./sync-hosts.ts";
-
-/** Finds the plugin, command and account a request names; every mistake is a clear error before anything runs. */
-export function resolveTarget(setup: Setup, request: Pick<RunRequest, "plugin" | "command" | "account">): { plugin: Plugin; account: Account | undefined } {
-  const plugin = setup.registry.plugins.get(request.plugin);
-  if (!plugin) throw new SyncerError("not_found", `no plugin '${request.plugin}'${suggestion(request.plugin, [...setup.registry.plugins.keys()])}`);
-  if (!plugin.manifest.enabled) throw new SyncerError("disabled", `plugin ${plugin.ident} is disabled (${plugin.manifestPath})`);
-  const commands = Object.keys(plugin.manifest.commands);
-  const spec = plugin.manifest.commands[request.command];
-  if (!spec) {
-    throw new SyncerError("not_found", `plugin ${plugin.ident} has no command '${request.command}'${suggestion(request.command, commands)}${commands.length ? ` (commands: ${commands.join(", ")})` : ""}`);
-  }
-  const own = [...setup.accounts.values()].filter((account) => account.plugin.ident === plugin.ident).map((account) => account.name);
-  if (request.account === undefined) {
-    if (spec.account === "required") {
-      throw new SyncerError("usage", `${plugin.ident} ${request.command} needs an account${own.length ? ` (accounts of ${plugin.ident}: ${own.join(", ")})` : `; add one with \`syncer accounts new ${plugin.ident} <name>\``}`);
-    }
-    return { plugin, account: undefined };
-  }
-  if (spec.account === "none") throw new SyncerError("usage", `${plugin.ident} ${request.command} takes no account`);
-  const account = setup.accounts.get(request.account);
-  if (!account) throw new SyncerError("not_found", `no account '${request.account}'${suggestion(request.account, [...setup.accounts.keys()])}`);
-  if (account.plugin.ident !== plugin.ident) throw new SyncerError("usage", `account ${account.name} belongs to plugin ${account.plugin.ident}, not ${plugin.ident}`);
-  if (!account.config.enabled) throw new SyncerError("disabled", `account ${account.name} is disabled (enabled = false)`);
-  return { plugin, account };
-}
+import { resolveTarget } from "./target.ts";
 
 /** Host-writing runs one at a time: their plans are made against what the previous one wrote. */
 export class WriteQueue {

@@ -6,7 +6,8 @@ import { commonOptions, configFor, positiveInteger, withDatabase } from "../cont
 import { color, printJson, printLine } from "../output.ts";
 import { runJson } from "../../runs/run-json.ts";
 
-const STATUS_COLOR: Record<RunRow["status"], (text: string) => string> = { ok: color.green, failed: color.red, running: color.cyan, interrupted: color.yellow };
+/** Status colours of runs and job runs (the same four states). */
+export const STATUS_COLOR: Record<RunRow["status"], (text: string) => string> = { ok: color.green, failed: color.red, running: color.cyan, interrupted: color.yellow };
 
 export function registerRuns(program: Command): void {
   const group = program.command("runs").description("show the run log");

@@ -1,0 +1,31 @@
+import { SyncerError } from "../errors.ts";
+import type { Account } from "../plugins/options.ts";
+import type { Plugin } from "../plugins/plugin.ts";
+import type { Setup } from "../setup.ts";
+import { suggestion } from "../validation/problems.ts";
+import type { RunRequest } from "./scope.ts";
+
+/** Finds the plugin, command and account a request names; every mistake is a clear error before anything runs. */
+export function resolveTarget(setup: Pick<Setup, "registry" | "accounts">, request: Pick<RunRequest, "plugin" | "command" | "account">): { plugin: Plugin; account: Account | undefined } {
+  const plugin = setup.registry.plugins.get(request.plugin);
+  if (!plugin) throw new SyncerError("not_found", `no plugin '${request.plugin}'${suggestion(request.plugin, [...setup.registry.plugins.keys()])}`);
+  if (!plugin.manifest.enabled) throw new SyncerError("disabled", `plugin ${plugin.ident} is disabled (${plugin.manifestPath})`);
+  const commands = Object.keys(plugin.manifest.commands);
+  const spec = plugin.manifest.commands[request.command];
+  if (!spec) {
+    throw new SyncerError("not_found", `plugin ${plugin.ident} has no command '${request.command}'${suggestion(request.command, commands)}${commands.length ? ` (commands: ${commands.join(", ")})` : ""}`);
+  }
+  const own = [...setup.accounts.values()].filter((account) => account.plugin.ident === plugin.ident).map((account) => account.name);
+  if (request.account === undefined) {
+    if (spec.account === "required") {
+      throw new SyncerError("usage", `${plugin.ident} ${request.command} needs an account${own.length ? ` (accounts of ${plugin.ident}: ${own.join(", ")})` : `; add one with \`syncer accounts new ${plugin.ident} <name>\``}`);
+    }
+    return { plugin, account: undefined };
+  }
+  if (spec.account === "none") throw new SyncerError("usage", `${plugin.ident} ${request.command} takes no account`);
+  const account = setup.accounts.get(request.account);
+  if (!account) throw new SyncerError("not_found", `no account '${request.account}'${suggestion(request.account, [...setup.accounts.keys()])}`);
+  if (account.plugin.ident !== plugin.ident) throw new SyncerError("usage", `account ${account.name} belongs to plugin ${account.plugin.ident}, not ${plugin.ident}`);
+  if (!account.config.enabled) throw new SyncerError("disabled", `account ${account.name} is disabled (enabled = false)`);
+  return { plugin, account };
+}

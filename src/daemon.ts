@@ -67,7 +67,7 @@ export async function serve(initial: Setup, log: Logger): Promise<void> {
     database = openDatabase(config.paths.database);
     const applied = applyMigrations(database.sqlite);
     if (applied.length > 0) log.info("database migrated", { database: config.paths.database, applied: applied.join(",") });
-    const interrupted = markInterruptedRuns(database.sqlite, Date.now());
+    const interrupted = markInterruptedRuns(database.db, Date.now());
     if (interrupted.runs + interrupted.jobRuns > 0) log.warn("runs left running by a previous daemon were marked interrupted", { runs: interrupted.runs, job_runs: interrupted.jobRuns });
     const metrics = new Metrics(database.sqlite);
     services = new DaemonServices(initial, database, log, metrics);
@@ -137,7 +137,7 @@ export async function serve(initial: Setup, log: Logger): Promise<void> {
       const [, jobs] = await Promise.all([server.stop(false), scheduler.drain(graceSeconds * 1000)]);
       clearTimeout(force);
       if (jobs.stillRunning.length > 0) {
-        const marked = markInterruptedRuns(database!.sqlite, Date.now());
+        const marked = markInterruptedRuns(database!.db, Date.now());
         log.warn(`jobs still running after ${graceSeconds} s were interrupted: ${jobs.stillRunning.join(", ")}`, { runs: marked.runs, job_runs: marked.jobRuns });
       }
       services.close();

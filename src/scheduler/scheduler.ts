@@ -20,6 +20,8 @@ export interface JobSchedulerDeps {
   log: Logger;
   /** false: no job fires on its own; jobs are still listed (with their next run) and run on demand. For the CLI. Default true. */
   timers?: boolean;
+  /** Told of every finished job run (the daemon counts them for /metrics). */
+  onFinished?: (run: JobRunReport) => void;
 }
 
 /** A job run that has started: its id at once (an API answers 202 with it), its report when it is done. */
@@ -236,6 +238,7 @@ export class JobScheduler {
     const fields = { job: name, job_run: id, status: report.status, ms: Math.round(report.durationMs!) };
     if (failure) this.deps.log.warn(`job ${name} failed: ${failure.message}`, fields);
     else this.deps.log.info(`job ${name} finished`, fields);
+    this.deps.onFinished?.(report);
     return report;
   }
 

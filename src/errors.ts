@@ -16,6 +16,7 @@ export type ErrorKind =
   | "rejected" // a pre_ hook rejected a run's changes
   | "not_found" // a named host, run, account or command does not exist
   | "disabled" // the account or plugin is disabled
+  | "interrupted" // a run was still running when the daemon stopped; marked so at the next start
   | PluginErrorKind;
 
 /**

@@ -13,6 +13,8 @@ import { discoverPlugins, type Registry } from "../plugins/registry.ts";
 import { registerSandbox } from "./commands/sandbox.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerToken } from "./commands/token.ts";
+import { registerSystemdUnit } from "./commands/systemd-unit.ts";
+import { registerBackup } from "./commands/backup.ts";
 import { registerVersion } from "./commands/version.ts";
 import { EXIT, reportError } from "./output.ts";
 
@@ -24,7 +26,7 @@ Exit codes: 0 ok, 1 failure (invalid config, unreachable database, taken port, .
 function addConfigOption(commands: readonly Command[]): void {
   for (const command of commands) {
     if (command.commands.length > 0) addConfigOption(command.commands);
-    else if (!["version", "__sandbox", "new"].includes(command.name())) command.option("-c, --config <path>", "config file");
+    else if (!["version", "__sandbox", "new", "systemd-unit"].includes(command.name())) command.option("-c, --config <path>", "config file");
   }
 }
 
@@ -66,6 +68,8 @@ export function buildProgram(argv: string[] = []): Command {
   registerRuns(program);
   registerToken(program);
   registerJobs(program);
+  registerBackup(program);
+  registerSystemdUnit(program);
   registerSandbox(program);
   const registry = shortFormRegistry(argv, new Set(program.commands.map((command) => command.name())));
   if (registry) registerPluginCommands(program, registry);

@@ -33,6 +33,19 @@ export function migrationStatus(sqlite: Database, migrations: Migration[] = MIGR
   };
 }
 
+/**
+ * The newest migration applied to a database, read without writing (so it works on a read-only copy):
+ * its tag, `null` when none is, or a description when a newer build applied one this build does not know.
+ */
+export function newestAppliedMigration(sqlite: Database, migrations: Migration[] = MIGRATIONS): string | null {
+  const table = sqlite.query<{ name: string }, [string]>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?").get(MIGRATIONS_TABLE);
+  if (!table) return null;
+  const newest = sqlite.query<{ created_at: number | null }, []>(`SELECT max(created_at) AS created_at FROM "${MIGRATIONS_TABLE}"`).get()?.created_at;
+  if (newest === null || newest === undefined) return null;
+  const known = migrations.find((migration) => migration.createdAt === Number(newest));
+  return known?.tag ?? `unknown to this build (from ${new Date(Number(newest)).toISOString()})`;
+}
+
 /** Applies every pending migration in one transaction: a database is either fully upgraded or left as it was. */
 export function applyMigrations(sqlite: Database, migrations: Migration[] = MIGRATIONS): string[] {
   const { pending } = migrationStatus(sqlite, migrations);

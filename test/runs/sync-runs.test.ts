@@ -328,7 +328,6 @@ describe("the demo", () => {
   test("the example config imports the bundled demo CSV (what npm start does), and a second import changes nothing", () => {
     const dir = tempDir();
     const text = readFileSync(join(import.meta.dir, "..", "..", "sync.config.toml"), "utf8")
-      .replace('data_dir = "data"', `data_dir = ${JSON.stringify(join(dir, "data"))}`)
       .replace('path = "plugins/csv/demo/hosts.csv"', `path = ${JSON.stringify(join(import.meta.dir, "..", "..", "plugins", "csv", "demo", "hosts.csv"))}`);
     const config = writeConfig(dir, text);
     const first = runSyncer(["csv", "import_hosts", "demo", "--json", "--config", config]);

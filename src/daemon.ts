@@ -36,7 +36,8 @@ function urlOf(server: Server<undefined>): string {
 function listen(config: Config, fetch: Fetch): Server<undefined> {
   const { hostname, port } = parseListen(config.server.listen);
   try {
-    return Bun.serve({ hostname, port, fetch, development: false, maxRequestBodySize: config.server.max_body_mb * 1024 * 1024 + 1 });
+    // Bun's own limit is only a backstop, set above [server] max_body_mb: the app answers oversized bodies with a JSON 413.
+    return Bun.serve({ hostname, port, fetch, development: false, maxRequestBodySize: 2 * config.server.max_body_mb * 1024 * 1024 + 1024 * 1024 });
   } catch (error) {
     const hint = systemErrorCode(error) === "EADDRINUSE" ? " (is another syncer running? change [server] listen)" : "";
     throw new SyncerError("listen", `cannot listen on ${config.server.listen}: ${describeSystemError(error)}${hint}`);

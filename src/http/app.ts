@@ -33,13 +33,12 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
 
   app.route("/", healthRoutes(deps.health));
   if (api) {
-    app.use(
-      "/api/*",
-      bodyLimit({
-        maxSize: api.maxBodyBytes,
-        onError: (c) => c.json(errorBody("payload_too_large", `the body is larger than ${api.maxBodyBytes} bytes ([server] max_body_mb)`), 413),
-      }),
-    );
+    const limitBody = bodyLimit({
+      maxSize: api.maxBodyBytes,
+      onError: (c) => c.json(errorBody("payload_too_large", `the body is larger than ${api.maxBodyBytes} bytes ([server] max_body_mb)`), 413),
+    });
+    // Reads carry no body: they skip the limit's bookkeeping (the API's hottest path is a GET).
+    app.use("/api/*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
     app.route("/api/v1", apiV1(api.services, api.auth));
     app.get("/metrics", api.auth.authenticate, async (c) => c.body(await api.metrics.text(), 200, { "content-type": api.metrics.contentType }));
   }

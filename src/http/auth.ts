@@ -26,8 +26,7 @@ function unauthorized(c: Context, message: string, challenge: string) {
  */
 export function authenticate(tokens: TokenStore, limiter: FailedAuthLimiter) {
   return createMiddleware<AuthEnv>(async (c, next) => {
-    const client = limiter.clientOf(c);
-    const retryAfter = limiter.retryAfterSeconds(client);
+    const retryAfter = limiter.retryAfterFor(c);
     if (retryAfter > 0) {
       c.header("Retry-After", String(retryAfter));
       return c.json(
@@ -42,7 +41,7 @@ export function authenticate(tokens: TokenStore, limiter: FailedAuthLimiter) {
     if (scheme.toLowerCase() !== "bearer") return unauthorized(c, "the Authorization header must use the Bearer scheme: `Authorization: Bearer <token>`", "Bearer");
     const info = tokens.verify(rest.join(" "));
     if (!info) {
-      limiter.recordFailure(client);
+      limiter.recordFailure(limiter.clientOf(c));
       return unauthorized(c, INVALID_TOKEN, 'Bearer error="invalid_token"');
     }
     c.set("token", info);

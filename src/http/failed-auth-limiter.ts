@@ -43,6 +43,11 @@ export class FailedAuthLimiter {
     return clientKey(clientAddress(c, this.trustProxy));
   }
 
+  /** Whole seconds until the request's client may try again; 0 when it may now. Cheap while no client has failed: the address is not even looked up. */
+  retryAfterFor(c: Context): number {
+    return this.failures.size === 0 ? 0 : this.retryAfterSeconds(this.clientOf(c));
+  }
+
   /** Whole seconds until `client` may try again; 0 when it may now. */
   retryAfterSeconds(client: string): number {
     const times = this.recent(client, this.now());

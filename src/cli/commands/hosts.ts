@@ -33,8 +33,8 @@ export function registerHosts(program: Command): void {
     .option("--json", "print JSON: {hosts, next}")
     .action((options: { account?: string; label: string[]; search?: string; deleted?: boolean; after?: string; limit: string }, command: Command) => {
       const limit = positiveInteger("--limit", options.limit);
-      return withDatabase(configFor(command), ({ db }) => {
-        const page = new HostQueries(db).list({ account: options.account, labels: labelFilter(options.label), search: options.search, deleted: options.deleted, after: options.after, limit });
+      return withDatabase(configFor(command), (database) => {
+        const page = new HostQueries(database).list({ account: options.account, labels: labelFilter(options.label), search: options.search, deleted: options.deleted, after: options.after, limit });
         if (commonOptions(command).json) return printJson({ hosts: page.hosts.map(hostJson), next: page.next });
         if (page.hosts.length === 0) return printLine(color.dim("no hosts"));
         const width = Math.max(...page.hosts.map((host) => host.hostname.length));
@@ -52,8 +52,8 @@ export function registerHosts(program: Command): void {
     .argument("<hostname>")
     .option("--json", "print JSON")
     .action((hostname: string, _options: unknown, command: Command) =>
-      withDatabase(configFor(command), ({ db }) => {
-        const queries = new HostQueries(db);
+      withDatabase(configFor(command), (database) => {
+        const queries = new HostQueries(database);
         const host = queries.get(hostname);
         if (!host) throw new SyncerError("not_found", `no host ${JSON.stringify(hostname)}`);
         const changes = queries.changes(host.id).map((change) => ({ run: change.runId, at: iso(change.at), changes: change.changes }));

@@ -1,5 +1,5 @@
 import { SyncerError } from "../../../errors.ts";
-import { hostJson, iso } from "../../../inventory/host-json.ts";
+import { hostJson } from "../../../inventory/host-json.ts";
 import { HostQueries } from "../../../inventory/host-queries.ts";
 import { route, type ApiRoute } from "../contract.ts";
 import type { ApiServices } from "../env.ts";
@@ -25,7 +25,7 @@ const missing = { 404: { description: "No such host.", schema: ErrorSchema } };
 
 /** Hosts: read with hosts:read; write with hosts:write, with the semantics of an import by the named account. */
 export function hostRoutes(services: ApiServices): ApiRoute[] {
-  const queries = new HostQueries(services.database.db);
+  const queries = new HostQueries(services.database);
   const found = (hostname: string) => {
     const host = queries.get(hostname);
     if (!host) throw new SyncerError("not_found", `no host ${JSON.stringify(hostname)}`);
@@ -62,9 +62,9 @@ export function hostRoutes(services: ApiServices): ApiRoute[] {
         responses: { 200: { description: "The host.", schema: HostChangeLogSchema }, ...missing },
       },
       (c, { params }) => {
-        const host = found(params.hostname);
-        const changes = queries.changes(host.id).map((change) => ({ run_id: change.runId, at: iso(change.at), changes: change.changes }));
-        return c.json({ ...hostJson(host), changes });
+        const json = queries.json(params.hostname);
+        if (json === undefined) throw new SyncerError("not_found", `no host ${JSON.stringify(params.hostname)}`);
+        return c.body(json, 200, { "content-type": "application/json" });
       },
     ),
     route(

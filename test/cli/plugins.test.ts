@@ -71,7 +71,7 @@ describe("syncer plugins list", () => {
         origin: "directory",
         location: join(FIXTURES, "testkit"),
         description: "Well-behaved and hostile exports for testing the plugin runtime.",
-        commands: ["hello", "echo"],
+        commands: ["hello", "echo", "spin"],
       },
     ]);
     expect(body.refused).toEqual([{ file: bad.manifest, key: "commands.x.kind", message: expect.stringContaining('found "importt"') }]);

@@ -55,7 +55,7 @@ describe("parseManifest", () => {
     const result = parseManifest(TESTKIT_TEXT, TESTKIT);
     if (!result.ok) throw new Error(result.problems.map(formatProblem).join("\n"));
     expect(result.manifest.ident).toBe("testkit");
-    expect(Object.keys(result.manifest.commands)).toEqual(["hello", "echo"]);
+    expect(Object.keys(result.manifest.commands)).toEqual(["hello", "echo", "spin"]);
     expect(result.manifest.options.mode).toEqual({ type: "choice", description: "A mode", choices: ["fast", "safe"], default: "safe", required: false, secret: false });
     expect(result.manifest.options.token).toMatchObject({ type: "string", secret: true, required: false });
     expect(result.manifest.permissions.http).toEqual({ hosts: [], reason: "fetches test pages from the account's address" });

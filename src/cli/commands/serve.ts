@@ -9,5 +9,7 @@ export function registerServe(program: Command): void {
     .action(async (_options, command: Command) => {
       const setup = setupFor(command);
       await serve(setup, loggerFor(setup.config));
+      // Stopped: work given up at shutdown (the plugin call of an interrupted run) must not keep the process alive.
+      process.exit(0);
     });
 }

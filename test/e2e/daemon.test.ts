@@ -1,0 +1,196 @@
+import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { runSyncer, startDaemon, tempDir, writeConfig, type RunningDaemon } from "../helpers/binary.ts";
+import { buildFixturePlugins, FIXTURE_PLUGINS } from "../helpers/plugins.ts";
+
+/**
+ * The daemon as a service, through the compiled binary: jobs over the API and webhooks, config hot
+ * reload (file change and SIGHUP), and what SIGTERM and kill -9 leave behind.
+ */
+
+const DEMO_CSV = resolve(import.meta.dir, "..", "..", "plugins", "csv", "demo", "hosts.csv");
+buildFixturePlugins();
+
+function configText(extra = "", listen = "127.0.0.1:0"): string {
+  return `[server]
+listen = "${listen}"
+[plugins]
+directories = [${JSON.stringify(FIXTURE_PLUGINS)}]
+[sandbox]
+timeout_seconds = 60
+[scheduler]
+shutdown_grace_seconds = 1
+[accounts.demo]
+plugin = "csv"
+[accounts.demo.custom_fields]
+path = ${JSON.stringify(DEMO_CSV)}
+hostname_column = "host"
+[jobs.sync]
+schedule = "0 3 * * *"
+timezone = "Europe/Berlin"
+steps = ["csv import_hosts demo"]
+webhook_secret = "\${env:HOOK_SECRET}"
+[jobs.spin]
+schedule = "0 4 * * *"
+steps = ["testkit spin"]
+${extra}`;
+}
+
+async function setUp(extra = "") {
+  const dir = tempDir();
+  const config = writeConfig(dir, configText(extra));
+  const env = { HOOK_SECRET: "hook-secret-123" };
+  const created = runSyncer(["token", "create", "--name", "ops", "--scope", "admin", "--json", "--config", config], { env });
+  const token = JSON.parse(created.stdout).token as string;
+  const daemon = await startDaemon(["--config", config], { env });
+  const api = async (path: string, init: RequestInit = {}) => {
+    const response = await fetch(`${daemon.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+  return { dir, config, env, daemon, api };
+}
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(50);
+  }
+}
+
+function rows(dir: string, sql: string): any[] {
+  const db = new Database(join(dir, "data", "syncer.db"), { readonly: true });
+  try {
+    return db.query(sql).all();
+  } finally {
+    db.close();
+  }
+}
+
+describe("jobs over the API", () => {
+  test("list shows the next run in the job's time zone; run answers 202 and the history gets the job run with its step's run", async () => {
+    const { daemon, api } = await setUp();
+    try {
+      const { body } = await api("/api/v1/jobs");
+      const sync = body.jobs.find((job: { name: string }) => job.name === "sync");
+      expect(sync).toMatchObject({ schedule: "0 3 * * *", timezone: "Europe/Berlin", steps: ["csv import_hosts demo"], webhook: true, running: false });
+      expect(new Date(sync.next_run).getTime()).toBeGreaterThan(Date.now());
+      expect(JSON.stringify(body)).not.toContain("hook-secret-123");
+
+      const started = await api("/api/v1/jobs/sync/run", { method: "POST" });
+      expect(started.status).toBe(202);
+      const history = await until("the job run to finish", async () => {
+        const runs = (await api("/api/v1/jobs/sync/runs")).body.runs;
+        return runs[0]?.status === "ok" ? runs : undefined;
+      });
+      expect(history[0]).toMatchObject({ id: started.body.job_run_id, job: "sync", trigger: "api", status: "ok" });
+      const runId = history[0].steps[0].run_id;
+      expect((await api(`/api/v1/runs/${runId}`)).body).toMatchObject({ plugin: "csv", command: "import_hosts", trigger: "job:sync", status: "ok" });
+      expect((await api("/api/v1/jobs/nope/run", { method: "POST" })).status).toBe(404);
+    } finally {
+      await daemon.stop();
+    }
+  }, 30_000);
+
+  test("a job never overlaps itself: a second trigger while it runs is 409", async () => {
+    const { daemon, api } = await setUp();
+    try {
+      expect((await api("/api/v1/jobs/spin/run", { method: "POST" })).status).toBe(202);
+      const second = await api("/api/v1/jobs/spin/run", { method: "POST" });
+      expect(second.status).toBe(409);
+      expect(second.body.error.kind).toBe("conflict");
+    } finally {
+      await daemon.stop();
+    }
+  }, 30_000);
+
+  test("the webhook needs the job's own secret, not a token; a wrong one is 401 and starts nothing", async () => {
+    const { daemon, api } = await setUp();
+    try {
+      const hook = (secret: string) => fetch(`${daemon.url}/api/v1/jobs/sync/webhook`, { method: "POST", headers: { "x-syncer-webhook-secret": secret } });
+      expect((await hook("wrong")).status).toBe(401);
+      expect((await fetch(`${daemon.url}/api/v1/jobs/spin/webhook`, { method: "POST", headers: { "x-syncer-webhook-secret": "" } })).status).toBe(401);
+      expect((await api("/api/v1/jobs/sync/runs")).body.runs).toEqual([]);
+      const accepted = await hook("hook-secret-123");
+      expect(accepted.status).toBe(202);
+      const runs = await until("the webhook's job run", async () => (await api("/api/v1/jobs/sync/runs")).body.runs.find((run: { status: string }) => run.status !== "running"));
+      expect(runs).toMatchObject({ trigger: "webhook", status: "ok" });
+    } finally {
+      await daemon.stop();
+    }
+  }, 30_000);
+});
+
+describe("config hot reload", () => {
+  test("an edited file is applied: a new job is scheduled and listed", async () => {
+    const { config, daemon, api } = await setUp();
+    try {
+      writeFileSync(config, configText(`[jobs.hourly]\nschedule = "0 * * * *"\nsteps = ["csv import_hosts demo"]\n`));
+      await until("the reload", () => daemon.log().includes("config reloaded (file changed)"));
+      const names = (await api("/api/v1/jobs")).body.jobs.map((job: { name: string }) => job.name);
+      expect(names).toContain("hourly");
+      expect(daemon.log()).toMatch(/jobs_added=hourly/);
+    } finally {
+      await daemon.stop();
+    }
+  }, 30_000);
+
+  test("an invalid file is refused with file:line and the running config stays", async () => {
+    const { config, daemon, api } = await setUp();
+    try {
+      writeFileSync(config, configText(`[jobs.broken]\nschedule = "not cron"\nsteps = ["csv import_hosts demo"]\n`));
+      await until("the refusal", () => daemon.log().includes("refused, the running config stays"));
+      expect(daemon.log()).toContain(`${config}:`);
+      const jobs = (await api("/api/v1/jobs")).body.jobs.map((job: { name: string }) => job.name);
+      expect(jobs.sort()).toEqual(["spin", "sync"]);
+    } finally {
+      await daemon.stop();
+    }
+  }, 30_000);
+
+  test("SIGHUP reloads; a new listen address is not applied and the log says it needs a restart", async () => {
+    const { config, daemon, api } = await setUp();
+    try {
+      writeFileSync(config, configText("", "127.0.0.1:1"));
+      await until("a reload", () => daemon.log().includes("config reloaded"));
+      daemon.process.kill("SIGHUP");
+      await until("the SIGHUP reload", () => daemon.log().includes("config reloaded (SIGHUP)"));
+      expect(daemon.log()).toContain("need a restart were not applied: server.listen");
+      expect((await api("/api/v1/jobs")).status).toBe(200);
+    } finally {
+      await daemon.stop();
+    }
+  }, 30_000);
+});
+
+describe("stopping", () => {
+  test("SIGTERM lets running jobs finish up to the grace limit, then marks what still runs interrupted", async () => {
+    const { dir, daemon, api } = await setUp();
+    expect((await api("/api/v1/jobs/spin/run", { method: "POST" })).status).toBe(202);
+    await until("the step's run to start", () => rows(dir, "SELECT id FROM runs WHERE status = 'running'").length > 0 || undefined);
+    expect(await daemon.stop("SIGTERM")).toBe(0);
+    expect(daemon.log()).toContain("jobs still running after 1 s were interrupted: spin");
+    expect(rows(dir, "SELECT status, error_kind FROM job_runs")).toEqual([{ status: "interrupted", error_kind: "interrupted" }]);
+    expect(rows(dir, "SELECT status, error_kind FROM runs WHERE plugin = 'testkit'")).toEqual([{ status: "interrupted", error_kind: "interrupted" }]);
+  }, 30_000);
+
+  test("after kill -9 the next start marks the runs left running as interrupted", async () => {
+    const { dir, config, env, daemon, api } = await setUp();
+    expect((await api("/api/v1/jobs/spin/run", { method: "POST" })).status).toBe(202);
+    await until("the step's run to start", () => rows(dir, "SELECT id FROM runs WHERE status = 'running'").length > 0 || undefined);
+    await daemon.stop("SIGKILL");
+    expect(rows(dir, "SELECT status FROM job_runs")).toEqual([{ status: "running" }]);
+    const next = await startDaemon(["--config", config], { env });
+    try {
+      expect(next.log()).toContain("runs left running by a previous daemon were marked interrupted");
+      expect(rows(dir, "SELECT status FROM job_runs")).toEqual([{ status: "interrupted" }]);
+      expect(rows(dir, "SELECT status FROM runs WHERE plugin = 'testkit'")).toEqual([{ status: "interrupted" }]);
+    } finally {
+      await next.stop();
+    }
+  }, 30_000);
+});

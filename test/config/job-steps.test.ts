@@ -3,9 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { effectiveConfig } from "../../src/config/dump.ts";
-import { parseConfig } from "../../src/config/load.ts";
-import { SyncerError } from "../../src/errors.ts";
-import { bindSetup, type Setup } from "../../src/setup.ts";
+import type { Setup } from "../../src/setup.ts";
+import { configBinding } from "../helpers/config-binding.ts";
 import { formatProblem, type Problem } from "../../src/validation/problems.ts";
 
 /**
@@ -36,28 +35,7 @@ const DORMANT_MANIFEST = addPlugin("dormant", { enabled: false, commands: { impo
 
 const HEADER = `[plugins]\ndirectories = [${JSON.stringify(PLUGINS)}]\n[accounts.t1]\nplugin = "tool"\n[accounts.o1]\nplugin = "other"\n[accounts.d1]\nplugin = "dormant"\nenabled = false\n`;
 
-function bind(body: string, env: Record<string, string> = {}): Setup {
-  return bindSetup(parseConfig(HEADER + body, CONFIG, env), env);
-}
-
-function problemsOf(body: string): Problem[] {
-  try {
-    bind(body);
-  } catch (error) {
-    if (!(error instanceof SyncerError)) throw error;
-    expect(error.kind).toBe("config");
-    return (error.details as { problems: Problem[] }).problems;
-  }
-  throw new Error("expected the config to be refused");
-}
-
-/** The line (1-based, counting the header) on which `needle` is written in `body`. */
-function lineOf(body: string, needle: string): number {
-  const text = HEADER + body;
-  const index = text.indexOf(needle);
-  if (index < 0) throw new Error(`${needle} is not in the config`);
-  return text.slice(0, index).split("\n").length;
-}
+const { bind, problemsOf, lineOf } = configBinding(HEADER, CONFIG);
 
 const job = (steps: string[], extra = "") => `[jobs.nightly]\nschedule = "0 3 * * *"\n${extra}steps = [\n${steps.map((step) => `  ${JSON.stringify(step)},\n`).join("")}]\n`;
 

@@ -28,7 +28,7 @@ describe("config validation names file, line, column, key and what was expected"
 
   test("an unknown key is an error with a did-you-mean and the allowed keys", () => {
     expect(problemOf('[server]\nlisen = "127.0.0.1:1"\n')).toBe(
-      `${FILE}:2:1: server.lisen: unknown key 'lisen' in [server]; did you mean 'listen'? (allowed: 'listen', 'data_dir', 'database')`,
+      `${FILE}:2:1: server.lisen: unknown key 'lisen' in [server]; did you mean 'listen'? (allowed: 'listen', 'data_dir', 'database', 'max_body_mb')`,
     );
   });
 

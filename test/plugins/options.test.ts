@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { effectiveConfig } from "../../src/config/dump.ts";
 import { parseConfig } from "../../src/config/load.ts";
-import { SyncerError } from "../../src/errors.ts";
 import { bindSetup, type Setup } from "../../src/setup.ts";
+import { configBinding } from "../helpers/config-binding.ts";
 import { formatProblem, type Problem } from "../../src/validation/problems.ts";
 
 const TESTKIT = resolve(import.meta.dir, "..", "fixtures", "plugins", "testkit", "plugin.json");
@@ -39,30 +39,7 @@ addPlugin("vault", { ident: "vault", name: "Vault", options: { seed: { type: "st
 
 const HEADER = `[plugins]\ndirectories = [${JSON.stringify(PLUGINS)}]\n`;
 
-/** Parses `body` (written after the [plugins] directories line) and binds it to the plugins. */
-function bind(body: string, env: Record<string, string> = {}): Setup {
-  return bindSetup(parseConfig(HEADER + body, CONFIG, env), env);
-}
-
-/** The problems of a config that must be refused. */
-function problemsOf(body: string, env: Record<string, string> = {}): Problem[] {
-  try {
-    bind(body, env);
-  } catch (error) {
-    if (!(error instanceof SyncerError)) throw error;
-    expect(error.kind).toBe("config");
-    return (error.details as { problems: Problem[] }).problems;
-  }
-  throw new Error("expected the config to be refused");
-}
-
-/** The line (1-based, counting the header) on which `needle` is written in `body`. */
-function lineOf(body: string, needle: string): number {
-  const text = HEADER + body;
-  const index = text.indexOf(needle);
-  if (index < 0) throw new Error(`${needle} is not in the config`);
-  return text.slice(0, index).split("\n").length;
-}
+const { bind, problemsOf, lineOf } = configBinding(HEADER, CONFIG);
 
 const option = (setup: Setup, account: string, name: string) => setup.accounts.get(account)!.options[name];
 

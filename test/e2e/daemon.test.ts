@@ -62,6 +62,21 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
   }
 }
 
+/** The processes the daemon started (its sandboxes). */
+function childrenOf(pid: number): number[] {
+  const out = Bun.spawnSync(["pgrep", "-P", String(pid)]).stdout.toString().trim();
+  return out ? out.split("\n").map(Number) : [];
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 function rows(dir: string, sql: string): any[] {
   const db = new Database(join(dir, "data", "syncer.db"), { readonly: true });
   try {
@@ -168,21 +183,29 @@ describe("config hot reload", () => {
 });
 
 describe("stopping", () => {
-  test("SIGTERM lets running jobs finish up to the grace limit, then marks what still runs interrupted", async () => {
+  test("SIGTERM lets running jobs finish up to the grace limit, then marks what still runs interrupted and ends its sandboxes", async () => {
     const { dir, daemon, api } = await setUp();
     expect((await api("/api/v1/jobs/spin/run", { method: "POST" })).status).toBe(202);
     await until("the step's run to start", () => rows(dir, "SELECT id FROM runs WHERE status = 'running'").length > 0 || undefined);
+    const sandboxes = childrenOf(daemon.process.pid);
+    expect(sandboxes.length).toBeGreaterThan(0);
     expect(await daemon.stop("SIGTERM")).toBe(0);
+    // The sandbox busy in the plugin's endless loop went with the daemon.
+    await until("the sandboxes to end", () => sandboxes.every((pid) => !alive(pid)));
     expect(daemon.log()).toContain("jobs still running after 1 s were interrupted: spin");
     expect(rows(dir, "SELECT status, error_kind FROM job_runs")).toEqual([{ status: "interrupted", error_kind: "interrupted" }]);
     expect(rows(dir, "SELECT status, error_kind FROM runs WHERE plugin = 'testkit'")).toEqual([{ status: "interrupted", error_kind: "interrupted" }]);
   }, 30_000);
 
-  test("after kill -9 the next start marks the runs left running as interrupted", async () => {
+  test("after kill -9 the sandboxes die with the daemon, and the next start marks the runs left running as interrupted", async () => {
     const { dir, config, env, daemon, api } = await setUp();
     expect((await api("/api/v1/jobs/spin/run", { method: "POST" })).status).toBe(202);
     await until("the step's run to start", () => rows(dir, "SELECT id FROM runs WHERE status = 'running'").length > 0 || undefined);
+    const sandboxes = childrenOf(daemon.process.pid);
+    expect(sandboxes.length).toBeGreaterThan(0);
     await daemon.stop("SIGKILL");
+    // Killed with the daemon by the kernel (PR_SET_PDEATHSIG), not left spinning as orphans.
+    await until("the orphaned sandboxes to end", () => sandboxes.every((pid) => !alive(pid)));
     expect(rows(dir, "SELECT status FROM job_runs")).toEqual([{ status: "running" }]);
     const next = await startDaemon(["--config", config], { env });
     try {

@@ -222,8 +222,29 @@ async function call(loaded: Loaded, message: CallMessage, input: Uint8Array): Pr
   return { header, payload: error ? undefined : payload };
 }
 
+/** Linux's prctl(PR_SET_PDEATHSIG, SIGKILL): the kernel kills this process when its parent dies. */
+const PR_SET_PDEATHSIG = 1;
+const SIGKILL = 9;
+
+/**
+ * Dies with the daemon: a daemon killed with SIGKILL closes no pipes in time, and a sandbox busy in a
+ * plugin's endless loop would run on as an orphan. Elsewhere than Linux (no prctl) the pipe closing is all.
+ */
+function dieWithParent(): void {
+  try {
+    const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
+    const libc = dlopen("libc.so.6", { prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 } });
+    libc.symbols.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  } catch {
+    return;
+  }
+  // The parent may have died before prctl took effect: then this process was already handed to init.
+  if (process.ppid === 1) process.exit(1);
+}
+
 /** The sandbox's main loop: frames in on stdin, frames out on stdout, until the daemon closes stdin. */
 export async function runSandbox(): Promise<void> {
+  dieWithParent();
   // stdout carries frames: anything printed by accident goes to stderr instead.
   console.log = console.info = console.error;
   const out = Bun.stdout.writer();

@@ -154,6 +154,8 @@ export class SandboxProcess {
   /** Closes stdin: the sandbox finishes and exits on its own. */
   close(): void {
     if (this.exited) return;
+    // A sandbox inside a call reads no more frames, so it would never see stdin close: it is killed.
+    if (this.busy) return this.kill();
     void this.child.stdin.end();
   }
 }

@@ -12,8 +12,6 @@ import { FailedAuthLimiter } from "./http/failed-auth-limiter.ts";
 import { Metrics } from "./http/metrics.ts";
 import type { Logger } from "./log/logger.ts";
 import { markInterruptedRuns } from "./runs/interrupted.ts";
-import { JobScheduler, jobInfoJson } from "./scheduler/scheduler.ts";
-import { jobRunJson } from "./scheduler/job-runs.ts";
 import { loadSetup, type Setup } from "./setup.ts";
 import { VERSION } from "./version.ts";
 
@@ -63,7 +61,6 @@ export async function serve(initial: Setup, log: Logger): Promise<void> {
   let handle: Fetch = createApp({ log, health: () => ({ database: false }) }).fetch as Fetch;
   const server = listen(config, (request, bunServer) => handle(request, bunServer));
   let services: DaemonServices;
-  let scheduler: JobScheduler;
   try {
     database = openDatabase(config.paths.database);
     const applied = applyMigrations(database.sqlite);
@@ -72,14 +69,6 @@ export async function serve(initial: Setup, log: Logger): Promise<void> {
     if (interrupted.runs + interrupted.jobRuns > 0) log.warn("runs left running by a previous daemon were marked interrupted", { runs: interrupted.runs, job_runs: interrupted.jobRuns });
     const metrics = new Metrics(database.sqlite);
     services = new DaemonServices(initial, database, log, metrics);
-    scheduler = new JobScheduler({ run: (request) => services.run(request), db: database.db, log, onFinished: (run) => metrics.jobRun(run.job, run.status) });
-    scheduler.apply(initial.config.jobs);
-    services.jobs = {
-      list: () => scheduler.list().map(jobInfoJson),
-      history: (name, limit) => scheduler.history(name, limit).map(jobRunJson),
-      start: async (name, trigger) => ({ id: scheduler.start(name, trigger).id }),
-      webhookAccepts: (name, secret) => scheduler.webhookAccepts(name, secret),
-    };
     const tokens = new TokenStore(database);
     const limiter = new FailedAuthLimiter();
     const open = database;
@@ -107,8 +96,7 @@ export async function serve(initial: Setup, log: Logger): Promise<void> {
     const restart = restartNeeded(running.config, loaded.config);
     const next = keepRestartOnly(running.config, loaded);
     const sections = changedSections(running.config, next.config);
-    services.swap(next);
-    const jobs = scheduler.apply(next.config.jobs);
+    const jobs = services.swap(next);
     for (const warning of next.warnings) log.warn(warning.message, { file: warning.file, key: warning.key });
     log.info(`config reloaded (${why})`, { changed: sections.join(",") || "nothing", jobs_added: jobs.added.join(",") || undefined, jobs_rescheduled: jobs.rescheduled.join(",") || undefined, jobs_removed: jobs.removed.join(",") || undefined });
     if (restart.length > 0) log.warn(`config changes that need a restart were not applied: ${restart.join("; ")}`);
@@ -128,14 +116,14 @@ export async function serve(initial: Setup, log: Logger): Promise<void> {
       }
       stopping = true;
       unwatch();
-      scheduler.stop();
+      services.jobs.stop();
       log.info(`${signal} received: no new requests or jobs; finishing what is running`);
       const force = setTimeout(() => {
         log.warn("in-flight requests did not finish in time; closing their connections");
         server.stop(true);
       }, SHUTDOWN_GRACE_MS);
       const graceSeconds = services.setup().config.scheduler.shutdown_grace_seconds;
-      const [, jobs] = await Promise.all([server.stop(false), scheduler.drain(graceSeconds * 1000)]);
+      const [, jobs] = await Promise.all([server.stop(false), services.jobs.drain(graceSeconds * 1000)]);
       clearTimeout(force);
       if (jobs.stillRunning.length > 0) {
         const marked = markInterruptedRuns(database!.db, Date.now());

@@ -1,6 +1,5 @@
 import type { OpenDatabase } from "../db/open.ts";
 import type { ApiServices } from "../http/api/env.ts";
-import type { JobsService } from "../http/api/routes/jobs.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Logger } from "../log/logger.ts";
 import { PluginRuntime } from "../plugins/runtime.ts";
@@ -8,6 +7,7 @@ import { ApiWrites } from "../runs/api-writes.ts";
 import { Hooks } from "../runs/hooks.ts";
 import { Runner, WriteQueue } from "../runs/runner.ts";
 import type { RunReport, RunRequest } from "../runs/scope.ts";
+import { JobScheduler, type AppliedJobs } from "../scheduler/scheduler.ts";
 import type { Setup } from "../setup.ts";
 
 /** What hangs off one config: replaced as a whole on reload, so a request or run sees one config throughout. */
@@ -35,20 +35,16 @@ function sameRuntime(a: Setup, b: Setup): boolean {
 }
 
 /**
- * The daemon's services for the API and the scheduler: the current setup, its plugin runtime, the
- * runner and the API's host writes. `swap` installs a reloaded setup between requests; a runtime that
+ * The daemon's services for the API: the current setup, its plugin runtime, the runner, the API's
+ * host writes and the job scheduler. `swap` installs a reloaded setup between requests; a runtime that
  * the new setup cannot share is retired and closed once its calls have finished.
  */
 export class DaemonServices implements ApiServices {
   private current: Generation;
   private readonly writeQueue = new WriteQueue();
   private readonly retiring = new Set<PluginRuntime>();
-  jobs: JobsService = {
-    list: () => [],
-    history: () => [],
-    start: () => Promise.reject(new Error("the scheduler is not started")),
-    webhookAccepts: () => false,
-  };
+  /** The [jobs]: their steps run through `run`, so each step sees the config current when it starts. */
+  readonly jobs: JobScheduler;
 
   constructor(
     setup: Setup,
@@ -57,6 +53,8 @@ export class DaemonServices implements ApiServices {
     private readonly metrics: Metrics,
   ) {
     this.current = this.generation(setup, this.newRuntime(setup));
+    this.jobs = new JobScheduler({ run: (request) => this.run(request), db: database.db, log, onFinished: (run) => metrics.jobRun(run.job, run.status) });
+    this.jobs.apply(setup.config.jobs);
   }
 
   setup(): Setup {
@@ -84,12 +82,13 @@ export class DaemonServices implements ApiServices {
     }
   }
 
-  /** Installs a reloaded setup; the plugin runtime is kept when the new setup can share it. */
-  swap(setup: Setup): void {
+  /** Installs a reloaded setup and reschedules its jobs; the plugin runtime is kept when the new setup can share it. */
+  swap(setup: Setup): AppliedJobs {
     const old = this.current;
     const runtime = sameRuntime(old.setup, setup) ? old.runtime : this.newRuntime(setup);
     this.current = this.generation(setup, runtime);
     if (runtime !== old.runtime) this.retire(old);
+    return this.jobs.apply(setup.config.jobs);
   }
 
   close(): void {

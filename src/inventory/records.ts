@@ -8,6 +8,12 @@ function origin(page: number, index: number, row: number | undefined): string {
   return `record ${index + 1} of page ${page + 1}${row !== undefined ? ` (row ${row})` : ""}`;
 }
 
+/** A hostname as the inventory keeps it: stripped of surrounding spaces, lower-cased when [inventory] lowercase_hostnames says so. */
+export function normalHostname(hostname: string, lowercase: boolean): string {
+  const stripped = hostname.trim();
+  return lowercase ? stripped.toLowerCase() : stripped;
+}
+
 /**
  * Checks the pages a plugin returns and normalises their hostnames (stripped; lower-cased when
  * configured). One bad record or a hostname seen twice fails the run with the page, record, row
@@ -48,8 +54,7 @@ export class RecordCollector {
         throw new SyncerError("validation", `plugin ${this.plugin} returned an invalid host record: ${where}: ${problem?.key ? `${problem.key}: ` : ""}${problem?.message}`);
       }
       const record = checked.output;
-      let hostname = record.hostname.trim();
-      if (this.lowercase) hostname = hostname.toLowerCase();
+      const hostname = normalHostname(record.hostname, this.lowercase);
       const before = this.seen.get(hostname);
       if (before !== undefined) {
         throw new SyncerError("validation", `plugin ${this.plugin} returned hostname ${JSON.stringify(hostname)} twice: ${origin(...before)} and ${origin(page, index, record.row)}`);

@@ -1,6 +1,7 @@
 import { SyncerError } from "../errors.ts";
 import { HostStore } from "../inventory/host-store.ts";
 import { namespaceOf, replaceNamespace, sameMap, type FlatMap } from "../inventory/maps.ts";
+import { normalHostname } from "../inventory/records.ts";
 import { compare, planRecord, stateOf, writesOf, type PlanEntry } from "../inventory/plan.ts";
 import type { HostRecord } from "../plugins/abi.ts";
 import type { Setup } from "../setup.ts";
@@ -45,7 +46,7 @@ export class ApiWrites {
     const { lowercase_hostnames } = this.setup.config.inventory;
     const seen = new Set<string>();
     for (const record of records) {
-      record.hostname = lowercase_hostnames ? record.hostname.trim().toLowerCase() : record.hostname.trim();
+      record.hostname = normalHostname(record.hostname, lowercase_hostnames);
       if (seen.has(record.hostname)) throw new SyncerError("validation", `hostname ${JSON.stringify(record.hostname)} appears twice in the request`);
       seen.add(record.hostname);
     }

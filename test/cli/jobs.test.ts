@@ -1,7 +1,8 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { DEMO_CSV } from "../helpers/plugins.ts";
 import { runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 
 /**
@@ -11,7 +12,6 @@ import { runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 
 type Json = Record<string, any>;
 
-const DEMO_CSV = resolve(import.meta.dir, "..", "..", "plugins", "csv", "demo", "hosts.csv");
 
 const ACCOUNTS = `[accounts.demo]
 plugin = "csv"

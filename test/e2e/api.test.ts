@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { runSyncer, startDaemon, tempDir, writeConfig, type RunningDaemon } from "../helpers/binary.ts";
-import { buildFixturePlugins, FIXTURE_PLUGINS } from "../helpers/plugins.ts";
+import { buildFixturePlugins, FIXTURE_PLUGINS, DEMO_CSV } from "../helpers/plugins.ts";
 
 /**
  * API v1 against the compiled binary over real HTTP: tokens from `syncer token create`, hosts from a
  * real csv import, plugin endpoints served by a real plugin.
  */
 
-const DEMO_CSV = resolve(import.meta.dir, "..", "..", "plugins", "csv", "demo", "hosts.csv");
 const SECRET = "api-test-secret-4711";
 
 let daemon: RunningDaemon;

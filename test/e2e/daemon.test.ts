@@ -1,16 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { runSyncer, startDaemon, tempDir, writeConfig, type RunningDaemon } from "../helpers/binary.ts";
-import { buildFixturePlugins, FIXTURE_PLUGINS } from "../helpers/plugins.ts";
+import { buildFixturePlugins, FIXTURE_PLUGINS, DEMO_CSV } from "../helpers/plugins.ts";
 
 /**
  * The daemon as a service, through the compiled binary: jobs over the API and webhooks, config hot
  * reload (file change and SIGHUP), and what SIGTERM and kill -9 leave behind.
  */
 
-const DEMO_CSV = resolve(import.meta.dir, "..", "..", "plugins", "csv", "demo", "hosts.csv");
 buildFixturePlugins();
 
 function configText(extra = "", listen = "127.0.0.1:0"): string {

@@ -16,6 +16,9 @@ import { BINARY, writeConfig } from "./binary.ts";
 
 export const FIXTURE_PLUGINS = resolve(import.meta.dir, "..", "fixtures", "plugins");
 
+/** The bundled demo CSV (324 hosts) that `npm start` imports: real data for the csv plugin. */
+export const DEMO_CSV = resolve(import.meta.dir, "..", "..", "plugins", "csv", "demo", "hosts.csv");
+
 /** Builds the fixture plugins (skipped when their sources did not change). */
 export function buildFixturePlugins(): void {
   buildPlugins(FIXTURE_PLUGINS);

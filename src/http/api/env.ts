@@ -4,7 +4,7 @@ import type { PluginRuntime } from "../../plugins/runtime.ts";
 import type { ApiWrites } from "../../runs/api-writes.ts";
 import type { Setup } from "../../setup.ts";
 import type { AuthVariables } from "../auth.ts";
-import type { JobsService } from "./routes/jobs.ts";
+import type { JobScheduler } from "../../scheduler/scheduler.ts";
 
 /** Hono's environment of the API: what the token check leaves for the handlers. */
 export interface ApiEnv {
@@ -20,6 +20,6 @@ export interface ApiServices {
   database: OpenDatabase;
   runtime(): PluginRuntime;
   writes(): ApiWrites;
-  jobs: JobsService;
+  jobs: JobScheduler;
   log: Logger;
 }

@@ -1,4 +1,5 @@
 import { Hono, type MiddlewareHandler } from "hono";
+import type { Registry } from "../../plugins/registry.ts";
 import type { ApiRoute, Scope } from "./contract.ts";
 import type { ApiEnv, ApiServices } from "./env.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -24,7 +25,13 @@ export function apiRoutes(services: ApiServices): ApiRoute[] {
 export function apiV1(services: ApiServices, auth: ApiAuth): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
   const routes = apiRoutes(services);
-  api.get("/openapi.json", (c) => c.json(openApiDocument(routes, services.setup().registry.plugins.values())));
+  // Built once per set of plugins (a reload may bring others), not per request.
+  let openApi: { registry: Registry; document: Record<string, unknown> } | undefined;
+  api.get("/openapi.json", (c) => {
+    const { registry } = services.setup();
+    if (openApi?.registry !== registry) openApi = { registry, document: openApiDocument(routes, registry.plugins.values()) };
+    return c.json(openApi.document);
+  });
   const guard = (scope: Scope | null) => (scope ? [auth.authenticate, auth.requireScope(scope)] : []);
   for (const route of routes) route.register(api, guard);
   registerPluginEndpoints(api, services, auth.authenticate);

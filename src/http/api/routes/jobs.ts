@@ -1,18 +1,10 @@
 import * as v from "valibot";
 import { SyncerError } from "../../../errors.ts";
+import { jobRunJson } from "../../../scheduler/job-runs.ts";
+import { jobInfoJson } from "../../../scheduler/scheduler.ts";
 import { route, type ApiRoute } from "../contract.ts";
 import type { ApiServices } from "../env.ts";
 import { AnyObject, ErrorSchema, NameParams } from "../schemas.ts";
-
-/** What the API needs of the scheduler (src/scheduler): JSON shapes are the scheduler's, shared with the CLI. */
-export interface JobsService {
-  list(): unknown[];
-  history(name: string, limit: number): unknown[];
-  /** Starts the job now and answers its job-run id; not_found for an unknown job, conflict when it is running. */
-  start(name: string, trigger: "api" | "webhook"): Promise<{ id: number }>;
-  /** Whether `secret` is the job's webhook secret (false when it has none). */
-  webhookAccepts(name: string, secret: string): boolean;
-}
 
 const started = v.object({ job: v.string(), job_run_id: v.number(), status: v.literal("running") });
 const problems = {
@@ -25,7 +17,7 @@ export function jobRoutes(services: ApiServices): ApiRoute[] {
   return [
     route(
       { method: "get", path: "/jobs", tag: "jobs", summary: "List jobs", description: "Each [jobs.<name>] with its schedule, next run time and last run.", scope: "runs:read", responses: { 200: { description: "The jobs.", schema: v.object({ jobs: v.array(AnyObject) }) } } },
-      (c) => c.json({ jobs: services.jobs.list() }),
+      (c) => c.json({ jobs: services.jobs.list().map(jobInfoJson) }),
     ),
     route(
       {
@@ -37,11 +29,11 @@ export function jobRoutes(services: ApiServices): ApiRoute[] {
         params: NameParams,
         responses: { 200: { description: "Its runs, newest first, with each step's run id.", schema: v.object({ runs: v.array(AnyObject) }) }, 404: problems[404] },
       },
-      (c, { params }) => c.json({ runs: services.jobs.history(params.name, 50) }),
+      (c, { params }) => c.json({ runs: services.jobs.history(params.name, 50).map(jobRunJson) }),
     ),
     route(
       { method: "post", path: "/jobs/:name/run", tag: "jobs", summary: "Run a job now", description: "Starts the job and answers at once; follow it with GET /jobs/{name}/runs.", scope: "runs:trigger", params: NameParams, responses: { 202: { description: "Started.", schema: started }, ...problems } },
-      async (c, { params }) => c.json({ job: params.name, job_run_id: (await services.jobs.start(params.name, "api")).id, status: "running" as const }, 202),
+      (c, { params }) => c.json({ job: params.name, job_run_id: services.jobs.start(params.name, "api").id, status: "running" as const }, 202),
     ),
     route(
       {
@@ -54,11 +46,11 @@ export function jobRoutes(services: ApiServices): ApiRoute[] {
         params: NameParams,
         responses: { 202: { description: "Started.", schema: started }, 401: { description: "Wrong or missing secret.", schema: ErrorSchema }, ...problems },
       },
-      async (c, { params }) => {
+      (c, { params }) => {
         const secret = c.req.header("x-syncer-webhook-secret") ?? "";
         // An unknown job and a wrong secret answer alike, so the webhook does not tell which jobs exist.
         if (!services.jobs.webhookAccepts(params.name, secret)) throw new SyncerError("unauthorized", "wrong or missing X-Syncer-Webhook-Secret for this job's webhook");
-        return c.json({ job: params.name, job_run_id: (await services.jobs.start(params.name, "webhook")).id, status: "running" as const }, 202);
+        return c.json({ job: params.name, job_run_id: services.jobs.start(params.name, "webhook").id, status: "running" as const }, 202);
       },
     ),
   ];

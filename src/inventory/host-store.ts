@@ -43,6 +43,9 @@ export interface WriteSet {
   touched: number[];
 }
 
+/** A live host's hostname, id and labels JSON. */
+export type OwnedLabels = [hostname: string, id: number, labelsText: string];
+
 /** Most ids or names bound as one JSON array parameter. */
 const CHUNK = 5000;
 
@@ -97,6 +100,22 @@ export class HostStore {
         .run(row.id, runId, now, JSON.stringify({ lifecycle: { old: row.lifecycle, new: state } }));
       return true;
     }).immediate();
+  }
+
+  /** How many hosts an account owns, deleted ones included. */
+  ownedCount(account: string): number {
+    return this.sqlite.query<{ owned: number }, [string]>("SELECT count(*) AS owned FROM hosts WHERE account = ?").get(account)!.owned;
+  }
+
+  /**
+   * The id and labels JSON of each live host an account owns, by hostname: all a re-import needs to
+   * see that a host is unchanged. Three columns and no objects per row: a third of ownedBy's cost.
+   */
+  ownedLabels(account: string): Map<string, OwnedLabels> {
+    const owned = new Map<string, OwnedLabels>();
+    const rows = this.sqlite.query<OwnedLabels, [string]>("SELECT hostname, id, labels FROM hosts WHERE account = ? AND deleted_at IS NULL").values(account) as OwnedLabels[];
+    for (const row of rows) owned.set(row[0], row);
+    return owned;
   }
 
   /** The hosts an account owns; deleted ones too unless `live`. */

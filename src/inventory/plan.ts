@@ -57,6 +57,14 @@ export function compare(host: ExistingHost, current: HostState, account: string 
   return { action: "update", hostname: host.hostname, row, host, before: current, account, state: next, labelsChanged, changes };
 }
 
+/**
+ * The common case of a re-import, decided without parsing: for a live host the importing account
+ * owns, no inventory in the record and labels byte-identical to the stored JSON mean no change.
+ */
+export function unchangedReimport(record: HostRecord, storedLabels: string): boolean {
+  return record.inventory === undefined && JSON.stringify(record.labels ?? {}) === storedLabels;
+}
+
 /** Decides what one record of a page does. `existing` is the host of that name, if any. */
 export function planRecord(record: HostRecord, existing: ExistingHost | undefined, context: PlanContext): PlanEntry {
   const { hostname, row } = record;
@@ -80,8 +88,7 @@ export function planRecord(record: HostRecord, existing: ExistingHost | undefine
   if (owner !== null && owner !== context.account && context.masters.has(owner)) {
     return { action: "skipped", hostname, row, reason: `owned by master account ${owner}`, owner };
   }
-  // Fast path for the common case of a re-import: same owner, not deleted, labels byte-identical, no inventory.
-  if (owner === context.account && existing.deletedAt === null && record.inventory === undefined && JSON.stringify(labels) === existing.labelsText) {
+  if (owner === context.account && existing.deletedAt === null && unchangedReimport(record, existing.labelsText)) {
     return { action: "unchanged", hostname, hostId: existing.id };
   }
   const current = stateOf(existing);

@@ -1,7 +1,7 @@
-import * as v from "valibot";
 import { SyncerError } from "../errors.ts";
-import { HostPageSchema, HostRecordSchema, type HostRecord } from "../plugins/abi.ts";
-import { issuesToProblems } from "../validation/problems.ts";
+import type { HostRecord } from "../plugins/abi.ts";
+import type { AnswerProblem } from "../plugins/answers.ts";
+import type { PluginError } from "../plugins/sandbox/messages.ts";
 
 /** Where a record came from, for messages: "record 17 of page 2 (row 19)". */
 function origin(page: number, index: number, row: number | undefined): string {
@@ -15,9 +15,10 @@ export function normalHostname(hostname: string, lowercase: boolean): string {
 }
 
 /**
- * Checks the pages a plugin returns and normalises their hostnames (stripped; lower-cased when
- * configured). One bad record or a hostname seen twice fails the run with the page, record, row
- * and field; nothing has been written by then.
+ * Collects the pages a plugin returns: their records were checked against the ABI schemas in the
+ * sandbox process (the call asks for the "host-page" check, see plugins/answers.ts); here hostnames
+ * are normalised (stripped; lower-cased when configured) and a hostname seen twice fails the run
+ * with the page, record and row of both. Nothing has been written by then.
  */
 export class RecordCollector {
   /** Hostname → where it was first seen: page, index and row, formatted only when a duplicate needs it. */
@@ -36,24 +37,23 @@ export class RecordCollector {
     return this.seen.keys();
   }
 
-  /** The page's records, checked and normalised, and the cursor of the next page. */
-  page(answer: unknown, page: number): { records: HostRecord[]; next: string | null } {
-    const shape = v.safeParse(HostPageSchema, answer);
-    if (!shape.success) {
-      const [problem] = issuesToProblems(shape.issues, HostPageSchema, { file: "", format: "json", locate: () => undefined });
-      throw new SyncerError("validation", `plugin ${this.plugin} returned an invalid page ${page + 1}: ${problem?.key ? `${problem.key}: ` : ""}${problem?.message} (expected {"hosts": [...], "next": cursor or null})`);
+  /** The run's error for a page whose check failed in the sandbox, worded with the page number; undefined for other errors. */
+  checkFailure(error: PluginError, page: number): SyncerError | undefined {
+    const problem = error.details as AnswerProblem | undefined;
+    if (problem?.answer === "page") {
+      return new SyncerError("validation", `plugin ${this.plugin} returned an invalid page ${page + 1}: ${problem.problem} (expected {"hosts": [...], "next": cursor or null})`);
     }
-    const records: HostRecord[] = new Array(shape.output.hosts.length);
-    shape.output.hosts.forEach((raw, index) => {
-      const checked = v.safeParse(HostRecordSchema, raw);
-      if (!checked.success) {
-        const row = (raw as { row?: unknown } | null)?.row;
-        const name = (raw as { hostname?: unknown } | null)?.hostname;
-        const [problem] = issuesToProblems(checked.issues, HostRecordSchema, { file: "", format: "json", locate: () => undefined });
-        const where = `${origin(page, index, typeof row === "number" ? row : undefined)}${typeof name === "string" ? `, hostname ${JSON.stringify(name)}` : ""}`;
-        throw new SyncerError("validation", `plugin ${this.plugin} returned an invalid host record: ${where}: ${problem?.key ? `${problem.key}: ` : ""}${problem?.message}`);
-      }
-      const record = checked.output;
+    if (problem?.answer === "record") {
+      const where = `${origin(page, problem.index, problem.row)}${problem.hostname !== undefined ? `, hostname ${JSON.stringify(problem.hostname)}` : ""}`;
+      return new SyncerError("validation", `plugin ${this.plugin} returned an invalid host record: ${where}: ${problem.problem}`);
+    }
+    return undefined;
+  }
+
+  /** A checked page's records (see CheckedHostPage), their hostnames normalised in place. */
+  records(hosts: HostRecord[], page: number): HostRecord[] {
+    for (let index = 0; index < hosts.length; index++) {
+      const record = hosts[index]!;
       const hostname = normalHostname(record.hostname, this.lowercase);
       const before = this.seen.get(hostname);
       if (before !== undefined) {
@@ -61,8 +61,7 @@ export class RecordCollector {
       }
       this.seen.set(hostname, [page, index, record.row]);
       record.hostname = hostname;
-      records[index] = record;
-    });
-    return { records, next: shape.output.next };
+    }
+    return hosts;
   }
 }

@@ -4,6 +4,7 @@ import type { Config } from "../config/load.ts";
 import type { Logger } from "../log/logger.ts";
 import { selfCommand } from "../runtime-info.ts";
 import type { CallRequest } from "./abi.ts";
+import { parseAnswer, type AnswerCheck } from "./answers.ts";
 import type { HttpPolicy } from "./host/http-client.ts";
 import type { CommandSpec } from "./manifest/schema.ts";
 import { parseBool, type Account, type ResolvedOption } from "./options.ts";
@@ -24,6 +25,8 @@ export interface CallOptions {
   /** Log the plugin's HTTP requests, redacted. */
   debug?: boolean;
   runId?: number;
+  /** Have the sandbox process check the answer against this ABI schema before it crosses over. */
+  answer?: AnswerCheck;
 }
 
 /** What a plugin call produced: its JSON answer or an error with a kind, and its log lines. */
@@ -32,7 +35,6 @@ export type PluginCallResult =
   | { ok: false; error: PluginError; logs: LogLine[]; droppedLogs: number; ms: number };
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
 const optionValues = (options: Record<string, ResolvedOption>) => Object.fromEntries(Object.entries(options).map(([name, option]) => [name, option.value ?? null]));
 
@@ -159,22 +161,16 @@ export class PluginRuntime {
       account: account?.name ?? null,
       runId: options.runId,
       file: file?.path,
+      answer: options.answer,
     };
     let text = JSON.stringify(request);
     // `input` is the request's last key, so its serialised `null` can be swapped for the given text.
     if (options.inputJson !== undefined) text = `${text.slice(0, -"null}".length)}${options.inputJson}}`;
     const outcome = await this.pool(plugin).call(exportName, encoder.encode(text), context, this.timeoutMs(plugin, command, account));
     if (!outcome.ok) return outcome;
-    let value: unknown = null;
-    if (outcome.output.byteLength > 0) {
-      try {
-        value = JSON.parse(decoder.decode(outcome.output));
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        return { ...outcome, ok: false, error: { kind: "abi", message: `plugin ${plugin.ident}: ${exportName} returned something that is not UTF-8 JSON (${reason})` } };
-      }
-    }
-    return { ok: true, value, logs: outcome.logs, droppedLogs: outcome.droppedLogs, ms: outcome.ms };
+    const answer = parseAnswer(outcome.output, plugin.ident, exportName);
+    if (!answer.ok) return { ...outcome, ok: false, error: answer.error };
+    return { ok: true, value: answer.value, logs: outcome.logs, droppedLogs: outcome.droppedLogs, ms: outcome.ms };
   }
 
   stats(): Record<string, { processes: number; idle: number; queued: number }> {

@@ -1,7 +1,9 @@
 import { SyncerError } from "../errors.ts";
-import { HostStore, type ExistingHost } from "../inventory/host-store.ts";
-import { planRecord, stateOf, writesOf, type PlanEntry } from "../inventory/plan.ts";
+import { HostStore } from "../inventory/host-store.ts";
+import { planRecord, stateOf, unchangedReimport, writesOf, type PlanEntry } from "../inventory/plan.ts";
 import { RecordCollector } from "../inventory/records.ts";
+import type { HostRecord } from "../plugins/abi.ts";
+import type { CheckedHostPage } from "../plugins/answers.ts";
 import type { RunScope } from "./scope.ts";
 
 /** A share such as "10%" or a count, against the number of hosts an account owns. */
@@ -31,23 +33,30 @@ export async function syncHosts(scope: RunScope): Promise<PlanEntry[]> {
       dryRun: request.dryRun,
       debug: request.debug,
       runId: report.id ?? undefined,
+      answer: "host-page",
     });
   let plan: PlanEntry[] = [];
-  let own: Map<string, ExistingHost> | undefined;
   let cursor: string | null = null;
   let pending = fetchPage(cursor);
+  // Done while the plugin starts and reads its first page: an account that owns more than a page of
+  // hosts mostly sees them again, and one query for all of them beats a lookup per page.
+  const owned = kind === "import" && store.ownedCount(account!.name) > config.inventory.page_size ? store.ownedLabels(account!.name) : undefined;
   for (let page = 0; ; page++) {
     const result = await pending;
     scope.addLogs(result.logs, result.droppedLogs);
-    if (!result.ok) throw new SyncerError(result.error.kind, `${plugin.ident} ${command}, page ${page + 1}: ${result.error.message}`);
-    const { records, next } = collector.page(result.value, page);
+    if (!result.ok) throw collector.checkFailure(result.error, page) ?? new SyncerError(result.error.kind, `${plugin.ident} ${command}, page ${page + 1}: ${result.error.message}`);
+    const { hosts, next } = result.value as CheckedHostPage;
     if (next !== null && next === cursor) throw new SyncerError("abi", `${plugin.ident} ${command} returned the cursor ${JSON.stringify(next)} twice in a row (page ${page + 1}); it would never finish`);
     // The plugin works on the next page while this one is checked against the inventory.
     if (next !== null) pending = fetchPage(next);
-    // A large import mostly sees its own hosts again: one query for all of them beats a lookup per page.
-    if (page === 0 && next !== null) own = new Map(store.ownedBy(account!.name, false).map((host) => [host.hostname, host]));
-    const others = store.existing(own ? records.filter((record) => !own!.has(record.hostname)).map((record) => record.hostname) : records.map((record) => record.hostname));
-    for (const record of records) plan.push(planRecord(record, own?.get(record.hostname) ?? others.get(record.hostname), context));
+    const unsettled: HostRecord[] = [];
+    for (const record of collector.records(hosts, page)) {
+      const stored = owned?.get(record.hostname);
+      if (stored && unchangedReimport(record, stored[2])) plan.push({ action: "unchanged", hostname: record.hostname, hostId: stored[1] });
+      else unsettled.push(record);
+    }
+    const existing = store.existing(unsettled.map((record) => record.hostname));
+    for (const record of unsettled) plan.push(planRecord(record, existing.get(record.hostname), context));
     request.onProgress?.({ page: page + 1, records: collector.count });
     if (next === null) break;
     cursor = next;

@@ -103,6 +103,31 @@ describe("import runs", () => {
     expect(w.run("hosts", "list", "--label", "os=linux").json.hosts).toEqual([]);
   });
 
+  test("an account owning more hosts than a page: unchanged hosts are settled from its stored labels, the rest still update and are taken over", () => {
+    // page_size = 1: every account with two hosts goes through the one-query path for its own hosts.
+    const w = world("[inventory]\npage_size = 1\n");
+    w.pages("a", [host("web01", { site: "berlin", os: "linux" }), host("web02", { site: "hamburg" })]);
+    w.pages("b", [host("web03", { site: "bonn" })]);
+    w.run("syncfix", "import_hosts", "a");
+    w.run("syncfix", "import_hosts", "b");
+    const seen = () => w.query<{ hostname: string; last_seen: number }>("SELECT hostname, last_seen FROM hosts JOIN host_seen ON host_id = id ORDER BY hostname");
+    const before = seen();
+    Bun.sleepSync(5);
+    // web01: same labels in another key order (unchanged); web02: new labels; web03: taken over from b.
+    w.pages("a", [host("web01", { os: "linux", site: "berlin" }), host("web02", { site: "kiel" })], [host("web03", { site: "bonn" })]);
+    const { json } = w.run("syncfix", "import_hosts", "a");
+    expect(json).toMatchObject({ created: 0, updated: 2, unchanged: 1, skipped: 0 });
+    expect(w.query("SELECT hostname, account, labels FROM hosts ORDER BY hostname")).toEqual([
+      { hostname: "web01", account: "a", labels: '{"site":"berlin","os":"linux"}' },
+      { hostname: "web02", account: "a", labels: '{"site":"kiel"}' },
+      { hostname: "web03", account: "a", labels: '{"site":"bonn"}' },
+    ]);
+    const after = seen();
+    for (let i = 0; i < 3; i++) expect(after[i]!.last_seen).toBeGreaterThan(before[i]!.last_seen);
+    // The byte-identical re-import settles every host without a change.
+    expect(w.run("syncfix", "import_hosts", "a").json).toMatchObject({ created: 0, updated: 0, unchanged: 3 });
+  });
+
   test("--dry-run prints every change, old → new, and writes nothing, not even a run-log row", () => {
     const w = world();
     w.pages("a", [host("web01", { site: "berlin" }), host("web02")]);
@@ -182,6 +207,15 @@ describe("a failing run writes nothing", () => {
     expect(json.error.message).toContain('record 2 of page 2 (row 7), hostname "web04": labels.site: expected a string, found an integer');
     unchanged(w);
     expect(w.run("runs", "list").json.runs[0]).toMatchObject({ status: "failed", created: 0, updated: 0, error: { kind: "validation" } });
+  });
+
+  test("a label named __proto__ is refused, naming the record, not dropped", () => {
+    const w = seeded();
+    w.pages("a", [host("web01", { site: "berlin" }), { hostname: "web05", labels: { ["__proto__"]: "x", site: "y" }, row: 4 }]);
+    const { code, json } = w.run("syncfix", "import_hosts", "a");
+    expect(code).toBe(1);
+    expect(json.error).toEqual({ kind: "validation", message: 'plugin syncfix returned an invalid host record: record 2 of page 1 (row 4), hostname "web05": labels.__proto__: a reserved name' });
+    unchanged(w);
   });
 
   test("a hostname returned twice is an error naming both records", () => {

@@ -7,16 +7,20 @@
 import createPlugin from "@extism/extism";
 import { readFileSync, statSync } from "node:fs";
 import { redact } from "../../log/redact.ts";
+import { checkedAnswer } from "../answers.ts";
 import { SyncHttp } from "../host/http-bridge.ts";
 import { BASE_FUNCTIONS, HOST_MODULE, hostFunctions, newCallState, PERMISSION_FUNCTIONS, type CallState } from "../host/functions.ts";
 import { PluginStore } from "../host/store.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { capMemory } from "../wasm/memory-limit.ts";
 import { encodeFrame, FrameReader } from "./frames.ts";
+import { dieWithParent, widenPipe } from "./linux.ts";
 import type { CallMessage, LoadMessage, PluginError, ResultMessage, ToSandbox } from "./messages.ts";
 
 /** An instance that grew past this after a call is replaced: cheaper than carrying a large heap forward. */
 const RECYCLE_BYTES = 32 * 1024 * 1024;
+/** The stdout pipe buffer asked for: Linux's default most (/proc/sys/fs/pipe-max-size) for an unprivileged process. */
+const ANSWER_PIPE_BYTES = 1024 * 1024;
 
 type ExtismPlugin = Awaited<ReturnType<typeof createPlugin>>;
 
@@ -209,6 +213,11 @@ async function call(loaded: Loaded, message: CallMessage, input: Uint8Array): Pr
   } catch (thrown) {
     error = thrown instanceof LoadError ? thrown.error : { kind: "abi", message: `plugin ${loaded.ident}: cannot instantiate: ${thrown instanceof Error ? thrown.message : String(thrown)}` };
   }
+  const ms = performance.now() - started;
+  if (!error && message.context.answer) {
+    const checked = checkedAnswer(payload ?? new Uint8Array(0), loaded.ident, message.export, message.context.answer);
+    if (!checked.ok) error = checked.error;
+  }
   const header: ResultMessage = {
     type: "result",
     id: message.id,
@@ -216,35 +225,18 @@ async function call(loaded: Loaded, message: CallMessage, input: Uint8Array): Pr
     error,
     logs: state.logs,
     droppedLogs: state.droppedLogs,
-    stats: { ms: performance.now() - started, memoryBytes },
+    stats: { ms, memoryBytes },
   };
   current = undefined;
   return { header, payload: error ? undefined : payload };
 }
 
-/** Linux's prctl(PR_SET_PDEATHSIG, SIGKILL): the kernel kills this process when its parent dies. */
-const PR_SET_PDEATHSIG = 1;
-const SIGKILL = 9;
-
-/**
- * Dies with the daemon: a daemon killed with SIGKILL closes no pipes in time, and a sandbox busy in a
- * plugin's endless loop would run on as an orphan. Elsewhere than Linux (no prctl) the pipe closing is all.
- */
-function dieWithParent(): void {
-  try {
-    const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
-    const libc = dlopen("libc.so.6", { prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 } });
-    libc.symbols.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  } catch {
-    return;
-  }
-  // The parent may have died before prctl took effect: then this process was already handed to init.
-  if (process.ppid === 1) process.exit(1);
-}
-
 /** The sandbox's main loop: frames in on stdin, frames out on stdout, until the daemon closes stdin. */
 export async function runSandbox(): Promise<void> {
   dieWithParent();
+  // An answer (a page of hosts is ~0.6 MB) fits in the pipe whole: it is written while the daemon is
+  // busy with the previous page, instead of 64 KiB at a time as the daemon reads.
+  widenPipe(1, ANSWER_PIPE_BYTES);
   // stdout carries frames: anything printed by accident goes to stderr instead.
   console.log = console.info = console.error;
   const out = Bun.stdout.writer();
@@ -254,6 +246,8 @@ export async function runSandbox(): Promise<void> {
   };
   const reader = new FrameReader();
   let loaded: Loaded | undefined;
+  /** Why the plugin could not load: the answer to every call sent along with the module. */
+  let loadFailure: PluginError = { kind: "abi", message: "no plugin loaded" };
   for await (const chunk of Bun.stdin.stream()) {
     for (const frame of reader.push(chunk)) {
       const message = frame.header as ToSandbox;
@@ -263,11 +257,12 @@ export async function runSandbox(): Promise<void> {
           await instanceOf(loaded);
           await send({ type: "loaded", ok: true, exports: WebAssembly.Module.exports(loaded.module).map((entry) => entry.name) });
         } catch (error) {
-          const failure = error instanceof LoadError ? error.error : { kind: "abi", message: error instanceof Error ? error.message : String(error) };
-          await send({ type: "loaded", ok: false, error: failure, exports: [] });
+          loaded = undefined;
+          loadFailure = error instanceof LoadError ? error.error : { kind: "abi", message: error instanceof Error ? error.message : String(error) };
+          await send({ type: "loaded", ok: false, error: loadFailure, exports: [] });
         }
       } else if (!loaded) {
-        await send({ type: "result", id: message.id, ok: false, error: { kind: "abi", message: "no plugin loaded" }, logs: [], droppedLogs: 0, stats: { ms: 0, memoryBytes: 0 } });
+        await send({ type: "result", id: message.id, ok: false, error: loadFailure, logs: [], droppedLogs: 0, stats: { ms: 0, memoryBytes: 0 } });
       } else {
         const { header, payload } = await call(loaded, message, frame.payload);
         await send(header, payload);

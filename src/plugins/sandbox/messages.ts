@@ -1,4 +1,5 @@
 import type { PluginErrorKind } from "../../errors.ts";
+import type { AnswerCheck } from "../answers.ts";
 import type { HttpPolicy } from "../host/http-client.ts";
 import type { Manifest } from "../manifest/schema.ts";
 
@@ -26,6 +27,8 @@ export interface CallContext {
   runId?: number;
   /** Absolute path of the file the command's file_option names, handed over by file_read. */
   file?: string;
+  /** The ABI schema the answer must meet, checked in the sandbox process (answers.ts). */
+  answer?: AnswerCheck;
 }
 
 export interface CallMessage {

@@ -23,7 +23,6 @@ interface Waiter {
 export class PluginPool {
   private readonly idle: SandboxProcess[] = [];
   private readonly all = new Set<SandboxProcess>();
-  private starting = 0;
   private readonly queue: Waiter[] = [];
   /** A module that cannot load will not load on retry either: remember why, answer at once. */
   private loadFailure: PluginError | undefined;
@@ -36,15 +35,32 @@ export class PluginPool {
     private readonly log: Logger,
   ) {}
 
-  async call(exportName: string, input: Uint8Array, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
+  /**
+   * Runs one call. Unless it has to queue, the request is written before this returns (to a new
+   * process along with the module), not a microtask later: a run that asks for its next page and
+   * then works synchronously on the current one keeps the plugin busy meanwhile.
+   */
+  call(exportName: string, input: Uint8Array, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
     const failed = (error: PluginError): CallOutcome => ({ ok: false, error, logs: [], droppedLogs: 0, ms: 0 });
-    if (this.loadFailure) return failed(this.loadFailure);
-    let sandbox: SandboxProcess;
-    try {
-      sandbox = await this.acquire();
-    } catch (error) {
-      return failed(error as PluginError);
+    if (this.loadFailure) return Promise.resolve(failed(this.loadFailure));
+    if (this.closed) return Promise.resolve(failed(this.shuttingDown()));
+    const sandbox = this.idle.pop() ?? (this.all.size < this.options.processes ? this.spawn() : undefined);
+    if (sandbox) return this.callOn(sandbox, exportName, input, context, timeoutMs);
+    if (this.queue.length >= this.options.queueLimit) {
+      return Promise.resolve(
+        failed({
+          kind: "overloaded",
+          message: `plugin ${this.load.ident} has ${this.queue.length} calls waiting (the limit); try again later or raise [sandbox] queue_limit`,
+        }),
+      );
     }
+    return new Promise<SandboxProcess>((run, fail) => this.queue.push({ run, fail })).then(
+      (next) => this.callOn(next, exportName, input, context, timeoutMs),
+      (error: PluginError) => failed(error),
+    );
+  }
+
+  private async callOn(sandbox: SandboxProcess, exportName: string, input: Uint8Array, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
     try {
       return await sandbox.call(exportName, input, context, timeoutMs);
     } finally {
@@ -52,45 +68,29 @@ export class PluginPool {
     }
   }
 
-  private acquire(): Promise<SandboxProcess> {
-    if (this.closed) return Promise.reject({ kind: "crash", message: `plugin ${this.load.ident} is shutting down` });
-    const ready = this.idle.pop();
-    if (ready) return Promise.resolve(ready);
-    if (this.all.size + this.starting < this.options.processes) return this.spawn();
-    if (this.queue.length >= this.options.queueLimit) {
-      return Promise.reject({
-        kind: "overloaded",
-        message: `plugin ${this.load.ident} has ${this.queue.length} calls waiting (the limit); try again later or raise [sandbox] queue_limit`,
-      } satisfies PluginError);
-    }
-    return new Promise((run, fail) => this.queue.push({ run, fail }));
+  private shuttingDown(): PluginError {
+    return { kind: "crash", message: `plugin ${this.load.ident} is shutting down` };
   }
 
-  private async spawn(): Promise<SandboxProcess> {
-    this.starting++;
-    try {
-      const sandbox = await SandboxProcess.start(this.options.command, this.load, this.wasm, this.log);
-      this.all.add(sandbox);
-      return sandbox;
-    } catch (error) {
-      const failure = error as PluginError;
-      if (failure.kind !== "crash") {
-        this.loadFailure = failure;
-        for (const waiter of this.queue.splice(0)) waiter.fail(failure);
-      }
-      throw failure;
-    } finally {
-      this.starting--;
-    }
+  /** A new process, the module on its way; a load failure other than a crash fails the waiting calls and every later one. */
+  private spawn(): SandboxProcess {
+    const sandbox = SandboxProcess.start(this.options.command, this.load, this.wasm, this.log);
+    this.all.add(sandbox);
+    void sandbox.loaded.then((failure) => {
+      if (!failure || failure.kind === "crash") return;
+      this.loadFailure = failure;
+      for (const waiter of this.queue.splice(0)) waiter.fail(failure);
+    });
+    return sandbox;
   }
 
   private release(sandbox: SandboxProcess): void {
-    if (sandbox.exited || this.closed) {
+    if (sandbox.exited || this.closed || this.loadFailure) {
       this.all.delete(sandbox);
       sandbox.kill();
       const waiter = this.queue.shift();
       // The dead process's place goes to the next waiter, in a fresh process.
-      if (waiter) this.spawn().then(waiter.run, waiter.fail);
+      if (waiter) waiter.run(this.spawn());
       return;
     }
     const waiter = this.queue.shift();
@@ -104,7 +104,7 @@ export class PluginPool {
 
   close(): void {
     this.closed = true;
-    for (const waiter of this.queue.splice(0)) waiter.fail({ kind: "crash", message: `plugin ${this.load.ident} is shutting down` });
+    for (const waiter of this.queue.splice(0)) waiter.fail(this.shuttingDown());
     for (const sandbox of this.all) sandbox.close();
     this.all.clear();
     this.idle.length = 0;

@@ -20,6 +20,8 @@ export class SandboxProcess {
   private nextId = 1;
   private inflight: { id: number; export: string; resolve: (outcome: CallOutcome) => void; timer: Timer; started: number } | undefined;
   private loadedWaiter: ((message: LoadedMessage | undefined) => void) | undefined;
+  /** Settles when the plugin is loaded (undefined) or cannot be (why). Calls need not wait for it. */
+  readonly loaded: Promise<PluginError | undefined>;
   private killedForTimeout = false;
   private readonly stderrTail: string[] = [];
   exited = false;
@@ -29,23 +31,25 @@ export class SandboxProcess {
     private readonly ident: string,
     private readonly log: Logger,
   ) {
+    this.loaded = new Promise((resolve) => {
+      this.loadedWaiter = (message) =>
+        resolve(message?.ok ? undefined : (message?.error ?? { kind: "crash", message: `the sandbox process for plugin ${ident} died while loading it${this.lastWords()}` }));
+    });
     void this.pump();
     void this.pumpStderr();
     void child.exited.then(() => this.onExit());
   }
 
-  /** Starts a sandbox process and loads the plugin into it; throws the load error as a PluginError. */
-  static async start(command: string[], load: LoadMessage, wasm: Uint8Array, log: Logger): Promise<SandboxProcess> {
+  /**
+   * Starts a sandbox process and sends it the plugin; returns at once. A call may be sent before the
+   * plugin is loaded: the process reads frames in order, so the first call's request travels with
+   * the module and the daemon need not be free when the load finishes. A plugin that cannot load
+   * answers every call with the load error; `loaded` tells the pool.
+   */
+  static start(command: string[], load: LoadMessage, wasm: Uint8Array, log: Logger): SandboxProcess {
     const child = Bun.spawn([...command, "__sandbox"], { stdin: "pipe", stdout: "pipe", stderr: "pipe", env: { ...process.env, SYNCER_SANDBOX: load.ident } });
     const sandbox = new SandboxProcess(child, load.ident, log);
-    const loaded = await new Promise<LoadedMessage | undefined>((resolve) => {
-      sandbox.loadedWaiter = resolve;
-      sandbox.write(encodeFrame(load, wasm));
-    });
-    if (!loaded?.ok) {
-      sandbox.kill();
-      throw loaded?.error ?? { kind: "crash", message: `the sandbox process for plugin ${load.ident} died while loading it${sandbox.lastWords()}` };
-    }
+    sandbox.write(encodeFrame(load, wasm));
     return sandbox;
   }
 

@@ -1,0 +1,86 @@
+import * as v from "valibot";
+import { issuesToProblems } from "../validation/problems.ts";
+import { HostPageSchema, HostRecordSchema, type HostRecord } from "./abi.ts";
+import type { PluginError } from "./sandbox/messages.ts";
+
+/**
+ * A plugin's answer on its way out of the sandbox: decoded (strict UTF-8), parsed, and for the calls
+ * that ask for it checked against its ABI schema in the sandbox process itself. The check then runs
+ * on the sandbox's core while the daemon works on the previous page, and a malformed answer never
+ * crosses to the daemon.
+ */
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+export type ParsedAnswer = { ok: true; value: unknown } | { ok: false; error: PluginError };
+
+/** The answer's JSON value (null when it is empty), or an abi error. */
+export function parseAnswer(bytes: Uint8Array, ident: string, exportName: string): ParsedAnswer {
+  if (bytes.byteLength === 0) return { ok: true, value: null };
+  try {
+    return { ok: true, value: JSON.parse(decoder.decode(bytes)) };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, error: { kind: "abi", message: `plugin ${ident}: ${exportName} returned something that is not UTF-8 JSON (${reason})` } };
+  }
+}
+
+/** Where in an answer its first problem lies, for the daemon to word with what it knows (the page number). */
+export type AnswerProblem =
+  | { answer: "page"; problem: string }
+  | { answer: "record"; problem: string; index: number; row?: number; hostname?: string };
+
+function problemOf(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]], schema: v.GenericSchema): string {
+  const [problem] = issuesToProblems(issues, schema, { file: "", format: "json", locate: () => undefined });
+  return `${problem?.key ? `${problem.key}: ` : ""}${problem?.message}`;
+}
+
+/**
+ * The daemon goes on with the parsed record, not valibot's copy, which drops a `__proto__` key
+ * silently: such a key is refused instead, as it cannot be a label or an inventory key.
+ */
+function reservedKey(record: { labels?: object; inventory?: object }): string | undefined {
+  for (const field of ["labels", "inventory"] as const) {
+    if (record[field] && Object.hasOwn(record[field], "__proto__")) return `${field}.__proto__: a reserved name`;
+  }
+  return undefined;
+}
+
+/** An import or inventorize answer: the page (host-page) and each of its records (host-record). */
+function checkHostPage(value: unknown): AnswerProblem | undefined {
+  const page = v.safeParse(HostPageSchema, value);
+  if (!page.success) return { answer: "page", problem: problemOf(page.issues, HostPageSchema) };
+  const hosts = page.output.hosts;
+  for (let index = 0; index < hosts.length; index++) {
+    const record = v.safeParse(HostRecordSchema, hosts[index]);
+    const raw = hosts[index] as { row?: unknown; hostname?: unknown; labels?: object; inventory?: object } | null;
+    const problem = record.success ? reservedKey(raw!) : problemOf(record.issues, HostRecordSchema);
+    if (problem === undefined) continue;
+    return {
+      answer: "record",
+      problem,
+      index,
+      row: typeof raw?.row === "number" ? raw.row : undefined,
+      hostname: typeof raw?.hostname === "string" ? raw.hostname : undefined,
+    };
+  }
+  return undefined;
+}
+
+/** A host page as it arrives from a call that asked for the "host-page" check. */
+export interface CheckedHostPage {
+  hosts: HostRecord[];
+  next: string | null;
+}
+
+export const ANSWER_CHECKS = { "host-page": checkHostPage } as const;
+export type AnswerCheck = keyof typeof ANSWER_CHECKS;
+
+/** Parses an answer and, when asked, checks it: a failed check is an abi error carrying the AnswerProblem as details. */
+export function checkedAnswer(bytes: Uint8Array, ident: string, exportName: string, check: AnswerCheck): ParsedAnswer {
+  const parsed = parseAnswer(bytes, ident, exportName);
+  if (!parsed.ok) return parsed;
+  const problem = ANSWER_CHECKS[check](parsed.value);
+  if (!problem) return parsed;
+  return { ok: false, error: { kind: "abi", message: `plugin ${ident}: ${exportName} returned an invalid ${check}: ${problem.problem}`, details: problem } };
+}

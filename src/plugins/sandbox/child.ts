@@ -13,14 +13,14 @@ import { BASE_FUNCTIONS, HOST_MODULE, hostFunctions, newCallState, PERMISSION_FU
 import { PluginStore } from "../host/store.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { capMemory } from "../wasm/memory-limit.ts";
-import { encodeFrame, FrameReader } from "./frames.ts";
+import { FrameReader, frameParts } from "./frames.ts";
 import { dieWithParent, widenPipe } from "./linux.ts";
 import type { CallMessage, LoadMessage, PluginError, ResultMessage, ToSandbox } from "./messages.ts";
 
 /** An instance that grew past this after a call is replaced: cheaper than carrying a large heap forward. */
 const RECYCLE_BYTES = 32 * 1024 * 1024;
-/** The stdout pipe buffer asked for: Linux's default most (/proc/sys/fs/pipe-max-size) for an unprivileged process. */
-const ANSWER_PIPE_BYTES = 1024 * 1024;
+/** The pipe buffers asked for: Linux's default most (/proc/sys/fs/pipe-max-size) for an unprivileged process. */
+const PIPE_BYTES = 1024 * 1024;
 
 type ExtismPlugin = Awaited<ReturnType<typeof createPlugin>>;
 
@@ -234,14 +234,15 @@ async function call(loaded: Loaded, message: CallMessage, input: Uint8Array): Pr
 /** The sandbox's main loop: frames in on stdin, frames out on stdout, until the daemon closes stdin. */
 export async function runSandbox(): Promise<void> {
   dieWithParent();
-  // An answer (a page of hosts is ~0.6 MB) fits in the pipe whole: it is written while the daemon is
-  // busy with the previous page, instead of 64 KiB at a time as the daemon reads.
-  widenPipe(1, ANSWER_PIPE_BYTES);
+  // A request or an answer of a page of hosts (~1 MB) fits in its pipe whole: it crosses while the
+  // other side is busy, instead of 64 KiB each time both event loops come round.
+  widenPipe(0, PIPE_BYTES);
+  widenPipe(1, PIPE_BYTES);
   // stdout carries frames: anything printed by accident goes to stderr instead.
   console.log = console.info = console.error;
   const out = Bun.stdout.writer();
   const send = async (header: unknown, payload?: Uint8Array) => {
-    out.write(encodeFrame(header, payload));
+    for (const part of frameParts(header, payload)) out.write(part);
     await out.flush();
   };
   const reader = new FrameReader();

@@ -4,7 +4,8 @@
  *   u32 LE  length of the header
  *   header  UTF-8 JSON (small: message type, ids, context)
  *   payload raw bytes (module, request, response), never re-encoded
- * Large payloads are copied once into the frame and once out of it.
+ * Requests and answers are written after their frame head as they are; a frame that arrives in
+ * several chunks is copied once out of them.
  */
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -15,14 +16,32 @@ export interface Frame<H = unknown> {
 }
 
 export function encodeFrame(header: unknown, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
-  const head = encoder.encode(JSON.stringify(header));
-  const frame = new Uint8Array(8 + head.byteLength + payload.byteLength);
-  const view = new DataView(frame.buffer);
-  view.setUint32(0, 4 + head.byteLength + payload.byteLength, true);
-  view.setUint32(4, head.byteLength, true);
-  frame.set(head, 8);
-  frame.set(payload, 8 + head.byteLength);
+  const head = frameHead(header, payload.byteLength);
+  const frame = new Uint8Array(head.byteLength + payload.byteLength);
+  frame.set(head);
+  frame.set(payload, head.byteLength);
   return frame;
+}
+
+/** Payloads from this size on are written after their frame head rather than copied into one frame. */
+const SEPARATE_PAYLOAD_BYTES = 64 * 1024;
+
+/**
+ * A frame as the pieces to write in order: one buffer for a small payload (one write), the head and
+ * the payload itself for a large one (a page of hosts crosses without being copied first).
+ */
+export function frameParts(header: unknown, payload: Uint8Array = new Uint8Array(0)): Uint8Array[] {
+  return payload.byteLength < SEPARATE_PAYLOAD_BYTES ? [encodeFrame(header, payload)] : [frameHead(header, payload.byteLength), payload];
+}
+
+function frameHead(header: unknown, payloadLength: number): Uint8Array {
+  const json = encoder.encode(JSON.stringify(header));
+  const head = new Uint8Array(8 + json.byteLength);
+  const view = new DataView(head.buffer);
+  view.setUint32(0, 4 + json.byteLength + payloadLength, true);
+  view.setUint32(4, json.byteLength, true);
+  head.set(json, 8);
+  return head;
 }
 
 /** Reassembles frames from a byte stream delivered in arbitrary chunks. */

@@ -1,6 +1,6 @@
 import type { Subprocess } from "bun";
 import type { Logger } from "../../log/logger.ts";
-import { encodeFrame, FrameReader } from "./frames.ts";
+import { encodeFrame, FrameReader, frameParts } from "./frames.ts";
 import type { CallContext, FromSandbox, LoadedMessage, LoadMessage, LogLine, PluginError, ResultMessage } from "./messages.ts";
 
 /** The outcome of one call, as the daemon sees it. */
@@ -144,7 +144,7 @@ export class SandboxProcess {
         });
       }, timeoutMs);
       this.inflight = { id, export: exportName, resolve, timer, started };
-      this.write(encodeFrame({ type: "call", id, export: exportName, context }, input));
+      for (const part of frameParts({ type: "call", id, export: exportName, context }, input)) this.write(part);
     });
   }
 

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS } from "../helpers/plugins.ts";
@@ -23,11 +23,11 @@ interface World {
   query<T = Json>(sql: string): T[];
 }
 
-function world(extra = ""): World {
+function world(extra = "", pluginDirectories: string[] = []): World {
   const dir = tempDir("syncer-runs-");
   const config = writeConfig(
     dir,
-    `[server]\ndata_dir = "data"\n[plugins]\ndirectories = [${JSON.stringify(FIXTURE_PLUGINS)}]\n` +
+    `[server]\ndata_dir = "data"\n[plugins]\ndirectories = ${JSON.stringify([FIXTURE_PLUGINS, ...pluginDirectories])}\n` +
       ["a", "b", "master"].map((name) => `[accounts.${name}]\nplugin = "syncfix"\n${name === "master" ? "is_master = true\n" : ""}[accounts.${name}.custom_fields]\npath = "${name}.pages"\n`).join("") +
       extra,
   );
@@ -266,6 +266,40 @@ describe("hooks", () => {
       { hostname: "web03", labels: "{}" },
     ]);
     expect(w.query("SELECT type, data FROM events")).toEqual([{ type: "syncfix.post_update", data: '{"changes":2}' }]);
+  });
+
+  /** A second hook plugin: syncfix's module under another ident, with only its pre_update hook, at `priority`. */
+  const hookPlugin = (ident: string, priority: number): string => {
+    const root = tempDir("syncer-hookplugin-");
+    const manifest = JSON.parse(readFileSync(join(FIXTURE_PLUGINS, "syncfix", "plugin.json"), "utf8"));
+    Object.assign(manifest, { ident, commands: {}, options: {}, hooks: [{ event: "host.pre_update", export: "pre_update", priority }] });
+    mkdirSync(join(root, ident, "build"), { recursive: true });
+    writeFileSync(join(root, ident, "plugin.json"), JSON.stringify(manifest));
+    copyFileSync(join(FIXTURE_PLUGINS, "syncfix", "build", "plugin.wasm"), join(root, ident, "build", "plugin.wasm"));
+    return root;
+  };
+
+  test("pre_update hooks of several plugins run in priority order, lower first: the first one's rejection is the run's error", () => {
+    // syncfix's own hook has the default priority, 100.
+    for (const [priority, first] of [[10, "early"], [200, "syncfix"]] as const) {
+      const w = world("", [hookPlugin("early", priority)]);
+      w.pages("a", [host("web01", { reject: "1" })]);
+      const { code, json } = w.run("syncfix", "import_hosts", "a");
+      expect(code).toBe(1);
+      expect(json.error).toMatchObject({ kind: "rejected", message: `hook ${first}.pre_update (host.pre_update) rejected the changes: host web01 may not be imported` });
+      expect(w.query("SELECT count(*) AS n FROM hosts")).toEqual([{ n: 0 }]);
+    }
+  });
+
+  test("a change the first hook drops never reaches the next one", () => {
+    const w = world("", [hookPlugin("early", 10)]);
+    w.pages("a", [host("web01", { hook_drop: "1" }), host("web02", { hook_add: "1" })]);
+    const { json } = w.run("syncfix", "import_hosts", "a");
+    expect(json).toMatchObject({ status: "ok", created: 1 });
+    const dropped = json.details.map((detail: Json) => detail.message).filter((message: string) => message.includes("dropped"));
+    // Both hooks drop hook_drop changes; only the first one saw web01.
+    expect(dropped).toEqual(["hook early.pre_update (host.pre_update) dropped the changes of 1 host(s): web01"]);
+    expect(w.query("SELECT hostname, labels FROM hosts")).toEqual([{ hostname: "web02", labels: '{"hook_add":"1","hooked":"yes"}' }]);
   });
 });
 

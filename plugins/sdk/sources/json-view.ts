@@ -6,8 +6,7 @@
 // value of the document; a host list can be large and is answered a page at a time, so only the
 // page's items should be decoded.
 //
-// Shared by the json and rest plugins: plugins/json/src/shared and plugins/rest/src/shared hold
-// identical copies (test/plugins/rest.test.ts checks that they stay identical).
+// Used by the json and rest plugins (plugins/sdk/sources).
 
 export enum JsonKind {
   Null,

@@ -46,10 +46,20 @@ function reservedKey(record: { labels?: object; inventory?: object }): string | 
   return undefined;
 }
 
+/**
+ * What a check learnt of an answer that passed, sent with it in the result's header: a host page's
+ * cursor, so the daemon can ask for the next page before it has parsed this one.
+ */
+export interface AnswerFacts {
+  cursor?: string | null;
+}
+
+type CheckOutcome = { problem: AnswerProblem } | { facts: AnswerFacts };
+
 /** An import or inventorize answer: the page (host-page) and each of its records (host-record). */
-function checkHostPage(value: unknown): AnswerProblem | undefined {
+function checkHostPage(value: unknown): CheckOutcome {
   const page = v.safeParse(HostPageSchema, value);
-  if (!page.success) return { answer: "page", problem: problemOf(page.issues, HostPageSchema) };
+  if (!page.success) return { problem: { answer: "page", problem: problemOf(page.issues, HostPageSchema) } };
   const hosts = page.output.hosts;
   for (let index = 0; index < hosts.length; index++) {
     const record = v.safeParse(HostRecordSchema, hosts[index]);
@@ -57,14 +67,16 @@ function checkHostPage(value: unknown): AnswerProblem | undefined {
     const problem = record.success ? reservedKey(raw!) : problemOf(record.issues, HostRecordSchema);
     if (problem === undefined) continue;
     return {
-      answer: "record",
-      problem,
-      index,
-      row: typeof raw?.row === "number" ? raw.row : undefined,
-      hostname: typeof raw?.hostname === "string" ? raw.hostname : undefined,
+      problem: {
+        answer: "record",
+        problem,
+        index,
+        row: typeof raw?.row === "number" ? raw.row : undefined,
+        hostname: typeof raw?.hostname === "string" ? raw.hostname : undefined,
+      },
     };
   }
-  return undefined;
+  return { facts: { cursor: page.output.next } };
 }
 
 /** A host page as it arrives from a call that asked for the "host-page" check. */
@@ -76,11 +88,12 @@ export interface CheckedHostPage {
 export const ANSWER_CHECKS = { "host-page": checkHostPage } as const;
 export type AnswerCheck = keyof typeof ANSWER_CHECKS;
 
-/** Parses an answer and, when asked, checks it: a failed check is an abi error carrying the AnswerProblem as details. */
-export function checkedAnswer(bytes: Uint8Array, ident: string, exportName: string, check: AnswerCheck): ParsedAnswer {
+/** Parses an answer and checks it: what the check learnt, or an abi error carrying the AnswerProblem as details. */
+export function checkAnswer(bytes: Uint8Array, ident: string, exportName: string, check: AnswerCheck): { ok: true; facts: AnswerFacts } | { ok: false; error: PluginError } {
   const parsed = parseAnswer(bytes, ident, exportName);
   if (!parsed.ok) return parsed;
-  const problem = ANSWER_CHECKS[check](parsed.value);
-  if (!problem) return parsed;
+  const outcome = ANSWER_CHECKS[check](parsed.value);
+  if ("facts" in outcome) return { ok: true, facts: outcome.facts };
+  const { problem } = outcome;
   return { ok: false, error: { kind: "abi", message: `plugin ${ident}: ${exportName} returned an invalid ${check}: ${problem.problem}`, details: problem } };
 }

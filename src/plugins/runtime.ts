@@ -12,6 +12,7 @@ import type { Plugin } from "./plugin.ts";
 import type { Registry } from "./registry.ts";
 import type { CallContext, LogLine, PluginError } from "./sandbox/messages.ts";
 import { PluginPool } from "./sandbox/pool.ts";
+import type { CallOutcome } from "./sandbox/process.ts";
 
 export interface CallOptions {
   account?: Account;
@@ -126,12 +127,25 @@ export class PluginRuntime {
 
   /** Calls a command declared in the manifest, or (for authors and hooks) any export by name. */
   async call(plugin: Plugin, commandOrExport: string, options: CallOptions = {}): Promise<PluginCallResult> {
-    const result = await this.callOnce(plugin, commandOrExport, options);
+    const outcome = await this.callOnce(plugin, commandOrExport, options);
+    const answer = outcome.ok ? parseAnswer(outcome.output, plugin.ident, plugin.manifest.commands[commandOrExport]?.export ?? commandOrExport) : outcome;
+    const { logs, droppedLogs, ms } = outcome;
+    const result: PluginCallResult = answer.ok ? { ok: true, value: answer.value, logs, droppedLogs, ms } : { ok: false, error: answer.error, logs, droppedLogs, ms };
     this.onCall(plugin.ident, result.ok ? "ok" : result.error.kind);
     return result;
   }
 
-  private async callOnce(plugin: Plugin, commandOrExport: string, options: CallOptions): Promise<PluginCallResult> {
+  /**
+   * The same, the answer left as the plugin wrote it, with what the sandbox's check learnt of it
+   * (`options.answer`): a paged import asks for its next page before parsing this one.
+   */
+  async callUnparsed(plugin: Plugin, commandOrExport: string, options: CallOptions = {}): Promise<CallOutcome> {
+    const outcome = await this.callOnce(plugin, commandOrExport, options);
+    this.onCall(plugin.ident, outcome.ok ? "ok" : outcome.error.kind);
+    return outcome;
+  }
+
+  private async callOnce(plugin: Plugin, commandOrExport: string, options: CallOptions): Promise<CallOutcome> {
     const command = plugin.manifest.commands[commandOrExport];
     const exportName = command?.export ?? commandOrExport;
     const { account } = options;
@@ -166,11 +180,7 @@ export class PluginRuntime {
     let text = JSON.stringify(request);
     // `input` is the request's last key, so its serialised `null` can be swapped for the given text.
     if (options.inputJson !== undefined) text = `${text.slice(0, -"null}".length)}${options.inputJson}}`;
-    const outcome = await this.pool(plugin).call(exportName, encoder.encode(text), context, this.timeoutMs(plugin, command, account));
-    if (!outcome.ok) return outcome;
-    const answer = parseAnswer(outcome.output, plugin.ident, exportName);
-    if (!answer.ok) return { ...outcome, ok: false, error: answer.error };
-    return { ok: true, value: answer.value, logs: outcome.logs, droppedLogs: outcome.droppedLogs, ms: outcome.ms };
+    return this.pool(plugin).call(exportName, encoder.encode(text), context, this.timeoutMs(plugin, command, account));
   }
 
   stats(): Record<string, { processes: number; idle: number; queued: number }> {

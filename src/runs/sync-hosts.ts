@@ -3,7 +3,7 @@ import { HostStore } from "../inventory/host-store.ts";
 import { planRecord, stateOf, unchangedReimport, writesOf, type PlanEntry } from "../inventory/plan.ts";
 import { RecordCollector } from "../inventory/records.ts";
 import type { HostRecord } from "../plugins/abi.ts";
-import type { CheckedHostPage } from "../plugins/answers.ts";
+import { parseAnswer, type CheckedHostPage } from "../plugins/answers.ts";
 import type { RunScope } from "./scope.ts";
 
 /** A share such as "10%" or a count, against the number of hosts an account owns. */
@@ -27,7 +27,7 @@ export async function syncHosts(scope: RunScope): Promise<PlanEntry[]> {
   const context = { kind, account: account!.name, masters };
 
   const fetchPage = (cursor: string | null) =>
-    runtime.call(plugin, command, {
+    runtime.callUnparsed(plugin, command, {
       account,
       input: { page: cursor, page_size: config.inventory.page_size },
       dryRun: request.dryRun,
@@ -45,10 +45,15 @@ export async function syncHosts(scope: RunScope): Promise<PlanEntry[]> {
     const result = await pending;
     scope.addLogs(result.logs, result.droppedLogs);
     if (!result.ok) throw collector.checkFailure(result.error, page) ?? new SyncerError(result.error.kind, `${plugin.ident} ${command}, page ${page + 1}: ${result.error.message}`);
-    const { hosts, next } = result.value as CheckedHostPage;
+    // The sandbox checked the page and sent its cursor along: the plugin works on the next page while
+    // this one is parsed and planned against the inventory.
+    const next = result.facts?.cursor;
+    if (next === undefined) throw new SyncerError("internal", `${plugin.ident} ${command}, page ${page + 1}: the sandbox sent the page without checking it`);
     if (next !== null && next === cursor) throw new SyncerError("abi", `${plugin.ident} ${command} returned the cursor ${JSON.stringify(next)} twice in a row (page ${page + 1}); it would never finish`);
-    // The plugin works on the next page while this one is checked against the inventory.
     if (next !== null) pending = fetchPage(next);
+    const answer = parseAnswer(result.output, plugin.ident, command);
+    if (!answer.ok) throw new SyncerError(answer.error.kind, answer.error.message);
+    const { hosts } = answer.value as CheckedHostPage;
     const unsettled: HostRecord[] = [];
     for (const record of collector.records(hosts, page)) {
       const stored = owned?.get(record.hostname);

@@ -209,6 +209,22 @@ describe("a failing run writes nothing", () => {
     expect(w.run("runs", "list").json.runs[0]).toMatchObject({ status: "failed", created: 0, updated: 0, error: { kind: "validation" } });
   });
 
+  test("a page that is not {hosts, next}, or not JSON at all, fails the run naming the page; nothing is written", () => {
+    const w = seeded();
+    writeFileSync(join(w.dir, "a.pages"), `${JSON.stringify([host("web01", { site: "new" })])}\n{"web02": {}}\n`);
+    const shape = w.run("syncfix", "import_hosts", "a");
+    expect(shape.code).toBe(1);
+    expect(shape.json.error.kind).toBe("validation");
+    expect(shape.json.error.message).toMatch(/^plugin syncfix returned an invalid page 2: hosts: expected an array.*\(expected \{"hosts": \[\.\.\.\], "next": cursor or null\}\)$/);
+    unchanged(w);
+    writeFileSync(join(w.dir, "a.pages"), `${JSON.stringify([host("web01", { site: "new" })])}\n[{"hostname": "web02",\n`);
+    const broken = w.run("syncfix", "import_hosts", "a");
+    expect(broken.code).toBe(1);
+    expect(broken.json.error.kind).toBe("abi");
+    expect(broken.json.error.message).toStartWith("syncfix import_hosts, page 2: plugin syncfix: import_hosts returned something that is not UTF-8 JSON");
+    unchanged(w);
+  });
+
   test("a label named __proto__ is refused, naming the record, not dropped", () => {
     const w = seeded();
     w.pages("a", [host("web01", { site: "berlin" }), { hostname: "web05", labels: { ["__proto__"]: "x", site: "y" }, row: 4 }]);

@@ -7,7 +7,7 @@
 import createPlugin from "@extism/extism";
 import { readFileSync, statSync } from "node:fs";
 import { redact } from "../../log/redact.ts";
-import { checkedAnswer } from "../answers.ts";
+import { checkAnswer, type AnswerFacts } from "../answers.ts";
 import { SyncHttp } from "../host/http-bridge.ts";
 import { BASE_FUNCTIONS, HOST_MODULE, hostFunctions, newCallState, PERMISSION_FUNCTIONS, type CallState } from "../host/functions.ts";
 import { PluginStore } from "../host/store.ts";
@@ -214,9 +214,11 @@ async function call(loaded: Loaded, message: CallMessage, input: Uint8Array): Pr
     error = thrown instanceof LoadError ? thrown.error : { kind: "abi", message: `plugin ${loaded.ident}: cannot instantiate: ${thrown instanceof Error ? thrown.message : String(thrown)}` };
   }
   const ms = performance.now() - started;
+  let facts: AnswerFacts | undefined;
   if (!error && message.context.answer) {
-    const checked = checkedAnswer(payload ?? new Uint8Array(0), loaded.ident, message.export, message.context.answer);
-    if (!checked.ok) error = checked.error;
+    const checked = checkAnswer(payload ?? new Uint8Array(0), loaded.ident, message.export, message.context.answer);
+    if (checked.ok) facts = checked.facts;
+    else error = checked.error;
   }
   const header: ResultMessage = {
     type: "result",
@@ -226,6 +228,7 @@ async function call(loaded: Loaded, message: CallMessage, input: Uint8Array): Pr
     logs: state.logs,
     droppedLogs: state.droppedLogs,
     stats: { ms, memoryBytes },
+    facts,
   };
   current = undefined;
   return { header, payload: error ? undefined : payload };

@@ -1,5 +1,5 @@
 import type { PluginErrorKind } from "../../errors.ts";
-import type { AnswerCheck } from "../answers.ts";
+import type { AnswerCheck, AnswerFacts } from "../answers.ts";
 import type { HttpPolicy } from "../host/http-client.ts";
 import type { Manifest } from "../manifest/schema.ts";
 
@@ -67,6 +67,8 @@ export interface ResultMessage {
   /** Log lines dropped over the per-call limit. */
   droppedLogs: number;
   stats: CallStats;
+  /** What the answer check (CallContext.answer) learnt of a good answer. */
+  facts?: AnswerFacts;
 }
 
 export interface LoadedMessage {

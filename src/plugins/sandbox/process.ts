@@ -1,11 +1,12 @@
 import type { Subprocess } from "bun";
 import type { Logger } from "../../log/logger.ts";
+import type { AnswerFacts } from "../answers.ts";
 import { encodeFrame, FrameReader, frameParts } from "./frames.ts";
 import type { CallContext, FromSandbox, LoadedMessage, LoadMessage, LogLine, PluginError, ResultMessage } from "./messages.ts";
 
 /** The outcome of one call, as the daemon sees it. */
 export type CallOutcome =
-  | { ok: true; output: Uint8Array; logs: LogLine[]; droppedLogs: number; ms: number }
+  | { ok: true; output: Uint8Array; facts?: AnswerFacts; logs: LogLine[]; droppedLogs: number; ms: number }
   | { ok: false; error: PluginError; logs: LogLine[]; droppedLogs: number; ms: number };
 
 const STDERR_LINES_KEPT = 20;
@@ -91,7 +92,7 @@ export class SandboxProcess {
 
   private outcomeOf(message: ResultMessage, payload: Uint8Array): CallOutcome {
     const common = { logs: message.logs, droppedLogs: message.droppedLogs, ms: message.stats.ms };
-    return message.ok ? { ok: true, output: payload, ...common } : { ok: false, error: message.error!, ...common };
+    return message.ok ? { ok: true, output: payload, facts: message.facts, ...common } : { ok: false, error: message.error!, ...common };
   }
 
   private finish(outcome: CallOutcome): void {

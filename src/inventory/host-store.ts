@@ -118,9 +118,9 @@ export class HostStore {
     return owned;
   }
 
-  /** The hosts an account owns; deleted ones too unless `live`. */
-  ownedBy(account: string, live = true): ExistingHost[] {
-    const rows = this.sqlite.query<Row, [string]>(`SELECT ${HOST_COLUMNS} FROM hosts WHERE account = ?${live ? " AND deleted_at IS NULL" : ""}`).values(account) as Row[];
+  /** The live (not deleted) hosts an account owns. */
+  ownedBy(account: string): ExistingHost[] {
+    const rows = this.sqlite.query<Row, [string]>(`SELECT ${HOST_COLUMNS} FROM hosts WHERE account = ? AND deleted_at IS NULL`).values(account) as Row[];
     return rows.map(hostOf);
   }
 

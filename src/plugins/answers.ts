@@ -85,7 +85,7 @@ export interface CheckedHostPage {
   next: string | null;
 }
 
-export const ANSWER_CHECKS = { "host-page": checkHostPage } as const;
+const ANSWER_CHECKS = { "host-page": checkHostPage } as const;
 export type AnswerCheck = keyof typeof ANSWER_CHECKS;
 
 /** Parses an answer and checks it: what the check learnt, or an abi error carrying the AnswerProblem as details. */

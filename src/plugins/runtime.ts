@@ -39,6 +39,9 @@ const encoder = new TextEncoder();
 
 const optionValues = (options: Record<string, ResolvedOption>) => Object.fromEntries(Object.entries(options).map(([name, option]) => [name, option.value ?? null]));
 
+/** The export a command runs: the one its manifest names, else the command's own name. */
+const exportOf = (plugin: Plugin, commandOrExport: string): string => plugin.manifest.commands[commandOrExport]?.export ?? commandOrExport;
+
 /** The account's address host: where its plugin may send HTTP by default. */
 function addressHost(address: string | undefined): string[] {
   if (!address) return [];
@@ -128,7 +131,7 @@ export class PluginRuntime {
   /** Calls a command declared in the manifest, or (for authors and hooks) any export by name. */
   async call(plugin: Plugin, commandOrExport: string, options: CallOptions = {}): Promise<PluginCallResult> {
     const outcome = await this.callOnce(plugin, commandOrExport, options);
-    const answer = outcome.ok ? parseAnswer(outcome.output, plugin.ident, plugin.manifest.commands[commandOrExport]?.export ?? commandOrExport) : outcome;
+    const answer = outcome.ok ? parseAnswer(outcome.output, plugin.ident, exportOf(plugin, commandOrExport)) : outcome;
     const { logs, droppedLogs, ms } = outcome;
     const result: PluginCallResult = answer.ok ? { ok: true, value: answer.value, logs, droppedLogs, ms } : { ok: false, error: answer.error, logs, droppedLogs, ms };
     this.onCall(plugin.ident, result.ok ? "ok" : result.error.kind);
@@ -147,7 +150,7 @@ export class PluginRuntime {
 
   private async callOnce(plugin: Plugin, commandOrExport: string, options: CallOptions): Promise<CallOutcome> {
     const command = plugin.manifest.commands[commandOrExport];
-    const exportName = command?.export ?? commandOrExport;
+    const exportName = exportOf(plugin, commandOrExport);
     const { account } = options;
     const request: CallRequest = {
       api_version: 1,

@@ -30,8 +30,9 @@ function linux() {
  * time, and a sandbox busy in a plugin's endless loop would run on as an orphan.
  */
 export function dieWithParent(): void {
-  if (!linux()) return;
-  linux()!.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  const calls = linux();
+  if (!calls) return;
+  calls.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   // The parent may have died before prctl took effect: then this process was already handed to init.
   if (process.ppid === 1) process.exit(1);
 }

@@ -46,6 +46,23 @@ export interface WriteSet {
 /** A live host's hostname, id and labels JSON. */
 export type OwnedLabels = [hostname: string, id: number, labelsText: string];
 
+type EligibleRow = [hostname: string, account: string | null, labels: string, inventory: string];
+
+/** A page of eligible hosts as a JSON array of host views, its size, its hostnames and its last hostname. */
+export interface EligiblePage {
+  json: string;
+  count: number;
+  hostnames: string[];
+  last: string | null;
+}
+
+// labels and inventory are JSON written by this store (JSON.stringify): spliced in as they are.
+function pageOf(rows: EligibleRow[]): EligiblePage {
+  const views = rows.map(([name, account, labels, inventory]) => `{"hostname":${JSON.stringify(name)},"account":${JSON.stringify(account)},"labels":${labels},"inventory":${inventory}}`);
+  const hostnames = rows.map((row) => row[0]);
+  return { json: `[${views.join(",")}]`, count: rows.length, hostnames, last: hostnames.at(-1) ?? null };
+}
+
 /** Most ids or names bound as one JSON array parameter. */
 const CHUNK = 5000;
 
@@ -75,17 +92,39 @@ export class HostStore {
    * array of host views spliced from the stored text: nothing is parsed on the way to a plugin.
    * The hostname index is named: without statistics SQLite would pick deleted_at's and sort every page.
    */
-  eligiblePage(after: string, limit: number, hostname?: string): { json: string; count: number; last: string | null } {
+  eligiblePage(after: string, limit: number, hostname?: string): EligiblePage {
     const rows = this.sqlite
-      .query<[string, string | null, string, string], [string, string | null, number]>(
+      .query<EligibleRow, [string, string | null, number]>(
         `SELECT hostname, account, labels, inventory
          FROM hosts INDEXED BY hosts_hostname_unique WHERE deleted_at IS NULL AND lifecycle = 'active' AND hostname > ?1 AND (?2 IS NULL OR hostname = ?2)
          ORDER BY hostname LIMIT ?3`,
       )
-      .values(after, hostname ?? null, limit) as [string, string | null, string, string][];
-    // labels and inventory are JSON written by this store (JSON.stringify): spliced in as they are.
-    const views = rows.map(([name, account, labels, inventory]) => `{"hostname":${JSON.stringify(name)},"account":${JSON.stringify(account)},"labels":${labels},"inventory":${inventory}}`);
-    return { json: `[${views.join(",")}]`, count: rows.length, last: rows.length ? rows[rows.length - 1]![0] : null };
+      .values(after, hostname ?? null, limit) as EligibleRow[];
+    return pageOf(rows);
+  }
+
+  /** The eligible hosts after `after` up to and including `through` (to the end when null), as eligiblePage gives them. */
+  eligibleRange(after: string, through: string | null): EligiblePage {
+    const rows = this.sqlite
+      .query<EligibleRow, [string, string | null]>(
+        `SELECT hostname, account, labels, inventory
+         FROM hosts INDEXED BY hosts_hostname_unique WHERE deleted_at IS NULL AND lifecycle = 'active' AND hostname > ?1 AND (?2 IS NULL OR hostname <= ?2)
+         ORDER BY hostname`,
+      )
+      .values(after, through) as EligibleRow[];
+    return pageOf(rows);
+  }
+
+  /**
+   * Where a page of at most `size` eligible hosts after `after` ends: the `size`-th hostname after it,
+   * deleted and inactive hosts counted, or null when fewer are left. A walk over the hostname index
+   * alone, so pages can be cut without reading them.
+   */
+  pageEnd(after: string, size: number): string | null {
+    const row = this.sqlite
+      .query<[string], [string, number]>("SELECT hostname FROM hosts INDEXED BY hosts_hostname_unique WHERE hostname > ?1 ORDER BY hostname LIMIT 1 OFFSET ?2")
+      .values(after, size - 1) as [string][];
+    return row[0]?.[0] ?? null;
   }
 
   /** Sets a host's lifecycle state (only active hosts are exported), logging the change. False: no such host. */

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { issuesToProblems } from "../validation/problems.ts";
 import { HostPageSchema, HostRecordSchema, type HostRecord } from "./abi.ts";
+import { spliceHostKeyed, type SplicedObject } from "./host-keyed.ts";
 import type { PluginError } from "./sandbox/messages.ts";
 
 /**
@@ -48,13 +49,16 @@ function reservedKey(record: { labels?: object; inventory?: object }): string | 
 
 /**
  * What a check learnt of an answer that passed, sent with it in the result's header: a host page's
- * cursor, so the daemon can ask for the next page before it has parsed this one.
+ * cursor, so the daemon can ask for the next page before it has parsed this one; an inventory page's
+ * host-keyed objects, cut out of it.
  */
 export interface AnswerFacts {
   cursor?: string | null;
+  spliced?: SplicedObject[];
 }
 
-type CheckOutcome = { problem: AnswerProblem } | { facts: AnswerFacts };
+/** A passed check may send the answer on in another form (payload), which its facts describe. */
+type CheckOutcome = { problem: AnswerProblem } | { facts: AnswerFacts; payload?: Uint8Array };
 
 /** An import or inventorize answer: the page (host-page) and each of its records (host-record). */
 function checkHostPage(value: unknown): CheckOutcome {
@@ -85,15 +89,33 @@ export interface CheckedHostPage {
   next: string | null;
 }
 
-const ANSWER_CHECKS = { "host-page": checkHostPage } as const;
+/**
+ * An inventory page (any JSON): sent on in the host-keyed form (host-keyed.ts), given the hostnames
+ * of the page the sandbox read for the call.
+ */
+function checkInventoryPage(value: unknown, hostnames: ReadonlySet<string>): CheckOutcome {
+  const { payload, spliced } = spliceHostKeyed(value, hostnames);
+  return { facts: { spliced }, payload };
+}
+
+const ANSWER_CHECKS = { "host-page": checkHostPage, "inventory-page": checkInventoryPage } as const;
 export type AnswerCheck = keyof typeof ANSWER_CHECKS;
 
-/** Parses an answer and checks it: what the check learnt, or an abi error carrying the AnswerProblem as details. */
-export function checkAnswer(bytes: Uint8Array, ident: string, exportName: string, check: AnswerCheck): { ok: true; facts: AnswerFacts } | { ok: false; error: PluginError } {
+/**
+ * Parses an answer and checks it: what the check learnt and the answer to send on, or an abi error
+ * carrying the AnswerProblem as details. `hostnames`: those of the page the call was given, if any.
+ */
+export function checkAnswer(
+  bytes: Uint8Array,
+  ident: string,
+  exportName: string,
+  check: AnswerCheck,
+  hostnames: ReadonlySet<string> = new Set(),
+): { ok: true; facts: AnswerFacts; payload: Uint8Array } | { ok: false; error: PluginError } {
   const parsed = parseAnswer(bytes, ident, exportName);
   if (!parsed.ok) return parsed;
-  const outcome = ANSWER_CHECKS[check](parsed.value);
-  if ("facts" in outcome) return { ok: true, facts: outcome.facts };
+  const outcome = ANSWER_CHECKS[check](parsed.value, hostnames);
+  if ("facts" in outcome) return { ok: true, facts: outcome.facts, payload: outcome.payload ?? bytes };
   const { problem } = outcome;
   return { ok: false, error: { kind: "abi", message: `plugin ${ident}: ${exportName} returned an invalid ${check}: ${problem.problem}`, details: problem } };
 }

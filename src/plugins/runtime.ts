@@ -28,6 +28,11 @@ export interface CallOptions {
   runId?: number;
   /** Have the sandbox process check the answer against this ABI schema before it crosses over. */
   answer?: AnswerCheck;
+  /**
+   * The eligible hosts in (after, through] go into `inputJson` at character `at`, read from the
+   * database by the sandbox process (HostRange).
+   */
+  hostRange?: { after: string; through: string | null; at: number };
 }
 
 /** What a plugin call produced: its JSON answer or an error with a kind, and its log lines. */
@@ -181,9 +186,19 @@ export class PluginRuntime {
       answer: options.answer,
     };
     let text = JSON.stringify(request);
+    const timeoutMs = this.timeoutMs(plugin, command, account);
+    if (options.inputJson === undefined) return this.pool(plugin).call(exportName, encoder.encode(text), context, timeoutMs);
     // `input` is the request's last key, so its serialised `null` can be swapped for the given text.
-    if (options.inputJson !== undefined) text = `${text.slice(0, -"null}".length)}${options.inputJson}}`;
-    return this.pool(plugin).call(exportName, encoder.encode(text), context, this.timeoutMs(plugin, command, account));
+    text = text.slice(0, -"null}".length);
+    const range = options.hostRange;
+    if (!range) return this.pool(plugin).call(exportName, encoder.encode(`${text}${options.inputJson}}`), context, timeoutMs);
+    const head = encoder.encode(`${text}${options.inputJson.slice(0, range.at)}`);
+    const tail = encoder.encode(`${options.inputJson.slice(range.at)}}`);
+    const payload = new Uint8Array(head.byteLength + tail.byteLength);
+    payload.set(head);
+    payload.set(tail, head.byteLength);
+    context.hostRange = { after: range.after, through: range.through, at: head.byteLength };
+    return this.pool(plugin).call(exportName, payload, context, timeoutMs);
   }
 
   stats(): Record<string, { processes: number; idle: number; queued: number }> {

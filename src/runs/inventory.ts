@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
-import { SyncerError } from "../errors.ts";
+import { SyncerError, type PluginErrorKind } from "../errors.ts";
+import { HostKeyed, joinHostKeyed } from "../plugins/host-keyed.ts";
 import { HostStore } from "../inventory/host-store.ts";
 import type { Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
@@ -10,11 +11,24 @@ import type { Setup } from "../setup.ts";
  * Merges the answers of an inventory's pages: objects key by key, arrays concatenated without
  * repeating equal strings or numbers (a group listed by every page appears once), anything else: the
  * later page wins. One merger per inventory: it remembers what each array holds across pages.
+ * Host-keyed objects of different pages share no key: their texts are joined as they are. Against an
+ * ordinary object one is parsed, unless that object is empty and so adds nothing.
  */
 export class InventoryMerger {
   private readonly members = new WeakMap<unknown[], Set<unknown>>();
 
   merge(into: unknown, page: unknown): unknown {
+    if (into instanceof HostKeyed || page instanceof HostKeyed) {
+      if (into instanceof HostKeyed && page instanceof HostKeyed) {
+        into.bodies.push(...page.bodies);
+        return into;
+      }
+      if (isEmptyObject(page)) return into;
+      if (isEmptyObject(into)) return page;
+      if (!isObject(into) && !(into instanceof HostKeyed)) return page;
+      if (!isObject(page) && !(page instanceof HostKeyed)) return page;
+      return this.merge(into instanceof HostKeyed ? into.parse() : into, page instanceof HostKeyed ? page.parse() : page);
+    }
     if (Array.isArray(into) && Array.isArray(page)) {
       let seen = this.members.get(into);
       if (!seen) this.members.set(into, (seen = new Set(into.filter(isScalar))));
@@ -36,7 +50,8 @@ export class InventoryMerger {
 }
 
 const isScalar = (item: unknown) => typeof item === "string" || typeof item === "number";
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof HostKeyed);
+const isEmptyObject = (value: unknown) => isObject(value) && Object.keys(value).length === 0;
 
 /** The plugin and (optional) account an inventory request names; a clear error when either is not there. */
 export function inventoryTarget(setup: Setup, ident: string, accountName?: string): { plugin: Plugin; account: Account | undefined } {
@@ -60,7 +75,8 @@ export function inventoryExport(plugin: Plugin, format?: string): { format: stri
 /**
  * Renders the inventory for another tool (Ansible's dynamic inventory, say): the eligible hosts go to
  * the plugin in pages, [sandbox] processes at once, and the answers are merged. With `host`,
- * only that host is sent and the answer passes through as is.
+ * only that host is sent and the answer passes through as is. The result may hold host-keyed objects
+ * (host-keyed.ts): `jsonPieces` writes it out, `parseHostKeyed` makes it plain JSON.
  */
 export async function renderInventory(
   setup: Setup,
@@ -71,28 +87,38 @@ export async function renderInventory(
   const { plugin, account } = target;
   const chosen = inventoryExport(plugin, target.format);
   const store = new HostStore(sqlite);
-  const call = async (hostsJson: string, host: string | null) => {
-    const result = await runtime.call(plugin, chosen.export, {
-      account,
-      pluginOptions: setup.pluginOptions.get(plugin.ident),
-      inputJson: `{"hosts":${hostsJson},"host":${JSON.stringify(host)}}`,
-    });
-    if (!result.ok) throw new SyncerError(result.error.kind, `${plugin.ident} inventory (${chosen.format}): ${result.error.message}`);
+  const pluginOptions = setup.pluginOptions.get(plugin.ident);
+  const failed = (error: { kind: PluginErrorKind; message: string }) => new SyncerError(error.kind, `${plugin.ident} inventory (${chosen.format}): ${error.message}`);
+  if (target.host !== undefined) {
+    const inputJson = `{"hosts":${store.eligiblePage("", 1, target.host).json},"host":${JSON.stringify(target.host)}}`;
+    const result = await runtime.call(plugin, chosen.export, { account, pluginOptions, inputJson });
+    if (!result.ok) throw failed(result.error);
     return result.value;
-  };
-  if (target.host !== undefined) return call(store.eligiblePage("", 1, target.host).json, target.host);
+  }
 
-  // Each page goes to the plugin as soon as it is read; the sandbox pool runs [sandbox] processes of them
-  // at once while the next pages are read, and the answers merge in page order.
+  // The daemon only cuts the pages (a walk over the hostname index); each sandbox reads its own page
+  // from the database, [sandbox] processes at once, and sends its answer in the host-keyed form.
   const pageSize = setup.config.inventory.page_size;
+  const inputJson = '{"hosts":,"host":null}';
+  const at = inputJson.indexOf(",");
   const answers: Promise<unknown>[] = [];
   for (let after = ""; ; ) {
-    const batch = store.eligiblePage(after, pageSize);
-    if (batch.count > 0 || answers.length === 0) answers.push(call(batch.json, null));
-    if (batch.count < pageSize) break;
-    after = batch.last!;
-    await new Promise((resolve) => setImmediate(resolve)); // lets the request go out before the next read
+    const through = store.pageEnd(after, pageSize);
+    const answer = runtime.callUnparsed(plugin, chosen.export, { account, pluginOptions, inputJson, hostRange: { after, through, at }, answer: "inventory-page" });
+    answers.push(
+      answer.then((outcome) => {
+        if (!outcome.ok) throw failed(outcome.error);
+        return joinHostKeyed(outcome.output, outcome.facts?.spliced ?? []);
+      }),
+    );
+    if (through === null) break;
+    after = through;
   }
+  // Merged in page order as they arrive: the daemon's thread is free while the sandboxes work. A page
+  // that fails is reported when its turn comes, so none may reject unobserved before then.
+  for (const answer of answers) answer.catch(() => {});
   const merger = new InventoryMerger();
-  return (await Promise.all(answers)).reduce((merged, answer) => merger.merge(merged, answer));
+  let merged: unknown = await answers[0];
+  for (const answer of answers.slice(1)) merged = merger.merge(merged, await answer);
+  return merged;
 }

@@ -180,6 +180,25 @@ describe("syncer ansible inventory", () => {
     expect(groupsOf(a).site_berlin).toHaveLength(12);
     expect(a._meta.hostvars.host40).toEqual({ ...many[40]!.labels, a__n: 40 });
   });
+  test("pages are cut with deleted and inactive hosts counted; hosts named like the document's own keys merge as in one page", () => {
+    // `hosts` and `children` make some pages' group objects keys-all-hostnames (host-keyed), others not.
+    const names = ["all", "children", "db01", "hosts", "lonely", "ungrouped", "web01", "web02", "web03", "web04", "web05"];
+    const hosts = names.map((name, i) => host(name, i % 3 ? { site: i % 2 ? "berlin" : "hamburg" } : {}, { n: i }));
+    const paged = world("[inventory]\npage_size = 2\n");
+    const whole = world();
+    for (const w of [paged, whole]) {
+      w.importHosts(hosts);
+      w.importHosts(hosts.filter((h) => h.hostname !== "db01" && h.hostname !== "web02")); // deleted (delete_missing)
+      expect(w.cli(["hosts", "lifecycle", "web04", "decommissioned"]).code).toBe(0);
+    }
+    const a = paged.inventory(["--list"]);
+    const b = whole.inventory(["--list"]);
+    expect(a).toEqual(b);
+    expect(Object.keys(a._meta.hostvars)).toEqual(["all", "children", "hosts", "lonely", "ungrouped", "web01", "web03", "web05"]);
+    expect(a._meta.hostvars.hosts).toEqual({ a__n: 3 });
+    expect(groupsOf(a)).toEqual({ ungrouped: ["all", "hosts", "web01"], site_berlin: ["children", "ungrouped"], site_hamburg: ["lonely", "web03", "web05"] });
+    expect(a.all.children).toEqual(["ungrouped", "site_berlin", "site_hamburg"]);
+  });
 });
 
 describe("the inventory export called directly", () => {

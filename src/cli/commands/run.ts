@@ -184,9 +184,16 @@ const INVENTORY_COMMAND = "inventory";
 async function inventoryFromCli(command: Command, ident: string, accountName: string | undefined, flags: { host?: string; format?: string }): Promise<void> {
   const setup = setupFor(command);
   const { inventoryTarget, renderInventory } = await import("../../runs/inventory.ts");
+  const { jsonPieces, parseHostKeyed } = await import("../../plugins/host-keyed.ts");
   const { plugin, account } = inventoryTarget(setup, ident, accountName);
   await withRuntime(setup, async (database, runtime) => {
     const inventory = await renderInventory(setup, runtime, database.sqlite, { plugin, format: flags.format, account, host: flags.host });
-    process.stdout.write(`${process.stdout.isTTY ? JSON.stringify(inventory, null, 2) : JSON.stringify(inventory)}\n`);
+    if (process.stdout.isTTY) process.stdout.write(`${JSON.stringify(parseHostKeyed(inventory), null, 2)}\n`);
+    else {
+      const out = Bun.stdout.writer();
+      for (const piece of jsonPieces(inventory)) out.write(piece);
+      out.write("\n");
+      await out.flush();
+    }
   });
 }

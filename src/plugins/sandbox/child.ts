@@ -14,6 +14,7 @@ import { PluginStore } from "../host/store.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { capMemory } from "../wasm/memory-limit.ts";
 import { FrameReader, frameParts } from "./frames.ts";
+import { HostPages } from "./host-pages.ts";
 import { dieWithParent, widenPipe } from "./linux.ts";
 import type { CallMessage, LoadMessage, PluginError, ResultMessage, ToSandbox } from "./messages.ts";
 
@@ -33,6 +34,7 @@ interface Loaded {
   instance?: { plugin: ExtismPlugin; memory: WebAssembly.Memory; exports: Record<string, unknown> };
   http: SyncHttp;
   store?: PluginStore;
+  hostPages: HostPages;
 }
 
 class LoadError extends Error {
@@ -101,6 +103,7 @@ function load(message: LoadMessage, wasm: Uint8Array): Loaded {
     maxBytes,
     usesExtismKernel,
     http: new SyncHttp(),
+    hostPages: new HostPages(message.databasePath),
     store: needsStore && message.databasePath ? new PluginStore(message.databasePath, message.ident) : undefined,
     functions: {} as Loaded["functions"],
   };
@@ -174,7 +177,11 @@ function classifyThrow(loaded: Loaded, state: CallState, thrown: unknown, memory
   return { kind: "trap", message: `trap: ${text.replace(/ \(evaluating '.*'\)$/, "")}` };
 }
 
-async function call(loaded: Loaded, message: CallMessage, input: Uint8Array): Promise<{ header: ResultMessage; payload?: Uint8Array }> {
+async function call(loaded: Loaded, message: CallMessage, request: Uint8Array): Promise<{ header: ResultMessage; payload?: Uint8Array }> {
+  const range = message.context.hostRange;
+  const page = range ? loaded.hostPages.fill(request, range) : { request, hostnames: undefined };
+  if ("error" in page) return { header: { type: "result", id: message.id, ok: false, error: page.error, logs: [], droppedLogs: 0, stats: { ms: 0, memoryBytes: 0 } } };
+  const input = page.request;
   const state = (current = newCallState(input, message.context));
   const started = performance.now();
   let error: PluginError | undefined;
@@ -216,8 +223,8 @@ async function call(loaded: Loaded, message: CallMessage, input: Uint8Array): Pr
   const ms = performance.now() - started;
   let facts: AnswerFacts | undefined;
   if (!error && message.context.answer) {
-    const checked = checkAnswer(payload ?? new Uint8Array(0), loaded.ident, message.export, message.context.answer);
-    if (checked.ok) facts = checked.facts;
+    const checked = checkAnswer(payload ?? new Uint8Array(0), loaded.ident, message.export, message.context.answer, page.hostnames);
+    if (checked.ok) ({ facts, payload } = checked);
     else error = checked.error;
   }
   const header: ResultMessage = {
@@ -275,4 +282,5 @@ export async function runSandbox(): Promise<void> {
   }
   loaded?.http.close();
   loaded?.store?.close();
+  loaded?.hostPages.close();
 }

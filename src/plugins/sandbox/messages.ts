@@ -29,6 +29,19 @@ export interface CallContext {
   file?: string;
   /** The ABI schema the answer must meet, checked in the sandbox process (answers.ts). */
   answer?: AnswerCheck;
+  /** A page of hosts the sandbox process reads from the database itself and puts into the request. */
+  hostRange?: HostRange;
+}
+
+/**
+ * The eligible hosts after `after` up to and including `through` (to the end when null), as a JSON
+ * array inserted at byte `at` of the request: the daemon cuts the pages, and each sandbox reads its
+ * own, so a page of hosts is neither read nor sent by the daemon.
+ */
+export interface HostRange {
+  after: string;
+  through: string | null;
+  at: number;
 }
 
 export interface CallMessage {

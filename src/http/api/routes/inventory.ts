@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { jsonPieces } from "../../../plugins/host-keyed.ts";
 import { inventoryTarget, renderInventory } from "../../../runs/inventory.ts";
 import { route, type ApiRoute } from "../contract.ts";
 import type { ApiServices } from "../env.ts";
@@ -28,7 +29,7 @@ export function inventoryRoutes(services: ApiServices): ApiRoute[] {
         const setup = services.setup();
         const { plugin, account } = inventoryTarget(setup, params.ident, query.account);
         const inventory = await renderInventory(setup, services.runtime(), services.database.sqlite, { plugin, format: query.format, account, host: query.host });
-        return c.json(inventory as Record<string, unknown>);
+        return c.body(new Blob(jsonPieces(inventory)).stream(), 200, { "content-type": "application/json" });
       },
     ),
   ];

@@ -1,0 +1,96 @@
+import { describe, expect, test } from "bun:test";
+import { checkAnswer } from "../../src/plugins/answers.ts";
+import { HostKeyed, joinHostKeyed, jsonPieces, parseHostKeyed } from "../../src/plugins/host-keyed.ts";
+import { InventoryMerger } from "../../src/runs/inventory.ts";
+
+/**
+ * The host-keyed form of inventory pages (src/plugins/host-keyed.ts): what the sandbox cuts out of an
+ * answer, and that merging pages in that form gives exactly what merging the parsed pages gives.
+ */
+
+type Page = { hostnames: string[]; answer: unknown };
+
+const encoder = new TextEncoder();
+
+/** A page's answer as the sandbox sends it (checkAnswer "inventory-page") and the daemon reads it. */
+function throughSandbox(page: Page): unknown {
+  const checked = checkAnswer(encoder.encode(JSON.stringify(page.answer)), "fixture", "inventory", "inventory-page", new Set(page.hostnames));
+  if (!checked.ok) throw new Error(checked.error.message);
+  return joinHostKeyed(checked.payload, checked.facts.spliced ?? []);
+}
+
+/** The merged document both ways: pages parsed as they are, and pages in the host-keyed form written out. */
+function bothWays(pages: Page[]): { plain: unknown; spliced: unknown; pieces: (string | Uint8Array)[] } {
+  const plainMerger = new InventoryMerger();
+  const plain = pages.map((page) => structuredClone(page.answer)).reduce((into, answer) => plainMerger.merge(into, answer));
+  const merger = new InventoryMerger();
+  const merged = pages.map(throughSandbox).reduce((into, answer) => merger.merge(into, answer));
+  const pieces = jsonPieces(merged);
+  const text = pieces.map((piece) => (typeof piece === "string" ? piece : new TextDecoder().decode(piece))).join("");
+  return { plain, spliced: JSON.parse(text), pieces };
+}
+
+describe("the host-keyed form", () => {
+  test("an object whose keys are all hostnames of the page is cut out and travels as its members' text", () => {
+    const answer = { _meta: { hostvars: { web01: { a: 1 }, web02: { b: "ü" } } }, all: { children: ["g"] }, g: { hosts: ["web01"] } };
+    const checked = checkAnswer(encoder.encode(JSON.stringify(answer)), "fixture", "inventory", "inventory-page", new Set(["web01", "web02"]));
+    expect(checked.ok).toBe(true);
+    if (!checked.ok) return;
+    expect(checked.facts.spliced).toEqual([{ path: ["_meta", "hostvars"], bytes: encoder.encode('"web01":{"a":1},"web02":{"b":"ü"}').byteLength }]);
+    const value = joinHostKeyed(checked.payload, checked.facts.spliced!) as { _meta: { hostvars: HostKeyed } };
+    expect(value._meta.hostvars).toBeInstanceOf(HostKeyed);
+    expect(parseHostKeyed(value)).toEqual(answer);
+  });
+
+  test("pages with disjoint hosts merge as their parsed answers do, and their host-keyed texts are joined unparsed", () => {
+    const page = (names: string[], extra: Record<string, unknown> = {}): Page => ({
+      hostnames: names,
+      answer: { _meta: { hostvars: Object.fromEntries(names.map((name) => [name, { site: "x", n: name.length }])) }, all: { children: ["ungrouped", "site_x"] }, site_x: { hosts: names }, ...extra },
+    });
+    const { plain, spliced, pieces } = bothWays([page(["a", "b"]), page(["c"]), page(["d", "e"], { flag: true })]);
+    expect(spliced).toEqual(plain as Record<string, unknown>);
+    expect(pieces.filter((piece) => piece instanceof Uint8Array)).toHaveLength(3);
+  });
+
+  test("against an object that is not host-keyed, a host-keyed one is parsed and merged key by key, in either order", () => {
+    // `hosts` is a hostname of the second page only: there its group object is host-keyed, elsewhere not.
+    const pages: Page[] = [
+      { hostnames: ["a"], answer: { g: { hosts: ["a"] }, v: { a: { x: 1 } } } },
+      { hostnames: ["hosts"], answer: { g: { hosts: ["hosts"] }, v: { hosts: { x: 2 } } } },
+      { hostnames: ["c"], answer: { g: { hosts: ["c"], extra: 1 }, v: { c: { x: 3 } } } },
+    ];
+    const { plain, spliced } = bothWays(pages);
+    expect(spliced).toEqual(plain as Record<string, unknown>);
+    expect(spliced).toEqual({ g: { hosts: ["a", "hosts", "c"], extra: 1 }, v: { a: { x: 1 }, hosts: { x: 2 }, c: { x: 3 } } });
+  });
+
+  test("an empty object adds nothing; a scalar or an array at the same place wins as a later page", () => {
+    const pages: Page[] = [
+      { hostnames: ["a"], answer: { v: { a: 1 }, w: { a: 1 }, z: [1] } },
+      { hostnames: [], answer: { v: {}, w: "replaced", z: {} } },
+      { hostnames: ["b"], answer: { v: { b: 2 }, w: { b: 2 }, z: { b: 2 } } },
+    ];
+    const { plain, spliced } = bothWays(pages);
+    expect(spliced).toEqual(plain as Record<string, unknown>);
+    expect(spliced).toEqual({ v: { a: 1, b: 2 }, w: { b: 2 }, z: { b: 2 } });
+  });
+
+  test("a whole answer, and objects inside arrays, may be host-keyed", () => {
+    const root = bothWays([
+      { hostnames: ["a"], answer: { a: { x: 1 } } },
+      { hostnames: ["b"], answer: { b: { x: 2 } } },
+    ]);
+    expect(root.spliced).toEqual({ a: { x: 1 }, b: { x: 2 } });
+    const inArray = bothWays([
+      { hostnames: ["a"], answer: { list: [{ a: 1 }, "s"] } },
+      { hostnames: ["b"], answer: { list: [{ b: 1 }] } },
+    ]);
+    expect(inArray.spliced).toEqual(inArray.plain as Record<string, unknown>);
+  });
+
+  test("an answer that is not JSON is an abi error naming the plugin and export, checked in the sandbox", () => {
+    const checked = checkAnswer(encoder.encode('{"_meta": {'), "fixture", "inventory", "inventory-page", new Set(["a"]));
+    expect(checked).toMatchObject({ ok: false, error: { kind: "abi" } });
+    if (!checked.ok) expect(checked.error.message).toStartWith("plugin fixture: inventory returned something that is not UTF-8 JSON");
+  });
+});

@@ -24,6 +24,21 @@ export function printJson(value: unknown): void {
   process.stdout.write(redact(JSON.stringify(value, null, 2)) + "\n");
 }
 
+/**
+ * Writes output made of pieces (a large inventory) to stdout one after another, without joining them
+ * first. A reader that stops early ends the process quietly, as it does for process.stdout (main.ts).
+ */
+export async function writePieces(pieces: (string | Uint8Array)[]): Promise<void> {
+  const out = Bun.stdout.writer();
+  try {
+    for (const piece of pieces) out.write(piece);
+    await out.flush();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EPIPE") process.exit(EXIT.ok);
+    throw error;
+  }
+}
+
 /** The single place a failure is shown: one message, no stack; JSON on stdout when --json was asked for. */
 export function reportError(error: SyncerError, json: boolean): void {
   if (json) {

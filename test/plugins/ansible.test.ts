@@ -199,6 +199,16 @@ describe("syncer ansible inventory", () => {
     expect(groupsOf(a)).toEqual({ ungrouped: ["all", "hosts", "web01"], site_berlin: ["children", "ungrouped"], site_hamburg: ["lonely", "web03", "web05"] });
     expect(a.all.children).toEqual(["ungrouped", "site_berlin", "site_hamburg"]);
   });
+  test("a reader that stops early (| head) ends the inventory quietly, with status 0", () => {
+    const w = world();
+    // Well over a pipe's buffer, so the writer is still writing when the reader goes away.
+    w.importHosts(Array.from({ length: 5000 }, (_, i) => host(`host${String(i).padStart(4, "0")}.example.com`, { site: `s${i % 7}`, note: "x".repeat(100) })));
+    const script = `set -o pipefail; ${JSON.stringify(BINARY)} ansible inventory --list --config ${JSON.stringify(w.config)} | head -c 16`;
+    const result = Bun.spawnSync(["bash", "-c", script], { stdout: "pipe", stderr: "pipe" });
+    expect(result.stdout.toString()).toBe('{"_meta":{"hostv');
+    expect(result.stderr.toString()).toBe("");
+    expect(result.exitCode).toBe(0);
+  });
 });
 
 describe("the inventory export called directly", () => {

@@ -4,7 +4,7 @@ import type { Registry } from "../../plugins/registry.ts";
 import type { RunReport, RunRequest } from "../../runs/scope.ts";
 import { COUNT_NAMES } from "../../runs/run-log.ts";
 import { commonOptions, parseInputFlag, setupFor, withRuntime } from "../context.ts";
-import { color, formatPairs, printJson, printLine } from "../output.ts";
+import { color, formatPairs, printJson, printLine, writePieces } from "../output.ts";
 
 interface RunFlags {
   dryRun?: boolean;
@@ -189,11 +189,6 @@ async function inventoryFromCli(command: Command, ident: string, accountName: st
   await withRuntime(setup, async (database, runtime) => {
     const inventory = await renderInventory(setup, runtime, database.sqlite, { plugin, format: flags.format, account, host: flags.host });
     if (process.stdout.isTTY) process.stdout.write(`${JSON.stringify(parseHostKeyed(inventory), null, 2)}\n`);
-    else {
-      const out = Bun.stdout.writer();
-      for (const piece of jsonPieces(inventory)) out.write(piece);
-      out.write("\n");
-      await out.flush();
-    }
+    else await writePieces([...jsonPieces(inventory), "\n"]);
   });
 }

@@ -23,10 +23,10 @@ export class InventoryMerger {
         into.bodies.push(...page.bodies);
         return into;
       }
+      const objectLike = (value: unknown) => isObject(value) || value instanceof HostKeyed;
+      if (!objectLike(into) || !objectLike(page)) return page;
       if (isEmptyObject(page)) return into;
       if (isEmptyObject(into)) return page;
-      if (!isObject(into) && !(into instanceof HostKeyed)) return page;
-      if (!isObject(page) && !(page instanceof HostKeyed)) return page;
       return this.merge(into instanceof HostKeyed ? into.parse() : into, page instanceof HostKeyed ? page.parse() : page);
     }
     if (Array.isArray(into) && Array.isArray(page)) {

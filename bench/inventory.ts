@@ -127,7 +127,7 @@ const { bindSetup } = await import("../src/setup.ts");
 const { HostStore } = await import("../src/inventory/host-store.ts");
 const { PluginRuntime } = await import("../src/plugins/runtime.ts");
 const { renderInventory, InventoryMerger } = await import("../src/runs/inventory.ts");
-const { joinHostKeyed, jsonPieces, spliceHostKeyed } = await import("../src/plugins/host-keyed.ts");
+const { joinHostKeyed, jsonPieces, parseHostKeyed, spliceHostKeyed } = await import("../src/plugins/host-keyed.ts");
 const { createLogger } = await import("../src/log/logger.ts");
 const { SANDBOX_COMMANDS } = await import("../test/helpers/plugins.ts");
 
@@ -180,7 +180,7 @@ const [, serialMs] = await timeAsync(async () => {
 });
 const wasmMs = pluginMs.reduce((sum, ms) => sum + ms, 0);
 // What the sandboxes do with the answers, redone here on the plain answers.
-const plainAnswers = outcomes.map((outcome) => JSON.stringify(joinHostKeyed(outcome.output, outcome.facts?.spliced ?? []), (_, value) => (value?.bodies ? JSON.parse(`{${value.bodies.map((body: Uint8Array) => new TextDecoder().decode(body)).join(",")}}`) : value)));
+const plainAnswers = outcomes.map((outcome) => JSON.stringify(parseHostKeyed(joinHostKeyed(outcome.output, outcome.facts?.spliced ?? []))));
 const answerBytes = plainAnswers.reduce((sum, text) => sum + text.length, 0);
 const [, cutAnswersMs] = time(() => plainAnswers.forEach((text, index) => spliceHostKeyed(JSON.parse(text), new Set(pages[index]!.hostnames))));
 const [, renderMs] = await timeAsync(() => renderInventory(setup, runtime, db, { plugin }));

@@ -90,28 +90,26 @@ export class HostStore {
   /**
    * One page of the hosts that are exported (active, not deleted), by hostname after `after`, as a JSON
    * array of host views spliced from the stored text: nothing is parsed on the way to a plugin.
-   * The hostname index is named: without statistics SQLite would pick deleted_at's and sort every page.
    */
   eligiblePage(after: string, limit: number, hostname?: string): EligiblePage {
-    const rows = this.sqlite
-      .query<EligibleRow, [string, string | null, number]>(
-        `SELECT hostname, account, labels, inventory
-         FROM hosts INDEXED BY hosts_hostname_unique WHERE deleted_at IS NULL AND lifecycle = 'active' AND hostname > ?1 AND (?2 IS NULL OR hostname = ?2)
-         ORDER BY hostname LIMIT ?3`,
-      )
-      .values(after, hostname ?? null, limit) as EligibleRow[];
-    return pageOf(rows);
+    return this.eligible(after, null, hostname ?? null, limit);
   }
 
   /** The eligible hosts after `after` up to and including `through` (to the end when null), as eligiblePage gives them. */
   eligibleRange(after: string, through: string | null): EligiblePage {
+    return this.eligible(after, through, null, -1);
+  }
+
+  /** The hostname index is named: without statistics SQLite would pick deleted_at's and sort every page. A limit of -1 is none. */
+  private eligible(after: string, through: string | null, hostname: string | null, limit: number): EligiblePage {
     const rows = this.sqlite
-      .query<EligibleRow, [string, string | null]>(
+      .query<EligibleRow, [string, string | null, string | null, number]>(
         `SELECT hostname, account, labels, inventory
-         FROM hosts INDEXED BY hosts_hostname_unique WHERE deleted_at IS NULL AND lifecycle = 'active' AND hostname > ?1 AND (?2 IS NULL OR hostname <= ?2)
-         ORDER BY hostname`,
+         FROM hosts INDEXED BY hosts_hostname_unique
+         WHERE deleted_at IS NULL AND lifecycle = 'active' AND hostname > ?1 AND (?2 IS NULL OR hostname <= ?2) AND (?3 IS NULL OR hostname = ?3)
+         ORDER BY hostname LIMIT ?4`,
       )
-      .values(after, through) as EligibleRow[];
+      .values(after, through, hostname, limit) as EligibleRow[];
     return pageOf(rows);
   }
 

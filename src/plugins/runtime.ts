@@ -186,19 +186,14 @@ export class PluginRuntime {
       answer: options.answer,
     };
     let text = JSON.stringify(request);
-    const timeoutMs = this.timeoutMs(plugin, command, account);
-    if (options.inputJson === undefined) return this.pool(plugin).call(exportName, encoder.encode(text), context, timeoutMs);
     // `input` is the request's last key, so its serialised `null` can be swapped for the given text.
-    text = text.slice(0, -"null}".length);
+    if (options.inputJson !== undefined) text = `${text.slice(0, -"null}".length)}${options.inputJson}}`;
     const range = options.hostRange;
-    if (!range) return this.pool(plugin).call(exportName, encoder.encode(`${text}${options.inputJson}}`), context, timeoutMs);
-    const head = encoder.encode(`${text}${options.inputJson.slice(0, range.at)}`);
-    const tail = encoder.encode(`${options.inputJson.slice(range.at)}}`);
-    const payload = new Uint8Array(head.byteLength + tail.byteLength);
-    payload.set(head);
-    payload.set(tail, head.byteLength);
-    context.hostRange = { after: range.after, through: range.through, at: head.byteLength };
-    return this.pool(plugin).call(exportName, payload, context, timeoutMs);
+    if (range && options.inputJson !== undefined) {
+      const pageAt = text.length - options.inputJson.length - 1 + range.at;
+      context.hostRange = { after: range.after, through: range.through, at: encoder.encode(text.slice(0, pageAt)).byteLength };
+    }
+    return this.pool(plugin).call(exportName, encoder.encode(text), context, this.timeoutMs(plugin, command, account));
   }
 
   stats(): Record<string, { processes: number; idle: number; queued: number }> {

@@ -177,10 +177,13 @@ function classifyThrow(loaded: Loaded, state: CallState, thrown: unknown, memory
   return { kind: "trap", message: `trap: ${text.replace(/ \(evaluating '.*'\)$/, "")}` };
 }
 
+/** The result of a call that failed before the plugin ran. */
+const failedBeforeCall = (id: number, error: PluginError): ResultMessage => ({ type: "result", id, ok: false, error, logs: [], droppedLogs: 0, stats: { ms: 0, memoryBytes: 0 } });
+
 async function call(loaded: Loaded, message: CallMessage, request: Uint8Array): Promise<{ header: ResultMessage; payload?: Uint8Array }> {
   const range = message.context.hostRange;
   const page = range ? loaded.hostPages.fill(request, range) : { request, hostnames: undefined };
-  if ("error" in page) return { header: { type: "result", id: message.id, ok: false, error: page.error, logs: [], droppedLogs: 0, stats: { ms: 0, memoryBytes: 0 } } };
+  if ("error" in page) return { header: failedBeforeCall(message.id, page.error) };
   const input = page.request;
   const state = (current = newCallState(input, message.context));
   const started = performance.now();
@@ -273,7 +276,7 @@ export async function runSandbox(): Promise<void> {
           await send({ type: "loaded", ok: false, error: loadFailure, exports: [] });
         }
       } else if (!loaded) {
-        await send({ type: "result", id: message.id, ok: false, error: loadFailure, logs: [], droppedLogs: 0, stats: { ms: 0, memoryBytes: 0 } });
+        await send(failedBeforeCall(message.id, loadFailure));
       } else {
         const { header, payload } = await call(loaded, message, frame.payload);
         await send(header, payload);

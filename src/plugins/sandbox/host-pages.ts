@@ -17,6 +17,7 @@ export class HostPages {
 
   /** The request with the page in it and the page's hostnames, or why the page could not be read. */
   fill(request: Uint8Array, range: HostRange): { request: Uint8Array; hostnames: Set<string> } | { error: PluginError } {
+    if (range.at < 0 || range.at > request.byteLength) return { error: { kind: "abi", message: `a host page at byte ${range.at} of a ${request.byteLength}-byte request` } };
     let page: EligiblePage;
     try {
       if (!this.databasePath) throw new Error("the sandbox was given no database");
@@ -29,7 +30,6 @@ export class HostPages {
       const reason = error instanceof Error ? error.message : String(error);
       return { error: { kind: "runtime", message: `the sandbox could not read the hosts after ${JSON.stringify(range.after)} for the request: ${reason}` } };
     }
-    if (range.at < 0 || range.at > request.byteLength) return { error: { kind: "abi", message: `a host page at byte ${range.at} of a ${request.byteLength}-byte request` } };
     const json = encoder.encode(page.json);
     const filled = new Uint8Array(request.byteLength + json.byteLength);
     filled.set(request.subarray(0, range.at));

@@ -35,7 +35,16 @@ function listen(config: Config, fetch: Fetch): Server<undefined> {
   const { hostname, port } = parseListen(config.server.listen);
   try {
     // Bun's own limit is only a backstop, set above [server] max_body_mb: the app answers oversized bodies with a JSON 413.
-    return Bun.serve({ hostname, port, fetch, development: false, maxRequestBodySize: 2 * config.server.max_body_mb * 1024 * 1024 + 1024 * 1024 });
+    // reusePort: false, because Bun sets SO_REUSEPORT outside development mode, and with it a second daemon on the same
+    // port would start and share the requests (and the database) instead of failing with EADDRINUSE.
+    return Bun.serve({
+      hostname,
+      port,
+      fetch,
+      development: false,
+      reusePort: false,
+      maxRequestBodySize: 2 * config.server.max_body_mb * 1024 * 1024 + 1024 * 1024,
+    });
   } catch (error) {
     const hint = systemErrorCode(error) === "EADDRINUSE" ? " (is another syncer running? change [server] listen)" : "";
     throw new SyncerError("listen", `cannot listen on ${config.server.listen}: ${describeSystemError(error)}${hint}`);

@@ -1,11 +1,31 @@
 import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { VERSION } from "../../src/version.ts";
-import { BINARY, listTree, runSyncer, startDaemon, tempDir, writeConfig } from "../helpers/binary.ts";
+import { BINARY, cleanEnv, listTree, runSyncer, startDaemon, tempDir, writeConfig } from "../helpers/binary.ts";
 import { FIXTURE_PLUGINS } from "../helpers/plugins.ts";
 
 const EPHEMERAL = '[server]\nlisten = "127.0.0.1:0"\n';
+
+/**
+ * `syncer serve` where it must refuse to start. Should it start anyway (the defect), it is killed after a
+ * minute, far beyond a refusal's time, so the test fails on its exit code instead of hanging.
+ */
+function serveOnTakenPort(config: string) {
+  const result = Bun.spawnSync([BINARY, "serve", "--config", config], { env: cleanEnv(), stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+  return { code: result.exitCode, stderr: result.stderr.toString() };
+}
+
+async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  let text = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) {
+    text += decoder.decode(chunk, { stream: true });
+    if (text.includes("\n")) return text.slice(0, text.indexOf("\n"));
+  }
+  return text;
+}
 
 describe("syncer serve", () => {
   test("serves /healthz with status, version and database, then stops cleanly on SIGTERM", async () => {
@@ -71,6 +91,51 @@ describe("syncer serve", () => {
       blocker.stop(true);
     }
   });
+
+  test("a second syncer on a port a running one holds: exit 1 with the hint, and it leaves the database alone", async () => {
+    const dir = tempDir();
+    const first = await startDaemon(["--config", writeConfig(dir, EPHEMERAL)]);
+    try {
+      const address = first.url.slice("http://".length);
+      // A run the second daemon would close as left behind, were it to open the database at all.
+      const database = new Database(join(dir, "data", "syncer.db"));
+      database.run("INSERT INTO runs (plugin, command, trigger, status, started_at) VALUES ('csv', 'import_hosts', 'cli', 'running', 1000)");
+      database.close();
+      // A config on the same database, and another one elsewhere, both naming the address in use.
+      const elsewhere = tempDir();
+      const sameDatabase = writeConfig(dir, `[server]\nlisten = "${address}"\ndatabase = "data/syncer.db"\n`, "second.toml");
+      for (const config of [sameDatabase, writeConfig(elsewhere, `[server]\nlisten = "${address}"\n`)]) {
+        const result = serveOnTakenPort(config);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toBe(`error: cannot listen on ${address}: address already in use (EADDRINUSE) (is another syncer running? change [server] listen)\n`);
+      }
+      expect(listTree(elsewhere)).toEqual(["sync.config.toml"]);
+      const check = new Database(join(dir, "data", "syncer.db"), { readonly: true });
+      expect(check.query("SELECT status FROM runs").all()).toEqual([{ status: "running" }]);
+      check.close();
+      expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+  }, 90_000);
+
+  test("a port another program holds with SO_REUSEPORT (which would let a second socket share it): exit 1, nothing created", async () => {
+    // Another process, so the kernel's port sharing between processes is what is tested.
+    const holder = Bun.spawn([process.execPath, "-e", 'const s = Bun.serve({ hostname: "127.0.0.1", port: 0, reusePort: true, fetch: () => new Response("other") }); console.log(s.port); setInterval(() => {}, 1000);'], { stdout: "pipe", stderr: "inherit" });
+    try {
+      const port = Number(await firstLine(holder.stdout));
+      expect(port).toBeGreaterThan(0);
+      const dir = tempDir();
+      const config = writeConfig(dir, `[server]\nlisten = "127.0.0.1:${port}"\n`);
+      const result = serveOnTakenPort(config);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`error: cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE) (is another syncer running? change [server] listen)\n`);
+      expect(listTree(dir)).toEqual(["sync.config.toml"]);
+    } finally {
+      holder.kill("SIGKILL");
+      await holder.exited;
+    }
+  }, 90_000);
 
   test("a data directory that cannot be written: a clear error, exit 1, nothing created", () => {
     const dir = tempDir();

@@ -11,7 +11,7 @@ import { authenticate, requireScope } from "./http/auth.ts";
 import { FailedAuthLimiter } from "./http/failed-auth-limiter.ts";
 import { Metrics } from "./http/metrics.ts";
 import type { Logger } from "./log/logger.ts";
-import { markInterruptedRuns } from "./runs/interrupted.ts";
+import { closeAbandonedRuns, closeOwnRuns } from "./runs/interrupted.ts";
 import { loadSetup, type Setup } from "./setup.ts";
 import { VERSION } from "./version.ts";
 
@@ -59,7 +59,7 @@ function keepRestartOnly(running: Config, next: Setup): Setup {
 
 /**
  * `syncer serve`: binds the address first (so a taken port changes nothing on disk), then opens and
- * migrates the database, marks runs a previous daemon left running as interrupted, starts the
+ * migrates the database, marks runs left running by processes that are gone as interrupted, starts the
  * scheduler and serves the API. SIGHUP or an edit of the config file reloads it; SIGTERM/SIGINT stop
  * accepting, let running jobs finish up to [scheduler] shutdown_grace_seconds, then stop.
  */
@@ -74,8 +74,8 @@ export async function serve(initial: Setup, log: Logger): Promise<void> {
     database = openDatabase(config.paths.database);
     const applied = applyMigrations(database.sqlite);
     if (applied.length > 0) log.info("database migrated", { database: config.paths.database, applied: applied.join(",") });
-    const interrupted = markInterruptedRuns(database.db, Date.now());
-    if (interrupted.runs + interrupted.jobRuns > 0) log.warn("runs left running by a previous daemon were marked interrupted", { runs: interrupted.runs, job_runs: interrupted.jobRuns });
+    const interrupted = closeAbandonedRuns(database.db, Date.now());
+    if (interrupted.runs + interrupted.jobRuns > 0) log.warn("runs left running by processes that are gone were marked interrupted", { runs: interrupted.runs, job_runs: interrupted.jobRuns });
     const metrics = new Metrics(database.sqlite);
     services = new DaemonServices(initial, database, log, metrics);
     const tokens = new TokenStore(database);
@@ -135,7 +135,7 @@ export async function serve(initial: Setup, log: Logger): Promise<void> {
       const [, jobs] = await Promise.all([server.stop(false), services.jobs.drain(graceSeconds * 1000)]);
       clearTimeout(force);
       if (jobs.stillRunning.length > 0) {
-        const marked = markInterruptedRuns(database!.db, Date.now());
+        const marked = closeOwnRuns(database!.db, Date.now());
         log.warn(`jobs still running after ${graceSeconds} s were interrupted: ${jobs.stillRunning.join(", ")}`, { runs: marked.runs, job_runs: marked.jobRuns });
       }
       services.close();

@@ -155,7 +155,7 @@ export const SchedulerSchema = v.strictObject({
       v.integer(),
       v.minValue(0),
       v.maxValue(86400),
-      v.description("How long SIGTERM waits for running jobs to finish; jobs still running then are marked interrupted at the next start."),
+      v.description("How long SIGTERM waits for running jobs to finish; jobs still running then are marked interrupted."),
     ),
     30,
   ),

@@ -75,7 +75,8 @@ export const hostChanges = sqliteTable(
     /** {field: {old, new}} for labels, inventory, account, deleted, restored. */
     changes: text("changes", { mode: "json" }).$type<Record<string, { old: unknown; new: unknown }>>().notNull(),
   },
-  (table) => [index("host_changes_host_idx").on(table.hostId, table.id)],
+  // By time too, for retention ([retention] host_changes_days).
+  (table) => [index("host_changes_host_idx").on(table.hostId, table.id), index("host_changes_at_idx").on(table.at)],
 );
 
 export const RUN_STATUSES = ["running", "ok", "failed", "interrupted"] as const;
@@ -104,6 +105,9 @@ export const runs = sqliteTable(
     details: text("details", { mode: "json" }).$type<unknown[]>().notNull().default(sql`'[]'`),
     errorKind: text("error_kind"),
     errorMessage: text("error_message"),
+    /** The process that runs it (src/runs/owner.ts): only a run whose owner is gone is closed as interrupted. Null in rows from before 0006. */
+    ownerPid: integer("owner_pid"),
+    ownerStarted: text("owner_started"),
   },
   (table) => [
     index("runs_started_at_idx").on(table.startedAt),
@@ -179,6 +183,9 @@ export const jobRuns = sqliteTable(
     steps: text("steps", { mode: "json" }).$type<unknown[]>().notNull().default(sql`'[]'`),
     errorKind: text("error_kind"),
     errorMessage: text("error_message"),
+    /** As runs.owner_pid and owner_started. */
+    ownerPid: integer("owner_pid"),
+    ownerStarted: text("owner_started"),
   },
   (table) => [index("job_runs_job_idx").on(table.job, table.id)],
 );

@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { runs } from "../db/schema.ts";
+import { thisProcess, type RunOwner } from "./owner.ts";
 
 /** The counts every run reports (created … failed), in the order they are shown. */
 export const COUNT_NAMES = ["created", "updated", "unchanged", "skipped", "deleted", "failed"] as const;
@@ -19,14 +20,25 @@ export const MAX_DETAILS = 1000;
 
 export type RunRow = typeof runs.$inferSelect;
 
-/** The run log: one row per run, written when it starts (status running) and finished once. */
+/** The run log: one row per run, written when it starts (status running, owned by this process) and finished once. */
 export class RunLog {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly owner: RunOwner = thisProcess(),
+  ) {}
 
   start(entry: { plugin: string; command: string; account: string | null; trigger: string; startedAt: number }): number {
     const row = this.db
       .insert(runs)
-      .values({ plugin: entry.plugin, command: entry.command, account: entry.account, trigger: entry.trigger, startedAt: new Date(entry.startedAt) })
+      .values({
+        plugin: entry.plugin,
+        command: entry.command,
+        account: entry.account,
+        trigger: entry.trigger,
+        startedAt: new Date(entry.startedAt),
+        ownerPid: this.owner.pid,
+        ownerStarted: this.owner.started,
+      })
       .returning({ id: runs.id })
       .get();
     return row.id;

@@ -2,6 +2,8 @@ import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { jobRuns, type JOB_RUN_STATUSES } from "../db/schema.ts";
 import { SyncerError } from "../errors.ts";
+import { closeAbandoned } from "../runs/interrupted.ts";
+import { ownerAlive, thisProcess, type RunOwner } from "../runs/owner.ts";
 
 export type JobRunStatus = (typeof JOB_RUN_STATUSES)[number];
 
@@ -67,16 +69,27 @@ export function jobRunJson(run: JobRunReport) {
  * across processes (the daemon and `syncer jobs run` share the database).
  */
 export class JobRunLog {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly owner: RunOwner = thisProcess(),
+  ) {}
 
-  /** Starts a job run; a conflict when a run of the same job is still running, in this process or another. */
+  /**
+   * Starts a job run owned by this process; a conflict when a run of the same job is still running, in
+   * this process or another. A running row whose process is gone holds nothing: it is closed as interrupted.
+   */
   start(entry: { job: string; trigger: string; startedAt: number }): number {
     // IMMEDIATE takes the write lock before the check, so two processes cannot both see "not running".
     return this.db.transaction(
       (tx) => {
         const busy = tx.select().from(jobRuns).where(and(eq(jobRuns.job, entry.job), eq(jobRuns.status, "running"))).orderBy(desc(jobRuns.id)).get();
-        if (busy) throw busyError(reportOf(busy));
-        return tx.insert(jobRuns).values({ job: entry.job, trigger: entry.trigger, startedAt: new Date(entry.startedAt) }).returning({ id: jobRuns.id }).get().id;
+        if (busy && ownerAlive({ pid: busy.ownerPid, started: busy.ownerStarted })) throw busyError(reportOf(busy));
+        if (busy) closeAbandoned(tx, entry.startedAt);
+        return tx
+          .insert(jobRuns)
+          .values({ job: entry.job, trigger: entry.trigger, startedAt: new Date(entry.startedAt), ownerPid: this.owner.pid, ownerStarted: this.owner.started })
+          .returning({ id: jobRuns.id })
+          .get().id;
       },
       { behavior: "immediate" },
     );

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runSyncer, startDaemon, tempDir, writeConfig, type RunningDaemon } from "../helpers/binary.ts";
+import { BINARY, cleanEnv, runSyncer, startDaemon, tempDir, writeConfig, type RunningDaemon } from "../helpers/binary.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS, DEMO_CSV } from "../helpers/plugins.ts";
 
 /**
@@ -208,11 +208,68 @@ describe("stopping", () => {
     expect(rows(dir, "SELECT status FROM job_runs")).toEqual([{ status: "running" }]);
     const next = await startDaemon(["--config", config], { env });
     try {
-      expect(next.log()).toContain("runs left running by a previous daemon were marked interrupted");
+      expect(next.log()).toContain("runs left running by processes that are gone were marked interrupted");
       expect(rows(dir, "SELECT status FROM job_runs")).toEqual([{ status: "interrupted" }]);
       expect(rows(dir, "SELECT status FROM runs WHERE plugin = 'testkit'")).toEqual([{ status: "interrupted" }]);
     } finally {
       await next.stop();
     }
   }, 30_000);
+});
+
+describe("runs of other processes", () => {
+  test("a daemon start leaves a CLI import that is still running alone, and closes the runs of processes that are gone", async () => {
+    // The import's upstream answers only when the test says so: the run is in progress until then, by construction.
+    let arrived!: () => void;
+    const requested = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const upstream = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: async () => {
+        arrived();
+        await released;
+        return Response.json([{ hostname: "held01.example.com" }]);
+      },
+    });
+    const dir = tempDir();
+    const config = writeConfig(
+      dir,
+      `[server]\nlisten = "127.0.0.1:0"\n[accounts.cmdb]\nplugin = "rest"\naddress = "http://127.0.0.1:${upstream.port}"\ntimeout_seconds = 600\n[accounts.cmdb.custom_fields]\nendpoint = "/hosts"\ntimeout = 600\n`,
+    );
+    expect(runSyncer(["migrate", "--config", config]).code).toBe(0);
+    // A run whose process is gone (no pid is above pid_max), and one from before runs had owners.
+    const gonePid = Number(readFileSync("/proc/sys/kernel/pid_max", "utf8")) + 1;
+    const db = new Database(join(dir, "data", "syncer.db"));
+    db.run("INSERT INTO runs (plugin, command, trigger, status, started_at, owner_pid, owner_started) VALUES ('csv', 'import_hosts', 'cli', 'running', 1000, ?, 'x/1')", [gonePid]);
+    db.run("INSERT INTO runs (plugin, command, trigger, status, started_at) VALUES ('csv', 'import_hosts', 'cli', 'running', 2000)");
+    db.close();
+
+    const cli = Bun.spawn([BINARY, "rest", "import_hosts", "cmdb", "--json", "--config", config], { env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
+    let daemon: RunningDaemon | undefined;
+    try {
+      await requested;
+      expect(rows(dir, "SELECT owner_pid FROM runs WHERE plugin = 'rest' AND status = 'running'")).toEqual([{ owner_pid: cli.pid }]);
+      daemon = await startDaemon(["--config", config]);
+      expect(daemon.log()).toMatch(/runs left running by processes that are gone were marked interrupted runs=2 job_runs=0/);
+      expect(rows(dir, "SELECT plugin, status, error_kind FROM runs ORDER BY id")).toEqual([
+        { plugin: "csv", status: "interrupted", error_kind: "interrupted" },
+        { plugin: "csv", status: "interrupted", error_kind: "interrupted" },
+        { plugin: "rest", status: "running", error_kind: null },
+      ]);
+
+      release();
+      const [out, code] = await Promise.all([new Response(cli.stdout).text(), cli.exited]);
+      expect(code).toBe(0);
+      expect(JSON.parse(out)).toMatchObject({ ok: true, created: 1 });
+      expect(rows(dir, "SELECT status FROM runs WHERE plugin = 'rest'")).toEqual([{ status: "ok" }]);
+      expect(rows(dir, "SELECT hostname FROM hosts")).toEqual([{ hostname: "held01.example.com" }]);
+    } finally {
+      release();
+      cli.kill("SIGKILL");
+      await daemon?.stop();
+      upstream.stop(true);
+    }
+  }, 60_000);
 });

@@ -7,6 +7,7 @@ import { SyncerError } from "../../src/errors.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { jobRunJson } from "../../src/scheduler/job-runs.ts";
 import { jobInfoJson, JobScheduler } from "../../src/scheduler/scheduler.ts";
+import { ownerOf } from "../../src/runs/owner.ts";
 import { zeroCounts } from "../../src/runs/run-log.ts";
 import type { RunReport, RunRequest } from "../../src/runs/scope.ts";
 import { tempDir } from "../helpers/binary.ts";
@@ -209,9 +210,10 @@ describe("refusals", () => {
     expect(f.rows().map((row) => row.trigger)).toEqual(["cli", "api"]);
   });
 
-  test("a running job-run row of another process blocks the job too", async () => {
+  test("a running job-run row of another process that still runs blocks the job too", async () => {
     const f = fixture();
-    f.database.sqlite.run("INSERT INTO job_runs (job, trigger, status, started_at) VALUES ('nightly', 'cli', 'running', ?)", [Date.now()]);
+    const other = ownerOf(process.ppid)!;
+    f.database.sqlite.run("INSERT INTO job_runs (job, trigger, status, started_at, owner_pid, owner_started) VALUES ('nightly', 'cli', 'running', ?, ?, ?)", [Date.now(), other.pid, other.started]);
     f.scheduler.apply({ nightly: job(["a import_hosts"]) });
     expect(() => f.scheduler.start("nightly", "api")).toThrow(/^job nightly is already running \(job run #1, started .* by cli\)$/);
     expect(f.scheduler.list()[0]!.running).toBe(true);

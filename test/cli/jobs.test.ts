@@ -2,6 +2,7 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { thisProcess } from "../../src/runs/owner.ts";
 import { DEMO_CSV } from "../helpers/plugins.ts";
 import { runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 
@@ -114,11 +115,27 @@ describe("syncer jobs run", () => {
   test("a job running in another process (a running job-run row) is a conflict, and nothing runs", () => {
     const w = world();
     w.cli("migrate");
-    w.sql("INSERT INTO job_runs (job, trigger, status, started_at) VALUES ('nightly', 'schedule', 'running', ?)", Date.now());
+    // Owned by this test process, which runs.
+    const owner = thisProcess();
+    w.sql("INSERT INTO job_runs (job, trigger, status, started_at, owner_pid, owner_started) VALUES ('nightly', 'schedule', 'running', ?, ?, ?)", Date.now(), owner.pid, owner.started ?? "");
     const { code, json } = w.json("jobs", "run", "nightly");
     expect(code).toBe(1);
     expect(json.error).toMatchObject({ kind: "conflict", message: expect.stringMatching(/^job nightly is already running \(job run #1, started .* by schedule\)$/) });
     expect(w.sql("SELECT count(*) AS n FROM runs")).toEqual([{ n: 0 }]);
+  });
+
+  test("a running job-run row whose process is gone holds nothing: it is marked interrupted and the job runs", () => {
+    const w = world();
+    w.cli("migrate");
+    const gonePid = Number(readFileSync("/proc/sys/kernel/pid_max", "utf8")) + 1;
+    w.sql("INSERT INTO job_runs (job, trigger, status, started_at, owner_pid, owner_started) VALUES ('nightly', 'schedule', 'running', ?, ?, 'x/1')", Date.now(), gonePid);
+    const { code, json } = w.json("jobs", "run", "nightly");
+    expect(code).toBe(0);
+    expect(json).toMatchObject({ id: 2, status: "ok" });
+    expect(w.sql("SELECT id, status, error_kind FROM job_runs ORDER BY id")).toEqual([
+      { id: 1, status: "interrupted", error_kind: "interrupted" },
+      { id: 2, status: "ok", error_kind: null },
+    ]);
   });
 });
 

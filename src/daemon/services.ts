@@ -2,7 +2,7 @@ import type { OpenDatabase } from "../db/open.ts";
 import type { ApiServices } from "../http/api/env.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Logger } from "../log/logger.ts";
-import { PluginRuntime } from "../plugins/runtime.ts";
+import { moduleDigest, PluginRuntime } from "../plugins/runtime.ts";
 import { ApiWrites } from "../runs/api-writes.ts";
 import { Hooks } from "../runs/hooks.ts";
 import { Runner, WriteQueue } from "../runs/runner.ts";
@@ -23,15 +23,28 @@ interface Generation {
 /** How often a retired plugin runtime is checked for calls still in flight. */
 const RETIRE_POLL_MS = 1000;
 
-/** Whether two setups can share one plugin runtime: same sandbox limits and the same plugins, files and all. */
-function sameRuntime(a: Setup, b: Setup): boolean {
+/**
+ * Whether a new setup can keep the running plugin runtime: same sandbox limits, the same plugins, and
+ * the same module in every plugin the runtime has loaded (a plugin rebuilt with an unchanged manifest
+ * must be loaded again). Modules not loaded yet are read from the files when first called.
+ */
+function sameRuntime(running: Setup, runtime: PluginRuntime, next: Setup): boolean {
   const shape = (setup: Setup) =>
     JSON.stringify({
       sandbox: setup.config.sandbox,
       database: setup.config.paths.database,
       plugins: [...setup.registry.plugins.values()].map((plugin) => [plugin.ident, plugin.location, plugin.manifest]),
     });
-  return shape(a) === shape(b);
+  if (shape(running) !== shape(next)) return false;
+  for (const [ident, digest] of runtime.loadedModules()) {
+    const plugin = next.registry.plugins.get(ident);
+    try {
+      if (!plugin || moduleDigest(plugin.wasm()) !== digest) return false;
+    } catch {
+      return false; // an unreadable module: a new runtime reports it on the next call
+    }
+  }
+  return true;
 }
 
 /**
@@ -85,7 +98,7 @@ export class DaemonServices implements ApiServices {
   /** Installs a reloaded setup and reschedules its jobs; the plugin runtime is kept when the new setup can share it. */
   swap(setup: Setup): AppliedJobs {
     const old = this.current;
-    const runtime = sameRuntime(old.setup, setup) ? old.runtime : this.newRuntime(setup);
+    const runtime = sameRuntime(old.setup, old.runtime, setup) ? old.runtime : this.newRuntime(setup);
     this.current = this.generation(setup, runtime);
     if (runtime !== old.runtime) this.retire(old);
     return this.jobs.apply(setup.config.jobs);

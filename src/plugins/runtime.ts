@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Config } from "../config/load.ts";
@@ -42,6 +43,9 @@ export type PluginCallResult =
 
 const encoder = new TextEncoder();
 
+/** A module's identity: the SHA-256 of its bytes. */
+export const moduleDigest = (wasm: Uint8Array): string => createHash("sha256").update(wasm).digest("hex");
+
 const optionValues = (options: Record<string, ResolvedOption>) => Object.fromEntries(Object.entries(options).map(([name, option]) => [name, option.value ?? null]));
 
 /** The export a command runs: the one its manifest names, else the command's own name. */
@@ -64,6 +68,8 @@ function addressHost(address: string | undefined): string[] {
  */
 export class PluginRuntime {
   private readonly pools = new Map<string, PluginPool>();
+  /** The SHA-256 of the module each pool runs, by plugin ident: a reload compares them with the files (moduleDigest). */
+  private readonly modules = new Map<string, string>();
   /** Told the outcome of every call ("ok" or the error kind): the daemon counts them for /metrics. */
   onCall: (plugin: string, outcome: string) => void = () => {};
 
@@ -80,6 +86,7 @@ export class PluginRuntime {
       const { manifest } = plugin;
       const sandbox = this.config.sandbox;
       const memoryMb = Math.min(manifest.limits.memory_mb ?? sandbox.memory_mb, sandbox.memory_mb);
+      const wasm = plugin.wasm();
       pool = new PluginPool(
         {
           type: "load",
@@ -89,13 +96,19 @@ export class PluginRuntime {
           maxOutputBytes: sandbox.max_output_mb * 1024 * 1024,
           databasePath: this.config.paths.database,
         },
-        plugin.wasm(),
+        wasm,
         { processes: sandbox.processes, queueLimit: sandbox.queue_limit, command: this.command },
         this.log,
       );
       this.pools.set(plugin.ident, pool);
+      this.modules.set(plugin.ident, moduleDigest(wasm));
     }
     return pool;
+  }
+
+  /** The modules this runtime has loaded: plugin ident → SHA-256 of the module's bytes. */
+  loadedModules(): ReadonlyMap<string, string> {
+    return this.modules;
   }
 
   private httpPolicy(plugin: Plugin, account: Account | undefined, dryRun: boolean): Omit<HttpPolicy, "log"> | undefined {

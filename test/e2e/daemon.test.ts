@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, cleanEnv, runSyncer, startDaemon, tempDir, writeConfig, type RunningDaemon } from "../helpers/binary.ts";
+import { buildPlugins } from "../../build.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS, DEMO_CSV } from "../helpers/plugins.ts";
 
 /**
@@ -179,6 +180,45 @@ describe("config hot reload", () => {
       await daemon.stop();
     }
   }, 30_000);
+});
+
+describe("a rebuilt plugin module", () => {
+  // One manifest, two builds: test/fixtures/rebuilt/v1 and v2 differ only in what their module answers.
+  const REBUILT = join(import.meta.dir, "..", "fixtures", "rebuilt");
+  buildPlugins(REBUILT);
+
+  test("is loaded on SIGHUP though its manifest did not change; an unchanged module keeps its sandboxes", async () => {
+    const dir = tempDir();
+    const plugin = join(dir, "plugins", "rebuilt");
+    mkdirSync(join(plugin, "build"), { recursive: true });
+    copyFileSync(join(REBUILT, "v1", "plugin.json"), join(plugin, "plugin.json"));
+    copyFileSync(join(REBUILT, "v1", "build", "plugin.wasm"), join(plugin, "build", "plugin.wasm"));
+    const config = writeConfig(dir, `[server]\nlisten = "127.0.0.1:0"\n[plugins]\ndirectories = ["plugins"]\n`);
+    const token = JSON.parse(runSyncer(["token", "create", "--name", "ops", "--scope", "hosts:read", "--json", "--config", config]).stdout).token as string;
+    const daemon = await startDaemon(["--config", config]);
+    const build = async () => (await fetch(`${daemon.url}/api/v1/plugins/rebuilt/build`, { headers: { authorization: `Bearer ${token}` } })).text();
+    let reloads = 0;
+    const reload = async () => {
+      daemon.process.kill("SIGHUP");
+      reloads++;
+      await until(`reload ${reloads}`, () => daemon.log().split("config reloaded (SIGHUP)").length > reloads);
+    };
+    try {
+      expect(await build()).toBe("v1");
+      const sandboxes = childrenOf(daemon.process.pid).sort();
+      await reload();
+      expect(await build()).toBe("v1");
+      expect(childrenOf(daemon.process.pid).sort()).toEqual(sandboxes);
+
+      copyFileSync(join(REBUILT, "v2", "build", "plugin.wasm"), join(plugin, "build", "plugin.wasm"));
+      // Until a reload the running module stays.
+      expect(await build()).toBe("v1");
+      await reload();
+      expect(await build()).toBe("v2");
+    } finally {
+      await daemon.stop();
+    }
+  }, 60_000);
 });
 
 describe("stopping", () => {

@@ -3,6 +3,7 @@ import { TokenStore } from "./auth/tokens.ts";
 import type { Config } from "./config/load.ts";
 import { changedSections, restartNeeded, watchConfigFile } from "./daemon/reload.ts";
 import { DaemonServices } from "./daemon/services.ts";
+import type { AppliedJobs } from "./scheduler/scheduler.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import { isDatabaseReachable, openDatabase, type OpenDatabase } from "./db/open.ts";
 import { asSyncerError, describeSystemError, SyncerError, systemErrorCode } from "./errors.ts";
@@ -92,20 +93,28 @@ export async function serve(initial: Setup, log: Logger): Promise<void> {
     throw error;
   }
 
+  let stopping = false;
+  // Nothing is logged as reloaded, and nothing changes, until every part of the new config is in place.
   const reload = (why: string) => {
+    const refuse = (reason: string) => log.error(`config reload (${why}) refused, the running config stays: ${reason}`);
+    if (stopping) return refuse("syncer is shutting down");
     let loaded: Setup;
     try {
       loaded = loadSetup(config.source.path);
     } catch (error) {
-      // The message names file:line; the running config stays as it was.
-      log.error(`config reload (${why}) refused, the running config stays: ${asSyncerError(error).message}`);
-      return;
+      // The message names file:line.
+      return refuse(asSyncerError(error).message);
     }
     const running = services.setup();
     const restart = restartNeeded(running.config, loaded.config);
     const next = keepRestartOnly(running.config, loaded);
     const sections = changedSections(running.config, next.config);
-    const jobs = services.swap(next);
+    let jobs: AppliedJobs;
+    try {
+      jobs = services.swap(next);
+    } catch (error) {
+      return refuse(asSyncerError(error).message);
+    }
     for (const warning of next.warnings) log.warn(warning.message, { file: warning.file, key: warning.key });
     log.info(`config reloaded (${why})`, { changed: sections.join(",") || "nothing", jobs_added: jobs.added.join(",") || undefined, jobs_rescheduled: jobs.rescheduled.join(",") || undefined, jobs_removed: jobs.removed.join(",") || undefined });
     if (restart.length > 0) log.warn(`config changes that need a restart were not applied: ${restart.join("; ")}`);
@@ -116,7 +125,6 @@ export async function serve(initial: Setup, log: Logger): Promise<void> {
   // Signal handlers go in before the daemon says it is serving: a signal right after that line must
   // still mean a graceful stop.
   const stopped = new Promise<void>((resolve) => {
-    let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) {
         log.warn(`second ${signal}: closing open connections now`);

@@ -95,13 +95,23 @@ export class DaemonServices implements ApiServices {
     }
   }
 
-  /** Installs a reloaded setup and reschedules its jobs; the plugin runtime is kept when the new setup can share it. */
+  /**
+   * Installs a reloaded setup and reschedules its jobs; the plugin runtime is kept when the new setup can
+   * share it. All or nothing: when the jobs cannot be applied, the running setup stays and this throws.
+   */
   swap(setup: Setup): AppliedJobs {
     const old = this.current;
     const runtime = sameRuntime(old.setup, old.runtime, setup) ? old.runtime : this.newRuntime(setup);
+    let jobs: AppliedJobs;
+    try {
+      jobs = this.jobs.apply(setup.config.jobs);
+    } catch (error) {
+      if (runtime !== old.runtime) runtime.close();
+      throw error;
+    }
     this.current = this.generation(setup, runtime);
     if (runtime !== old.runtime) this.retire(old);
-    return this.jobs.apply(setup.config.jobs);
+    return jobs;
   }
 
   close(): void {

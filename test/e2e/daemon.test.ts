@@ -182,6 +182,29 @@ describe("config hot reload", () => {
   }, 30_000);
 });
 
+describe("a refused reload", () => {
+  test("a SIGHUP while the daemon stops is refused as such: nothing is applied or logged as reloaded", async () => {
+    // Jobs that outlast the test, and a grace time that does too: the daemon is stopping, by construction, until it is killed.
+    const dir = tempDir();
+    const config = writeConfig(dir, configText().replace("timeout_seconds = 60", "timeout_seconds = 600").replace("shutdown_grace_seconds = 1", "shutdown_grace_seconds = 600"));
+    const env = { HOOK_SECRET: "hook-secret-123" };
+    const token = JSON.parse(runSyncer(["token", "create", "--name", "ops", "--scope", "admin", "--json", "--config", config], { env }).stdout).token as string;
+    const daemon = await startDaemon(["--config", config], { env });
+    try {
+      expect((await fetch(`${daemon.url}/api/v1/jobs/spin/run`, { method: "POST", headers: { authorization: `Bearer ${token}` } })).status).toBe(202);
+      await until("the step's run to start", () => rows(dir, "SELECT id FROM runs WHERE status = 'running'").length > 0 || undefined);
+      daemon.process.kill("SIGTERM");
+      await until("the stop to begin", () => daemon.log().includes("SIGTERM received"));
+      daemon.process.kill("SIGHUP");
+      await until("the refusal", () => daemon.log().includes("config reload (SIGHUP) refused, the running config stays: syncer is shutting down"));
+      expect(daemon.log()).not.toContain("config reloaded");
+      expect(daemon.log()).not.toContain("job scheduler has been stopped");
+    } finally {
+      await daemon.stop("SIGKILL");
+    }
+  }, 60_000);
+});
+
 describe("a rebuilt plugin module", () => {
   // One manifest, two builds: test/fixtures/rebuilt/v1 and v2 differ only in what their module answers.
   const REBUILT = join(import.meta.dir, "..", "fixtures", "rebuilt");

@@ -134,13 +134,14 @@ export async function serve(initial: Setup, log: Logger): Promise<void> {
       stopping = true;
       unwatch();
       services.jobs.stop();
+      const maintenanceStopped = services.maintenance.stop();
       log.info(`${signal} received: no new requests or jobs; finishing what is running`);
       const force = setTimeout(() => {
         log.warn("in-flight requests did not finish in time; closing their connections");
         server.stop(true);
       }, SHUTDOWN_GRACE_MS);
       const graceSeconds = services.setup().config.scheduler.shutdown_grace_seconds;
-      const [, jobs] = await Promise.all([server.stop(false), services.jobs.drain(graceSeconds * 1000)]);
+      const [, jobs] = await Promise.all([server.stop(false), services.jobs.drain(graceSeconds * 1000), maintenanceStopped]);
       clearTimeout(force);
       if (jobs.stillRunning.length > 0) {
         const marked = closeOwnRuns(database!.db, Date.now());

@@ -20,7 +20,7 @@ export type ErrorKind =
   | "unauthorized" // an API request without a valid bearer token
   | "forbidden" // an API token that lacks the scope a route needs
   | "rate_limited" // too many failed authentication attempts from one client
-  | "interrupted" // a run was still running when the daemon stopped; marked so at the next start
+  | "interrupted" // a run's process stopped (or gave it up at shutdown) before it finished
   | PluginErrorKind;
 
 /**

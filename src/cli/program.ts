@@ -15,6 +15,7 @@ import { registerServe } from "./commands/serve.ts";
 import { registerToken } from "./commands/token.ts";
 import { registerSystemdUnit } from "./commands/systemd-unit.ts";
 import { registerBackup } from "./commands/backup.ts";
+import { registerMaintenance } from "./commands/maintenance.ts";
 import { registerVersion } from "./commands/version.ts";
 import { EXIT, reportError } from "./output.ts";
 
@@ -69,6 +70,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerToken(program);
   registerJobs(program);
   registerBackup(program);
+  registerMaintenance(program);
   registerSystemdUnit(program);
   registerSandbox(program);
   const registry = shortFormRegistry(argv, new Set(program.commands.map((command) => command.name())));

@@ -20,7 +20,7 @@ export function effectiveConfig(config: Config, accounts?: Map<string, Account>)
     }
     return node;
   };
-  const { server, log, plugins, sandbox, scheduler, jobs } = config;
+  const { server, log, plugins, sandbox, scheduler, retention, jobs } = config;
   return mask(
     {
       server: { ...server, data_dir: config.paths.dataDir, database: config.paths.database },
@@ -29,6 +29,7 @@ export function effectiveConfig(config: Config, accounts?: Map<string, Account>)
       sandbox,
       accounts: Object.fromEntries(Object.entries(config.accounts).map(([name, account]) => [name, { ...account, ...optionsOf(accounts?.get(name)) }])),
       scheduler,
+      retention,
       jobs,
     },
     [],

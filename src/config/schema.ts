@@ -161,6 +161,27 @@ export const SchedulerSchema = v.strictObject({
   ),
 });
 
+/** Days a kind of record is kept; 0 keeps it for ever. */
+const keepDays = (description: string, fallback: number) =>
+  v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(36500), v.description(`${description}; 0 keeps them for ever.`)), fallback);
+
+/** How long records are kept: applied by the daemon daily and by `syncer maintenance`. */
+export const RetentionSchema = v.strictObject({
+  runs_days: keepDays("Days finished runs stay in the run log", 90),
+  job_runs_days: keepDays("Days finished job runs stay in each job's history", 90),
+  events_days: keepDays("Days plugin events are kept", 90),
+  host_changes_days: keepDays("Days entries of a host's change log are kept (besides [inventory] change_log_limit per host)", 365),
+  deleted_hosts_days: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(0),
+      v.maxValue(36500),
+      v.description("Days soft-deleted hosts are kept before they are removed for good, with their change logs. Not set or 0: kept for ever (`syncer hosts purge` removes them by hand)."),
+    ),
+  ),
+});
+
 export const ConfigSchema = v.strictObject({
   server: v.optional(ServerSchema, {}),
   log: v.optional(LogSchema, {}),
@@ -168,6 +189,7 @@ export const ConfigSchema = v.strictObject({
   sandbox: v.optional(SandboxSchema, {}),
   inventory: v.optional(InventorySchema, {}),
   scheduler: v.optional(SchedulerSchema, {}),
+  retention: v.optional(RetentionSchema, {}),
   accounts: v.optional(v.record(Name, AccountSchema), {}),
   jobs: v.optional(v.record(Name, JobSchema), {}),
 });
@@ -179,3 +201,4 @@ export type AccountFile = v.InferOutput<typeof AccountSchema>;
 /** An account after `parent` is applied (src/config/accounts.ts): it always has a plugin. */
 export type AccountConfig = Omit<AccountFile, "plugin"> & { plugin: string };
 export type JobConfig = v.InferOutput<typeof JobSchema>;
+export type RetentionConfig = v.InferOutput<typeof RetentionSchema>;

@@ -4,6 +4,7 @@ import type { Metrics } from "../http/metrics.ts";
 import type { Logger } from "../log/logger.ts";
 import { moduleDigest, PluginRuntime } from "../plugins/runtime.ts";
 import { ApiWrites } from "../runs/api-writes.ts";
+import { DailyMaintenance } from "./maintenance.ts";
 import { Hooks } from "../runs/hooks.ts";
 import { Runner, WriteQueue } from "../runs/runner.ts";
 import type { RunReport, RunRequest } from "../runs/scope.ts";
@@ -49,8 +50,8 @@ function sameRuntime(running: Setup, runtime: PluginRuntime, next: Setup): boole
 
 /**
  * The daemon's services for the API: the current setup, its plugin runtime, the runner, the API's
- * host writes and the job scheduler. `swap` installs a reloaded setup between requests; a runtime that
- * the new setup cannot share is retired and closed once its calls have finished.
+ * host writes, the job scheduler and the daily maintenance. `swap` installs a reloaded setup between
+ * requests; a runtime that the new setup cannot share is retired and closed once its calls have finished.
  */
 export class DaemonServices implements ApiServices {
   private current: Generation;
@@ -58,6 +59,8 @@ export class DaemonServices implements ApiServices {
   private readonly retiring = new Set<PluginRuntime>();
   /** The [jobs]: their steps run through `run`, so each step sees the config current when it starts. */
   readonly jobs: JobScheduler;
+  /** [retention], applied daily with the config current at each pass. */
+  readonly maintenance: DailyMaintenance;
 
   constructor(
     setup: Setup,
@@ -68,6 +71,7 @@ export class DaemonServices implements ApiServices {
     this.current = this.generation(setup, this.newRuntime(setup));
     this.jobs = new JobScheduler({ run: (request) => this.run(request), db: database.db, log, onFinished: (run) => metrics.jobRun(run.job, run.status) });
     this.jobs.apply(setup.config.jobs);
+    this.maintenance = new DailyMaintenance(database, () => this.current.setup.config.retention, log);
   }
 
   setup(): Setup {
@@ -115,6 +119,7 @@ export class DaemonServices implements ApiServices {
   }
 
   close(): void {
+    void this.maintenance.stop();
     this.current.runtime.close();
     for (const runtime of this.retiring) runtime.close();
     this.retiring.clear();

@@ -6,6 +6,7 @@ import { HostStore } from "../../inventory/host-store.ts";
 import { commonOptions, configFor, positiveInteger, withDatabase } from "../context.ts";
 import { color, formatPairs, printJson, printLine } from "../output.ts";
 import { hostJson, iso } from "../../inventory/host-json.ts";
+import { registerHostRemoval } from "./host-removal.ts";
 
 /** `key=value` pairs from repeated --label options. */
 function labelFilter(pairs: string[]): Record<string, string> {
@@ -84,4 +85,6 @@ export function registerHosts(program: Command): void {
         printLine(`${hostname}: ${state}`);
       }),
     );
+
+  registerHostRemoval(group);
 }

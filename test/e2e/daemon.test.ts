@@ -299,7 +299,7 @@ describe("runs of other processes", () => {
     const dir = tempDir();
     const config = writeConfig(
       dir,
-      `[server]\nlisten = "127.0.0.1:0"\n[accounts.cmdb]\nplugin = "rest"\naddress = "http://127.0.0.1:${upstream.port}"\ntimeout_seconds = 600\n[accounts.cmdb.custom_fields]\nendpoint = "/hosts"\ntimeout = 600\n`,
+      `[server]\nlisten = "127.0.0.1:0"\n[accounts.cmdb]\nplugin = "rest"\naddress = "http://127.0.0.1:${upstream.port}"\ntimeout_seconds = 600\n[accounts.cmdb.custom_fields]\nendpoint = "/hosts"\n`,
     );
     expect(runSyncer(["migrate", "--config", config]).code).toBe(0);
     // A run whose process is gone (no pid is above pid_max), and one from before runs had owners.

@@ -3,7 +3,6 @@ import { TokenStore } from "./auth/tokens.ts";
 import type { Config } from "./config/load.ts";
 import { changedSections, restartNeeded, watchConfigFile } from "./daemon/reload.ts";
 import { DaemonServices } from "./daemon/services.ts";
-import type { AppliedJobs } from "./scheduler/scheduler.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import { isDatabaseReachable, openDatabase, type OpenDatabase } from "./db/open.ts";
 import { asSyncerError, describeSystemError, SyncerError, systemErrorCode } from "./errors.ts";
@@ -13,6 +12,7 @@ import { FailedAuthLimiter } from "./http/failed-auth-limiter.ts";
 import { Metrics } from "./http/metrics.ts";
 import type { Logger } from "./log/logger.ts";
 import { closeAbandonedRuns, closeOwnRuns } from "./runs/interrupted.ts";
+import type { AppliedJobs } from "./scheduler/scheduler.ts";
 import { loadSetup, type Setup } from "./setup.ts";
 import { VERSION } from "./version.ts";
 

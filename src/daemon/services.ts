@@ -4,12 +4,12 @@ import type { Metrics } from "../http/metrics.ts";
 import type { Logger } from "../log/logger.ts";
 import { moduleDigest, PluginRuntime } from "../plugins/runtime.ts";
 import { ApiWrites } from "../runs/api-writes.ts";
-import { DailyMaintenance } from "./maintenance.ts";
 import { Hooks } from "../runs/hooks.ts";
 import { Runner, WriteQueue } from "../runs/runner.ts";
 import type { RunReport, RunRequest } from "../runs/scope.ts";
 import { JobScheduler, type AppliedJobs } from "../scheduler/scheduler.ts";
 import type { Setup } from "../setup.ts";
+import { DailyMaintenance } from "./maintenance.ts";
 
 /** What hangs off one config: replaced as a whole on reload, so a request or run sees one config throughout. */
 interface Generation {

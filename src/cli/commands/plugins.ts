@@ -108,8 +108,11 @@ export function registerPlugins(program: Command): void {
       const account = accountName === undefined ? undefined : setup.accounts.get(accountName);
       if (accountName !== undefined && !account) throw new SyncerError("usage", `no account '${accountName}' in ${setup.config.source.path}`);
       const input = parseInputFlag(options.input);
-      const result = await withRuntime(setup, (_database, runtime) =>
-        runtime.call(plugin, name, { account, pluginOptions: setup.pluginOptions.get(plugin.ident), input, dryRun: options.dryRun, debug: options.debug }),
+      const result = await withRuntime(
+        setup,
+        (_database, runtime) => runtime.call(plugin, name, { account, pluginOptions: setup.pluginOptions.get(plugin.ident), input, dryRun: options.dryRun, debug: options.debug }),
+        // It runs a plugin command, as `syncer run` does: a plugin author's first call may start the database.
+        { create: true },
       );
       const json = commonOptions(command).json;
       if (json) {

@@ -3,6 +3,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { listTree, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 import { FIXTURE_PLUGINS } from "../helpers/plugins.ts";
+import { parse as parseToml } from "smol-toml";
+import { ConfigSchema } from "../../src/config/schema.ts";
 
 /** Makes the test kit plugin installed, so accounts can use it. */
 const WITH_TESTKIT = `[plugins]\ndirectories = [${JSON.stringify(FIXTURE_PLUGINS)}]\n`;
@@ -157,5 +159,17 @@ describe("syncer config dump", () => {
       options: { greeting: { value: "hello", origin: "default" } },
     });
     expect(dump.log).toEqual({ level: "info", format: "text" });
+  });
+
+  test("every section of the config schema is dumped, [inventory] too, as TOML and as JSON", () => {
+    const withInventory = writeConfig(tempDir(), "[inventory]\npage_size = 200\n");
+    const json = JSON.parse(runSyncer(["config", "dump", "--json", "--config", withInventory]).stdout);
+    const text = runSyncer(["config", "dump", "--config", withInventory]);
+    expect(text.code).toBe(0);
+    const toml = parseToml(text.stdout);
+    const sections = Object.keys(ConfigSchema.entries);
+    expect(Object.keys(json)).toEqual(sections);
+    expect(Object.keys(toml)).toEqual(sections);
+    for (const dump of [json, toml]) expect(dump.inventory).toEqual({ lowercase_hostnames: false, page_size: 200, change_log_limit: 50 });
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
-import { loadConfig, type Config } from "../config/load.ts";
+import { configPathIfAny, DEFAULT_CONFIG_PATHS, loadConfig, type Config } from "../config/load.ts";
+import { discoverPlugins, type Registry } from "../plugins/registry.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { loadSetup, type Setup } from "../setup.ts";
 import { applyMigrations } from "../db/migrate.ts";
@@ -29,6 +30,18 @@ export function loggerFor(config: Config): Logger {
 /** The config bound to its plugins and accounts; every problem in either is one config error. */
 export function setupFor(command: Command): Setup {
   return loadSetup(commonOptions(command).config);
+}
+
+/**
+ * The plugins a command may describe: the config's (built in and from [plugins] directories), or, when there is
+ * no config file anywhere, the built-in ones, with a note on stderr saying so. A config that is named or found
+ * but broken is still an error.
+ */
+export function registryFor(command: Command): Registry {
+  const explicit = commonOptions(command).config;
+  if (configPathIfAny(explicit) !== undefined) return setupFor(command).registry;
+  process.stderr.write(`note: no config file found (${DEFAULT_CONFIG_PATHS.join(", ")}; --config or $SYNCER_CONFIG name another): the built-in plugins only\n`);
+  return discoverPlugins([]);
 }
 
 /** A flag's value that must be a positive whole number (--limit 20); a usage error otherwise. */

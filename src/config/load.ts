@@ -29,11 +29,18 @@ export interface Config extends Omit<ConfigFile, "accounts"> {
   locate: Locate;
 }
 
-/** Picks the config file: --config, else $SYNCER_CONFIG, else the default places. */
-export function findConfigPath(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+/** The config file named by --config or $SYNCER_CONFIG, else the first default place that has one; undefined when none does. */
+export function configPathIfAny(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (explicit) return resolve(explicit);
   if (env.SYNCER_CONFIG) return resolve(env.SYNCER_CONFIG);
   for (const candidate of DEFAULT_CONFIG_PATHS) if (existsSync(candidate)) return resolve(candidate);
+  return undefined;
+}
+
+/** Picks the config file: --config, else $SYNCER_CONFIG, else the default places. */
+export function findConfigPath(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const path = configPathIfAny(explicit, env);
+  if (path) return path;
   throw new SyncerError(
     "config",
     `no config file found: give --config PATH or set $SYNCER_CONFIG, or create one of ${DEFAULT_CONFIG_PATHS.join(", ")}`,

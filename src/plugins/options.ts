@@ -1,3 +1,4 @@
+import { SyncerError } from "../errors.ts";
 import { registerSecret } from "../log/redact.ts";
 import type { Config } from "../config/load.ts";
 import type { AccountConfig } from "../config/schema.ts";
@@ -20,6 +21,12 @@ export interface Account {
   plugin: Plugin;
   config: AccountConfig;
   options: Record<string, ResolvedOption>;
+}
+
+/** A name that is not an account: the closest one and the accounts there are (`which` says which ones are listed). */
+export function noAccount(name: string, known: string[], which = "accounts"): SyncerError {
+  const there = known.length ? ` (${which}: ${known.join(", ")})` : ` (there are no ${which}; \`syncer accounts new <plugin> <name>\` prints one to add)`;
+  return new SyncerError("not_found", `no account '${name}'${suggestion(name, known)}${there}`);
 }
 
 const TRUE = new Set(["true", "yes", "on", "1"]);

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { ReportedFailure, SyncerError } from "../../errors.ts";
+import { noAccount } from "../../plugins/options.ts";
 import type { Plugin } from "../../plugins/plugin.ts";
 import { pluginDetail, pluginSummary } from "../../plugins/plugin-json.ts";
 import { formatProblem } from "../../validation/problems.ts";
@@ -106,7 +107,7 @@ export function registerPlugins(program: Command): void {
       const plugin = setup.registry.plugins.get(ident);
       if (!plugin) throw new SyncerError("usage", `no plugin '${ident}'; \`syncer plugins list\` shows the installed ones`);
       const account = accountName === undefined ? undefined : setup.accounts.get(accountName);
-      if (accountName !== undefined && !account) throw new SyncerError("usage", `no account '${accountName}' in ${setup.config.source.path}`);
+      if (accountName !== undefined && !account) throw noAccount(accountName, [...setup.accounts.keys()]);
       const input = parseInputFlag(options.input);
       const result = await withRuntime(
         setup,

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { runSyncer, tempDir } from "../helpers/binary.ts";
 import { LIFECYCLE_STATES } from "../../src/db/schema.ts";
+import { hasCommand } from "../helpers/requirements.ts";
 
 /**
  * `syncer completion bash|zsh|fish` prints a completion script made from the command tree: every command,
@@ -32,7 +33,8 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
   return result.stdout.toString().split("\n").filter(Boolean).sort();
 }
 
-const hasShell = (shell: string) => Bun.which(shell) !== null;
+const HAS = { zsh: hasCommand("zsh", "zsh"), fish: hasCommand("fish", "fish") };
+const hasShell = (shell: "zsh" | "fish") => HAS[shell];
 
 describe("syncer completion", () => {
   test("each shell gets a script naming the commands and subcommands, with its load instructions", () => {

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { loadConfig, type Config } from "../config/load.ts";
+import { existsSync } from "node:fs";
+import { configPathIfAny, DEFAULT_CONFIG_PATHS, loadConfig, type Config } from "../config/load.ts";
+import { discoverPlugins, type Registry } from "../plugins/registry.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { loadSetup, type Setup } from "../setup.ts";
 import { applyMigrations } from "../db/migrate.ts";
@@ -30,6 +32,18 @@ export function setupFor(command: Command): Setup {
   return loadSetup(commonOptions(command).config);
 }
 
+/**
+ * The plugins a command may describe: the config's (built in and from [plugins] directories), or, when there is
+ * no config file anywhere, the built-in ones, with a note on stderr saying so. A config that is named or found
+ * but broken is still an error.
+ */
+export function registryFor(command: Command): Registry {
+  const explicit = commonOptions(command).config;
+  if (configPathIfAny(explicit) !== undefined) return setupFor(command).registry;
+  process.stderr.write(`note: no config file found (${DEFAULT_CONFIG_PATHS.join(", ")}; --config or $SYNCER_CONFIG name another): the built-in plugins only\n`);
+  return discoverPlugins([]);
+}
+
 /** A flag's value that must be a positive whole number (--limit 20); a usage error otherwise. */
 export function positiveInteger(flag: string, text: string): number {
   const value = Number(text);
@@ -46,23 +60,37 @@ export function parseInputFlag(text: string): unknown {
   }
 }
 
+/**
+ * Whether a command may create the database when there is none: only `serve`, `migrate` and commands that run
+ * plugins (sync runs, jobs, `plugins call`) do. Any other command finding none names the path it looked at:
+ * a fresh empty database there would hide that it reads another config than the daemon.
+ */
+export interface DatabaseUse {
+  create?: boolean;
+}
+
 /** The migrated database and a plugin runtime, for a command that calls plugins; both closed when `use` is done. */
-export function withRuntime<T>(setup: Setup, use: (database: OpenDatabase, runtime: PluginRuntime, log: Logger) => Promise<T>): Promise<T> {
-  return withDatabase(setup.config, async (database) => {
-    const log = loggerFor(setup.config);
-    // Loaded on demand: commands that call no plugin start without the runtime.
-    const { PluginRuntime } = await import("../plugins/runtime.ts");
-    const runtime = new PluginRuntime(setup.config, setup.registry, log);
-    try {
-      return await use(database, runtime, log);
-    } finally {
-      runtime.close();
-    }
-  });
+export function withRuntime<T>(setup: Setup, use: (database: OpenDatabase, runtime: PluginRuntime, log: Logger) => Promise<T>, options: DatabaseUse = {}): Promise<T> {
+  return withDatabase(
+    setup.config,
+    async (database) => {
+      const log = loggerFor(setup.config);
+      // Loaded on demand: commands that call no plugin start without the runtime.
+      const { PluginRuntime } = await import("../plugins/runtime.ts");
+      const runtime = new PluginRuntime(setup.config, setup.registry, log);
+      try {
+        return await use(database, runtime, log);
+      } finally {
+        runtime.close();
+      }
+    },
+    options,
+  );
 }
 
 /** The database, migrated, for a command that reads or writes it; closed when `use` is done. */
-export async function withDatabase<T>(config: Config, use: (database: OpenDatabase) => T | Promise<T>): Promise<T> {
+export async function withDatabase<T>(config: Config, use: (database: OpenDatabase) => T | Promise<T>, options: DatabaseUse = {}): Promise<T> {
+  if (!options.create) requireDatabase(config);
   const database = openDatabase(config.paths.database);
   try {
     applyMigrations(database.sqlite);
@@ -70,4 +98,15 @@ export async function withDatabase<T>(config: Config, use: (database: OpenDataba
   } finally {
     database.close();
   }
+}
+
+/** Refuses a missing database, saying where it looked and how to create it. */
+export function requireDatabase(config: Config): void {
+  const path = config.paths.database;
+  if (existsSync(path)) return;
+  throw new SyncerError(
+    "database",
+    `no database at ${path} (from ${config.source.path}): run \`syncer migrate\` (or start \`syncer serve\`) to create it, or pass --config for the config the daemon uses`,
+    { path },
+  );
 }

@@ -17,6 +17,7 @@ import { registerSystemdUnit } from "./commands/systemd-unit.ts";
 import { registerBackup } from "./commands/backup.ts";
 import { registerMaintenance } from "./commands/maintenance.ts";
 import { registerVersion } from "./commands/version.ts";
+import { registerCompletion } from "./commands/completion.ts";
 import { EXIT, reportError } from "./output.ts";
 
 const HELP_FOOTER = `
@@ -27,7 +28,7 @@ Exit codes: 0 ok, 1 failure (invalid config, unreachable database, taken port, .
 function addConfigOption(commands: readonly Command[]): void {
   for (const command of commands) {
     if (command.commands.length > 0) addConfigOption(command.commands);
-    else if (!["version", "__sandbox", "new", "systemd-unit"].includes(command.name())) command.option("-c, --config <path>", "config file");
+    else if (!["version", "__sandbox", "new", "systemd-unit", "completion"].includes(command.name())) command.option("-c, --config <path>", "config file");
   }
 }
 
@@ -72,6 +73,8 @@ export function buildProgram(argv: string[] = []): Command {
   registerBackup(program);
   registerMaintenance(program);
   registerSystemdUnit(program);
+  // Completes what `syncer --help` lists: the program as built without a command line (built-in plugins' commands too).
+  registerCompletion(program, () => buildProgram());
   registerSandbox(program);
   const registry = shortFormRegistry(argv, new Set(program.commands.map((command) => command.name())));
   if (registry) registerPluginCommands(program, registry);

@@ -1,6 +1,7 @@
 import { REDACTED } from "../log/redact.ts";
 import type { Account } from "../plugins/options.ts";
 import type { Config } from "./load.ts";
+import { ConfigSchema, type ConfigFile } from "./schema.ts";
 import { dottedPath } from "../validation/problems.ts";
 
 /**
@@ -20,20 +21,14 @@ export function effectiveConfig(config: Config, accounts?: Map<string, Account>)
     }
     return node;
   };
-  const { server, log, plugins, sandbox, scheduler, retention, jobs } = config;
-  return mask(
-    {
-      server: { ...server, data_dir: config.paths.dataDir, database: config.paths.database },
-      log,
-      plugins: { ...plugins, directories: config.paths.pluginDirectories },
-      sandbox,
-      accounts: Object.fromEntries(Object.entries(config.accounts).map(([name, account]) => [name, { ...account, ...optionsOf(accounts?.get(name)) }])),
-      scheduler,
-      retention,
-      jobs,
-    },
-    [],
-  ) as Record<string, unknown>;
+  // Every section of the schema, in its order: a section added later is dumped without being listed here.
+  const derived: Record<string, unknown> = {
+    server: { ...config.server, data_dir: config.paths.dataDir, database: config.paths.database },
+    plugins: { ...config.plugins, directories: config.paths.pluginDirectories },
+    accounts: Object.fromEntries(Object.entries(config.accounts).map(([name, account]) => [name, { ...account, ...optionsOf(accounts?.get(name)) }])),
+  };
+  const sections = Object.keys(ConfigSchema.entries).map((section) => [section, section in derived ? derived[section] : config[section as keyof ConfigFile]]);
+  return mask(Object.fromEntries(sections), []) as Record<string, unknown>;
 }
 
 /** Each resolved option with its value and where it came from, like `ansible-config dump`. */

@@ -29,11 +29,18 @@ export interface Config extends Omit<ConfigFile, "accounts"> {
   locate: Locate;
 }
 
-/** Picks the config file: --config, else $SYNCER_CONFIG, else the default places. */
-export function findConfigPath(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+/** The config file named by --config or $SYNCER_CONFIG, else the first default place that has one; undefined when none does. */
+export function configPathIfAny(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (explicit) return resolve(explicit);
   if (env.SYNCER_CONFIG) return resolve(env.SYNCER_CONFIG);
   for (const candidate of DEFAULT_CONFIG_PATHS) if (existsSync(candidate)) return resolve(candidate);
+  return undefined;
+}
+
+/** Picks the config file: --config, else $SYNCER_CONFIG, else the default places. */
+export function findConfigPath(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const path = configPathIfAny(explicit, env);
+  if (path) return path;
   throw new SyncerError(
     "config",
     `no config file found: give --config PATH or set $SYNCER_CONFIG, or create one of ${DEFAULT_CONFIG_PATHS.join(", ")}`,
@@ -99,12 +106,34 @@ function resolveSecrets(node: unknown, path: KeyPath, walk: SecretWalk): unknown
   return node;
 }
 
-function derivePaths(file: ConfigFile, dir: string, env: NodeJS.ProcessEnv): Config["paths"] {
+/** Where a system-wide install keeps its config, and the state directory its systemd unit gives the daemon (StateDirectory=syncer). */
+export const SYSTEM_CONFIG_DIR = "/etc";
+export const SYSTEM_STATE_DIR = "/var/lib/syncer";
+
+/**
+ * The database's place follows from the config file alone, never from the environment, so the daemon and
+ * commands run from a shell open the same database: [server] data_dir if set; for a config under /etc,
+ * /var/lib/syncer (the unit's state directory); else `data` beside the config.
+ */
+function derivePaths(file: ConfigFile, dir: string): Config["paths"] {
   const fromConfig = (p: string) => (isAbsolute(p) ? p : join(dir, p));
-  // systemd's StateDirectory= sets $STATE_DIRECTORY; outside systemd, data lives beside the config.
-  const dataDir = file.server.data_dir ? fromConfig(file.server.data_dir) : (env.STATE_DIRECTORY?.split(":")[0] ?? join(dir, "data"));
+  const systemWide = dir === SYSTEM_CONFIG_DIR || dir.startsWith(`${SYSTEM_CONFIG_DIR}/`);
+  const dataDir = file.server.data_dir ? fromConfig(file.server.data_dir) : systemWide ? SYSTEM_STATE_DIR : join(dir, "data");
   const database = file.server.database ? fromConfig(file.server.database) : join(dataDir, "syncer.db");
   return { dataDir, database, pluginDirectories: file.plugins.directories.map(fromConfig) };
+}
+
+/**
+ * Under systemd, a database outside $STATE_DIRECTORY is read-only (ProtectSystem=strict) or not the one the
+ * unit keeps: said at start and by `config check`, with the setting that fixes it.
+ */
+function stateDirectoryWarning(paths: Config["paths"], env: NodeJS.ProcessEnv): { path: KeyPath; message: string } | undefined {
+  const state = env.STATE_DIRECTORY?.split(":")[0];
+  if (!state || paths.database.startsWith(`${state.replace(/\/+$/, "")}/`)) return undefined;
+  return {
+    path: ["server", "data_dir"],
+    message: `the database ${paths.database} is outside $STATE_DIRECTORY (${state}), the service's state directory; set [server] data_dir = ${JSON.stringify(state)}`,
+  };
 }
 
 /** Parses and validates config text. Throws a SyncerError of kind "config" listing every problem with file:line:column. */
@@ -151,7 +180,10 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
     );
 
   const dir = dirname(path);
-  return { ...file, accounts: inherited.accounts, source: { path, dir }, paths: derivePaths(file, dir, env), secrets, warnings, locate: (at, part) => locate().find(at, part) };
+  const paths = derivePaths(file, dir);
+  const stateWarning = stateDirectoryWarning(paths, env);
+  if (stateWarning) warnings.push(atPath(stateWarning));
+  return { ...file, accounts: inherited.accounts, source: { path, dir }, paths, secrets, warnings, locate: (at, part) => locate().find(at, part) };
 }
 
 /** Finds, reads, parses and validates the config file. */

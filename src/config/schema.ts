@@ -28,7 +28,7 @@ export const ServerSchema = v.strictObject({
       v.string(),
       v.minLength(1, "a directory path"),
       v.description(
-        "Directory for the database and state. Relative to this file. Default: $STATE_DIRECTORY under systemd, else ./data beside this file.",
+        "Directory for the database and state. Relative to this file. Default: /var/lib/syncer for a config under /etc (the systemd unit's state directory), else ./data beside this file.",
       ),
     ),
   ),

@@ -1,7 +1,7 @@
 /**
  * The process-wide set of secret values resolved from the config. Everything that leaves the process
  * as text (log lines, error messages, API answers) passes through `redact`, so a secret that slipped
- * into a message is still never shown.
+ * into a message is still never shown; texts a plugin produced are redacted before they are stored.
  */
 const secrets = new Set<string>();
 
@@ -18,4 +18,21 @@ export function redact(text: string): string {
   let out = text;
   for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   return out;
+}
+
+/** A JSON value with every string in it (keys too) redacted. */
+export function redactJson(value: unknown): unknown {
+  if (secrets.size === 0) return value;
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map(redactJson);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [redact(key), redactJson(item)]));
+  return value;
+}
+
+/**
+ * The known secrets that a JSON text carries (as such or JSON-escaped): what a sandbox process is told,
+ * so it can redact a call's output without learning any secret the call was not given.
+ */
+export function secretsIn(json: string): string[] {
+  return [...secrets].filter((secret) => json.includes(secret) || json.includes(JSON.stringify(secret).slice(1, -1)));
 }

@@ -1,3 +1,4 @@
+import { SYSTEM_CONFIG_DIR, SYSTEM_STATE_DIR } from "../config/load.ts";
 import { SyncerError } from "../errors.ts";
 
 /**
@@ -93,6 +94,9 @@ export function unitWarnings(options: UnitOptions): string[] {
   for (const path of [...options.command.filter((word) => word.startsWith("/")), options.config]) {
     if (hidden(path)) warnings.push(`${path} is under ${HIDDEN_BY_PROTECT_HOME.join(", ")}, which ProtectHome=yes hides from the service; install it elsewhere (e.g. /usr/local/bin, /etc/syncer)`);
   }
+  if (!options.config.startsWith(`${SYSTEM_CONFIG_DIR}/`)) {
+    warnings.push(`${options.config} is not under ${SYSTEM_CONFIG_DIR}: set [server] data_dir = "${SYSTEM_STATE_DIR}" in it, the unit's state directory, or the service's database would be beside the config, where it cannot write`);
+  }
   return warnings;
 }
 
@@ -133,8 +137,8 @@ export function renderSystemdUnit(options: UnitOptions): string {
     `TimeoutStopSec=${STOP_TIMEOUT_SECONDS}s`,
     "",
     ...identity,
-    "# The database lives in /var/lib/syncer: systemd passes it as $STATE_DIRECTORY, which is syncer's data_dir",
-    "# when the config sets no [server] data_dir (one set elsewhere would be read-only under ProtectSystem=strict).",
+    "# The database lives in /var/lib/syncer ($STATE_DIRECTORY): syncer's data_dir for a config under /etc that sets",
+    "# no [server] data_dir, so commands run from a shell open the same one (elsewhere it is read-only: ProtectSystem=strict).",
     "StateDirectory=syncer",
     "StateDirectoryMode=0750",
     "# /etc/syncer holds the config; the service reads it and cannot change it.",

@@ -1,3 +1,4 @@
+import { SyncerError } from "../errors.ts";
 import { registerSecret } from "../log/redact.ts";
 import type { Config } from "../config/load.ts";
 import type { AccountConfig } from "../config/schema.ts";
@@ -20,6 +21,12 @@ export interface Account {
   plugin: Plugin;
   config: AccountConfig;
   options: Record<string, ResolvedOption>;
+}
+
+/** A name that is not an account: the closest one and the accounts there are (`which` says which ones are listed). */
+export function noAccount(name: string, known: string[], which = "accounts"): SyncerError {
+  const there = known.length ? ` (${which}: ${known.join(", ")})` : ` (there are no ${which}; \`syncer accounts new <plugin> <name>\` prints one to add)`;
+  return new SyncerError("not_found", `no account '${name}'${suggestion(name, known)}${there}`);
 }
 
 const TRUE = new Set(["true", "yes", "on", "1"]);
@@ -56,6 +63,16 @@ export function coerceOption(spec: OptionSpec, value: unknown): { value: OptionV
       if (typeof value === "string" && spec.choices?.includes(value)) return { value };
       return { error: `expected one of ${(spec.choices ?? []).map((c) => JSON.stringify(c)).join(", ")}, found ${JSON.stringify(value)}` };
   }
+}
+
+/** Custom fields the host itself reads for a plugin with HTTP (PluginRuntime's HTTP policy): per-attempt timeout, TLS verification. */
+export const HTTP_ACCOUNT_FIELDS = ["timeout", "verify_cert"] as const;
+
+/** The custom fields an account of this plugin may set: its options, its presets, and what the host reads for HTTP. */
+export function accountFieldNames(plugin: Plugin): string[] {
+  const { manifest } = plugin;
+  const names = [...Object.keys(manifest.options), ...Object.keys(manifest.account_custom_field_presets), ...(manifest.permissions.http ? HTTP_ACCOUNT_FIELDS : [])];
+  return [...new Set(names)];
 }
 
 export function optionEnvName(ident: string, option: string): string {
@@ -144,6 +161,25 @@ export function resolveAccounts(
     return options;
   };
 
+  /**
+   * A custom field the plugin does not know would silently leave its option at the default (a typo such as
+   * hostname_colum): an error at the field, where it is written (an inherited one at the parent that has it).
+   */
+  const reportedFields = new Set<string>();
+  const checkCustomFields = (name: string, plugin: Plugin) => {
+    const allowed = accountFieldNames(plugin);
+    for (const field of Object.keys(config.accounts[name]!.custom_fields)) {
+      if (allowed.includes(field)) continue;
+      let writer = name;
+      for (let parent = config.accounts[writer]!.parent; parent && config.accounts[parent] && field in config.accounts[parent]!.custom_fields; parent = config.accounts[parent]!.parent) writer = parent;
+      const path = ["accounts", writer, "custom_fields", field];
+      if (reportedFields.has(dottedPath(path))) continue;
+      reportedFields.add(dottedPath(path));
+      const via = writer === name ? "" : ` (inherited by account ${name})`;
+      problem(path, `plugin ${plugin.ident} has no option '${field}'${via}${suggestion(field, allowed)}${allowed.length ? ` (fields: ${allowed.join(", ")})` : ""}`, "key");
+    }
+  };
+
   const accounts = new Map<string, Account>();
   for (const [name, account] of Object.entries(config.accounts)) {
     const plugin = registry.plugins.get(account.plugin);
@@ -155,6 +191,7 @@ export function resolveAccounts(
       problem(["accounts", name, "plugin"], `account ${name} uses plugin '${account.plugin}', which is disabled in ${plugin.manifestPath}; disable the account too (enabled = false)`);
       continue;
     }
+    checkCustomFields(name, plugin);
     accounts.set(name, { name, plugin, config: account, options: resolveOptions(plugin, { name, config: account }) });
   }
   const pluginOptions = new Map<string, Record<string, ResolvedOption>>();

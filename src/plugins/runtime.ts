@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Config } from "../config/load.ts";
 import type { Logger } from "../log/logger.ts";
+import { secretsIn } from "../log/redact.ts";
 import { selfCommand } from "../runtime-info.ts";
 import type { CallRequest } from "./abi.ts";
 import { parseAnswer, type AnswerCheck } from "./answers.ts";
@@ -206,6 +207,8 @@ export class PluginRuntime {
       const pageAt = text.length - options.inputJson.length - 1 + range.at;
       context.hostRange = { after: range.after, through: range.through, at: encoder.encode(text.slice(0, pageAt)).byteLength };
     }
+    const secrets = secretsIn(text);
+    if (secrets.length > 0) context.secrets = secrets;
     return this.pool(plugin).call(exportName, encoder.encode(text), context, this.timeoutMs(plugin, command, account));
   }
 

@@ -4,6 +4,7 @@ import { namespaceOf, replaceNamespace, sameMap, type FlatMap } from "../invento
 import { normalHostname } from "../inventory/records.ts";
 import { compare, planRecord, stateOf, writesOf, type PlanEntry } from "../inventory/plan.ts";
 import type { HostRecord } from "../plugins/abi.ts";
+import { noAccount } from "../plugins/options.ts";
 import type { Setup } from "../setup.ts";
 import type { Database } from "bun:sqlite";
 import type { Hooks } from "./hooks.ts";
@@ -90,7 +91,7 @@ export class ApiWrites {
 
   private account(name: string): string {
     const account = this.setup.accounts.get(name);
-    if (!account) throw new SyncerError("not_found", `no account '${name}' in the config`);
+    if (!account) throw noAccount(name, [...this.setup.accounts.keys()]);
     if (!account.config.enabled) throw new SyncerError("disabled", `account ${name} is disabled (enabled = false)`);
     return name;
   }

@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite";
 import { SyncerError, type PluginErrorKind } from "../errors.ts";
 import { HostKeyed, joinHostKeyed } from "../plugins/host-keyed.ts";
 import { HostStore } from "../inventory/host-store.ts";
-import type { Account } from "../plugins/options.ts";
+import { noAccount, type Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
 import type { Setup } from "../setup.ts";
@@ -59,7 +59,10 @@ export function inventoryTarget(setup: Setup, ident: string, accountName?: strin
   if (!plugin) throw new SyncerError("not_found", `no plugin '${ident}'`);
   if (!plugin.manifest.enabled) throw new SyncerError("disabled", `plugin ${ident} is disabled (${plugin.manifestPath})`);
   const account = accountName === undefined ? undefined : setup.accounts.get(accountName);
-  if (accountName !== undefined && account?.plugin !== plugin) throw new SyncerError("not_found", `no account '${accountName}' of plugin ${ident}`);
+  if (accountName !== undefined && account?.plugin !== plugin) {
+    const own = [...setup.accounts.values()].filter((candidate) => candidate.plugin === plugin).map((candidate) => candidate.name);
+    throw noAccount(accountName, own, `accounts of ${ident}`);
+  }
   return { plugin, account };
 }
 

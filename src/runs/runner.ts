@@ -1,5 +1,6 @@
 import { asSyncerError, SyncerError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
+import { redact } from "../log/redact.ts";
 import type { Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
@@ -118,10 +119,20 @@ export class Runner {
     // A failed run wrote nothing: counts of a plan that was rolled back would mislead.
     if (report.status === "failed" && kind !== "export") report.counts = zeroCounts();
     if (dropped > 0) report.details.push({ level: "warn", message: `${dropped} more detail lines were dropped` });
+    redactReport(report);
     report.durationMs = performance.now() - started;
     if (report.id !== null) {
       this.runLog.finish(report.id, { status: report.status, finishedAt: Date.now(), durationMs: report.durationMs, counts: report.counts, details: report.details, error: report.error });
     }
     return report;
   }
+}
+
+/**
+ * The one place a run's texts are redacted, before the run log stores them and the CLI, the API and job
+ * runs read them: plugin log lines, per-host messages and error messages may carry a secret of the config.
+ */
+function redactReport(report: RunReport): void {
+  report.details = report.details.map((detail) => ({ level: detail.level, message: redact(detail.message) }));
+  if (report.error) report.error = { kind: report.error.kind, message: redact(report.error.message) };
 }

@@ -1,5 +1,5 @@
 import { SyncerError } from "../errors.ts";
-import type { Account } from "../plugins/options.ts";
+import { noAccount, type Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { Setup } from "../setup.ts";
 import { suggestion } from "../validation/problems.ts";
@@ -24,7 +24,7 @@ export function resolveTarget(setup: Pick<Setup, "registry" | "accounts">, reque
   }
   if (spec.account === "none") throw new SyncerError("usage", `${plugin.ident} ${request.command} takes no account`);
   const account = setup.accounts.get(request.account);
-  if (!account) throw new SyncerError("not_found", `no account '${request.account}'${suggestion(request.account, [...setup.accounts.keys()])}`);
+  if (!account) throw noAccount(request.account, own, `accounts of ${plugin.ident}`);
   if (account.plugin.ident !== plugin.ident) throw new SyncerError("usage", `account ${account.name} belongs to plugin ${account.plugin.ident}, not ${plugin.ident}`);
   if (!account.config.enabled) throw new SyncerError("disabled", `account ${account.name} is disabled (enabled = false)`);
   return { plugin, account };

@@ -3,6 +3,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { listTree, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 import { FIXTURE_PLUGINS } from "../helpers/plugins.ts";
+import { parse as parseToml } from "smol-toml";
+import { ConfigSchema } from "../../src/config/schema.ts";
 
 /** Makes the test kit plugin installed, so accounts can use it. */
 const WITH_TESTKIT = `[plugins]\ndirectories = [${JSON.stringify(FIXTURE_PLUGINS)}]\n`;
@@ -75,6 +77,38 @@ describe("syncer config check", () => {
   });
 });
 
+describe("syncer config check: an account's custom fields are its plugin's options", () => {
+  const check = (text: string) => {
+    const config = writeConfig(tempDir(), text);
+    return { config, result: runSyncer(["config", "check", "--config", config]) };
+  };
+
+  test("a misspelt option is an error at the key, with a did-you-mean, as unknown config keys are", () => {
+    const { config, result } = check('[accounts.office]\nplugin = "csv"\n[accounts.office.custom_fields]\npath = "hosts.csv"\nhostname_colum = "host"\n');
+    expectCleanFailure(
+      result,
+      `${config}:5:1: accounts.office.custom_fields.hostname_colum: plugin csv has no option 'hostname_colum'; did you mean 'hostname_column'? (fields: path, hostname_column, delimiter, encoding, label_columns)`,
+    );
+    const inline = check('[accounts.office]\nplugin = "csv"\ncustom_fields = { path = "hosts.csv", zzzzzz = 1 }\n');
+    expectCleanFailure(inline.result, `${inline.config}:3:39: accounts.office.custom_fields.zzzzzz: plugin csv has no option 'zzzzzz' (fields: `);
+    expect(inline.result.stderr).not.toContain("did you mean");
+  });
+
+  test("an inherited field is reported once, where the parent writes it", () => {
+    const { config, result } = check('[accounts.base]\nplugin = "csv"\n[accounts.base.custom_fields]\nlabel_colums = ["site"]\n[accounts.child]\nparent = "base"\n');
+    expectCleanFailure(result, `${config}:4:1: accounts.base.custom_fields.label_colums: plugin csv has no option 'label_colums'; did you mean 'label_columns'?`);
+    expect(result.stderr.split("label_colums").length - 1).toBe(2);
+  });
+
+  test("options, presets and the HTTP fields the host reads (timeout, verify_cert) pass; HTTP fields only for plugins with HTTP", () => {
+    const json = check('[accounts.cmdb]\nplugin = "json"\n[accounts.cmdb.custom_fields]\npath = "x.json"\nlist_selector = "$.data"\nhostname_field = "fqdn"\ntimeout = 10\nverify_cert = false\n');
+    expect(json.result.stderr).toBe("");
+    expect(json.result.code).toBe(0);
+    const csv = check('[accounts.office]\nplugin = "csv"\n[accounts.office.custom_fields]\nverify_cert = false\n');
+    expectCleanFailure(csv.result, `${csv.config}:4:1: accounts.office.custom_fields.verify_cert: plugin csv has no option 'verify_cert'`);
+  });
+});
+
 describe("where the config file is found", () => {
   test("$SYNCER_CONFIG, then ./sync.config.toml in the working directory", () => {
     const dir = tempDir();
@@ -99,7 +133,7 @@ describe("syncer config dump", () => {
   writeFileSync(join(dir, "token"), "file-secret-value\n");
   const config = writeConfig(
     dir,
-    `${WITH_TESTKIT}[accounts.nb]\nplugin = "testkit"\naddress = "https://nb.example"\npassword = "\${env:SYNCER_TEST_TOKEN}"\n[accounts.nb.custom_fields]\napi_key = "\${file:${join(dir, "token")}}"\nverify_cert = false\n`,
+    `${WITH_TESTKIT}[accounts.nb]\nplugin = "testkit"\naddress = "https://nb.example"\npassword = "\${env:SYNCER_TEST_TOKEN}"\n[accounts.nb.custom_fields]\ntoken = "\${file:${join(dir, "token")}}"\nverify_cert = false\n`,
   );
   const env = { SYNCER_TEST_TOKEN: "env-secret-value" };
 
@@ -120,10 +154,22 @@ describe("syncer config dump", () => {
       plugin: "testkit",
       address: "https://nb.example",
       password: "<redacted> (from ${env:SYNCER_TEST_TOKEN})",
-      custom_fields: { api_key: `<redacted> (from \${file:${join(dir, "token")}})`, verify_cert: false },
+      custom_fields: { token: `<redacted> (from \${file:${join(dir, "token")}})`, verify_cert: false },
       enabled: true,
       options: { greeting: { value: "hello", origin: "default" } },
     });
     expect(dump.log).toEqual({ level: "info", format: "text" });
+  });
+
+  test("every section of the config schema is dumped, [inventory] too, as TOML and as JSON", () => {
+    const withInventory = writeConfig(tempDir(), "[inventory]\npage_size = 200\n");
+    const json = JSON.parse(runSyncer(["config", "dump", "--json", "--config", withInventory]).stdout);
+    const text = runSyncer(["config", "dump", "--config", withInventory]);
+    expect(text.code).toBe(0);
+    const toml = parseToml(text.stdout);
+    const sections = Object.keys(ConfigSchema.entries);
+    expect(Object.keys(json)).toEqual(sections);
+    expect(Object.keys(toml)).toEqual(sections);
+    for (const dump of [json, toml]) expect(dump.inventory).toEqual({ lowercase_hostnames: false, page_size: 200, change_log_limit: 50 });
   });
 });

@@ -142,6 +142,7 @@ describe("syncer jobs run", () => {
 describe("syncer jobs list and history", () => {
   test("jobs list --json shows each job's schedule, next run and last run", () => {
     const w = world();
+    expect(w.cli("migrate").code).toBe(0);
     const before = w.json("jobs", "list").json.jobs;
     expect(before.map((job: Json) => job.name)).toEqual(["nightly", "fragile", "paused"]);
     expect(before[0]).toMatchObject({ schedule: "0 3 * * *", timezone: "UTC", enabled: true, steps: ["csv import_hosts demo"], running: false, last_run: null, webhook: false });

@@ -6,11 +6,12 @@ import { hashToken, TokenStore } from "../../src/auth/tokens.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { listTree, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 
-/** A config with its database in data/, and the syncer CLI bound to it. */
+/** A config with its database in data/, created by `syncer migrate`, and the syncer CLI bound to it. */
 function world() {
   const dir = tempDir("syncer-token-");
   const config = writeConfig(dir, '[server]\ndata_dir = "data"\nlisten = "127.0.0.1:9911"\n');
   const cli = (...args: string[]) => runSyncer([...args, "--config", config]);
+  expect(cli("migrate").code).toBe(0);
   const create = (name: string, ...scopes: string[]) => {
     const result = cli("token", "create", "--name", name, ...scopes.flatMap((scope) => ["--scope", scope]), "--json");
     expect(result.code).toBe(0);

@@ -99,7 +99,7 @@ describe("defaults and paths", () => {
     expect(config.server.listen).toBe("127.0.0.1:8787");
     expect(config.log).toEqual({ level: "info", format: "text" });
     expect(config.plugins.directories).toEqual([]);
-    expect(config.paths).toEqual({ dataDir: "/etc/syncer/data", database: "/etc/syncer/data/syncer.db", pluginDirectories: [] });
+    expect(config.paths).toEqual({ dataDir: "/var/lib/syncer", database: "/var/lib/syncer/syncer.db", pluginDirectories: [] });
   });
 
   test("relative paths are relative to the config file; absolute ones stay", () => {
@@ -107,8 +107,21 @@ describe("defaults and paths", () => {
     expect(config.paths).toEqual({ dataDir: "/etc/syncer/state", database: "/var/db/s.db", pluginDirectories: ["/etc/syncer/extra", "/opt/p"] });
   });
 
-  test("under systemd, $STATE_DIRECTORY is the default data directory", () => {
-    expect(parseConfig("", FILE, { STATE_DIRECTORY: "/var/lib/syncer" }).paths.database).toBe("/var/lib/syncer/syncer.db");
+  test("the database follows from the config file alone: under /etc it is the unit's /var/lib/syncer, elsewhere data/ beside it", () => {
+    for (const env of [{}, { STATE_DIRECTORY: "/var/lib/syncer" }]) {
+      expect(parseConfig("", "/etc/syncer/sync.config.toml", env).paths.database).toBe("/var/lib/syncer/syncer.db");
+      expect(parseConfig("", "/etc/sync.config.toml", env).paths.database).toBe("/var/lib/syncer/syncer.db");
+      expect(parseConfig("", "/srv/syncer/sync.config.toml", env).paths.database).toBe("/srv/syncer/data/syncer.db");
+      expect(parseConfig("", "/etcetera/sync.config.toml", env).paths.database).toBe("/etcetera/data/syncer.db");
+    }
+  });
+
+  test("under systemd, a database outside $STATE_DIRECTORY is a warning naming the data_dir that fixes it", () => {
+    expect(parseConfig("", FILE, { STATE_DIRECTORY: "/var/lib/syncer" }).warnings).toEqual([]);
+    const [warning] = parseConfig("[server]\nlisten = \"127.0.0.1:1\"\n", "/srv/syncer/sync.config.toml", { STATE_DIRECTORY: "/var/lib/syncer" }).warnings;
+    expect(warning?.key).toBe("server.data_dir");
+    expect(warning?.position).toEqual({ line: 1, column: 1 });
+    expect(warning?.message).toBe('the database /srv/syncer/data/syncer.db is outside $STATE_DIRECTORY (/var/lib/syncer), the service\'s state directory; set [server] data_dir = "/var/lib/syncer"');
   });
 
   test("the config file is found by --config, then $SYNCER_CONFIG, then ./sync.config.toml", () => {

@@ -42,6 +42,7 @@ async function setUp(extra = "") {
   const dir = tempDir();
   const config = writeConfig(dir, configText(extra));
   const env = { HOOK_SECRET: "hook-secret-123" };
+  expect(runSyncer(["migrate", "--config", config], { env }).code).toBe(0);
   const created = runSyncer(["token", "create", "--name", "ops", "--scope", "admin", "--json", "--config", config], { env });
   const token = JSON.parse(created.stdout).token as string;
   const daemon = await startDaemon(["--config", config], { env });

@@ -129,9 +129,14 @@ describe("the systemd unit generator", () => {
   test("warns when the binary or config is under a directory ProtectHome=yes hides", () => {
     expect(unitWarnings(BASE)).toEqual([]);
     const warnings = unitWarnings({ ...BASE, command: ["/home/ops/bin/syncer"], config: "/root/sync.config.toml" });
-    expect(warnings).toHaveLength(2);
+    expect(warnings).toHaveLength(3);
     expect(warnings[0]).toContain("/home/ops/bin/syncer");
     expect(warnings[1]).toContain("/root/sync.config.toml");
     expect(unitWarnings({ ...BASE, command: ["/homestead/syncer"] })).toEqual([]);
+  });
+
+  test("warns when the config is not under /etc: its default database would not be the unit's state directory", () => {
+    const warnings = unitWarnings({ ...BASE, config: "/opt/syncer/sync.config.toml" });
+    expect(warnings).toEqual([expect.stringContaining('/opt/syncer/sync.config.toml is not under /etc: set [server] data_dir = "/var/lib/syncer"')]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { SyncerError } from "../../errors.ts";
+import type { HTTP_ACCOUNT_FIELDS } from "../../plugins/options.ts";
 import type { Plugin } from "../../plugins/plugin.ts";
 import { discoverPlugins } from "../../plugins/registry.ts";
 import { commonOptions, configFor, setupFor } from "../context.ts";
@@ -7,27 +8,46 @@ import { color, printJson, printLine } from "../output.ts";
 
 const toml = (value: unknown) => JSON.stringify(value);
 
-/** A ready [accounts.<name>] block for a plugin, seeded from its presets, with its options documented. */
+/**
+ * A ready [accounts.<name>] block for a plugin, with only what the plugin uses: the account fields its
+ * account_presets name (a password as a reference), the ownership settings when it imports hosts, and its
+ * options as custom fields (presets set, the rest documented), plus the HTTP fields syncer reads when it talks HTTP.
+ */
 export function accountBlock(plugin: Plugin, name: string): string {
   const { manifest } = plugin;
+  const presets = manifest.account_presets;
   const lines = [`[accounts.${name}]`, `plugin = ${toml(plugin.ident)}`];
-  if (manifest.account_presets.address !== undefined) lines.push(`address = ${toml(manifest.account_presets.address)}`);
-  if (manifest.account_presets.username !== undefined) lines.push(`username = ${toml(manifest.account_presets.username)}`);
-  if (manifest.permissions.http) lines.push(`password = "\${env:${name.toUpperCase().replace(/-/g, "_")}_PASSWORD}"   # a reference, never the secret itself`);
-  lines.push(`# is_master = false        # true: other accounts' imports never take over its hosts`);
+  if (presets.address !== undefined) lines.push(`address = ${toml(presets.address)}`);
+  if (presets.username !== undefined) lines.push(`username = ${toml(presets.username)}`);
+  if (presets.password !== undefined) lines.push(`password = "\${env:${name.toUpperCase().replace(/-/g, "_")}_PASSWORD}"   # a reference, never the secret itself`);
+  // Only imports make an account own hosts: the rest of these would mean nothing for other plugins.
   if (Object.values(manifest.commands).some((command) => command.kind === "import")) {
-    lines.push(`# delete_missing = false   # true: delete its hosts an import no longer returns`, `# delete_limit = "10%"      # ...but never more than this without --force`);
+    lines.push(
+      `# is_master = false        # true: other accounts' imports never take over its hosts`,
+      `# delete_missing = false   # true: delete its hosts an import no longer returns`,
+      `# delete_limit = "10%"      # ...but never more than this without --force`,
+    );
   }
-  lines.push(`[accounts.${name}.custom_fields]`);
-  const presets = manifest.account_custom_field_presets;
-  for (const [key, value] of Object.entries(presets)) lines.push(`${key} = ${toml(value)}`);
+  const fields: string[] = [];
+  const fieldPresets = manifest.account_custom_field_presets;
+  for (const [key, value] of Object.entries(fieldPresets)) fields.push(`${key} = ${toml(value)}`);
   for (const [option, spec] of Object.entries(manifest.options)) {
-    if (option in presets) continue;
+    if (option in fieldPresets) continue;
     const value = spec.default !== undefined ? toml(spec.default) : spec.type === "list" ? "[]" : '""';
-    lines.push(`${spec.required && spec.default === undefined ? "" : "# "}${option} = ${value}   # ${spec.type}: ${spec.description}`);
+    fields.push(`${spec.required && spec.default === undefined ? "" : "# "}${option} = ${value}   # ${spec.type}: ${spec.description}`);
   }
+  if (manifest.permissions.http) {
+    for (const [field, line] of Object.entries(HTTP_FIELD_LINES)) if (!(field in fieldPresets) && !(field in manifest.options)) fields.push(line);
+  }
+  if (fields.length > 0) lines.push(`[accounts.${name}.custom_fields]`, ...fields);
   return lines.join("\n");
 }
+
+/** The custom fields syncer itself reads for a plugin that talks HTTP (HTTP_ACCOUNT_FIELDS), documented. */
+const HTTP_FIELD_LINES: Record<(typeof HTTP_ACCOUNT_FIELDS)[number], string> = {
+  timeout: "# timeout = 30   # int: seconds per HTTP attempt",
+  verify_cert: "# verify_cert = true   # bool: verify the server's TLS certificate",
+};
 
 export function registerAccounts(program: Command): void {
   const group = program.command("accounts").description("the systems syncer talks to ([accounts] in the config)");

@@ -42,7 +42,7 @@ async function runJobFromCli(name: string, command: Command): Promise<void> {
   const report: JobRunReport = await withRuntime(setup, (database, runtime, log) => {
     const runner = new Runner(setup, runtime, database, log);
     return cliScheduler(setup.config, database.db, (request) => runner.run(request)).trigger(name, "cli");
-  });
+  }, { create: true });
   if (json) printJson({ ok: report.status === "ok", ...jobRunJson(report) });
   else {
     printSteps(report.steps);

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { MIGRATIONS } from "../../db/embedded-migrations.ts";
 import { applyMigrations, migrationStatus } from "../../db/migrate.ts";
 import { openDatabase } from "../../db/open.ts";
 import { commonOptions, configFor } from "../context.ts";
@@ -12,12 +14,20 @@ export function registerMigrate(program: Command): void {
     .option("--json", "print JSON")
     .action((options: { status?: boolean }, command: Command) => {
       const config = configFor(command);
+      // --status changes nothing, so it does not create the database either: everything is pending.
+      if (options.status && !existsSync(config.paths.database)) {
+        const pending = MIGRATIONS.map((migration) => migration.tag);
+        if (commonOptions(command).json) return printJson({ database: config.paths.database, exists: false, applied: [], pending, current: [] });
+        printLine(`${config.paths.database}: no database yet, ${pending.length} pending (\`syncer migrate\` creates it)`);
+        return;
+      }
       const database = openDatabase(config.paths.database);
       try {
         const before = migrationStatus(database.sqlite);
         const applied = options.status ? [] : applyMigrations(database.sqlite);
         const result = {
           database: config.paths.database,
+          exists: true,
           applied,
           pending: options.status ? before.pending.map((migration) => migration.tag) : [],
           current: [...before.applied, ...applied],

@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import { ReportedFailure, SyncerError } from "../../errors.ts";
+import { noAccount } from "../../plugins/options.ts";
 import type { Plugin } from "../../plugins/plugin.ts";
 import { pluginDetail, pluginSummary } from "../../plugins/plugin-json.ts";
 import { formatProblem } from "../../validation/problems.ts";
-import { commonOptions, parseInputFlag, setupFor, withRuntime } from "../context.ts";
+import { commonOptions, parseInputFlag, registryFor, setupFor, withRuntime } from "../context.ts";
 import { color, printJson, printLine, warnLine } from "../output.ts";
 
 /** `syncer plugins info` in the manner of ansible-doc: everything an operator needs to configure and trust a plugin. */
@@ -55,7 +56,7 @@ export function registerPlugins(program: Command): void {
     .description("list every plugin: built in, and from [plugins] directories; refused ones with the reason")
     .option("--json", "print JSON")
     .action((_options, command: Command) => {
-      const { registry } = setupFor(command);
+      const registry = registryFor(command);
       const plugins = [...registry.plugins.values()].map(pluginSummary);
       if (commonOptions(command).json) return printJson({ plugins, refused: registry.refused });
       for (const plugin of plugins) {
@@ -72,7 +73,7 @@ export function registerPlugins(program: Command): void {
     .argument("<ident>", "the plugin")
     .option("--json", "print the manifest as JSON")
     .action((ident: string, _options, command: Command) => {
-      const { registry } = setupFor(command);
+      const registry = registryFor(command);
       const plugin = registry.plugins.get(ident);
       if (!plugin) throw new SyncerError("usage", `no plugin '${ident}'; \`syncer plugins list\` shows the installed ones`);
       if (commonOptions(command).json) return printJson(pluginDetail(plugin));
@@ -106,10 +107,13 @@ export function registerPlugins(program: Command): void {
       const plugin = setup.registry.plugins.get(ident);
       if (!plugin) throw new SyncerError("usage", `no plugin '${ident}'; \`syncer plugins list\` shows the installed ones`);
       const account = accountName === undefined ? undefined : setup.accounts.get(accountName);
-      if (accountName !== undefined && !account) throw new SyncerError("usage", `no account '${accountName}' in ${setup.config.source.path}`);
+      if (accountName !== undefined && !account) throw noAccount(accountName, [...setup.accounts.keys()]);
       const input = parseInputFlag(options.input);
-      const result = await withRuntime(setup, (_database, runtime) =>
-        runtime.call(plugin, name, { account, pluginOptions: setup.pluginOptions.get(plugin.ident), input, dryRun: options.dryRun, debug: options.debug }),
+      const result = await withRuntime(
+        setup,
+        (_database, runtime) => runtime.call(plugin, name, { account, pluginOptions: setup.pluginOptions.get(plugin.ident), input, dryRun: options.dryRun, debug: options.debug }),
+        // It runs a plugin command, as `syncer run` does: a plugin author's first call may start the database.
+        { create: true },
       );
       const json = commonOptions(command).json;
       if (json) {

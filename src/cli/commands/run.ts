@@ -116,7 +116,7 @@ export async function runFromCli(command: Command, target: { plugin: string; com
     } finally {
       progress.clear();
     }
-  });
+  }, { create: true });
   if (json) printJson(reportJson(report));
   else printReport(report, flags.debug ?? false);
   if (report.status === "failed") {

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import type { PluginErrorKind } from "../../errors.ts";
-import { redact } from "../../log/redact.ts";
+import { redact, redactJson } from "../../log/redact.ts";
 import { ErrorEnvelopeSchema, EventSchema, HostsReadSchema, HttpRequestSchema, KvGetSchema, KvSetSchema } from "../abi.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import type { CallContext, LogLine, PluginError } from "../sandbox/messages.ts";
@@ -172,7 +172,7 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
       const state = env.state();
       if (++state.events > MAX_EVENTS) throw new Error(`more than ${MAX_EVENTS} events in one call`);
       const event = request(EventSchema, ptr, len);
-      env.store!.emitEvent(event.type, event.data ?? null, state.context.account, state.context.runId);
+      env.store!.emitEvent(redact(event.type), redactJson(event.data ?? null), state.context.account, state.context.runId);
     });
   }
   if (granted.hosts) {

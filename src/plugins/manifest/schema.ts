@@ -101,7 +101,17 @@ export const ManifestSchema = v.strictObject({
   description: v.pipe(v.string(), v.minLength(1, "a description")),
   enabled: v.optional(v.boolean(), true),
   wasm: v.optional(v.pipe(v.string(), v.description("The module, relative to the plugin folder.")), "build/plugin.wasm"),
-  account_presets: v.optional(v.strictObject({ address: v.optional(v.string()), username: v.optional(v.string()) }), {}),
+  account_presets: v.optional(
+    v.pipe(
+      v.strictObject({
+        address: v.optional(v.string()),
+        username: v.optional(v.string()),
+        password: v.optional(v.pipe(v.literal(""), v.description('"" when the plugin uses the account\'s password (a manifest holds no secret): `accounts new` writes a reference for it.'))),
+      }),
+      v.description("The account fields the plugin uses, with the values `syncer accounts new` seeds them with; fields left out are not written."),
+    ),
+    {},
+  ),
   account_custom_field_presets: v.optional(v.record(v.string(), PresetValue), {}),
   options: v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_]*$/, "an option name of lower-case letters, digits and '_'")), OptionSchema), {}),
   permissions: v.optional(PermissionsSchema, {}),

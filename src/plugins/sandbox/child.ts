@@ -6,7 +6,7 @@
  */
 import createPlugin from "@extism/extism";
 import { readFileSync, statSync } from "node:fs";
-import { redact } from "../../log/redact.ts";
+import { redact, registerSecret } from "../../log/redact.ts";
 import { checkAnswer, type AnswerFacts } from "../answers.ts";
 import { SyncHttp } from "../host/http-bridge.ts";
 import { BASE_FUNCTIONS, HOST_MODULE, hostFunctions, newCallState, PERMISSION_FUNCTIONS, type CallState } from "../host/functions.ts";
@@ -185,6 +185,8 @@ async function call(loaded: Loaded, message: CallMessage, request: Uint8Array): 
   const page = range ? loaded.hostPages.fill(request, range) : { request, hostnames: undefined };
   if ("error" in page) return { header: failedBeforeCall(message.id, page.error) };
   const input = page.request;
+  // The secrets this call was given: every text the plugin produces is redacted with them before it leaves or is stored.
+  for (const secret of message.context.secrets ?? []) registerSecret(secret);
   const state = (current = newCallState(input, message.context));
   const started = performance.now();
   let error: PluginError | undefined;

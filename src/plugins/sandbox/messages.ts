@@ -31,6 +31,8 @@ export interface CallContext {
   answer?: AnswerCheck;
   /** A page of hosts the sandbox process reads from the database itself and puts into the request. */
   hostRange?: HostRange;
+  /** The config's secret values the request carries: redacted from what the plugin writes (log lines, errors, events). */
+  secrets?: string[];
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { effectiveConfig } from "../../../config/dump.ts";
-import { SyncerError } from "../../../errors.ts";
+import { noAccount } from "../../../plugins/options.ts";
 import { route, type ApiRoute } from "../contract.ts";
 import type { ApiServices } from "../env.ts";
 import { AnyObject, ErrorSchema, NameParams } from "../schemas.ts";
@@ -28,7 +28,7 @@ export function accountRoutes(services: ApiServices): ApiRoute[] {
       },
       (c, { params }) => {
         const account = accounts()[params.name];
-        if (!account) throw new SyncerError("not_found", `no account '${params.name}'`);
+        if (!account) throw noAccount(params.name, Object.keys(accounts()));
         return c.json({ name: params.name, ...account });
       },
     ),

@@ -217,6 +217,13 @@ describe("API v1: bad requests get a 4xx JSON error and write nothing", () => {
     expect(wrongType.status).toBe(400);
     expect(wrongType.body.error.details.issues[0]).toMatchObject({ in: "body", path: "labels.site" });
 
+    const array = await put({ headers: { "content-type": "application/json" }, body: '{"account":"manual","labels":["a","b"]}' });
+    expect(array.status).toBe(400);
+    expect(array.body.error.message).toBe("invalid body: labels: expected an object of strings, got an array");
+    const proto = await api("/api/v1/hosts/bulk", { as: "writer", method: "POST", headers: { "content-type": "application/json" }, body: '{"account":"manual","hosts":[{"hostname":"p1","inventory":{"__proto__":"x"}}]}' });
+    expect(proto.status).toBe(400);
+    expect(proto.body.error.message).toBe("invalid body: hosts.0.inventory.__proto__: a reserved name");
+
     const unknown = await put({ headers: { "content-type": "application/json" }, body: JSON.stringify({ account: "manual", colour: "red" }) });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toContain("colour");

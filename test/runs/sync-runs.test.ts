@@ -234,6 +234,19 @@ describe("a failing run writes nothing", () => {
     unchanged(w);
   });
 
+  test("labels or inventory as an array are refused, naming the record, not stored as an object", () => {
+    const w = seeded();
+    w.pages("a", [host("web01", { site: "berlin" }), { hostname: "web06", labels: ["site", "y"], row: 5 }]);
+    const labels = w.run("syncfix", "import_hosts", "a");
+    expect(labels.code).toBe(1);
+    expect(labels.json.error.message).toBe('plugin syncfix returned an invalid host record: record 2 of page 1 (row 5), hostname "web06": labels: expected an object of strings, found an array');
+    w.pages("a", [{ hostname: "web07", inventory: [1, 2] }]);
+    const inventory = w.run("syncfix", "import_hosts", "a");
+    expect(inventory.code).toBe(1);
+    expect(inventory.json.error.message).toContain('hostname "web07": inventory: expected an object of strings, numbers, booleans or nulls, found an array');
+    unchanged(w);
+  });
+
   test("a hostname returned twice is an error naming both records", () => {
     const w = seeded();
     w.pages("a", [host("web01", { site: "x" }), host("web02", {}, { row: 3 })], [host("web02 ", {}, { row: 9 })]);

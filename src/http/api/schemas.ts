@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { Name } from "../../config/schema.ts";
 import { LIFECYCLE_STATES } from "../../db/schema.ts";
-import { Hostname, InventoryValue } from "../../plugins/abi.ts";
+import { Hostname, InventoryFields, Labels } from "../../plugins/abi.ts";
 
 /**
  * Request and answer shapes of API v1. Requests are checked against them; answers are documented by
@@ -17,8 +17,6 @@ export const ErrorSchema = v.object({
 });
 
 const Time = v.pipe(v.string(), v.description("ISO 8601"));
-const Labels = v.record(v.pipe(v.string(), v.minLength(1, "a label name")), v.string("a string label value"));
-const InventoryFields = v.record(v.pipe(v.string(), v.minLength(1, "an inventory key")), InventoryValue);
 
 export const HostSchema = v.object({
   hostname: v.string(),

@@ -184,12 +184,25 @@ export const EndpointRequestSchema = v.object({
   body: v.nullable(v.string()),
 });
 
+/** RFC 9110 field-name: a token. */
+const HeaderName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "a header name (an RFC 9110 token)"));
+/** RFC 9110 field-value: visible characters, spaces and tabs, obs-text (Latin-1); never CR, LF, NUL or another control character. */
+const HeaderValue = v.pipe(v.string(), v.regex(/^[\t\x20-\x7e\x80-\xff]*$/, "a header value without CR, LF, NUL or other control characters"));
+/** Statuses whose answer has no body (RFC 9110 §15.3.5, §15.3.6, §15.4.5). */
+const BODYLESS_STATUSES: readonly number[] = [204, 205, 304];
+
 /** What a plugin endpoint answers. A string body is sent as is (text/plain unless a content-type header says otherwise); anything else as JSON. */
-export const EndpointAnswerSchema = v.object({
-  status: v.pipe(v.number(), v.integer(), v.minValue(200, "a status from 200 to 599"), v.maxValue(599, "a status from 200 to 599")),
-  headers: v.optional(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "a header name")), v.string())),
-  body: v.optional(v.unknown()),
-});
+export const EndpointAnswerSchema = v.pipe(
+  v.object({
+    status: v.pipe(v.number(), v.integer("a status from 200 to 599"), v.minValue(200, "a status from 200 to 599"), v.maxValue(599, "a status from 200 to 599")),
+    headers: v.optional(flatMap(HeaderName, HeaderValue, "an object of header values")),
+    body: v.optional(v.unknown()),
+  }),
+  v.forward(
+    v.check((answer) => !BODYLESS_STATUSES.includes(answer.status) || answer.body === undefined || answer.body === null, "no body with status 204, 205 or 304"),
+    ["body"],
+  ),
+);
 
 export type HostRecord = v.InferOutput<typeof HostRecordSchema>;
 export type HostChange = v.InferOutput<typeof HostChangeSchema>;

@@ -330,6 +330,12 @@ describe("API v1: plugin endpoints", () => {
     const bad = await api("/api/v1/plugins/testkit/bad", { as: "reader" });
     expect(bad.status).toBe(502);
     expect(bad.body.error.kind).toBe("abi");
+    // testkit's /raw answers with the body it is sent: here a header value that would split the answer.
+    const crlf = await api("/api/v1/plugins/testkit/raw", { as: "writer", method: "POST", body: '{"status":200,"headers":{"x-a":"1\\r\\nset-cookie: s=1"}}' });
+    expect(crlf.status).toBe(502);
+    expect(crlf.body.error).toMatchObject({ kind: "abi" });
+    expect(crlf.body.error.message).toContain("headers.x-a: a header value without CR, LF, NUL or other control characters");
+    expect(crlf.headers.get("set-cookie")).toBeNull();
   });
 
   test("undeclared paths are 404, other methods 405, traversal attempts 4xx and never reach another route", async () => {

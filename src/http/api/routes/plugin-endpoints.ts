@@ -82,7 +82,9 @@ async function answer(c: Context<ApiEnv>, plugin: Plugin, exportName: string, in
   }
   const parsed = v.safeParse(EndpointAnswerSchema, result.value);
   if (!parsed.success) {
-    return c.json(errorBody("abi", `plugin ${plugin.ident} endpoint ${exportName} answered something that is not {status, headers, body}: ${v.summarize(parsed.issues)}`), 502);
+    const [issue] = parsed.issues;
+    const path = v.getDotPath(issue);
+    return c.json(errorBody("abi", `plugin ${plugin.ident} endpoint ${exportName} answered something that is not {status, headers, body}: ${path ? `${path}: ` : ""}${issue.message}`), 502);
   }
   const { status, headers = {}, body } = parsed.output;
   const outgoing = new Headers();

@@ -62,7 +62,14 @@ export const HostChangeLogSchema = v.object({
 });
 
 export const HostUpsertBody = v.strictObject({
-  account: v.pipe(Name, v.description("The account the write is made for: it owns the host afterwards, and names the inventory namespace.")),
+  account: v.optional(
+    v.pipe(
+      Name,
+      v.description(
+        "The account the write is made for: it owns the host afterwards, and names the inventory namespace. Without it the write is made by hand: the built-in owner `manual` owns the host (no import deletes it; only a master account takes it over).",
+      ),
+    ),
+  ),
   labels: v.optional(v.pipe(Labels, v.description("Replaces the host's labels as a whole."))),
   inventory: v.optional(v.pipe(InventoryFields, v.description("Replaces the account's inventory namespace (keys without the namespace)."))),
 });

@@ -23,7 +23,7 @@ const TAG = "hosts";
 const invalid = { 400: { description: "Invalid path, query or body.", schema: ErrorSchema } };
 const missing = { 404: { description: "No such host.", schema: ErrorSchema } };
 
-/** Hosts: read with hosts:read; write with hosts:write, with the semantics of an import by the named account. */
+/** Hosts: read with hosts:read; write with hosts:write, with the semantics of an import by the named account (or by hand, owner `manual`). */
 export function hostRoutes(services: ApiServices): ApiRoute[] {
   const queries = new HostQueries(services.database);
   const found = (hostname: string) => {
@@ -74,7 +74,7 @@ export function hostRoutes(services: ApiServices): ApiRoute[] {
         tag: TAG,
         summary: "Create or update a host",
         description:
-          "As an import by `account` would: the account takes the host over unless a master account owns it (409 account_conflict); labels are replaced as a whole, inventory in the account's namespace. Hooks run.",
+          "As an import by `account` would, or without `account` by hand (owner `manual`): the writer takes the host over unless a master account owns it, or it was made by hand and the writer is no master account (409 account_conflict); labels are replaced as a whole, inventory in the writer's namespace. Hooks run; the change log records creations too.",
         scope: "hosts:write",
         params: HostnameParams,
         body: HostUpsertBody,

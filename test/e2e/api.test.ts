@@ -3,6 +3,7 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { runSyncer, startDaemon, tempDir, writeConfig, type RunningDaemon } from "../helpers/binary.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS, DEMO_CSV } from "../helpers/plugins.ts";
+import { rawRequest } from "../helpers/raw-http.ts";
 
 /**
  * API v1 against the compiled binary over real HTTP: tokens from `syncer token create`, hosts from a
@@ -372,6 +373,28 @@ describe("API v1: plugin endpoints", () => {
       expect(body.accounts).toBeUndefined();
       expect(body.error).toBeDefined();
     }
+  });
+
+  test("dot segments sent raw are resolved before routing: the resolved path is routed, authorised and passed on, never the raw one", async () => {
+    const raw = (method: string, target: string, as: string, body = "") => rawRequest(daemon.url, method, target, { authorization: `Bearer ${tokens[as]}` }, body);
+    // Climbing out of a plugin's endpoints lands on the API route named by the resolved path, behind that route's scope.
+    for (const target of ["/api/v1/plugins/testkit/../../accounts", "/api/v1/plugins/testkit/%2e%2e/%2E%2E/accounts", "/api/v1/plugins/testkit/x\\..\\..\\..\\accounts"]) {
+      const { status, body } = await raw("GET", target, "reader");
+      expect(status).toBe(403);
+      expect(body.error).toMatchObject({ kind: "forbidden", details: { needed: "admin" } });
+    }
+    // Within a plugin: its endpoint named by the resolved path, with that endpoint's scope; the plugin sees the resolved path.
+    const target = "/api/v1/plugins/testkit/./nothing/../%2e%2e/testkit/echo";
+    const forbidden = await raw("POST", target, "reader", "{}");
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.error.message).toContain("lacks the scope hosts:write that POST /echo of plugin testkit needs");
+    const served = await raw("POST", target, "writer", "{}");
+    expect(served.status).toBe(200);
+    expect(served.body.path).toBe("/echo");
+    // An encoded separator is no dot segment to resolve: refused.
+    const encoded = await raw("GET", "/api/v1/plugins/testkit/..%2f..%2faccounts", "admin");
+    expect(encoded.status).toBe(400);
+    expect(encoded.body.error).toMatchObject({ kind: "validation", message: "the path may not contain '.', '..' or encoded separators" });
   });
 });
 

@@ -42,11 +42,12 @@ export class ApiWrites {
   }
 
   /**
-   * Creates or updates hosts on behalf of `account`, or by hand (owner MANUAL_OWNER) without one.
+   * Creates or updates hosts on behalf of `account`, or by hand (owner MANUAL_OWNER) without one or
+   * with that name, so that a host read and written back as it was keeps its owner.
    * Hostnames are normalised as imports do; a name twice is a validation error.
    */
   async upsert(accountName: string | undefined, records: HostRecord[]): Promise<UpsertSummary> {
-    const account = accountName === undefined ? MANUAL_OWNER : this.account(accountName);
+    const account = accountName === undefined || accountName === MANUAL_OWNER ? MANUAL_OWNER : this.account(accountName);
     const { lowercase_hostnames } = this.setup.config.inventory;
     const seen = new Set<string>();
     for (const record of records) {

@@ -66,7 +66,7 @@ export const HostUpsertBody = v.strictObject({
     v.pipe(
       Name,
       v.description(
-        "The account the write is made for: it owns the host afterwards, and names the inventory namespace. Without it the write is made by hand: the built-in owner `manual` owns the host (no import deletes it; only a master account takes it over).",
+        "The account the write is made for: it owns the host afterwards, and names the inventory namespace. Without it, or as `manual`, the write is made by hand: the built-in owner `manual` owns the host (no import deletes it; only a master account takes it over).",
       ),
     ),
   ),

@@ -1,4 +1,5 @@
 import { Cron } from "croner";
+import { MANUAL_OWNER } from "../inventory/plan.ts";
 import type { KeyPath } from "../validation/problems.ts";
 import { parseStep } from "../scheduler/steps.ts";
 import type { ConfigFile } from "./schema.ts";
@@ -23,6 +24,10 @@ export function checkSemantics(config: ConfigFile): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   const port = Number(config.server.listen.slice(config.server.listen.lastIndexOf(":") + 1));
   if (port > 65535) problems.push({ path: ["server", "listen"], message: `port ${port} is out of range (0-65535)` });
+
+  if (Object.hasOwn(config.accounts, MANUAL_OWNER)) {
+    problems.push({ path: ["accounts", MANUAL_OWNER], message: `the account name '${MANUAL_OWNER}' is reserved: it owns the hosts created by hand (API and CLI writes without an account); choose another name` });
+  }
 
   for (const [name, job] of Object.entries(config.jobs)) {
     try {

@@ -22,7 +22,15 @@ export interface ExistingHost {
 
 /** One host to write, as decided by a run's plan. */
 export type HostWrite =
-  | { action: "create"; hostname: string; account: string; labels: FlatMap; inventory: FlatMap }
+  | {
+      action: "create";
+      hostname: string;
+      account: string;
+      labels: FlatMap;
+      inventory: FlatMap;
+      /** Its change-log entry, when the writer keeps one for creations. */
+      changes?: Record<string, { old: unknown; new: unknown }>;
+    }
   | {
       action: "update";
       id: number;
@@ -192,6 +200,7 @@ export class HostStore {
           const id = Number(insertHost.run(write.hostname, write.account, JSON.stringify(write.labels), JSON.stringify(write.inventory), now, now, runId).lastInsertRowid);
           insertSeen.run(id, now);
           labelIndex.add(id, write.labels);
+          if (write.changes && changeLogLimit > 0) logChange.run(id, runId, now, JSON.stringify(write.changes));
         } else if (write.action === "update") {
           const result = updateHost.run(write.account, JSON.stringify(write.labels), JSON.stringify(write.inventory), now, write.id, write.lastChanged);
           if (result.changes !== 1) throw conflict(`host #${write.id}`);

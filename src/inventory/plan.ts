@@ -4,10 +4,18 @@ import { mapDiff, namespaceOf, replaceNamespace, sameMap, type FlatMap } from ".
 
 /**
  * What a run will do to each host it saw: CMDBSyncer's semantics. An import takes a host that has no
- * owner or is its own, takes it over from another owner unless that owner is a master account (then
- * the host is skipped and counted), replaces its labels as a whole and its own inventory namespace.
+ * owner or is its own, takes it over from another owner unless that owner is a master account, or is
+ * the manual owner and the importer no master account (then the host is skipped and counted), and
+ * replaces its labels as a whole and its own inventory namespace.
  * An inventorize command sets only its namespace of hosts that exist. Nothing is written here.
  */
+
+/**
+ * The owner of hosts created by hand (API or CLI writes without an account), as CMDBSyncer's hosts
+ * created in its UI. No account may take this name, so no import's delete_missing ever reaches these
+ * hosts; only a master account takes them over.
+ */
+export const MANUAL_OWNER = "manual";
 
 export interface PlanContext {
   kind: "import" | "inventorize";
@@ -85,8 +93,11 @@ export function planRecord(record: HostRecord, existing: ExistingHost | undefine
     return { action: "create", hostname, row, account: context.account, state: { labels, inventory } };
   }
   const owner = existing.account;
-  if (owner !== null && owner !== context.account && context.masters.has(owner)) {
-    return { action: "skipped", hostname, row, reason: `owned by master account ${owner}`, owner };
+  if (owner !== null && owner !== context.account) {
+    if (context.masters.has(owner)) return { action: "skipped", hostname, row, reason: `owned by master account ${owner}`, owner };
+    if (owner === MANUAL_OWNER && !context.masters.has(context.account)) {
+      return { action: "skipped", hostname, row, reason: `created by hand (owner ${MANUAL_OWNER}); only a master account takes it over`, owner };
+    }
   }
   if (owner === context.account && existing.deletedAt === null && unchangedReimport(record, existing.labelsText)) {
     return { action: "unchanged", hostname, hostId: existing.id };
@@ -117,14 +128,24 @@ export function rewrite(entry: PlanEntry, next: HostState): PlanEntry {
   return entry;
 }
 
-/** The database writes of a plan. */
-export function writesOf(entries: Iterable<PlanEntry>): { writes: HostWrite[]; touched: number[] } {
+/**
+ * The database writes of a plan. `logCreates`: created hosts get a change-log entry too (writes by
+ * hand are few; imports leave it out to stay lean).
+ */
+export function writesOf(entries: Iterable<PlanEntry>, logCreates = false): { writes: HostWrite[]; touched: number[] } {
   const writes: HostWrite[] = [];
   const touched: number[] = [];
   for (const entry of entries) {
     switch (entry.action) {
       case "create":
-        writes.push({ action: "create", hostname: entry.hostname, account: entry.account, labels: entry.state.labels, inventory: entry.state.inventory });
+        writes.push({
+          action: "create",
+          hostname: entry.hostname,
+          account: entry.account,
+          labels: entry.state.labels,
+          inventory: entry.state.inventory,
+          changes: logCreates ? createdChanges(entry.account, entry.state) : undefined,
+        });
         break;
       case "update":
         writes.push({
@@ -149,4 +170,12 @@ export function writesOf(entries: Iterable<PlanEntry>): { writes: HostWrite[]; t
     }
   }
   return { writes, touched };
+}
+
+/** A created host's change-log entry: its owner, labels and inventory, each from nothing. */
+function createdChanges(account: string, state: HostState): Record<string, { old: unknown; new: unknown }> {
+  const changes: Record<string, { old: unknown; new: unknown }> = { created: { old: null, new: account } };
+  if (Object.keys(state.labels).length > 0) changes.labels = mapDiff({}, state.labels);
+  if (Object.keys(state.inventory).length > 0) changes.inventory = mapDiff({}, state.inventory);
+  return changes;
 }

@@ -75,11 +75,56 @@ export const PageRequestSchema = v.object({
 export const Hostname = v.pipe(v.string(), v.regex(/\S/, "a hostname"), v.maxLength(253, "a hostname of at most 253 characters"));
 export const InventoryValue = v.union([v.string(), v.number(), v.boolean(), v.null()], "a string, number, boolean or null");
 
+/** A key JavaScript reads as an object's prototype: never a label name or an inventory key. */
+const RESERVED_KEY = "__proto__";
+
+function typeName(input: unknown): string {
+  if (Array.isArray(input)) return "an array";
+  if (input === null) return "null";
+  return typeof input === "object" ? "an object" : `a ${typeof input}`;
+}
+
+/**
+ * A flat map such as labels or inventory: v.record, which alone takes an array for an object
+ * ({"0": …}) and drops `__proto__`, `constructor` and `prototype` keys silently. This one refuses
+ * anything but a JSON object (naming what it got) and a `__proto__` key (an issue of type
+ * "reserved_key"), and answers the object it was given, so no key is lost. Its JSON Schema is the record's.
+ */
+function flatMap<const Key extends v.GenericSchema<string, string>, const Value extends v.GenericSchema>(key: Key, value: Value, expected: string) {
+  const record = v.record(key, value);
+  type Dataset = v.OutputDataset<v.InferOutput<typeof record>, v.BaseIssue<unknown>>;
+  const refuse = (dataset: v.UnknownDataset, issue: Omit<v.BaseIssue<unknown>, "kind">): Dataset => {
+    const failed = dataset as unknown as v.FailureDataset<v.BaseIssue<unknown>>;
+    failed.typed = false;
+    failed.issues = [{ kind: "schema", ...issue }];
+    return failed;
+  };
+  return v._standardSchema({
+    ...record,
+    "~run"(dataset: v.UnknownDataset, config: v.Config<v.BaseIssue<unknown>>): Dataset {
+      const input = dataset.value;
+      if (typeof input !== "object" || input === null || Array.isArray(input)) {
+        return refuse(dataset, { type: "record", input, expected, received: typeName(input), message: `expected ${expected}, got ${typeName(input)}` });
+      }
+      if (Object.hasOwn(input, RESERVED_KEY)) {
+        const path: [v.ObjectPathItem] = [{ type: "object", origin: "key", input: input as Record<string, unknown>, key: RESERVED_KEY, value: (input as Record<string, unknown>)[RESERVED_KEY] }];
+        return refuse(dataset, { type: "reserved_key", input: RESERVED_KEY, expected: null, received: JSON.stringify(RESERVED_KEY), message: "a reserved name", path });
+      }
+      const checked = record["~run"](dataset, config);
+      if (!checked.issues) checked.value = input as v.InferOutput<typeof record>;
+      return checked;
+    },
+  }) as typeof record;
+}
+
+export const Labels = flatMap(v.pipe(v.string(), v.minLength(1, "a label name")), v.string("a string label value"), "an object of strings");
+export const InventoryFields = flatMap(v.pipe(v.string(), v.minLength(1, "an inventory key")), InventoryValue, "an object of strings, numbers, booleans or nulls");
+
 /** One host as an import or inventorize command returns it. */
 export const HostRecordSchema = v.object({
   hostname: Hostname,
-  labels: v.optional(v.record(v.pipe(v.string(), v.minLength(1, "a label name")), v.string("a string label value"))),
-  inventory: v.optional(v.record(v.pipe(v.string(), v.minLength(1, "an inventory key")), InventoryValue)),
+  labels: v.optional(Labels),
+  inventory: v.optional(InventoryFields),
   row: v.optional(v.pipe(v.number(), v.integer())),
 });
 
@@ -139,12 +184,25 @@ export const EndpointRequestSchema = v.object({
   body: v.nullable(v.string()),
 });
 
+/** RFC 9110 field-name: a token. */
+const HeaderName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "a header name (an RFC 9110 token)"));
+/** RFC 9110 field-value: visible characters, spaces and tabs, obs-text (Latin-1); never CR, LF, NUL or another control character. */
+const HeaderValue = v.pipe(v.string(), v.regex(/^[\t\x20-\x7e\x80-\xff]*$/, "a header value without CR, LF, NUL or other control characters"));
+/** Statuses whose answer has no body (RFC 9110 §15.3.5, §15.3.6, §15.4.5). */
+const BODYLESS_STATUSES: readonly number[] = [204, 205, 304];
+
 /** What a plugin endpoint answers. A string body is sent as is (text/plain unless a content-type header says otherwise); anything else as JSON. */
-export const EndpointAnswerSchema = v.object({
-  status: v.pipe(v.number(), v.integer(), v.minValue(200, "a status from 200 to 599"), v.maxValue(599, "a status from 200 to 599")),
-  headers: v.optional(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "a header name")), v.string())),
-  body: v.optional(v.unknown()),
-});
+export const EndpointAnswerSchema = v.pipe(
+  v.object({
+    status: v.pipe(v.number(), v.integer("a status from 200 to 599"), v.minValue(200, "a status from 200 to 599"), v.maxValue(599, "a status from 200 to 599")),
+    headers: v.optional(flatMap(HeaderName, HeaderValue, "an object of header values")),
+    body: v.optional(v.unknown()),
+  }),
+  v.forward(
+    v.check((answer) => !BODYLESS_STATUSES.includes(answer.status) || answer.body === undefined || answer.body === null, "no body with status 204, 205 or 304"),
+    ["body"],
+  ),
+);
 
 export type HostRecord = v.InferOutput<typeof HostRecordSchema>;
 export type HostChange = v.InferOutput<typeof HostChangeSchema>;

@@ -37,17 +37,6 @@ function problemOf(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]], sc
 }
 
 /**
- * The daemon goes on with the parsed record, not valibot's copy, which drops a `__proto__` key
- * silently: such a key is refused instead, as it cannot be a label or an inventory key.
- */
-function reservedKey(record: { labels?: object; inventory?: object }): string | undefined {
-  for (const field of ["labels", "inventory"] as const) {
-    if (record[field] && Object.hasOwn(record[field], "__proto__")) return `${field}.__proto__: a reserved name`;
-  }
-  return undefined;
-}
-
-/**
  * What a check learnt of an answer that passed, sent with it in the result's header: a host page's
  * cursor, so the daemon can ask for the next page before it has parsed this one; an inventory page's
  * host-keyed objects, cut out of it.
@@ -67,13 +56,12 @@ function checkHostPage(value: unknown): CheckOutcome {
   const hosts = page.output.hosts;
   for (let index = 0; index < hosts.length; index++) {
     const record = v.safeParse(HostRecordSchema, hosts[index]);
-    const raw = hosts[index] as { row?: unknown; hostname?: unknown; labels?: object; inventory?: object } | null;
-    const problem = record.success ? reservedKey(raw!) : problemOf(record.issues, HostRecordSchema);
-    if (problem === undefined) continue;
+    if (record.success) continue;
+    const raw = hosts[index] as { row?: unknown; hostname?: unknown } | null;
     return {
       problem: {
         answer: "record",
-        problem,
+        problem: problemOf(record.issues, HostRecordSchema),
         index,
         row: typeof raw?.row === "number" ? raw.row : undefined,
         hostname: typeof raw?.hostname === "string" ? raw.hostname : undefined,

@@ -2,7 +2,7 @@ import { SyncerError } from "../errors.ts";
 import { HostStore } from "../inventory/host-store.ts";
 import { namespaceOf, replaceNamespace, sameMap, type FlatMap } from "../inventory/maps.ts";
 import { normalHostname } from "../inventory/records.ts";
-import { compare, planRecord, stateOf, writesOf, type PlanEntry } from "../inventory/plan.ts";
+import { compare, MANUAL_OWNER, planRecord, stateOf, writesOf, type PlanEntry } from "../inventory/plan.ts";
 import type { HostRecord } from "../plugins/abi.ts";
 import { noAccount } from "../plugins/options.ts";
 import type { Setup } from "../setup.ts";
@@ -25,10 +25,11 @@ export interface UpsertSummary {
 const CONFLICTS_LISTED = 20;
 
 /**
- * Host writes from the HTTP API, with the semantics of an import by the named account: ownership
- * (a host a master account owns is not taken over: the request fails with account_conflict), labels
- * replaced as a whole, inventory replaced in the account's namespace, pre/post hooks, the change log.
- * Each request is one transaction: all of its hosts or none.
+ * Host writes from the HTTP API and the CLI, with the semantics of an import by the named account, or
+ * without one by the manual owner (MANUAL_OWNER): ownership (a host a master account owns, or one made
+ * by hand when the writer is no master account, is not taken over: the request fails with
+ * account_conflict), labels replaced as a whole, inventory replaced in the writer's namespace, pre/post
+ * hooks, the change log (creations included). Each request is one transaction: all of its hosts or none.
  */
 export class ApiWrites {
   private readonly store: HostStore;
@@ -41,9 +42,13 @@ export class ApiWrites {
     this.store = new HostStore(sqlite);
   }
 
-  /** Creates or updates hosts on behalf of `account`. Hostnames are normalised as imports do; a name twice is a validation error. */
-  async upsert(accountName: string, records: HostRecord[]): Promise<UpsertSummary> {
-    const account = this.account(accountName);
+  /**
+   * Creates or updates hosts on behalf of `account`, or by hand (owner MANUAL_OWNER) without one or
+   * with that name, so that a host read and written back as it was keeps its owner.
+   * Hostnames are normalised as imports do; a name twice is a validation error.
+   */
+  async upsert(accountName: string | undefined, records: HostRecord[]): Promise<UpsertSummary> {
+    const account = accountName === undefined || accountName === MANUAL_OWNER ? MANUAL_OWNER : this.account(accountName);
     const { lowercase_hostnames } = this.setup.config.inventory;
     const seen = new Set<string>();
     for (const record of records) {
@@ -54,12 +59,12 @@ export class ApiWrites {
     const existing = this.store.existing([...seen]);
     const masters = new Set([...this.setup.accounts.values()].filter((a) => a.config.is_master).map((a) => a.name));
     let plan = records.map((record) => planRecord(record, existing.get(record.hostname), { kind: "import", account, masters }));
-    const conflicts = plan.flatMap((entry) => (entry.action === "skipped" ? [{ hostname: entry.hostname, owner: entry.owner ?? null }] : []));
-    if (conflicts.length > 0) {
+    const skipped = plan.flatMap((entry) => (entry.action === "skipped" ? [entry] : []));
+    if (skipped.length > 0) {
       throw new SyncerError(
         "account_conflict",
-        `${conflicts.length} host(s) are owned by a master account and are not taken over by ${account}: ${conflicts.slice(0, 3).map((c) => `${c.hostname} (${c.owner})`).join(", ")}${conflicts.length > 3 ? ", …" : ""}; nothing was written`,
-        { conflicts: conflicts.slice(0, CONFLICTS_LISTED) },
+        `${skipped.length} host(s) are not taken over by ${account}: ${skipped.slice(0, 3).map((entry) => `${entry.hostname} (${entry.reason})`).join(", ")}${skipped.length > 3 ? ", …" : ""}; nothing was written`,
+        { conflicts: skipped.slice(0, CONFLICTS_LISTED).map((entry) => ({ hostname: entry.hostname, owner: entry.owner ?? null })) },
       );
     }
     plan = await this.commit(plan, account, "upsert");
@@ -102,7 +107,7 @@ export class ApiWrites {
     const details: RunDetail[] = [];
     plan = await this.hooks.before("host.pre_update", plan, run, details);
     plan = await this.hooks.before("host.pre_delete", plan, run, details);
-    this.store.write(writesOf(plan), null, Date.now(), this.setup.config.inventory.change_log_limit);
+    this.store.write(writesOf(plan, true), null, Date.now(), this.setup.config.inventory.change_log_limit);
     await this.hooks.after(plan, run, details);
     return plan;
   }

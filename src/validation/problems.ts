@@ -129,6 +129,8 @@ export function issuesToProblems(
     if (issue.type === "strict_object" && issue.input === undefined) {
       return { file, key, position: source.locate(path, "key"), message: `required key '${String(last)}' is missing` };
     }
+    // A key refused for its name (flatMap in plugins/abi.ts): the message says why.
+    if (issue.type === "reserved_key") return { file, key, position: source.locate(path, "key"), message: issue.message };
     if (issue.kind === "schema") {
       const options = issue.type === "picklist" && issue.expected ? issue.expected.replace(/^\((.*)\)$/, "$1").split(" | ") : [];
       const expected = options.length

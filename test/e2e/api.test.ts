@@ -3,6 +3,7 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { runSyncer, startDaemon, tempDir, writeConfig, type RunningDaemon } from "../helpers/binary.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS, DEMO_CSV } from "../helpers/plugins.ts";
+import { rawRequest } from "../helpers/raw-http.ts";
 
 /**
  * API v1 against the compiled binary over real HTTP: tokens from `syncer token create`, hosts from a
@@ -71,9 +72,9 @@ plugin = "csv"
 is_master = true
 [accounts.cmdb.custom_fields]
 path = ${JSON.stringify(DEMO_CSV)}
-[accounts.manual]
+[accounts.ops]
 plugin = "csv"
-[accounts.manual.custom_fields]
+[accounts.ops.custom_fields]
 path = ${JSON.stringify(DEMO_CSV)}
 `,
   );
@@ -107,7 +108,7 @@ describe("API v1: tokens", () => {
   });
 
   test("a token without the route's scope gets 403 naming the scope; hosts:write implies hosts:read", async () => {
-    const forbidden = await api("/api/v1/hosts/web01.berlin.example.com", { as: "reader", method: "PUT", json: { account: "manual" } });
+    const forbidden = await api("/api/v1/hosts/web01.berlin.example.com", { as: "reader", method: "PUT", json: { account: "ops" } });
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.error).toMatchObject({ kind: "forbidden" });
     expect(forbidden.body.error.message).toContain("hosts:write");
@@ -142,36 +143,57 @@ describe("API v1: hosts", () => {
   });
 
   test("PUT creates (201), repeats unchanged (200), updates labels and takes the host over from a non-master owner", async () => {
-    const created = await api("/api/v1/hosts/api01.example.com", { as: "writer", method: "PUT", json: { account: "manual", labels: { site: "ham" }, inventory: { rack: "r1" } } });
+    const created = await api("/api/v1/hosts/api01.example.com", { as: "writer", method: "PUT", json: { account: "ops", labels: { site: "ham" }, inventory: { rack: "r1" } } });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ outcome: "created", host: { hostname: "api01.example.com", account: "manual", labels: { site: "ham" }, inventory: { manual__rack: "r1" } } });
-    const again = await api("/api/v1/hosts/api01.example.com", { as: "writer", method: "PUT", json: { account: "manual", labels: { site: "ham" }, inventory: { rack: "r1" } } });
+    expect(created.body).toMatchObject({ outcome: "created", host: { hostname: "api01.example.com", account: "ops", labels: { site: "ham" }, inventory: { ops__rack: "r1" } } });
+    const again = await api("/api/v1/hosts/api01.example.com", { as: "writer", method: "PUT", json: { account: "ops", labels: { site: "ham" }, inventory: { rack: "r1" } } });
     expect(again.body.outcome).toBe("unchanged");
-    const updated = await api("/api/v1/hosts/api01.example.com", { as: "writer", method: "PUT", json: { account: "manual", labels: { site: "ber" } } });
+    const updated = await api("/api/v1/hosts/api01.example.com", { as: "writer", method: "PUT", json: { account: "ops", labels: { site: "ber" } } });
     expect(updated.body).toMatchObject({ outcome: "updated", host: { labels: { site: "ber" } } });
-    const taken = await api("/api/v1/hosts/web02.berlin.example.com", { as: "writer", method: "PUT", json: { account: "manual", labels: { site: "berlin" } } });
-    expect(taken.body).toMatchObject({ outcome: "updated", host: { account: "manual" } });
+    const taken = await api("/api/v1/hosts/web02.berlin.example.com", { as: "writer", method: "PUT", json: { account: "ops", labels: { site: "berlin" } } });
+    expect(taken.body).toMatchObject({ outcome: "updated", host: { account: "ops" } });
     const log = await api("/api/v1/hosts/web02.berlin.example.com", { as: "reader" });
-    expect(log.body.changes[0].changes.account).toEqual({ old: "demo", new: "manual" });
+    expect(log.body.changes[0].changes.account).toEqual({ old: "demo", new: "ops" });
   });
 
   test("a host a master account owns is not taken over: 409 account_conflict naming the owner, nothing written", async () => {
     expect((await api("/api/v1/hosts/master01.example.com", { as: "writer", method: "PUT", json: { account: "cmdb", labels: { owner: "cmdb" } } })).status).toBe(201);
     const before = snapshot();
-    const refused = await api("/api/v1/hosts/master01.example.com", { as: "writer", method: "PUT", json: { account: "manual", labels: { owner: "me" } } });
+    const refused = await api("/api/v1/hosts/master01.example.com", { as: "writer", method: "PUT", json: { account: "ops", labels: { owner: "me" } } });
     expect(refused.status).toBe(409);
     expect(refused.body.error.kind).toBe("account_conflict");
     expect(refused.body.error.details.conflicts).toEqual([{ hostname: "master01.example.com", owner: "cmdb" }]);
-    const bulk = await api("/api/v1/hosts/bulk", { as: "writer", method: "POST", json: { account: "manual", hosts: [{ hostname: "fresh01.example.com" }, { hostname: "master01.example.com" }] } });
+    const bulk = await api("/api/v1/hosts/bulk", { as: "writer", method: "POST", json: { account: "ops", hosts: [{ hostname: "fresh01.example.com" }, { hostname: "master01.example.com" }] } });
     expect(bulk.status).toBe(409);
     expect(snapshot()).toEqual(before);
+  });
+
+  test("PUT without an account creates a host made by hand: owner manual, its creation in the change log", async () => {
+    const created = await api("/api/v1/hosts/hand01.example.com", { as: "writer", method: "PUT", json: { labels: { site: "lab" }, inventory: { rack: "r9" } } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ outcome: "created", host: { account: "manual", labels: { site: "lab" }, inventory: { manual__rack: "r9" } } });
+    const log = await api("/api/v1/hosts/hand01.example.com", { as: "reader" });
+    expect(log.body.changes).toHaveLength(1);
+    expect(log.body.changes[0]).toMatchObject({ run_id: null, changes: { created: { old: null, new: "manual" }, labels: { old: {}, new: { site: "lab" } }, inventory: { old: {}, new: { manual__rack: "r9" } } } });
+    // A write for a non-master account does not take a host made by hand; a master account's does.
+    const before = snapshot();
+    const refused = await api("/api/v1/hosts/hand01.example.com", { as: "writer", method: "PUT", json: { account: "ops", labels: { site: "x" } } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.kind).toBe("account_conflict");
+    expect(refused.body.error.message).toContain("hand01.example.com (created by hand (owner manual); only a master account takes it over)");
+    expect(refused.body.error.details.conflicts).toEqual([{ hostname: "hand01.example.com", owner: "manual" }]);
+    expect(snapshot()).toEqual(before);
+    const bulk = await api("/api/v1/hosts/bulk", { as: "writer", method: "POST", json: { hosts: [{ hostname: "hand02.example.com" }, { hostname: "hand01.example.com", labels: { site: "lab2" } }] } });
+    expect(bulk.body).toMatchObject({ created: 1, unchanged: 0, updated: 1 });
+    const taken = await api("/api/v1/hosts/hand02.example.com", { as: "writer", method: "PUT", json: { account: "cmdb" } });
+    expect(taken.body).toMatchObject({ outcome: "updated", host: { account: "cmdb" } });
   });
 
   test("bulk upsert writes every host in one go and says what happened to each", async () => {
     const { status, body } = await api("/api/v1/hosts/bulk", {
       as: "writer",
       method: "POST",
-      json: { account: "manual", hosts: [{ hostname: "bulk01.example.com", labels: { a: "1" } }, { hostname: " bulk02.example.com " }, { hostname: "api01.example.com", labels: { site: "ber" } }] },
+      json: { account: "ops", hosts: [{ hostname: "bulk01.example.com", labels: { a: "1" } }, { hostname: " bulk02.example.com " }, { hostname: "api01.example.com", labels: { site: "ber" } }] },
     });
     expect(status).toBe(200);
     expect(body).toEqual({
@@ -200,8 +222,8 @@ describe("API v1: hosts", () => {
     await api("/api/v1/hosts/api01.example.com/inventory/monitoring", { as: "writer", method: "PUT", json: { fields: { state: "up", checks: 12 } } });
     const { body } = await api("/api/v1/hosts/api01.example.com/inventory/monitoring", { as: "writer", method: "PUT", json: { fields: { state: "down" } } });
     expect(body.outcome).toBe("updated");
-    expect(body.host.inventory).toEqual({ manual__rack: "r1", monitoring__state: "down" });
-    expect(body.host.account).toBe("manual");
+    expect(body.host.inventory).toEqual({ ops__rack: "r1", monitoring__state: "down" });
+    expect(body.host.account).toBe("ops");
   });
 });
 
@@ -209,15 +231,22 @@ describe("API v1: bad requests get a 4xx JSON error and write nothing", () => {
   test("malformed JSON, wrong types, unknown fields, a wrong content type, an oversized body", async () => {
     const before = snapshot();
     const put = (init: RequestInit) => api("/api/v1/hosts/api01.example.com", { as: "writer", method: "PUT", ...init });
-    const malformed = await put({ headers: { "content-type": "application/json" }, body: '{"account": "manual",' });
+    const malformed = await put({ headers: { "content-type": "application/json" }, body: '{"account": "ops",' });
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.kind).toBe("validation");
 
-    const wrongType = await put({ headers: { "content-type": "application/json" }, body: JSON.stringify({ account: "manual", labels: { site: 7 } }) });
+    const wrongType = await put({ headers: { "content-type": "application/json" }, body: JSON.stringify({ account: "ops", labels: { site: 7 } }) });
     expect(wrongType.status).toBe(400);
     expect(wrongType.body.error.details.issues[0]).toMatchObject({ in: "body", path: "labels.site" });
 
-    const unknown = await put({ headers: { "content-type": "application/json" }, body: JSON.stringify({ account: "manual", colour: "red" }) });
+    const array = await put({ headers: { "content-type": "application/json" }, body: '{"account":"ops","labels":["a","b"]}' });
+    expect(array.status).toBe(400);
+    expect(array.body.error.message).toBe("invalid body: labels: expected an object of strings, got an array");
+    const proto = await api("/api/v1/hosts/bulk", { as: "writer", method: "POST", headers: { "content-type": "application/json" }, body: '{"account":"ops","hosts":[{"hostname":"p1","inventory":{"__proto__":"x"}}]}' });
+    expect(proto.status).toBe(400);
+    expect(proto.body.error.message).toBe("invalid body: hosts.0.inventory.__proto__: a reserved name");
+
+    const unknown = await put({ headers: { "content-type": "application/json" }, body: JSON.stringify({ account: "ops", colour: "red" }) });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toContain("colour");
 
@@ -226,7 +255,7 @@ describe("API v1: bad requests get a 4xx JSON error and write nothing", () => {
 
     expect((await put({ headers: { "content-type": "text/plain" }, body: "hello" })).status).toBe(415);
 
-    const huge = { account: "manual", labels: { blob: "x".repeat(1_200_000) } };
+    const huge = { account: "ops", labels: { blob: "x".repeat(1_200_000) } };
     const tooLarge = await put({ headers: { "content-type": "application/json" }, body: JSON.stringify(huge) });
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.body.error.kind).toBe("payload_too_large");
@@ -251,7 +280,7 @@ describe("API v1: accounts, plugins, runs, inventory", () => {
     expect((await api("/api/v1/accounts", { as: "reader" })).status).toBe(403);
     const { status, body } = await api("/api/v1/accounts", { as: "admin" });
     expect(status).toBe(200);
-    expect(body.accounts.map((account: { name: string }) => account.name).sort()).toEqual(["cmdb", "demo", "manual"]);
+    expect(body.accounts.map((account: { name: string }) => account.name).sort()).toEqual(["cmdb", "demo", "ops"]);
     expect(JSON.stringify(body)).not.toContain(SECRET);
     const demo = await api("/api/v1/accounts/demo", { as: "admin" });
     expect(demo.body).toMatchObject({ name: "demo", plugin: "csv" });
@@ -323,6 +352,12 @@ describe("API v1: plugin endpoints", () => {
     const bad = await api("/api/v1/plugins/testkit/bad", { as: "reader" });
     expect(bad.status).toBe(502);
     expect(bad.body.error.kind).toBe("abi");
+    // testkit's /raw answers with the body it is sent: here a header value that would split the answer.
+    const crlf = await api("/api/v1/plugins/testkit/raw", { as: "writer", method: "POST", body: '{"status":200,"headers":{"x-a":"1\\r\\nset-cookie: s=1"}}' });
+    expect(crlf.status).toBe(502);
+    expect(crlf.body.error).toMatchObject({ kind: "abi" });
+    expect(crlf.body.error.message).toContain("headers.x-a: a header value without CR, LF, NUL or other control characters");
+    expect(crlf.headers.get("set-cookie")).toBeNull();
   });
 
   test("undeclared paths are 404, other methods 405, traversal attempts 4xx and never reach another route", async () => {
@@ -338,6 +373,28 @@ describe("API v1: plugin endpoints", () => {
       expect(body.accounts).toBeUndefined();
       expect(body.error).toBeDefined();
     }
+  });
+
+  test("dot segments sent raw are resolved before routing: the resolved path is routed, authorised and passed on, never the raw one", async () => {
+    const raw = (method: string, target: string, as: string, body = "") => rawRequest(daemon.url, method, target, { authorization: `Bearer ${tokens[as]}` }, body);
+    // Climbing out of a plugin's endpoints lands on the API route named by the resolved path, behind that route's scope.
+    for (const target of ["/api/v1/plugins/testkit/../../accounts", "/api/v1/plugins/testkit/%2e%2e/%2E%2E/accounts", "/api/v1/plugins/testkit/x\\..\\..\\..\\accounts"]) {
+      const { status, body } = await raw("GET", target, "reader");
+      expect(status).toBe(403);
+      expect(body.error).toMatchObject({ kind: "forbidden", details: { needed: "admin" } });
+    }
+    // Within a plugin: its endpoint named by the resolved path, with that endpoint's scope; the plugin sees the resolved path.
+    const target = "/api/v1/plugins/testkit/./nothing/../%2e%2e/testkit/echo";
+    const forbidden = await raw("POST", target, "reader", "{}");
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.error.message).toContain("lacks the scope hosts:write that POST /echo of plugin testkit needs");
+    const served = await raw("POST", target, "writer", "{}");
+    expect(served.status).toBe(200);
+    expect(served.body.path).toBe("/echo");
+    // An encoded separator is no dot segment to resolve: refused.
+    const encoded = await raw("GET", "/api/v1/plugins/testkit/..%2f..%2faccounts", "admin");
+    expect(encoded.status).toBe(400);
+    expect(encoded.body.error).toMatchObject({ kind: "validation", message: "the path may not contain '.', '..' or encoded separators" });
   });
 });
 

@@ -234,6 +234,19 @@ describe("a failing run writes nothing", () => {
     unchanged(w);
   });
 
+  test("labels or inventory as an array are refused, naming the record, not stored as an object", () => {
+    const w = seeded();
+    w.pages("a", [host("web01", { site: "berlin" }), { hostname: "web06", labels: ["site", "y"], row: 5 }]);
+    const labels = w.run("syncfix", "import_hosts", "a");
+    expect(labels.code).toBe(1);
+    expect(labels.json.error.message).toBe('plugin syncfix returned an invalid host record: record 2 of page 1 (row 5), hostname "web06": labels: expected an object of strings, found an array');
+    w.pages("a", [{ hostname: "web07", inventory: [1, 2] }]);
+    const inventory = w.run("syncfix", "import_hosts", "a");
+    expect(inventory.code).toBe(1);
+    expect(inventory.json.error.message).toContain('hostname "web07": inventory: expected an object of strings, numbers, booleans or nulls, found an array');
+    unchanged(w);
+  });
+
   test("a hostname returned twice is an error naming both records", () => {
     const w = seeded();
     w.pages("a", [host("web01", { site: "x" }), host("web02", {}, { row: 3 })], [host("web02 ", {}, { row: 9 })]);
@@ -352,6 +365,70 @@ describe("deleting hosts an import no longer returns", () => {
     w.pages("d", [host("web01"), host("web03", { protected: "yes" })]);
     expect(w.run("syncfix", "import_hosts", "d", "--force").json).toMatchObject({ deleted: 2 });
     expect(w.query("SELECT hostname FROM hosts WHERE deleted_at IS NULL ORDER BY hostname")).toEqual([{ hostname: "web01" }, { hostname: "web03" }]);
+  });
+});
+
+describe("hosts made by hand (owner manual)", () => {
+  const extra = `[accounts.d]\nplugin = "syncfix"\ndelete_missing = true\ndelete_limit = "100%"\n[accounts.d.custom_fields]\npath = "d.pages"\n`;
+
+  test("`hosts set` creates a host the manual owner owns, with its creation in the change log", () => {
+    const w = world();
+    expect(w.cli("migrate").code).toBe(0);
+    const { code, json } = w.run("hosts", "set", "hand01", "--label", "site=lab", "--label", "role=db", "--inventory", "rack=r9");
+    expect(code).toBe(0);
+    expect(json).toMatchObject({ outcome: "created", host: { hostname: "hand01", account: "manual", labels: { site: "lab", role: "db" }, inventory: { manual__rack: "r9" } } });
+    const shown = w.run("hosts", "show", "hand01").json;
+    expect(shown.changes).toEqual([
+      { run: null, at: expect.any(String), changes: { created: { old: null, new: "manual" }, labels: { old: {}, new: { site: "lab", role: "db" } }, inventory: { old: {}, new: { manual__rack: "r9" } } } },
+    ]);
+    expect(w.run("hosts", "set", "hand01", "--label", "site=lab", "--label", "role=db").json.outcome).toBe("unchanged");
+    expect(w.run("hosts", "set", "hand01", "--label", "site=lab2").json).toMatchObject({ outcome: "updated", host: { labels: { site: "lab2" } } });
+    const asAccount = w.run("hosts", "set", "acct01", "--account", "a", "--label", "x=1");
+    expect(asAccount.json).toMatchObject({ outcome: "created", host: { account: "a" } });
+  });
+
+  test("an import with delete_missing leaves it alone; a non-master import does not take it over, a master import does", () => {
+    const w = world(extra);
+    w.pages("d", [host("web01"), host("web02")]);
+    w.run("syncfix", "import_hosts", "d");
+    expect(w.run("hosts", "set", "hand01", "--label", "site=lab").code).toBe(0);
+    // d no longer returns web02 and never returned hand01: web02 goes, hand01 stays.
+    w.pages("d", [host("web01")]);
+    expect(w.run("syncfix", "import_hosts", "d").json).toMatchObject({ deleted: 1 });
+    expect(w.query("SELECT hostname, account, deleted_at FROM hosts WHERE hostname = 'hand01'")).toEqual([{ hostname: "hand01", account: "manual", deleted_at: null }]);
+    // d returns hand01: skipped (counted, with the reason in the run log), not taken over.
+    w.pages("d", [host("web01"), host("hand01", { site: "imported" })]);
+    const skipped = w.run("syncfix", "import_hosts", "d").json;
+    expect(skipped).toMatchObject({ skipped: 1 });
+    expect(JSON.stringify(w.run("runs", "show", String(skipped.run)).json.details)).toContain("hand01: skipped, created by hand (owner manual); only a master account takes it over");
+    expect(w.query("SELECT account, labels FROM hosts WHERE hostname = 'hand01'")).toEqual([{ account: "manual", labels: '{"site":"lab"}' }]);
+    // Once more without it: still there.
+    w.pages("d", [host("web01")]);
+    w.run("syncfix", "import_hosts", "d");
+    expect(w.query("SELECT deleted_at FROM hosts WHERE hostname = 'hand01'")).toEqual([{ deleted_at: null }]);
+    // A master account takes it over.
+    w.pages("master", [host("hand01", { site: "cmdb" })]);
+    expect(w.run("syncfix", "import_hosts", "master").json).toMatchObject({ updated: 1, skipped: 0 });
+    expect(w.query("SELECT account, labels FROM hosts WHERE hostname = 'hand01'")).toEqual([{ account: "master", labels: '{"site":"cmdb"}' }]);
+  });
+
+  test("`hosts set` refuses a __proto__ label and a pair without '=', writing nothing", () => {
+    const w = world();
+    expect(w.cli("migrate").code).toBe(0);
+    const proto = w.cli("hosts", "set", "hand01", "--label", "__proto__=x");
+    expect(proto.code).not.toBe(0);
+    expect(proto.stderr).toContain("--label: __proto__: a reserved name");
+    const bare = w.cli("hosts", "set", "hand01", "--inventory", "rack");
+    expect(bare.code).not.toBe(0);
+    expect(bare.stderr).toContain('--inventory "rack": write key=value');
+    expect(w.query("SELECT hostname FROM hosts")).toEqual([]);
+  });
+
+  test("`config check` refuses an account named manual, with file:line:column", () => {
+    const w = world(`[accounts.manual]\nplugin = "syncfix"\n`);
+    const { code, stderr } = w.cli("config", "check");
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/sync\.config\.toml:\d+:\d+: accounts\.manual: the account name 'manual' is reserved/);
   });
 });
 

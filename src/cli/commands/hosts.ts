@@ -3,7 +3,12 @@ import { LIFECYCLE_STATES } from "../../db/schema.ts";
 import { SyncerError } from "../../errors.ts";
 import { HostQueries, type HostRow } from "../../inventory/host-queries.ts";
 import { HostStore } from "../../inventory/host-store.ts";
-import { commonOptions, configFor, positiveInteger, withDatabase } from "../context.ts";
+import * as v from "valibot";
+import { MANUAL_OWNER } from "../../inventory/plan.ts";
+import { InventoryFields, Labels } from "../../plugins/abi.ts";
+import { ApiWrites } from "../../runs/api-writes.ts";
+import { Hooks } from "../../runs/hooks.ts";
+import { commonOptions, configFor, positiveInteger, setupFor, withDatabase, withRuntime } from "../context.ts";
 import { color, formatPairs, printJson, printLine } from "../output.ts";
 import { hostJson, iso } from "../../inventory/host-json.ts";
 import { registerHostRemoval } from "./host-removal.ts";
@@ -19,8 +24,58 @@ function labelFilter(pairs: string[]): Record<string, string> {
   return labels;
 }
 
+/** `key=value` pairs of repeated --label or --inventory options, as an object (own keys, `__proto__` included, for the schema to refuse). */
+function pairsOf(flag: string, pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf("=");
+      if (at <= 0) throw new SyncerError("usage", `${flag} ${JSON.stringify(pair)}: write key=value`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
+/** The `labels` or `inventory` of `hosts set`, checked as the API checks them. */
+function checkedPairs<S extends v.GenericSchema>(flag: string, schema: S, pairs: string[]): v.InferOutput<S> {
+  const result = v.safeParse(schema, pairsOf(flag, pairs));
+  if (result.success) return result.output;
+  const [issue] = result.issues;
+  throw new SyncerError("usage", `${flag}: ${v.getDotPath(issue) ?? ""}: ${issue.message}`);
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/**
+ * `syncer hosts set`: a host written by hand, as `PUT /api/v1/hosts/{name}` writes it: without
+ * --account the manual owner owns it (no import deletes it; only a master account takes it over).
+ */
+function registerHostsSet(group: Command): void {
+  group
+    .command("set")
+    .description("create or update a host by hand: labels replaced as a whole, inventory in the writer's namespace")
+    .argument("<hostname>")
+    .option("--label <key=value>", "a label (repeatable); the host's labels become exactly these", collect, [] as string[])
+    .option("--inventory <key=value>", "an inventory field (repeatable), stored as <owner>__<key>", collect, [] as string[])
+    .option("--account <name>", `write as this account, as its import would (default: by hand, owner '${MANUAL_OWNER}')`)
+    .option("--json", "print JSON: {outcome, host}")
+    .action((hostname: string, options: { label: string[]; inventory: string[]; account?: string }, command: Command) => {
+      const labels = checkedPairs("--label", Labels, options.label);
+      const inventory = checkedPairs("--inventory", InventoryFields, options.inventory);
+      const setup = setupFor(command);
+      return withRuntime(setup, async (database, runtime) => {
+        const writes = new ApiWrites(setup, database.sqlite, new Hooks(setup, runtime));
+        const summary = await writes.upsert(options.account, [{ hostname, labels, inventory: options.inventory.length > 0 ? inventory : undefined }]);
+        const { hostname: written, outcome } = summary.outcomes[0]!;
+        const host = new HostQueries(database).get(written)!;
+        if (commonOptions(command).json) return printJson({ outcome, host: hostJson(host) });
+        printLine(`${written}: ${outcome} (owner ${host.account})`);
+      });
+    });
+}
+
 export function registerHosts(program: Command): void {
   const group = program.command("hosts").description("show the inventory");
+  registerHostsSet(group);
 
   group
     .command("list")

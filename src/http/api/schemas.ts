@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { Name } from "../../config/schema.ts";
 import { LIFECYCLE_STATES } from "../../db/schema.ts";
-import { Hostname, InventoryValue } from "../../plugins/abi.ts";
+import { Hostname, InventoryFields, Labels } from "../../plugins/abi.ts";
 
 /**
  * Request and answer shapes of API v1. Requests are checked against them; answers are documented by
@@ -17,8 +17,6 @@ export const ErrorSchema = v.object({
 });
 
 const Time = v.pipe(v.string(), v.description("ISO 8601"));
-const Labels = v.record(v.pipe(v.string(), v.minLength(1, "a label name")), v.string("a string label value"));
-const InventoryFields = v.record(v.pipe(v.string(), v.minLength(1, "an inventory key")), InventoryValue);
 
 export const HostSchema = v.object({
   hostname: v.string(),
@@ -64,7 +62,14 @@ export const HostChangeLogSchema = v.object({
 });
 
 export const HostUpsertBody = v.strictObject({
-  account: v.pipe(Name, v.description("The account the write is made for: it owns the host afterwards, and names the inventory namespace.")),
+  account: v.optional(
+    v.pipe(
+      Name,
+      v.description(
+        "The account the write is made for: it owns the host afterwards, and names the inventory namespace. Without it, or as `manual`, the write is made by hand: the built-in owner `manual` owns the host (no import deletes it; only a master account takes it over).",
+      ),
+    ),
+  ),
   labels: v.optional(v.pipe(Labels, v.description("Replaces the host's labels as a whole."))),
   inventory: v.optional(v.pipe(InventoryFields, v.description("Replaces the account's inventory namespace (keys without the namespace)."))),
 });

@@ -23,7 +23,7 @@ const TAG = "hosts";
 const invalid = { 400: { description: "Invalid path, query or body.", schema: ErrorSchema } };
 const missing = { 404: { description: "No such host.", schema: ErrorSchema } };
 
-/** Hosts: read with hosts:read; write with hosts:write, with the semantics of an import by the named account. */
+/** Hosts: read with hosts:read; write with hosts:write, with the semantics of an import by the named account (or by hand, owner `manual`). */
 export function hostRoutes(services: ApiServices): ApiRoute[] {
   const queries = new HostQueries(services.database);
   const found = (hostname: string) => {
@@ -74,7 +74,7 @@ export function hostRoutes(services: ApiServices): ApiRoute[] {
         tag: TAG,
         summary: "Create or update a host",
         description:
-          "As an import by `account` would: the account takes the host over unless a master account owns it (409 account_conflict); labels are replaced as a whole, inventory in the account's namespace. Hooks run.",
+          "As an import by `account` would, or without `account` (or with `manual`) by hand, owner `manual`: the writer takes the host over unless a master account owns it, or it was made by hand and the writer is no master account (409 account_conflict); labels are replaced as a whole, inventory in the writer's namespace. Hooks run; the change log records creations too.",
         scope: "hosts:write",
         params: HostnameParams,
         body: HostUpsertBody,
@@ -82,7 +82,7 @@ export function hostRoutes(services: ApiServices): ApiRoute[] {
           200: { description: "Updated or unchanged.", schema: UpsertAnswer },
           201: { description: "Created.", schema: UpsertAnswer },
           ...invalid,
-          409: { description: "A master account owns the host (account_conflict), or it changed during the write.", schema: ErrorSchema },
+          409: { description: "The host is not taken over (account_conflict: a master account owns it, or it was made by hand and the writer is no master account), or it changed during the write.", schema: ErrorSchema },
         },
       },
       async (c, { params, body }) => {
@@ -100,7 +100,7 @@ export function hostRoutes(services: ApiServices): ApiRoute[] {
         description: "Like PUT /hosts/{hostname} for each host, in one transaction: all are written or none.",
         scope: "hosts:write",
         body: HostBulkBody,
-        responses: { 200: { description: "What happened to each host.", schema: BulkAnswer }, ...invalid, 409: { description: "Some host is owned by a master account; nothing written.", schema: ErrorSchema } },
+        responses: { 200: { description: "What happened to each host.", schema: BulkAnswer }, ...invalid, 409: { description: "Some host is not taken over (a master account owns it, or it was made by hand and the writer is no master account), or changed during the write; nothing written.", schema: ErrorSchema } },
       },
       async (c, { body }) => {
         const summary = await services.writes().upsert(body.account, body.hosts.map((host) => ({ ...host })));

@@ -16,9 +16,11 @@ const REFUSED_HEADERS = new Set(["content-length", "transfer-encoding", "connect
 const PREFIX = "/api/v1/plugins/";
 
 /**
- * The path below /api/v1/plugins/<ident>, segment by segment decoded. A segment that is "." or "..",
- * or that decodes to something holding "/", "\" or NUL, is refused: the path must name one of the
- * plugin's endpoints as written, never climb out of it.
+ * The path below /api/v1/plugins/<ident>, segment by segment decoded. Dot segments (".", "..", their
+ * %2e spellings) and "\" never reach the router: the server's URL parser resolves them first, so the
+ * path routed, authorised and passed to the plugin is the resolved one. A segment that decodes to
+ * something holding "/", "\" or NUL is refused, and so is "." or ".." should a request ever arrive
+ * unresolved: the path must name one of the plugin's endpoints as written, never climb out of it.
  */
 export function endpointPath(rawPathname: string, ident: string): string {
   const rest = rawPathname.slice(PREFIX.length + ident.length);
@@ -82,7 +84,9 @@ async function answer(c: Context<ApiEnv>, plugin: Plugin, exportName: string, in
   }
   const parsed = v.safeParse(EndpointAnswerSchema, result.value);
   if (!parsed.success) {
-    return c.json(errorBody("abi", `plugin ${plugin.ident} endpoint ${exportName} answered something that is not {status, headers, body}: ${v.summarize(parsed.issues)}`), 502);
+    const [issue] = parsed.issues;
+    const path = v.getDotPath(issue);
+    return c.json(errorBody("abi", `plugin ${plugin.ident} endpoint ${exportName} answered something that is not {status, headers, body}: ${path ? `${path}: ` : ""}${issue.message}`), 502);
   }
   const { status, headers = {}, body } = parsed.output;
   const outgoing = new Headers();

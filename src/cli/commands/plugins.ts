@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { ReportedFailure, SyncerError } from "../../errors.ts";
 import type { Plugin } from "../../plugins/plugin.ts";
+import { refuseDisabled, refuseUnusableAccount } from "../../runs/target.ts";
 import { pluginDetail, pluginSummary } from "../../plugins/plugin-json.ts";
 import { formatProblem } from "../../validation/problems.ts";
 import { commonOptions, parseInputFlag, setupFor, withRuntime } from "../context.ts";
@@ -105,8 +106,10 @@ export function registerPlugins(program: Command): void {
       const setup = setupFor(command);
       const plugin = setup.registry.plugins.get(ident);
       if (!plugin) throw new SyncerError("usage", `no plugin '${ident}'; \`syncer plugins list\` shows the installed ones`);
+      refuseDisabled(plugin);
       const account = accountName === undefined ? undefined : setup.accounts.get(accountName);
       if (accountName !== undefined && !account) throw new SyncerError("usage", `no account '${accountName}' in ${setup.config.source.path}`);
+      if (account) refuseUnusableAccount(account, plugin);
       const input = parseInputFlag(options.input);
       const result = await withRuntime(setup, (_database, runtime) =>
         runtime.call(plugin, name, { account, pluginOptions: setup.pluginOptions.get(plugin.ident), input, dryRun: options.dryRun, debug: options.debug }),

@@ -34,7 +34,11 @@ describe("a plugin written against Extism's own PDK (its kernel: input, output, 
   });
 
   test("the plugin reads its input as UTF-8: an emoji is 2 code units and 4 bytes, € 1 unit and 3 bytes, ü 1 unit and 2 bytes", async () => {
-    const measure = async (input: string) => (await harness.call("pdk_echo", "measure", { input })).value as { units: number; bytes: number };
+    const measure = async (input: string) => {
+      const result = await harness.call("pdk_echo", "measure", { input });
+      if (!result.ok) throw new Error(result.error.message);
+      return result.value as { units: number; bytes: number };
+    };
     const ascii = await measure("ab");
     expect(await measure("😀")).toEqual({ units: ascii.units, bytes: ascii.bytes + 2 });
     expect(await measure("€b")).toEqual({ units: ascii.units, bytes: ascii.bytes + 2 });

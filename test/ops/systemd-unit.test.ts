@@ -134,4 +134,14 @@ describe("the systemd unit generator", () => {
     expect(warnings[1]).toContain("/root/sync.config.toml");
     expect(unitWarnings({ ...BASE, command: ["/homestead/syncer"] })).toEqual([]);
   });
+
+  test("warns when the binary or config is under /tmp or /var/tmp, which PrivateTmp=yes replaces", () => {
+    expect(renderSystemdUnit(BASE)).toContain("\nPrivateTmp=yes\n");
+    const warnings = unitWarnings({ ...BASE, command: ["/tmp/syncer-1.0/syncer"], config: "/var/tmp/sync.config.toml" });
+    expect(warnings).toEqual([
+      "/tmp/syncer-1.0/syncer is under /tmp, which PrivateTmp=yes replaces with an empty directory of the service's own; install it elsewhere (e.g. /usr/local/bin, /etc/syncer)",
+      "/var/tmp/sync.config.toml is under /var/tmp, which PrivateTmp=yes replaces with an empty directory of the service's own; install it elsewhere (e.g. /usr/local/bin, /etc/syncer)",
+    ]);
+    expect(unitWarnings({ ...BASE, command: ["/tmpfs/syncer", "/opt/tmp/syncer"], config: "/etc/syncer/tmp.toml" })).toEqual([]);
+  });
 });

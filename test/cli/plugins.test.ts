@@ -3,13 +3,14 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildPlugins } from "../../build.ts";
 import { listTree, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
+import { COMPILE_TIMEOUT_MS } from "../helpers/timeouts.ts";
 
 const FIXTURES = resolve(import.meta.dir, "..", "fixtures", "plugins");
 const TESTKIT_MANIFEST = join(FIXTURES, "testkit", "plugin.json");
 
 beforeAll(() => {
   buildPlugins(FIXTURES);
-}, 60_000);
+}, COMPILE_TIMEOUT_MS);
 
 /** A config in a fresh directory whose [plugins] directories are `directories`, followed by `body`. */
 function configWith(directories: string[], body = ""): { dir: string; config: string } {

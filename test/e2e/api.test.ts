@@ -3,6 +3,7 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { runSyncer, startDaemon, tempDir, writeConfig, type RunningDaemon } from "../helpers/binary.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS, DEMO_CSV } from "../helpers/plugins.ts";
+import { COMPILE_TIMEOUT_MS } from "../helpers/timeouts.ts";
 
 /**
  * API v1 against the compiled binary over real HTTP: tokens from `syncer token create`, hosts from a
@@ -86,7 +87,7 @@ path = ${JSON.stringify(DEMO_CSV)}
   expect(runSyncer(["token", "revoke", "old", "--config", config]).code).toBe(0);
   tokens.revoked = revoked;
   daemon = await startDaemon(["--config", config]);
-}, 120_000);
+}, COMPILE_TIMEOUT_MS);
 
 afterAll(async () => {
   await daemon?.stop();

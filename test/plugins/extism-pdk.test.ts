@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { buildFixturePlugins, FIXTURE_PLUGINS, pluginHarness, SANDBOX_COMMANDS, type Harness } from "../helpers/plugins.ts";
 import { readBuiltinPlugins } from "../../src/plugins/builtin-files.ts";
 import { discoverPlugins } from "../../src/plugins/registry.ts";
+import { COMPILE_TIMEOUT_MS } from "../helpers/timeouts.ts";
 
-beforeAll(buildFixturePlugins, 120_000);
+beforeAll(buildFixturePlugins, COMPILE_TIMEOUT_MS);
 
 describe("a plugin written against Extism's own PDK (its kernel: input, output, error_set)", () => {
   let harness: Harness;

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BINARY, cleanEnv, listTree, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
+import { COMPILE_TIMEOUT_MS, MANY_PROCESSES_TIMEOUT_MS } from "../helpers/timeouts.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..");
 
@@ -36,7 +37,7 @@ describe("syncer plugins new", () => {
   beforeAll(() => {
     fresh = scaffold("fresh");
     expect(buildPlugin(fresh.dir)).toEqual({ code: 0, errors: [] });
-  }, 300_000);
+  }, COMPILE_TIMEOUT_MS);
 
   test("scaffolds a plugin that builds and whose own tests pass against the real binary", () => {
     expect(listTree(fresh.dir)).toEqual(
@@ -50,7 +51,7 @@ describe("syncer plugins new", () => {
     const info = runSyncer(["plugins", "info", "fresh", "--json", "--config", config]);
     expect(info.code).toBe(0);
     expect(JSON.parse(info.stdout)).toMatchObject({ ident: "fresh", commands: ["import_hosts"] });
-  }, 120_000);
+  }, MANY_PROCESSES_TIMEOUT_MS);
 
   test("the freshly built plugin's first real import succeeds: its page has the `next` a run checks for", async () => {
     const upstream = Bun.serve({
@@ -80,7 +81,7 @@ describe("syncer plugins new", () => {
     } finally {
       upstream.stop(true);
     }
-  }, 60_000);
+  }, MANY_PROCESSES_TIMEOUT_MS);
 
   test("the harness checks an import's answer as a run checks each page: a page without `next` fails the plugin's own test", () => {
     // The template as it was: the page class without `next`.
@@ -95,7 +96,7 @@ describe("syncer plugins new", () => {
     expect(tests.code).toBe(1);
     expect(tests.output).toContain("1 fail");
     expect(tests.output).toContain('plugin nonext: import_hosts returned an invalid host-page: next: expected "next", found nothing');
-  }, 300_000);
+  }, COMPILE_TIMEOUT_MS);
 
   test("refuses an ident that is not one, and a folder that exists, changing nothing", () => {
     const parent = tempDir();

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { buildPlugins } from "../../build.ts";
 import { pluginCaller, wasmFunctionNames } from "../../src/plugins/host/wasm-frames.ts";
 import { runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
+import { COMPILE_TIMEOUT_MS } from "../helpers/timeouts.ts";
 
 const FIXTURES = resolve(import.meta.dir, "..", "fixtures", "plugins");
 
@@ -33,10 +34,9 @@ function namesSeenFrom(module: Uint8Array): string[] {
   return seen;
 }
 
-// Compiling the fixtures with asc takes minutes on a busy machine; the limit only stops a hung build.
 beforeAll(() => {
   buildPlugins(FIXTURES);
-}, 900_000);
+}, COMPILE_TIMEOUT_MS);
 
 describe("an abort inside AssemblyScript's library names the plugin's function that led to it", () => {
   test("`Index out of range` at ~lib/array.ts also says which of the plugin's functions indexed (through the binary)", () => {

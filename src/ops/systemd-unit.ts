@@ -84,15 +84,23 @@ export function checkUserName(user: string): string {
   return user;
 }
 
-/** Directories ProtectHome=yes hides from the service: a binary or config there would not be found. */
-const HIDDEN_BY_PROTECT_HOME = ["/home", "/root", "/run/user"];
+/**
+ * Directories the unit's sandbox hides or replaces, by the setting that does it: a binary or config there would
+ * not be found by the service (PrivateTmp=yes gives it an empty /tmp and /var/tmp of its own).
+ */
+const HIDDEN_DIRECTORIES = [
+  { setting: "ProtectHome=yes", hides: "hides from the service", dirs: ["/home", "/root", "/run/user"] },
+  { setting: "PrivateTmp=yes", hides: "replaces with an empty directory of the service's own", dirs: ["/tmp", "/var/tmp"] },
+];
 
 /** Things that would keep the generated unit from working, for the operator to fix before installing it. */
 export function unitWarnings(options: UnitOptions): string[] {
-  const hidden = (path: string) => HIDDEN_BY_PROTECT_HOME.some((dir) => path === dir || path.startsWith(`${dir}/`));
   const warnings: string[] = [];
   for (const path of [...options.command.filter((word) => word.startsWith("/")), options.config]) {
-    if (hidden(path)) warnings.push(`${path} is under ${HIDDEN_BY_PROTECT_HOME.join(", ")}, which ProtectHome=yes hides from the service; install it elsewhere (e.g. /usr/local/bin, /etc/syncer)`);
+    for (const { setting, hides, dirs } of HIDDEN_DIRECTORIES) {
+      const dir = dirs.find((dir) => path === dir || path.startsWith(`${dir}/`));
+      if (dir) warnings.push(`${path} is under ${dir}, which ${setting} ${hides}; install it elsewhere (e.g. /usr/local/bin, /etc/syncer)`);
+    }
   }
   if (!options.config.startsWith(`${SYSTEM_CONFIG_DIR}/`)) {
     warnings.push(`${options.config} is not under ${SYSTEM_CONFIG_DIR}: set [server] data_dir = "${SYSTEM_STATE_DIR}" in it, the unit's state directory, or the service's database would be beside the config, where it cannot write`);

@@ -9,7 +9,7 @@ import type { RunRequest } from "./scope.ts";
 export function resolveTarget(setup: Pick<Setup, "registry" | "accounts">, request: Pick<RunRequest, "plugin" | "command" | "account">): { plugin: Plugin; account: Account | undefined } {
   const plugin = setup.registry.plugins.get(request.plugin);
   if (!plugin) throw new SyncerError("not_found", `no plugin '${request.plugin}'${suggestion(request.plugin, [...setup.registry.plugins.keys()])}`);
-  if (!plugin.manifest.enabled) throw new SyncerError("disabled", `plugin ${plugin.ident} is disabled (${plugin.manifestPath})`);
+  refuseDisabled(plugin);
   const commands = Object.keys(plugin.manifest.commands);
   const spec = plugin.manifest.commands[request.command];
   if (!spec) {
@@ -25,7 +25,17 @@ export function resolveTarget(setup: Pick<Setup, "registry" | "accounts">, reque
   if (spec.account === "none") throw new SyncerError("usage", `${plugin.ident} ${request.command} takes no account`);
   const account = setup.accounts.get(request.account);
   if (!account) throw noAccount(request.account, own, `accounts of ${plugin.ident}`);
+  refuseUnusableAccount(account, plugin);
+  return { plugin, account };
+}
+
+/** A disabled plugin is not called at all: not by a run, nor by `syncer plugins call`. */
+export function refuseDisabled(plugin: Plugin): void {
+  if (!plugin.manifest.enabled) throw new SyncerError("disabled", `plugin ${plugin.ident} is disabled (${plugin.manifestPath})`);
+}
+
+/** An account is used only with its own plugin, and not while it is disabled. */
+export function refuseUnusableAccount(account: Account, plugin: Plugin): void {
   if (account.plugin.ident !== plugin.ident) throw new SyncerError("usage", `account ${account.name} belongs to plugin ${account.plugin.ident}, not ${plugin.ident}`);
   if (!account.config.enabled) throw new SyncerError("disabled", `account ${account.name} is disabled (enabled = false)`);
-  return { plugin, account };
 }

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildPlugins, PLUGIN_MAX_MEMORY_PAGES } from "../../build.ts";
 import { tempDir } from "../helpers/binary.ts";
+import { COMPILE_TIMEOUT_MS } from "../helpers/timeouts.ts";
 
 /** A minimal AssemblyScript plugin folder. */
 function writePlugin(root: string, ident: string, body: string): void {
@@ -26,7 +27,7 @@ describe("build.ts builds first-party plugins with asc, only when their sources 
     expect(memory).toBeDefined();
     // The declared maximum is what the host relies on to cap a plugin's memory.
     expect(() => (instance.exports.memory as WebAssembly.Memory).grow(PLUGIN_MAX_MEMORY_PAGES + 1)).toThrow();
-  }, 60_000);
+  }, COMPILE_TIMEOUT_MS);
 
   test("nothing changed: nothing rebuilt, outputs untouched", () => {
     const before = statSync(wasm).mtimeMs;
@@ -39,10 +40,10 @@ describe("build.ts builds first-party plugins with asc, only when their sources 
     expect(buildPlugins(root)).toEqual(["answer"]);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasm)), { env: { abort: () => {} } });
     expect((instance.exports.answer as () => number)()).toBe(43);
-  }, 60_000);
+  }, COMPILE_TIMEOUT_MS);
 
   test("a compile error fails the build with asc's message", () => {
     writePlugin(root, "broken", "export function nope(): i32 { return missing; }\n");
     expect(() => buildPlugins(root)).toThrow(/asc .* failed/);
-  }, 60_000);
+  }, COMPILE_TIMEOUT_MS);
 });

@@ -4,6 +4,7 @@ import { buildProgram } from "../../src/cli/program.ts";
 import { VERSION } from "../../src/version.ts";
 import { BINARY, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 import { hasCommand } from "../helpers/requirements.ts";
+import { MANY_PROCESSES_TIMEOUT_MS } from "../helpers/timeouts.ts";
 
 /** Every command path the CLI has, so a new command is covered without editing this test. */
 function commandPaths(command: Command, prefix: string[] = []): string[][] {
@@ -27,7 +28,7 @@ describe("the syncer CLI", () => {
       expect({ path, code: result.code }).toEqual({ path, code: 0 });
       expect(result.stdout).toContain(`Usage: syncer${path.length ? " " + path.join(" ") : ""}`);
     }
-  });
+  }, MANY_PROCESSES_TIMEOUT_MS); // one process per command, in a row
 
   test("the top-level help documents the exit codes and where the config is looked for", () => {
     const help = runSyncer(["--help"]).stdout;

@@ -1,15 +1,16 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildPlugins } from "../../build.ts";
 import { listTree, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
+import { COMPILE_TIMEOUT_MS } from "../helpers/timeouts.ts";
 
 const FIXTURES = resolve(import.meta.dir, "..", "fixtures", "plugins");
 const TESTKIT_MANIFEST = join(FIXTURES, "testkit", "plugin.json");
 
 beforeAll(() => {
   buildPlugins(FIXTURES);
-}, 60_000);
+}, COMPILE_TIMEOUT_MS);
 
 /** A config in a fresh directory whose [plugins] directories are `directories`, followed by `body`. */
 function configWith(directories: string[], body = ""): { dir: string; config: string } {
@@ -88,6 +89,55 @@ describe("syncer plugins list", () => {
     const result = runSyncer(["plugins", "list", "--config", config]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^dormant\s+2\.0\.0\s+disabled\s+directory\s+Sleeps/m);
+  });
+});
+
+describe("syncer plugins call", () => {
+  /** A plugins directory with a working copy of testkit (its module built) whose manifest says enabled = false. */
+  function disabledTestkit(): string {
+    const dir = tempDir();
+    mkdirSync(join(dir, "testkit", "build"), { recursive: true });
+    const manifest = JSON.parse(readFileSync(TESTKIT_MANIFEST, "utf8"));
+    writeFileSync(join(dir, "testkit", "plugin.json"), JSON.stringify({ ...manifest, enabled: false }));
+    copyFileSync(join(FIXTURES, "testkit", "build", "plugin.wasm"), join(dir, "testkit", "build", "plugin.wasm"));
+    return dir;
+  }
+
+  test("calls an enabled plugin's command and prints its answer", () => {
+    const { config } = configWith([FIXTURES]);
+    const result = runSyncer(["plugins", "call", "testkit", "echo", "--input", '{"x":1}', "--config", config]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ plugin: "testkit", input: { x: 1 } });
+  });
+
+  test("a plugin built with Extism's own PDK echoes non-ASCII input (it trapped with 'Out of bounds access')", () => {
+    const { config } = configWith([FIXTURES]);
+    const result = runSyncer(["plugins", "call", "pdk_echo", "echo", "--input", '{"hi":"ü","smile":"😀"}', "--config", config]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ plugin: "pdk_echo", input: { hi: "ü", smile: "😀" } });
+  });
+
+  test("refuses a disabled plugin as `syncer run` does: exit 1, the manifest named, the plugin not called", () => {
+    const dir = disabledTestkit();
+    const { config } = configWith([dir]);
+    const manifest = join(dir, "testkit", "plugin.json");
+    for (const args of [["plugins", "call", "testkit", "echo"], ["run", "testkit", "echo"]]) {
+      const result = runSyncer([...args, "--input", '{"x":1}', "--config", config]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toContain(`plugin testkit is disabled (${manifest})`);
+    }
+  });
+
+  test("refuses a disabled account, and an account of another plugin", () => {
+    const { config } = configWith([FIXTURES], `[accounts.off]\nplugin = "testkit"\nenabled = false\n[accounts.pdk]\nplugin = "pdk_echo"\n`);
+    const disabled = runSyncer(["plugins", "call", "testkit", "echo", "off", "--config", config]);
+    expect(disabled.code).toBe(1);
+    expect(disabled.stderr).toContain("account off is disabled (enabled = false)");
+    const foreign = runSyncer(["plugins", "call", "testkit", "echo", "pdk", "--config", config]);
+    expect(foreign.code).toBe(2); // a usage error
+    expect(foreign.stderr).toContain("account pdk belongs to plugin pdk_echo, not testkit");
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, runSyncer, tempDir } from "../helpers/binary.ts";
 import { hasCommand } from "../helpers/requirements.ts";
@@ -79,5 +79,26 @@ describe("syncer systemd-unit", () => {
     expect(result.stderr).toContain("warning: /home/ops/syncer is under /home");
     expect(result.stdout).toStartWith("# syncer.service");
     expect(result.stdout).not.toContain("warning");
+  });
+
+  test("warns on stderr when the syncer that runs it lies under /tmp, which PrivateTmp=yes replaces for the service", () => {
+    // The operator's case: a binary unpacked into /tmp and run from there, without --binary.
+    const dir = mkdtempSync("/tmp/syncer-unit-");
+    try {
+      const binary = join(dir, "syncer");
+      try {
+        linkSync(BINARY, binary);
+      } catch {
+        copyFileSync(BINARY, binary); // another filesystem
+      }
+      const result = runSyncer(["systemd-unit"], { binary });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`ExecStart=${binary} serve --config /etc/syncer/sync.config.toml\n`);
+      expect(result.stderr).toContain(`warning: ${binary} is under /tmp, which PrivateTmp=yes replaces with an empty directory of the service's own`);
+      // Run from where it belongs, it does not warn.
+      expect(runSyncer(["systemd-unit", "--binary", "/usr/local/bin/syncer"]).stderr).toBe("");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { runSyncer, startDaemon, tempDir, writeConfig, type RunningDaemon } from "../helpers/binary.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS, DEMO_CSV } from "../helpers/plugins.ts";
 import { rawRequest } from "../helpers/raw-http.ts";
+import { COMPILE_TIMEOUT_MS } from "../helpers/timeouts.ts";
 
 /**
  * API v1 against the compiled binary over real HTTP: tokens from `syncer token create`, hosts from a
@@ -87,7 +88,7 @@ path = ${JSON.stringify(DEMO_CSV)}
   expect(runSyncer(["token", "revoke", "old", "--config", config]).code).toBe(0);
   tokens.revoked = revoked;
   daemon = await startDaemon(["--config", config]);
-}, 120_000);
+}, COMPILE_TIMEOUT_MS);
 
 afterAll(async () => {
   await daemon?.stop();

@@ -139,4 +139,16 @@ describe("the systemd unit generator", () => {
     const warnings = unitWarnings({ ...BASE, config: "/opt/syncer/sync.config.toml" });
     expect(warnings).toEqual([expect.stringContaining('/opt/syncer/sync.config.toml is not under /etc: set [server] data_dir = "/var/lib/syncer"')]);
   });
+
+  test("warns when the binary or config is under /tmp or /var/tmp, which PrivateTmp=yes replaces", () => {
+    expect(renderSystemdUnit(BASE)).toContain("\nPrivateTmp=yes\n");
+    const warnings = unitWarnings({ ...BASE, command: ["/tmp/syncer-1.0/syncer"], config: "/var/tmp/sync.config.toml" });
+    // (The config outside /etc draws its own warning as well, tested above.)
+    expect(warnings).toEqual(expect.arrayContaining([
+      "/tmp/syncer-1.0/syncer is under /tmp, which PrivateTmp=yes replaces with an empty directory of the service's own; install it elsewhere (e.g. /usr/local/bin, /etc/syncer)",
+      "/var/tmp/sync.config.toml is under /var/tmp, which PrivateTmp=yes replaces with an empty directory of the service's own; install it elsewhere (e.g. /usr/local/bin, /etc/syncer)",
+    ]));
+    expect(warnings.filter((warning) => warning.includes("PrivateTmp"))).toHaveLength(2);
+    expect(unitWarnings({ ...BASE, command: ["/tmpfs/syncer", "/opt/tmp/syncer"], config: "/etc/syncer/tmp.toml" })).toEqual([]);
+  });
 });

@@ -5,6 +5,7 @@ import { BINARY, cleanEnv, runSyncer, tempDir, writeConfig } from "../helpers/bi
 import { callBuiltin } from "../helpers/builtin-plugins.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS } from "../helpers/plugins.ts";
 import { hasCommand } from "../helpers/requirements.ts";
+import { COMPILE_TIMEOUT_MS } from "../helpers/timeouts.ts";
 
 /**
  * The first-party ansible plugin through the compiled binary: hosts imported with the syncfix fixture
@@ -79,7 +80,7 @@ function groupsOf(inventory: Json): Record<string, string[]> {
   return groups;
 }
 
-beforeAll(() => buildFixturePlugins(), 120_000);
+beforeAll(() => buildFixturePlugins(), COMPILE_TIMEOUT_MS);
 
 describe("syncer ansible inventory", () => {
   test("--list gives groups from the group_by labels, ungrouped hosts and hostvars of labels and inventory", () => {

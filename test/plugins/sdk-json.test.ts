@@ -2,8 +2,9 @@
 // real sandbox and checked against JavaScript's own JSON.parse/JSON.stringify.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { buildFixturePlugins, pluginHarness, type Harness } from "../helpers/plugins.ts";
+import { COMPILE_TIMEOUT_MS } from "../helpers/timeouts.ts";
 
-beforeAll(buildFixturePlugins, 120_000);
+beforeAll(buildFixturePlugins, COMPILE_TIMEOUT_MS);
 
 let harness: Harness;
 beforeAll(() => {

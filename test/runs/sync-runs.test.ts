@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS } from "../helpers/plugins.ts";
+import { COMPILE_TIMEOUT_MS } from "../helpers/timeouts.ts";
 
 /**
  * Import, inventorize and export runs through the compiled binary, with the syncfix fixture: its
@@ -60,7 +61,7 @@ function world(extra = "", pluginDirectories: string[] = []): World {
 
 const host = (hostname: string, labels: Record<string, string> = {}, extra: Json = {}) => ({ hostname, labels, ...extra });
 
-beforeAll(() => buildFixturePlugins(), 120_000);
+beforeAll(() => buildFixturePlugins(), COMPILE_TIMEOUT_MS);
 
 describe("import runs", () => {
   test("a first import creates hosts across pages; its counts come as JSON fields and in the run log", () => {

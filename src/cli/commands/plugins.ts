@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { ReportedFailure, SyncerError } from "../../errors.ts";
 import { noAccount } from "../../plugins/options.ts";
 import type { Plugin } from "../../plugins/plugin.ts";
+import { refuseDisabled, refuseUnusableAccount } from "../../runs/target.ts";
 import { pluginDetail, pluginSummary } from "../../plugins/plugin-json.ts";
 import { formatProblem } from "../../validation/problems.ts";
 import { commonOptions, parseInputFlag, registryFor, setupFor, withRuntime } from "../context.ts";
@@ -98,21 +99,35 @@ export function registerPlugins(program: Command): void {
     .argument("<ident>", "the plugin")
     .argument("<command>", "a command from its manifest, or any export")
     .argument("[account]", "the account to call it for")
-    .option("--input <json>", "the command's input, as JSON", "null")
+    .option("--input <json>", "the command's input, as JSON (default: null; for import and inventorize, the first page's {page: null, page_size})")
     .option("--dry-run", "the plugin's non-GET HTTP requests are answered with a fake 200")
     .option("--debug", "log the plugin's HTTP requests (secrets redacted)")
     .option("--json", "print the whole result (value, logs, timing) as JSON")
-    .action(async (ident: string, name: string, accountName: string | undefined, options: { input: string; dryRun?: boolean; debug?: boolean }, command: Command) => {
+    .action(async (ident: string, name: string, accountName: string | undefined, options: { input?: string; dryRun?: boolean; debug?: boolean }, command: Command) => {
       const setup = setupFor(command);
       const plugin = setup.registry.plugins.get(ident);
       if (!plugin) throw new SyncerError("usage", `no plugin '${ident}'; \`syncer plugins list\` shows the installed ones`);
+      refuseDisabled(plugin);
       const account = accountName === undefined ? undefined : setup.accounts.get(accountName);
       if (accountName !== undefined && !account) throw noAccount(accountName, [...setup.accounts.keys()]);
-      const input = parseInputFlag(options.input);
+      if (account) refuseUnusableAccount(account, plugin);
+      // An import or inventorize command answers pages: its answer is checked as a run checks each page.
+      const kind = plugin.manifest.commands[name]?.kind;
+      const pages = kind === "import" || kind === "inventorize";
+      const firstPage = { page: null, page_size: setup.config.inventory.page_size };
+      const input = options.input !== undefined ? parseInputFlag(options.input) : pages ? firstPage : null;
       const result = await withRuntime(
         setup,
-        (_database, runtime) => runtime.call(plugin, name, { account, pluginOptions: setup.pluginOptions.get(plugin.ident), input, dryRun: options.dryRun, debug: options.debug }),
-        // It runs a plugin command, as `syncer run` does: a plugin author's first call may start the database.
+        (_database, runtime) =>
+          runtime.call(plugin, name, {
+            account,
+            pluginOptions: setup.pluginOptions.get(plugin.ident),
+            input,
+            dryRun: options.dryRun,
+            debug: options.debug,
+            answer: pages ? "host-page" : undefined,
+          }),
+          // It runs a plugin command, as `syncer run` does: a plugin author's first call may start the database.
         { create: true },
       );
       const json = commonOptions(command).json;

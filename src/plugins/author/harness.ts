@@ -2,7 +2,9 @@
  * Test harness for Syncer plugins (copied into each scaffolded plugin as test/harness.ts).
  * It runs the plugin the way Syncer does, through the real `syncer` binary and its sandbox: a config
  * with one account is written to a temp directory, the plugin's folder is the plugins directory, and
- * `syncer plugins call … --json` answers with the plugin's JSON result, its logs and errors.
+ * `syncer plugins call … --json` answers with the plugin's JSON result, its logs and errors. An import or
+ * inventorize command gets the first page's input ({page: null, page_size}) unless given one, and its answer
+ * is checked as a run checks each page: a page or host record a run would refuse fails the call (kind abi).
  * Fake upstreams: start them with `fakeUpstream(handler)` and point the account's address at them.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

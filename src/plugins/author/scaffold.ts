@@ -42,9 +42,11 @@ class HostRecord {
   labels: Map<string, string> = new Map<string, string>();
 }
 
+/** One page of hosts. Syncer calls again with input.page = next until next is null; this API has one page. */
 @json
-class ImportResult {
+class ImportPage {
   hosts: HostRecord[] = [];
+  next: string | null = null;
 }
 
 /** One host as the API lists it. */
@@ -68,7 +70,7 @@ export function import_hosts(): i32 {
   if (response.status != 200) return fail(ErrorKind.Connection, "the API answered HTTP " + response.status.toString());
 
   const siteLabel = account.optionString("site_label", "site");
-  const result = new ImportResult();
+  const result = new ImportPage();
   const listed = JSON.parse<ApiHost[]>(response.body);
   for (let i = 0; i < listed.length; i++) {
     const item = listed[i];
@@ -79,7 +81,7 @@ export function import_hosts(): i32 {
     result.hosts.push(record);
   }
   log.info("listed " + result.hosts.length.toString() + " hosts");
-  output<ImportResult>(result);
+  output<ImportPage>(result);
   return 0;
 }
 `;
@@ -96,11 +98,12 @@ const upstream = fakeUpstream((request) =>
 );
 afterAll(() => upstream.stop());
 
-test("import_hosts lists the API's hosts with their site and role as labels", async () => {
+// callPlugin checks an import's answer as a real run checks each page: {"hosts": [...], "next": cursor or null}.
+test("import_hosts lists the API's hosts with their site and role as labels, in one page", async () => {
   const result = await callPlugin(PLUGIN, ${JSON.stringify(ident)}, "import_hosts", { account: { address: upstream.url, password: "t0ken" } });
   expect(result).toMatchObject({
     ok: true,
-    value: { hosts: [{ hostname: "web01.example.com", labels: { site: "fra", role: "web" } }, { hostname: "db01.example.com", labels: {} }] },
+    value: { hosts: [{ hostname: "web01.example.com", labels: { site: "fra", role: "web" } }, { hostname: "db01.example.com", labels: {} }], next: null },
   });
   expect(upstream.requests.at(-1)?.path).toBe("/api/hosts");
 });

@@ -6,6 +6,7 @@ import type { Manifest } from "../manifest/schema.ts";
 import type { CallContext, LogLine, PluginError } from "../sandbox/messages.ts";
 import type { SyncHttp } from "./http-bridge.ts";
 import type { PluginStore } from "./store.ts";
+import { pluginCaller, wasmFunctionNames } from "./wasm-frames.ts";
 
 /** Per-call limits on what a plugin can pile up in the host. */
 const MAX_LOG_LINES = 1000;
@@ -21,7 +22,8 @@ export interface CallState {
   context: CallContext;
   output: Uint8Array | null;
   error: PluginError | null;
-  abort: { message: string; file: string; line: number; column: number } | null;
+  /** `caller`: for an abort in AssemblyScript's library, the plugin's function that led to it, if the module names it. */
+  abort: { message: string; file: string; line: number; column: number; caller?: string } | null;
   logs: LogLine[];
   droppedLogs: number;
   events: number;
@@ -195,7 +197,9 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
             return "(unreadable)";
           }
         };
-        env.state().abort = { message: redact(text(message)), file: text(file), line, column };
+        const where = text(file);
+        const caller = where.startsWith("~lib/") ? pluginCaller(wasmFunctionNames()) : undefined;
+        env.state().abort = { message: redact(text(message)), file: where, line, column, ...(caller ? { caller } : {}) };
       },
     },
   };

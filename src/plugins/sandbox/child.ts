@@ -10,6 +10,7 @@ import { redact, registerSecret } from "../../log/redact.ts";
 import { checkAnswer, type AnswerFacts } from "../answers.ts";
 import { SyncHttp } from "../host/http-bridge.ts";
 import { BASE_FUNCTIONS, HOST_MODULE, hostFunctions, newCallState, PERMISSION_FUNCTIONS, type CallState } from "../host/functions.ts";
+import { KernelOverflow } from "../host/kernel-overflow.ts";
 import { PluginStore } from "../host/store.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { capMemory } from "../wasm/memory-limit.ts";
@@ -23,6 +24,8 @@ const RECYCLE_BYTES = 32 * 1024 * 1024;
 /** The pipe buffers asked for: Linux's default most (/proc/sys/fs/pipe-max-size) for an unprivileged process. */
 const PIPE_BYTES = 1024 * 1024;
 
+const EXTISM_KERNEL = "extism:host/env";
+
 type ExtismPlugin = Awaited<ReturnType<typeof createPlugin>>;
 
 interface Loaded {
@@ -31,6 +34,8 @@ interface Loaded {
   maxBytes: number;
   functions: ReturnType<typeof hostFunctions>;
   usesExtismKernel: boolean;
+  /** Extism's kernel stores, tolerant of the AssemblyScript PDK's non-ASCII output (see kernel-overflow.ts). */
+  kernelOverflow: KernelOverflow;
   instance?: { plugin: ExtismPlugin; memory: WebAssembly.Memory; exports: Record<string, unknown> };
   http: SyncHttp;
   store?: PluginStore;
@@ -71,7 +76,7 @@ function checkImports(ident: string, module: WebAssembly.Module, permissions: Ma
       );
     }
     if (entry.module === "env" && entry.name === "abort") continue;
-    if (entry.module === "extism:host/env") {
+    if (entry.module === EXTISM_KERNEL) {
       if (entry.name === "http_request") throw new LoadError({ kind: "abi", message: `plugin ${ident} imports Extism's http_request; use ${HOST_MODULE}.http, which enforces the allow-list` });
       usesExtismKernel = true;
       continue;
@@ -102,6 +107,7 @@ function load(message: LoadMessage, wasm: Uint8Array): Loaded {
     module,
     maxBytes,
     usesExtismKernel,
+    kernelOverflow: new KernelOverflow(),
     http: new SyncHttp(),
     hostPages: new HostPages(message.databasePath),
     store: needsStore && message.databasePath ? new PluginStore(message.databasePath, message.ident) : undefined,
@@ -117,6 +123,7 @@ function load(message: LoadMessage, wasm: Uint8Array): Loaded {
     store: loaded.store,
     readFile: readHandedFile,
   });
+  if (usesExtismKernel) Object.assign(loaded.functions, { [EXTISM_KERNEL]: loaded.kernelOverflow.functions() });
   return loaded;
 }
 
@@ -155,12 +162,12 @@ function classifyThrow(loaded: Loaded, state: CallState, thrown: unknown, memory
   const text = thrown instanceof Error ? thrown.message : String(thrown);
   const nearLimit = memoryBytes >= loaded.maxBytes * NEAR_LIMIT;
   if (state.abort) {
-    const { message, file, line, column } = state.abort;
+    const { message, file, line, column, caller } = state.abort;
     const outOfMemory = /allocation|out of memory/i.test(message) && nearLimit;
     return {
       kind: outOfMemory ? "oom" : "trap",
-      message: `${outOfMemory ? "out of memory: " : "aborted: "}${message || "(no message)"}${file ? ` at ${file}:${line}:${column}` : ""}`,
-      details: { file, line, column },
+      message: `${outOfMemory ? "out of memory: " : "aborted: "}${message || "(no message)"}${file ? ` at ${file}:${line}:${column}` : ""}${caller ? `, called from ${caller}` : ""}`,
+      details: { file, line, column, ...(caller ? { caller } : {}) },
     };
   }
   const unexplainedUnreachable = /unreachable/i.test(text) && !state.error && memoryBytes >= loaded.maxBytes * UNREACHABLE_OOM_SHARE;
@@ -200,7 +207,8 @@ async function call(loaded: Loaded, message: CallMessage, request: Uint8Array): 
         // An Extism-PDK plugin: input, output and errors through Extism's kernel (its return code is not reported).
         // A copy: Extism's kernel reads a view's whole underlying buffer, ignoring its offset, and the
         // request is a view into the frame it arrived in.
-        output = (await instance.plugin.call(message.export, input.slice()))?.bytes();
+        loaded.kernelOverflow.reset();
+        output = loaded.kernelOverflow.outputOf((await instance.plugin.call(message.export, input.slice()))?.bytes());
         await instance.plugin.reset();
       } else {
         // An SDK plugin talks only to syncer:v1: call the export itself, so its return code is seen.

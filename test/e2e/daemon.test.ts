@@ -189,6 +189,7 @@ describe("a refused reload", () => {
     const dir = tempDir();
     const config = writeConfig(dir, configText().replace("timeout_seconds = 60", "timeout_seconds = 600").replace("shutdown_grace_seconds = 1", "shutdown_grace_seconds = 600"));
     const env = { HOOK_SECRET: "hook-secret-123" };
+    expect(runSyncer(["migrate", "--config", config], { env }).code).toBe(0);
     const token = JSON.parse(runSyncer(["token", "create", "--name", "ops", "--scope", "admin", "--json", "--config", config], { env }).stdout).token as string;
     const daemon = await startDaemon(["--config", config], { env });
     try {
@@ -218,6 +219,7 @@ describe("a rebuilt plugin module", () => {
     copyFileSync(join(REBUILT, "v1", "plugin.json"), join(plugin, "plugin.json"));
     copyFileSync(join(REBUILT, "v1", "build", "plugin.wasm"), join(plugin, "build", "plugin.wasm"));
     const config = writeConfig(dir, `[server]\nlisten = "127.0.0.1:0"\n[plugins]\ndirectories = ["plugins"]\n`);
+    expect(runSyncer(["migrate", "--config", config]).code).toBe(0);
     const token = JSON.parse(runSyncer(["token", "create", "--name", "ops", "--scope", "hosts:read", "--json", "--config", config]).stdout).token as string;
     const daemon = await startDaemon(["--config", config]);
     const build = async () => (await fetch(`${daemon.url}/api/v1/plugins/rebuilt/build`, { headers: { authorization: `Bearer ${token}` } })).text();

@@ -75,7 +75,6 @@ function registerHostsSet(group: Command): void {
 
 export function registerHosts(program: Command): void {
   const group = program.command("hosts").description("show the inventory");
-  registerHostsSet(group);
 
   group
     .command("list")
@@ -141,5 +140,6 @@ export function registerHosts(program: Command): void {
       }),
     );
 
+  registerHostsSet(group);
   registerHostRemoval(group);
 }

@@ -3,6 +3,7 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { runSyncer, startDaemon, tempDir, writeConfig, type RunningDaemon } from "../helpers/binary.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS, DEMO_CSV } from "../helpers/plugins.ts";
+import { answerOf } from "../helpers/api-app.ts";
 import { rawRequest } from "../helpers/raw-http.ts";
 import { COMPILE_TIMEOUT_MS } from "../helpers/timeouts.ts";
 
@@ -28,13 +29,7 @@ async function api(path: string, init: RequestInit & { as?: string; json?: unkno
   const headers = new Headers(init.headers);
   if (init.as) headers.set("authorization", `Bearer ${tokens[init.as]}`);
   if (init.json !== undefined) headers.set("content-type", "application/json");
-  const response = await fetch(`${daemon.url}${path}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {}
-  return { status: response.status, body, headers: response.headers };
+  return answerOf(await fetch(`${daemon.url}${path}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body }));
 }
 
 /** Every host row, to show that a refused request wrote nothing. */

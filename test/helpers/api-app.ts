@@ -53,13 +53,7 @@ export function apiApp(extra: string): ApiApp {
       const headers = new Headers(init.headers);
       headers.set("authorization", `Bearer ${token}`);
       if (init.json !== undefined) headers.set("content-type", "application/json");
-      const response = await app.request(path, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {}
-      return { status: response.status, body, headers: response.headers };
+      return answerOf(await app.request(path, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body }));
     },
     query<T>(sql: string) {
       const db = new Database(setup.config.paths.database, { readonly: true });
@@ -75,4 +69,14 @@ export function apiApp(extra: string): ApiApp {
       database.close();
     },
   };
+}
+
+/** An API answer as a test reads it: the status, the body parsed when it is JSON (else its text), the headers. */
+export async function answerOf(response: Response): Promise<{ status: number; body: any; headers: Headers }> {
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: response.status, body, headers: response.headers };
 }

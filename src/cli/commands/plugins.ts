@@ -127,7 +127,7 @@ export function registerPlugins(program: Command): void {
             debug: options.debug,
             answer: pages ? "host-page" : undefined,
           }),
-          // It runs a plugin command, as `syncer run` does: a plugin author's first call may start the database.
+        // It runs a plugin command, as `syncer run` does: a plugin author's first call may start the database.
         { create: true },
       );
       const json = commonOptions(command).json;

@@ -123,12 +123,12 @@ console.log(`  floor: \`syncer version\` process ${median(versionRuns).toFixed(1
 
 // --- where the time goes, piece by piece in this process (the steps renderInventory and the CLI take)
 const { parseConfig } = await import("../src/config/load.ts");
-const { bindSetup } = await import("../src/setup.ts");
+const { bindSetup } = await import("../src/plugins/setup.ts");
 const { HostStore } = await import("../src/inventory/host-store.ts");
 const { PluginRuntime } = await import("../src/plugins/runtime.ts");
 const { renderInventory, InventoryMerger } = await import("../src/runs/inventory.ts");
 const { joinHostKeyed, jsonPieces, parseHostKeyed, spliceHostKeyed } = await import("../src/plugins/host-keyed.ts");
-const { createLogger } = await import("../src/log/logger.ts");
+const { createLogger } = await import("../src/core/logger.ts");
 const { SANDBOX_COMMANDS } = await import("../test/helpers/plugins.ts");
 
 const parsed = parseConfig(readFileSync(config, "utf8"), config, {});

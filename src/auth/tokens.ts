@@ -3,8 +3,8 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import { NAME_PATTERN, NAME_RULE } from "../config/schema.ts";
 import type { OpenDatabase } from "../db/open.ts";
 import { apiTokens, TOKEN_SCOPES } from "../db/schema.ts";
-import { SyncerError } from "../errors.ts";
-import { suggestion } from "../validation/problems.ts";
+import { SyncerError } from "../core/errors.ts";
+import { suggestion } from "../core/problems.ts";
 
 export type Scope = (typeof TOKEN_SCOPES)[number];
 

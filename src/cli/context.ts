@@ -2,11 +2,11 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { configPathIfAny, DEFAULT_CONFIG_PATHS, loadConfig, type Config } from "../config/load.ts";
 import { discoverPlugins, type Registry } from "../plugins/registry.ts";
-import { createLogger, type Logger } from "../log/logger.ts";
-import { loadSetup, type Setup } from "../setup.ts";
+import { createLogger, type Logger } from "../core/logger.ts";
+import { loadSetup, type Setup } from "../plugins/setup.ts";
 import { applyMigrations } from "../db/migrate.ts";
 import { openDatabase, type OpenDatabase } from "../db/open.ts";
-import { SyncerError } from "../errors.ts";
+import { SyncerError } from "../core/errors.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
 
 /** Options every command may take; --config may stand before or after the command name. */

@@ -1,6 +1,6 @@
 import { createColors } from "picocolors";
-import { SyncerError } from "../errors.ts";
-import { redact } from "../log/redact.ts";
+import { SyncerError } from "../core/errors.ts";
+import { redact } from "../core/redact.ts";
 
 /** Exit codes, documented in `syncer --help`. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { asSyncerError, ReportedFailure, SyncerError } from "../errors.ts";
+import { asSyncerError, ReportedFailure, SyncerError } from "../core/errors.ts";
 import { registerConfig } from "./commands/config.ts";
 import { registerMigrate } from "./commands/migrate.ts";
 import { registerPlugins } from "./commands/plugins.ts";

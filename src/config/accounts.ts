@@ -1,4 +1,4 @@
-import { dottedPath } from "../validation/problems.ts";
+import { dottedPath } from "../core/problems.ts";
 import type { AccountConfig, AccountFile } from "./schema.ts";
 import type { SemanticProblem } from "./semantics.ts";
 

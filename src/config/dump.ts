@@ -1,14 +1,18 @@
-import { REDACTED } from "../log/redact.ts";
-import type { Account } from "../plugins/options.ts";
+import { REDACTED } from "../core/redact.ts";
 import type { Config } from "./load.ts";
 import { ConfigSchema, type ConfigFile } from "./schema.ts";
-import { dottedPath } from "../validation/problems.ts";
+import { dottedPath } from "../core/problems.ts";
+
+/** What the dump shows of a bound account: its options, where each value came from, and which are secret. */
+export interface AccountOptions {
+  options: Record<string, { value: unknown; origin: string; secret: boolean }>;
+}
 
 /**
  * The effective configuration as plain data: the file's values with every default filled in, paths
  * made absolute, and each secret replaced by a marker naming where it came from, never its value.
  */
-export function effectiveConfig(config: Config, accounts?: Map<string, Account>): Record<string, unknown> {
+export function effectiveConfig(config: Config, accounts?: Map<string, AccountOptions>): Record<string, unknown> {
   const mask = (node: unknown, path: (string | number)[]): unknown => {
     if (typeof node === "string") {
       const references = config.secrets.get(dottedPath(path));
@@ -32,7 +36,7 @@ export function effectiveConfig(config: Config, accounts?: Map<string, Account>)
 }
 
 /** Each resolved option with its value and where it came from, like `ansible-config dump`. */
-function optionsOf(account: Account | undefined): { options?: Record<string, { value: unknown; origin: string }> } {
+function optionsOf(account: AccountOptions | undefined): { options?: Record<string, { value: unknown; origin: string }> } {
   if (!account) return {};
   return {
     options: Object.fromEntries(

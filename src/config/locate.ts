@@ -1,5 +1,5 @@
 import { parseTOML } from "toml-eslint-parser";
-import type { KeyPath, SourcePosition } from "../validation/problems.ts";
+import type { KeyPath, SourcePosition } from "../core/problems.ts";
 
 interface Located {
   key: SourcePosition;

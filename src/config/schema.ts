@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { LOG_LEVELS } from "../log/logger.ts";
+import { LOG_LEVELS } from "../core/logger.ts";
 
 /**
  * The schema of sync.config.toml: the single source of its TypeScript types and of

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeSystemError } from "../errors.ts";
+import { describeSystemError } from "../core/errors.ts";
 
 /**
  * Secret references in config strings: `${env:NAME}`, `${file:/path}`, `${credential:NAME}`

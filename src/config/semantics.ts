@@ -1,7 +1,7 @@
 import { Cron } from "croner";
-import { MANUAL_OWNER } from "../inventory/plan.ts";
-import type { KeyPath } from "../validation/problems.ts";
-import { parseStep } from "../scheduler/steps.ts";
+import { MANUAL_OWNER } from "../core/hosts.ts";
+import type { KeyPath } from "../core/problems.ts";
+import { parseStep } from "./steps.ts";
 import type { ConfigFile } from "./schema.ts";
 
 /** A problem found by a check that needs more than the value's shape. */

@@ -1,12 +1,13 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { SyncerError } from "../errors.ts";
-import type { Logger } from "../log/logger.ts";
+import { SyncerError } from "../core/errors.ts";
+import type { Logger } from "../core/logger.ts";
 import { apiV1, type ApiAuth } from "./api/v1.ts";
-import type { ApiEnv, ApiServices } from "./api/env.ts";
+import type { ApiEnv } from "./api/env.ts";
+import type { ApiServices } from "../app/services.ts";
 import { errorBody, statusOf } from "./errors.ts";
-import type { Metrics } from "./metrics.ts";
+import type { Metrics } from "../app/metrics.ts";
 import { healthRoutes, type HealthProbe } from "./routes/health.ts";
 
 export interface AppDeps {

@@ -1,6 +1,6 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { PLUGIN_ERROR_KINDS, type SyncerError } from "../errors.ts";
-import { redact } from "../log/redact.ts";
+import { PLUGIN_ERROR_KINDS, type SyncerError } from "../core/errors.ts";
+import { redact } from "../core/redact.ts";
 
 /** The JSON error body of every route: `{error: {kind, message, details?}}`; the message is redacted. */
 export function errorBody(kind: string, message: string, details?: Record<string, unknown>) {

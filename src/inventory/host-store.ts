@@ -1,5 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import { SyncerError } from "../errors.ts";
+import { SyncerError } from "../core/errors.ts";
 import { LabelIndexChanges } from "./label-index.ts";
 import type { FlatMap } from "./maps.ts";
 

@@ -1,5 +1,6 @@
 import type { HostChange, HostRecord } from "../plugins/abi.ts";
 import type { ExistingHost, HostWrite } from "./host-store.ts";
+import { MANUAL_OWNER } from "../core/hosts.ts";
 import { mapDiff, namespaceOf, replaceNamespace, sameMap, type FlatMap } from "./maps.ts";
 
 /**
@@ -10,12 +11,6 @@ import { mapDiff, namespaceOf, replaceNamespace, sameMap, type FlatMap } from ".
  * An inventorize command sets only its namespace of hosts that exist. Nothing is written here.
  */
 
-/**
- * The owner of hosts created by hand (API or CLI writes without an account), as CMDBSyncer's hosts
- * created in its UI. No account may take this name, so no import's delete_missing ever reaches these
- * hosts; only a master account takes them over.
- */
-export const MANUAL_OWNER = "manual";
 
 export interface PlanContext {
   kind: "import" | "inventorize";

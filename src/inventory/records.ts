@@ -1,7 +1,6 @@
-import { SyncerError } from "../errors.ts";
+import { SyncerError, type PluginError } from "../core/errors.ts";
 import type { HostRecord } from "../plugins/abi.ts";
 import type { AnswerProblem } from "../plugins/answers.ts";
-import type { PluginError } from "../plugins/sandbox/messages.ts";
 
 /** Where a record came from, for messages: "record 17 of page 2 (row 19)". */
 function origin(page: number, index: number, row: number | undefined): string {

@@ -1,5 +1,5 @@
 import { SYSTEM_CONFIG_DIR, SYSTEM_STATE_DIR } from "../config/load.ts";
-import { SyncerError } from "../errors.ts";
+import { SyncerError } from "../core/errors.ts";
 
 /**
  * The systemd service unit that runs `syncer serve`: hardened, with its state in StateDirectory= and its

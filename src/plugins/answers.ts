@@ -1,8 +1,8 @@
+import type { PluginError } from "../core/errors.ts";
 import * as v from "valibot";
-import { issuesToProblems } from "../validation/problems.ts";
+import { issuesToProblems } from "../core/problems.ts";
 import { HostPageSchema, HostRecordSchema, type HostRecord } from "./abi.ts";
 import { spliceHostKeyed, type SplicedObject } from "./host-keyed.ts";
-import type { PluginError } from "./sandbox/messages.ts";
 
 /**
  * A plugin's answer on its way out of the sandbox: decoded (strict UTF-8), parsed, and for the calls

@@ -1,8 +1,8 @@
-import { SyncerError } from "../errors.ts";
-import { registerSecret } from "../log/redact.ts";
+import { SyncerError } from "../core/errors.ts";
+import { registerSecret } from "../core/redact.ts";
 import type { Config } from "../config/load.ts";
 import type { AccountConfig } from "../config/schema.ts";
-import { dottedPath, suggestion, type KeyPath, type Problem } from "../validation/problems.ts";
+import { dottedPath, suggestion, type KeyPath, type Problem } from "../core/problems.ts";
 import type { OptionSpec, OptionValue } from "./manifest/schema.ts";
 import type { Plugin } from "./plugin.ts";
 import type { Registry } from "./registry.ts";

@@ -1,4 +1,4 @@
-import { REDACTED } from "../log/redact.ts";
+import { REDACTED } from "../core/redact.ts";
 import type { Plugin } from "./plugin.ts";
 
 /** A plugin in lists, as the CLI and the API answer it. */

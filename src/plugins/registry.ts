@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { describeSystemError, SyncerError } from "../errors.ts";
-import type { Problem } from "../validation/problems.ts";
+import { describeSystemError, SyncerError } from "../core/errors.ts";
+import type { Problem } from "../core/problems.ts";
 import { BUILTIN_PLUGINS } from "./builtin.ts";
 import type { EmbeddedPlugin } from "./builtin-files.ts";
 import { parseManifest } from "./manifest/load.ts";

@@ -1,10 +1,11 @@
+import type { PluginError } from "../core/errors.ts";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Config } from "../config/load.ts";
-import type { Logger } from "../log/logger.ts";
-import { secretsIn } from "../log/redact.ts";
-import { selfCommand } from "../runtime-info.ts";
+import type { Logger } from "../core/logger.ts";
+import { secretsIn } from "../core/redact.ts";
+import { selfCommand } from "../core/runtime-info.ts";
 import type { CallRequest } from "./abi.ts";
 import { parseAnswer, type AnswerCheck } from "./answers.ts";
 import type { HttpPolicy } from "./host/http-client.ts";
@@ -12,7 +13,7 @@ import type { CommandSpec } from "./manifest/schema.ts";
 import { parseBool, type Account, type ResolvedOption } from "./options.ts";
 import type { Plugin } from "./plugin.ts";
 import type { Registry } from "./registry.ts";
-import type { CallContext, LogLine, PluginError } from "./sandbox/messages.ts";
+import type { CallContext, LogLine } from "./protocol.ts";
 import { PluginPool } from "./sandbox/pool.ts";
 import type { CallOutcome } from "./sandbox/process.ts";
 

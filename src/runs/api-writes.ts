@@ -1,11 +1,12 @@
-import { SyncerError } from "../errors.ts";
+import { SyncerError } from "../core/errors.ts";
 import { HostStore } from "../inventory/host-store.ts";
 import { namespaceOf, replaceNamespace, sameMap, type FlatMap } from "../inventory/maps.ts";
 import { normalHostname } from "../inventory/records.ts";
-import { compare, MANUAL_OWNER, planRecord, stateOf, writesOf, type PlanEntry } from "../inventory/plan.ts";
+import { MANUAL_OWNER } from "../core/hosts.ts";
+import { compare, planRecord, stateOf, writesOf, type PlanEntry } from "../inventory/plan.ts";
 import type { HostRecord } from "../plugins/abi.ts";
 import { noAccount } from "../plugins/options.ts";
-import type { Setup } from "../setup.ts";
+import type { Setup } from "../plugins/setup.ts";
 import type { Database } from "bun:sqlite";
 import type { Hooks } from "./hooks.ts";
 import type { RunDetail } from "./run-log.ts";

@@ -1,10 +1,10 @@
 import * as v from "valibot";
-import { SyncerError } from "../errors.ts";
+import { SyncerError } from "../core/errors.ts";
 import { changeOf, rewrite, type PlanEntry } from "../inventory/plan.ts";
 import { HookAnswerSchema, type HostChange } from "../plugins/abi.ts";
 import type { HOOK_EVENTS } from "../plugins/manifest/schema.ts";
 import type { Plugin } from "../plugins/plugin.ts";
-import type { Setup } from "../setup.ts";
+import type { Setup } from "../plugins/setup.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
 import type { RunDetail } from "./run-log.ts";
 

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { jobRuns, runs } from "../db/schema.ts";
-import type { ErrorKind } from "../errors.ts";
+import type { ErrorKind } from "../core/errors.ts";
 import { ownerAlive, thisProcess, type RunOwner, type StoredOwner } from "./owner.ts";
 
 export const INTERRUPTED_KIND: ErrorKind = "interrupted";

@@ -1,11 +1,11 @@
 import type { Database } from "bun:sqlite";
-import { SyncerError, type PluginErrorKind } from "../errors.ts";
+import { SyncerError, type PluginErrorKind } from "../core/errors.ts";
 import { HostKeyed, joinHostKeyed } from "../plugins/host-keyed.ts";
 import { HostStore } from "../inventory/host-store.ts";
 import { noAccount, type Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
-import type { Setup } from "../setup.ts";
+import type { Setup } from "../plugins/setup.ts";
 
 /**
  * Merges the answers of an inventory's pages: objects key by key, arrays concatenated without

@@ -1,17 +1,17 @@
-import { asSyncerError, SyncerError } from "../errors.ts";
-import type { Logger } from "../log/logger.ts";
-import { redact } from "../log/redact.ts";
+import { asSyncerError, SyncerError } from "../core/errors.ts";
+import type { Logger } from "../core/logger.ts";
+import { redact } from "../core/redact.ts";
 import type { Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
-import type { Setup } from "../setup.ts";
+import type { Setup } from "../plugins/setup.ts";
 import type { OpenDatabase } from "../db/open.ts";
 import { exportHosts } from "./export-hosts.ts";
 import { Hooks } from "./hooks.ts";
 import { MAX_DETAILS, RunLog, zeroCounts, type RunDetail } from "./run-log.ts";
 import type { RunReport, RunRequest, RunScope } from "./scope.ts";
 import { diffOf, syncHosts } from "./sync-hosts.ts";
-import { resolveTarget } from "./target.ts";
+import { resolveTarget } from "../plugins/target.ts";
 
 /** Host-writing runs one at a time: their plans are made against what the previous one wrote. */
 export class WriteQueue {

@@ -2,8 +2,8 @@ import type { Database } from "bun:sqlite";
 import type { Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
-import type { LogLine } from "../plugins/sandbox/messages.ts";
-import type { Setup } from "../setup.ts";
+import type { LogLine } from "../plugins/protocol.ts";
+import type { Setup } from "../plugins/setup.ts";
 import type { Hooks } from "./hooks.ts";
 import type { RunCounts, RunDetail } from "./run-log.ts";
 

@@ -1,4 +1,4 @@
-import { SyncerError } from "../errors.ts";
+import { SyncerError } from "../core/errors.ts";
 import { HostStore } from "../inventory/host-store.ts";
 import { planRecord, stateOf, unchangedReimport, writesOf, type PlanEntry } from "../inventory/plan.ts";
 import { RecordCollector } from "../inventory/records.ts";

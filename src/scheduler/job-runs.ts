@@ -1,7 +1,7 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { jobRuns, type JOB_RUN_STATUSES } from "../db/schema.ts";
-import { SyncerError } from "../errors.ts";
+import { SyncerError } from "../core/errors.ts";
 import { closeAbandoned } from "../runs/interrupted.ts";
 import { ownerAlive, thisProcess, type RunOwner } from "../runs/owner.ts";
 

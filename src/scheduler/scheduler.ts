@@ -2,12 +2,12 @@ import { Cron } from "croner";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { JobConfig } from "../config/schema.ts";
 import type { Db } from "../db/open.ts";
-import { asSyncerError, SyncerError } from "../errors.ts";
-import type { Logger } from "../log/logger.ts";
+import { asSyncerError, SyncerError } from "../core/errors.ts";
+import type { Logger } from "../core/logger.ts";
 import type { RunReport, RunRequest } from "../runs/scope.ts";
-import { suggestion } from "../validation/problems.ts";
+import { suggestion } from "../core/problems.ts";
 import { busyError, JobRunLog, jobRunJson, type JobRunReport, type JobStepOutcome } from "./job-runs.ts";
-import { parseStep } from "./steps.ts";
+import { parseStep } from "../config/steps.ts";
 
 /** What started a job run. Its steps' runs carry the trigger `job:<name>` instead. */
 export const JOB_TRIGGERS = ["schedule", "cli", "api", "webhook"] as const;

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { hashToken, scopeAllows, TokenStore, VERIFY_CACHE_TTL_MS } from "../../src/auth/tokens.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { TOKEN_SCOPES } from "../../src/db/schema.ts";
-import { SyncerError } from "../../src/errors.ts";
+import { SyncerError } from "../../src/core/errors.ts";
 import { freshDatabase } from "../helpers/database.ts";
 
 /** A store over a fresh database with a clock the test moves. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Command } from "commander";
 import { buildProgram } from "../../src/cli/program.ts";
-import { VERSION } from "../../src/version.ts";
+import { VERSION } from "../../src/core/version.ts";
 import { BINARY, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 import { hasCommand } from "../helpers/requirements.ts";
 import { MANY_PROCESSES_TIMEOUT_MS } from "../helpers/timeouts.ts";

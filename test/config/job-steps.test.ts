@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { effectiveConfig } from "../../src/config/dump.ts";
-import type { Setup } from "../../src/setup.ts";
+import type { Setup } from "../../src/plugins/setup.ts";
 import { configBinding } from "../helpers/config-binding.ts";
-import { formatProblem, type Problem } from "../../src/validation/problems.ts";
+import { formatProblem, type Problem } from "../../src/core/problems.ts";
 
 /**
  * Job steps are checked against the plugins when the config is bound to them (bindSetup). Manifests

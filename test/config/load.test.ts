@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { effectiveConfig } from "../../src/config/dump.ts";
 import { parseConfig, findConfigPath } from "../../src/config/load.ts";
-import { SyncerError } from "../../src/errors.ts";
+import { SyncerError } from "../../src/core/errors.ts";
 import { tempDir } from "../helpers/binary.ts";
 
 const FILE = "/etc/syncer/sync.config.toml";

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig } from "../../src/config/load.ts";
-import { DaemonServices } from "../../src/daemon/services.ts";
-import { Metrics } from "../../src/http/metrics.ts";
-import { createLogger } from "../../src/log/logger.ts";
-import { bindSetup } from "../../src/setup.ts";
+import { DaemonServices } from "../../src/app/services.ts";
+import { Metrics } from "../../src/app/metrics.ts";
+import { createLogger } from "../../src/core/logger.ts";
+import { bindSetup } from "../../src/plugins/setup.ts";
 import { freshDatabase } from "../helpers/database.ts";
 import { tempDir } from "../helpers/binary.ts";
 

@@ -6,7 +6,7 @@ import { MIGRATIONS } from "../../src/db/embedded-migrations.ts";
 import { readMigrationFolder, type Migration } from "../../src/db/migration-files.ts";
 import { applyMigrations, migrationStatus } from "../../src/db/migrate.ts";
 import { openDatabase } from "../../src/db/open.ts";
-import { SyncerError } from "../../src/errors.ts";
+import { SyncerError } from "../../src/core/errors.ts";
 import { runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 
 const dir = tempDir();

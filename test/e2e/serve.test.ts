@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { VERSION } from "../../src/version.ts";
+import { VERSION } from "../../src/core/version.ts";
 import { BINARY, cleanEnv, listTree, runSyncer, startDaemon, tempDir, writeConfig } from "../helpers/binary.ts";
 import { FIXTURE_PLUGINS } from "../helpers/plugins.ts";
 

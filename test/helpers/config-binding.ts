@@ -4,9 +4,9 @@
  */
 import { expect } from "bun:test";
 import { parseConfig } from "../../src/config/load.ts";
-import { SyncerError } from "../../src/errors.ts";
-import { bindSetup, type Setup } from "../../src/setup.ts";
-import type { Problem } from "../../src/validation/problems.ts";
+import { SyncerError } from "../../src/core/errors.ts";
+import { bindSetup, type Setup } from "../../src/plugins/setup.ts";
+import type { Problem } from "../../src/core/problems.ts";
 
 export function configBinding(header: string, configPath: string) {
   const bind = (body: string, env: Record<string, string> = {}): Setup => bindSetup(parseConfig(header + body, configPath, env), env);

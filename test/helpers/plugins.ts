@@ -9,9 +9,9 @@ import { buildPlugins } from "../../build.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { applyMigrations } from "../../src/db/migrate.ts";
 import { openDatabase } from "../../src/db/open.ts";
-import { createLogger } from "../../src/log/logger.ts";
+import { createLogger } from "../../src/core/logger.ts";
 import { PluginRuntime, type CallOptions } from "../../src/plugins/runtime.ts";
-import { bindSetup, type Setup } from "../../src/setup.ts";
+import { bindSetup, type Setup } from "../../src/plugins/setup.ts";
 import { BINARY, writeConfig } from "./binary.ts";
 
 export const FIXTURE_PLUGINS = resolve(import.meta.dir, "..", "fixtures", "plugins");

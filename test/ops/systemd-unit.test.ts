@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { SyncerError } from "../../src/errors.ts";
+import { SyncerError } from "../../src/core/errors.ts";
 import { parseCredential, quoteExecWord, renderSystemdUnit, unitWarnings, type UnitOptions } from "../../src/ops/systemd-unit.ts";
 
 const BASE: UnitOptions = { command: ["/usr/local/bin/syncer"], config: "/etc/syncer/sync.config.toml", credentials: [], version: "1.2.3" };

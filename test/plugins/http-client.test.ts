@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, spyOn, test } from "bun:test";
-import { registerSecret } from "../../src/log/redact.ts";
+import { registerSecret } from "../../src/core/redact.ts";
 import { hostAllowed, performHttp, type HttpPolicy, type HttpResult } from "../../src/plugins/host/http-client.ts";
 
 // Hits per path on each server, so a test can prove a request was (not) sent.

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseManifest } from "../../src/plugins/manifest/load.ts";
 import { discoverPlugins } from "../../src/plugins/registry.ts";
-import { formatProblem, type Problem } from "../../src/validation/problems.ts";
+import { formatProblem, type Problem } from "../../src/core/problems.ts";
 
 const TESTKIT = resolve(import.meta.dir, "..", "fixtures", "plugins", "testkit", "plugin.json");
 const TESTKIT_TEXT = readFileSync(TESTKIT, "utf8");

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { effectiveConfig } from "../../src/config/dump.ts";
 import { parseConfig } from "../../src/config/load.ts";
-import { bindSetup, type Setup } from "../../src/setup.ts";
+import { bindSetup, type Setup } from "../../src/plugins/setup.ts";
 import { configBinding } from "../helpers/config-binding.ts";
-import { formatProblem, type Problem } from "../../src/validation/problems.ts";
+import { formatProblem, type Problem } from "../../src/core/problems.ts";
 
 const TESTKIT = resolve(import.meta.dir, "..", "fixtures", "plugins", "testkit", "plugin.json");
 

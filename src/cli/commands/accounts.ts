@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { SyncerError } from "../../errors.ts";
+import { SyncerError } from "../../core/errors.ts";
 import type { HTTP_ACCOUNT_FIELDS } from "../../plugins/options.ts";
 import type { Plugin } from "../../plugins/plugin.ts";
 import { discoverPlugins } from "../../plugins/registry.ts";

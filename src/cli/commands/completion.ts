@@ -1,6 +1,6 @@
 import { Argument, type Command } from "commander";
 import { completionScript, SHELLS, type Shell } from "../completion.ts";
-import { VERSION } from "../../version.ts";
+import { VERSION } from "../../core/version.ts";
 
 export function registerCompletion(program: Command, completed: () => Command): void {
   program

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { stringify as toToml } from "smol-toml";
 import { effectiveConfig } from "../../config/dump.ts";
-import { formatProblem } from "../../validation/problems.ts";
+import { formatProblem } from "../../core/problems.ts";
 import { commonOptions, setupFor } from "../context.ts";
 import { color, printJson, printLine, warnLine } from "../output.ts";
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { SyncerError } from "../../errors.ts";
+import { SyncerError } from "../../core/errors.ts";
 import { hostJson, iso } from "../../inventory/host-json.ts";
 import { purgeDeletedHosts } from "../../inventory/host-purge.ts";
 import { HostQueries } from "../../inventory/host-queries.ts";

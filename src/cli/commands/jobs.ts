@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import type { Config } from "../../config/load.ts";
 import type { Db } from "../../db/open.ts";
-import { ReportedFailure, SyncerError } from "../../errors.ts";
-import { createLogger, type Logger } from "../../log/logger.ts";
+import { ReportedFailure, SyncerError } from "../../core/errors.ts";
+import { createLogger, type Logger } from "../../core/logger.ts";
 import { jobRunJson, type JobRunReport, type JobStepOutcome } from "../../scheduler/job-runs.ts";
 import { jobInfoJson, JobScheduler, type JobSchedulerDeps } from "../../scheduler/scheduler.ts";
 import { commonOptions, configFor, positiveInteger, setupFor, withDatabase, withRuntime } from "../context.ts";

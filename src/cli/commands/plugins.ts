@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { ReportedFailure, SyncerError } from "../../errors.ts";
+import { ReportedFailure, SyncerError } from "../../core/errors.ts";
 import { noAccount } from "../../plugins/options.ts";
 import type { Plugin } from "../../plugins/plugin.ts";
-import { refuseDisabled, refuseUnusableAccount } from "../../runs/target.ts";
+import { refuseDisabled, refuseUnusableAccount } from "../../plugins/target.ts";
 import { pluginDetail, pluginSummary } from "../../plugins/plugin-json.ts";
-import { formatProblem } from "../../validation/problems.ts";
+import { formatProblem } from "../../core/problems.ts";
 import { commonOptions, parseInputFlag, registryFor, setupFor, withRuntime } from "../context.ts";
 import { color, printJson, printLine, warnLine } from "../output.ts";
 

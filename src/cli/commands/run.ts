@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ReportedFailure, SyncerError } from "../../errors.ts";
+import { ReportedFailure, SyncerError } from "../../core/errors.ts";
 import type { Registry } from "../../plugins/registry.ts";
 import type { RunReport, RunRequest } from "../../runs/scope.ts";
 import { COUNT_NAMES } from "../../runs/run-log.ts";

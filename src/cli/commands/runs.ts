@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { RUN_STATUSES } from "../../db/schema.ts";
-import { SyncerError } from "../../errors.ts";
+import { SyncerError } from "../../core/errors.ts";
 import { COUNT_NAMES, RunLog, type RunRow } from "../../runs/run-log.ts";
 import { commonOptions, configFor, positiveInteger, withDatabase } from "../context.ts";
 import { color, printJson, printLine } from "../output.ts";

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { serve } from "../../daemon.ts";
+import { serve } from "../../app/daemon.ts";
+import { httpFront } from "../../http/front.ts";
 import { loggerFor, setupFor } from "../context.ts";
 
 export function registerServe(program: Command): void {
@@ -8,7 +9,7 @@ export function registerServe(program: Command): void {
     .description("run the daemon: HTTP API on [server] listen, database in [server] data_dir; stops on SIGTERM/SIGINT")
     .action(async (_options, command: Command) => {
       const setup = setupFor(command);
-      await serve(setup, loggerFor(setup.config));
+      await serve(setup, loggerFor(setup.config), httpFront);
       // Stopped: work given up at shutdown (the plugin call of an interrupted run) must not keep the process alive.
       process.exit(0);
     });

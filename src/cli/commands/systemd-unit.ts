@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { checkUserName, DEFAULT_UNIT_CONFIG, parseCredential, renderSystemdUnit, unitWarnings, type Credential } from "../../ops/systemd-unit.ts";
-import { selfCommand } from "../../runtime-info.ts";
-import { VERSION } from "../../version.ts";
+import { selfCommand } from "../../core/runtime-info.ts";
+import { VERSION } from "../../core/version.ts";
 import { commonOptions } from "../context.ts";
 import { warnLine } from "../output.ts";
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { VERSION } from "../../version.ts";
+import { VERSION } from "../../core/version.ts";
 import { commonOptions } from "../context.ts";
 import { printJson, printLine } from "../output.ts";
 

@@ -1,6 +1,6 @@
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
-import { VERSION } from "../../version.ts";
+import { VERSION } from "../../core/version.ts";
 import type { Plugin } from "../../plugins/plugin.ts";
 import type { ApiRoute, EntriesSchema } from "./contract.ts";
 import { ErrorSchema } from "./schemas.ts";

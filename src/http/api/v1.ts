@@ -1,7 +1,8 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import type { Registry } from "../../plugins/registry.ts";
 import type { ApiRoute, Scope } from "./contract.ts";
-import type { ApiEnv, ApiServices } from "./env.ts";
+import type { ApiEnv } from "./env.ts";
+import type { ApiServices } from "../../app/services.ts";
 import { openApiDocument } from "./openapi.ts";
 import { accountRoutes } from "./routes/accounts.ts";
 import { hostRoutes } from "./routes/hosts.ts";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { VERSION } from "../../version.ts";
+import { VERSION } from "../../core/version.ts";
 
 /** Answers whether the database can be reached right now. */
 export type HealthProbe = () => { database: boolean };

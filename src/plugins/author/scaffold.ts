@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import pkg from "../../../package.json" with { type: "json" };
-import { SyncerError } from "../../errors.ts";
+import { SyncerError } from "../../core/errors.ts";
 import { ASC_ENV, ASC_FLAGS } from "../build-flags.ts";
 import { readKitFiles } from "./kit-files.ts" with { type: "macro" };
 import { API_VERSION, IDENT_PATTERN } from "../manifest/schema.ts";

@@ -1,9 +1,9 @@
 import * as v from "valibot";
-import type { PluginErrorKind } from "../../errors.ts";
-import { redact, redactJson } from "../../log/redact.ts";
+import type { PluginErrorKind, PluginError } from "../../core/errors.ts";
+import { redact, redactJson } from "../../core/redact.ts";
 import { ErrorEnvelopeSchema, EventSchema, HostsReadSchema, HttpRequestSchema, KvGetSchema, KvSetSchema } from "../abi.ts";
 import type { Manifest } from "../manifest/schema.ts";
-import type { CallContext, LogLine, PluginError } from "../sandbox/messages.ts";
+import type { CallContext, LogLine } from "../protocol.ts";
 import type { SyncHttp } from "./http-bridge.ts";
 import type { PluginStore } from "./store.ts";
 import { pluginCaller, wasmFunctionNames } from "./wasm-frames.ts";

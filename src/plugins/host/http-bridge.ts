@@ -1,5 +1,5 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
-import { isCompiled } from "../../runtime-info.ts";
+import { isCompiled } from "../../core/runtime-info.ts";
 import type { HttpPolicy, HttpRequest, HttpResult } from "./http-client.ts";
 import type { HttpJob } from "./http-worker.ts";
 

@@ -3,8 +3,8 @@
  * and the upstream are both untrusted, so the allow-list is checked on every hop, bodies are capped while
  * streaming, each attempt has a hard deadline, and nothing throws: every failure comes back as a value.
  */
-import { describeSystemError, systemErrorCode } from "../../errors.ts";
-import { REDACTED, redact } from "../../log/redact.ts";
+import { describeSystemError, systemErrorCode } from "../../core/errors.ts";
+import { REDACTED, redact } from "../../core/redact.ts";
 
 export interface HttpRequest {
   method: string;

@@ -1,6 +1,6 @@
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser";
 import * as v from "valibot";
-import { issuesToProblems, type Problem } from "../../validation/problems.ts";
+import { issuesToProblems, type Problem } from "../../core/problems.ts";
 import { API_VERSION, ManifestSchema, type Manifest } from "./schema.ts";
 
 export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; problems: Problem[] };

@@ -1,3 +1,4 @@
+import type { PluginError } from "../../core/errors.ts";
 /**
  * The sandbox process (`syncer __sandbox`, hidden): hosts one plugin's module for the daemon. It
  * compiles the module once, keeps one Extism instance (foreground mode, reset after every call,
@@ -6,7 +7,7 @@
  */
 import createPlugin from "@extism/extism";
 import { readFileSync, statSync } from "node:fs";
-import { redact, registerSecret } from "../../log/redact.ts";
+import { redact, registerSecret } from "../../core/redact.ts";
 import { checkAnswer, type AnswerFacts } from "../answers.ts";
 import { SyncHttp } from "../host/http-bridge.ts";
 import { BASE_FUNCTIONS, HOST_MODULE, hostFunctions, newCallState, PERMISSION_FUNCTIONS, type CallState } from "../host/functions.ts";
@@ -17,7 +18,7 @@ import { capMemory } from "../wasm/memory-limit.ts";
 import { FrameReader, frameParts } from "./frames.ts";
 import { HostPages } from "./host-pages.ts";
 import { dieWithParent, widenPipe } from "./linux.ts";
-import type { CallMessage, LoadMessage, PluginError, ResultMessage, ToSandbox } from "./messages.ts";
+import type { CallMessage, LoadMessage, ResultMessage, ToSandbox } from "../protocol.ts";
 
 /** An instance that grew past this after a call is replaced: cheaper than carrying a large heap forward. */
 const RECYCLE_BYTES = 32 * 1024 * 1024;

@@ -1,6 +1,7 @@
+import type { PluginError } from "../../core/errors.ts";
 import { Database } from "bun:sqlite";
 import { HostStore, type EligiblePage } from "../../inventory/host-store.ts";
-import type { HostRange, PluginError } from "./messages.ts";
+import type { HostRange } from "../protocol.ts";
 
 const encoder = new TextEncoder();
 

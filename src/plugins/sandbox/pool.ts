@@ -1,5 +1,6 @@
-import type { Logger } from "../../log/logger.ts";
-import type { CallContext, LoadMessage, PluginError } from "./messages.ts";
+import type { PluginError } from "../../core/errors.ts";
+import type { Logger } from "../../core/logger.ts";
+import type { CallContext, LoadMessage } from "../protocol.ts";
 import { SandboxProcess, type CallOutcome } from "./process.ts";
 
 export interface PoolOptions {

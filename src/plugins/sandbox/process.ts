@@ -1,8 +1,9 @@
+import type { PluginError } from "../../core/errors.ts";
 import type { Subprocess } from "bun";
-import type { Logger } from "../../log/logger.ts";
+import type { Logger } from "../../core/logger.ts";
 import type { AnswerFacts } from "../answers.ts";
 import { encodeFrame, FrameReader, frameParts } from "./frames.ts";
-import type { CallContext, FromSandbox, LoadedMessage, LoadMessage, LogLine, PluginError, ResultMessage } from "./messages.ts";
+import type { CallContext, FromSandbox, LoadedMessage, LoadMessage, LogLine, ResultMessage } from "../protocol.ts";
 
 /** The outcome of one call, as the daemon sees it. */
 export type CallOutcome =

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { effectiveConfig } from "../../../config/dump.ts";
 import { noAccount } from "../../../plugins/options.ts";
 import { route, type ApiRoute } from "../contract.ts";
-import type { ApiServices } from "../env.ts";
+import type { ApiServices } from "../../../app/services.ts";
 import { AnyObject, ErrorSchema, NameParams } from "../schemas.ts";
 
 /** Accounts as configured, with inherited values and resolved options; every secret redacted (admin only: they show addresses and usernames). */

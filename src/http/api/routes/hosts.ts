@@ -1,8 +1,8 @@
-import { SyncerError } from "../../../errors.ts";
+import { SyncerError } from "../../../core/errors.ts";
 import { hostJson } from "../../../inventory/host-json.ts";
 import { HostQueries } from "../../../inventory/host-queries.ts";
 import { route, type ApiRoute } from "../contract.ts";
-import type { ApiServices } from "../env.ts";
+import type { ApiServices } from "../../../app/services.ts";
 import {
   BulkAnswer,
   DeleteQuery,

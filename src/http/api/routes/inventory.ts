@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { jsonPieces } from "../../../plugins/host-keyed.ts";
 import { inventoryTarget, renderInventory } from "../../../runs/inventory.ts";
 import { route, type ApiRoute } from "../contract.ts";
-import type { ApiServices } from "../env.ts";
+import type { ApiServices } from "../../../app/services.ts";
 import { AnyObject, ErrorSchema, IdentParams, InventoryQuery } from "../schemas.ts";
 
 /** Inventories rendered by plugins for other tools: GET /inventory/ansible is Ansible's dynamic inventory (--list, or ?host= for --host). */

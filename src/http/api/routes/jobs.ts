@@ -1,9 +1,9 @@
 import * as v from "valibot";
-import { SyncerError } from "../../../errors.ts";
+import { SyncerError } from "../../../core/errors.ts";
 import { jobRunJson } from "../../../scheduler/job-runs.ts";
 import { jobInfoJson } from "../../../scheduler/scheduler.ts";
 import { route, type ApiRoute } from "../contract.ts";
-import type { ApiServices } from "../env.ts";
+import type { ApiServices } from "../../../app/services.ts";
 import { AnyObject, ErrorSchema, NameParams } from "../schemas.ts";
 
 const started = v.object({ job: v.string(), job_run_id: v.number(), status: v.literal("running") });

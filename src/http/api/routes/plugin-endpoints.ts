@@ -1,12 +1,13 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import { SyncerError } from "../../../errors.ts";
+import { SyncerError } from "../../../core/errors.ts";
 import { EndpointAnswerSchema } from "../../../plugins/abi.ts";
 import type { Plugin } from "../../../plugins/plugin.ts";
 import { scopeAllows } from "../../../auth/tokens.ts";
 import { errorBody } from "../../errors.ts";
 import type { Scope } from "../contract.ts";
-import type { ApiEnv, ApiServices } from "../env.ts";
+import type { ApiEnv } from "../env.ts";
+import type { ApiServices } from "../../../app/services.ts";
 
 /** Request headers a plugin never sees: the caller's credentials. */
 const STRIPPED_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);

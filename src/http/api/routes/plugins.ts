@@ -1,8 +1,8 @@
 import * as v from "valibot";
-import { SyncerError } from "../../../errors.ts";
+import { SyncerError } from "../../../core/errors.ts";
 import { pluginDetail, pluginSummary } from "../../../plugins/plugin-json.ts";
 import { route, type ApiRoute } from "../contract.ts";
-import type { ApiServices } from "../env.ts";
+import type { ApiServices } from "../../../app/services.ts";
 import { AnyObject, ErrorSchema, IdentParams } from "../schemas.ts";
 
 /** The plugins the daemon found, enabled or not, and the manifests they were refused for. */

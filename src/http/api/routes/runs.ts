@@ -1,9 +1,9 @@
 import * as v from "valibot";
-import { SyncerError } from "../../../errors.ts";
+import { SyncerError } from "../../../core/errors.ts";
 import { runJson } from "../../../runs/run-json.ts";
 import { RunLog } from "../../../runs/run-log.ts";
 import { route, type ApiRoute } from "../contract.ts";
-import type { ApiServices } from "../env.ts";
+import type { ApiServices } from "../../../app/services.ts";
 import { ErrorSchema, RunIdParams, RunListQuery, RunSchema } from "../schemas.ts";
 
 /** The run log: newest first, paged by id. */

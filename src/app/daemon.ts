@@ -1,25 +1,32 @@
 import type { Server } from "bun";
-import { TokenStore } from "./auth/tokens.ts";
-import type { Config } from "./config/load.ts";
-import { changedSections, restartNeeded, watchConfigFile } from "./daemon/reload.ts";
-import { DaemonServices } from "./daemon/services.ts";
-import { applyMigrations } from "./db/migrate.ts";
-import { isDatabaseReachable, openDatabase, type OpenDatabase } from "./db/open.ts";
-import { asSyncerError, describeSystemError, SyncerError, systemErrorCode } from "./errors.ts";
-import { createApp } from "./http/app.ts";
-import { authenticate, requireScope } from "./http/auth.ts";
-import { FailedAuthLimiter } from "./http/failed-auth-limiter.ts";
-import { Metrics } from "./http/metrics.ts";
-import type { Logger } from "./log/logger.ts";
-import { closeAbandonedRuns, closeOwnRuns } from "./runs/interrupted.ts";
-import type { AppliedJobs } from "./scheduler/scheduler.ts";
-import { loadSetup, type Setup } from "./setup.ts";
-import { VERSION } from "./version.ts";
+import { TokenStore } from "../auth/tokens.ts";
+import type { Config } from "../config/load.ts";
+import { changedSections, restartNeeded, watchConfigFile } from "./reload.ts";
+import { DaemonServices } from "./services.ts";
+import { applyMigrations } from "../db/migrate.ts";
+import { isDatabaseReachable, openDatabase, type OpenDatabase } from "../db/open.ts";
+import { asSyncerError, describeSystemError, SyncerError, systemErrorCode } from "../core/errors.ts";
+import { Metrics } from "./metrics.ts";
+import type { Logger } from "../core/logger.ts";
+import { closeAbandonedRuns, closeOwnRuns } from "../runs/interrupted.ts";
+import type { AppliedJobs } from "../scheduler/scheduler.ts";
+import { loadSetup, type Setup } from "../plugins/setup.ts";
+import { VERSION } from "../core/version.ts";
 
 /** How long shutdown waits for in-flight requests before closing their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-type Fetch = (request: Request, server: Server<undefined>) => Response | Promise<Response>;
+export type Fetch = (request: Request, server: Server<undefined>) => Response | Promise<Response>;
+
+/**
+ * The HTTP side of the daemon, handed in by the edge that starts it (`syncer serve`): the daemon owns
+ * the socket and the lifecycle, the edge owns what a request gets. Before the database is open only
+ * health answers; then the whole app.
+ */
+export interface HttpFront {
+  starting(log: Logger): Fetch;
+  serving(parts: { log: Logger; services: DaemonServices; tokens: TokenStore; metrics: Metrics; health: () => { database: boolean }; maxBodyBytes: number }): Fetch;
+}
 
 export function parseListen(listen: string): { hostname: string; port: number } {
   const colon = listen.lastIndexOf(":");
@@ -64,11 +71,11 @@ function keepRestartOnly(running: Config, next: Setup): Setup {
  * scheduler and serves the API. SIGHUP or an edit of the config file reloads it; SIGTERM/SIGINT stop
  * accepting, let running jobs finish up to [scheduler] shutdown_grace_seconds, then stop.
  */
-export async function serve(initial: Setup, log: Logger): Promise<void> {
+export async function serve(initial: Setup, log: Logger, front: HttpFront): Promise<void> {
   const { config } = initial;
   let database: OpenDatabase | undefined;
   // Until the database is open only /healthz answers (503); then the whole app takes over.
-  let handle: Fetch = createApp({ log, health: () => ({ database: false }) }).fetch as Fetch;
+  let handle: Fetch = front.starting(log);
   const server = listen(config, (request, bunServer) => handle(request, bunServer));
   let services: DaemonServices;
   try {
@@ -80,13 +87,8 @@ export async function serve(initial: Setup, log: Logger): Promise<void> {
     const metrics = new Metrics(database.sqlite);
     services = new DaemonServices(initial, database, log, metrics);
     const tokens = new TokenStore(database);
-    const limiter = new FailedAuthLimiter();
     const open = database;
-    handle = createApp({
-      log,
-      health: () => ({ database: isDatabaseReachable(open.sqlite) }),
-      api: { services, auth: { authenticate: authenticate(tokens, limiter), requireScope }, metrics, maxBodyBytes: config.server.max_body_mb * 1024 * 1024 },
-    }).fetch as Fetch;
+    handle = front.serving({ log, services, tokens, metrics, health: () => ({ database: isDatabaseReachable(open.sqlite) }), maxBodyBytes: config.server.max_body_mb * 1024 * 1024 });
   } catch (error) {
     server.stop(true);
     database?.close();

@@ -1,12 +1,18 @@
-import { SyncerError } from "../errors.ts";
-import { noAccount, type Account } from "../plugins/options.ts";
-import type { Plugin } from "../plugins/plugin.ts";
-import type { Setup } from "../setup.ts";
-import { suggestion } from "../validation/problems.ts";
-import type { RunRequest } from "./scope.ts";
+import { SyncerError } from "../core/errors.ts";
+import { noAccount, type Account } from "./options.ts";
+import type { Plugin } from "./plugin.ts";
+import type { Registry } from "./registry.ts";
+import { suggestion } from "../core/problems.ts";
+import type { JobStep } from "../config/steps.ts";
 
 /** Finds the plugin, command and account a request names; every mistake is a clear error before anything runs. */
-export function resolveTarget(setup: Pick<Setup, "registry" | "accounts">, request: Pick<RunRequest, "plugin" | "command" | "account">): { plugin: Plugin; account: Account | undefined } {
+/** The plugins and the accounts bound to them: what a target is resolved in. */
+export interface Catalog {
+  registry: Registry;
+  accounts: Map<string, Account>;
+}
+
+export function resolveTarget(setup: Catalog, request: JobStep): { plugin: Plugin; account: Account | undefined } {
   const plugin = setup.registry.plugins.get(request.plugin);
   if (!plugin) throw new SyncerError("not_found", `no plugin '${request.plugin}'${suggestion(request.plugin, [...setup.registry.plugins.keys()])}`);
   refuseDisabled(plugin);

@@ -44,6 +44,13 @@ export const PLUGIN_ERROR_KINDS = [
 ] as const;
 export type PluginErrorKind = (typeof PLUGIN_ERROR_KINDS)[number];
 
+/** What a plugin call failed with, as the sandbox reports it and runs store it. */
+export interface PluginError {
+  kind: PluginErrorKind;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
 export class SyncerError extends Error {
   constructor(
     readonly kind: ErrorKind,

@@ -1,21 +1,10 @@
 import type { Config } from "../config/load.ts";
-import { SyncerError } from "../errors.ts";
-import type { Account } from "../plugins/options.ts";
-import type { Registry } from "../plugins/registry.ts";
-import { resolveTarget } from "../runs/target.ts";
-import { dottedPath, type KeyPath, type Problem } from "../validation/problems.ts";
-
-/** What a job step names: `"<plugin> <command> [account]"` (the schema has checked the shape). */
-export interface JobStep {
-  plugin: string;
-  command: string;
-  account?: string;
-}
-
-export function parseStep(step: string): JobStep {
-  const [plugin, command, account] = step.trim().split(/\s+/) as [string, string, string | undefined];
-  return account === undefined ? { plugin, command } : { plugin, command, account };
-}
+import { SyncerError } from "../core/errors.ts";
+import type { Account } from "./options.ts";
+import type { Registry } from "./registry.ts";
+import { resolveTarget } from "./target.ts";
+import { dottedPath, type KeyPath, type Problem } from "../core/problems.ts";
+import { parseStep } from "../config/steps.ts";
 
 /**
  * Checks every job step against the plugins, the way a run would resolve it: the plugin exists and is

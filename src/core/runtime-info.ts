@@ -11,5 +11,5 @@ export function isCompiled(): boolean {
  */
 export function selfCommand(): string[] {
   if (isCompiled()) return [process.execPath];
-  return [process.execPath, fileURLToPath(new URL("./main.ts", import.meta.url))];
+  return [process.execPath, fileURLToPath(new URL("../main.ts", import.meta.url))];
 }

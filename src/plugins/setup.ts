@@ -1,8 +1,8 @@
-import { invalid, loadConfig, type Config } from "./config/load.ts";
-import { discoverPlugins, type Registry } from "./plugins/registry.ts";
-import { resolveAccounts, type Account, type ResolvedOption } from "./plugins/options.ts";
-import { checkJobSteps } from "./scheduler/steps.ts";
-import type { Problem } from "./validation/problems.ts";
+import { invalid, loadConfig, type Config } from "../config/load.ts";
+import { discoverPlugins, type Registry } from "./registry.ts";
+import { resolveAccounts, type Account, type ResolvedOption } from "./options.ts";
+import { checkJobSteps } from "./job-steps.ts";
+import type { Problem } from "../core/problems.ts";
 
 /** Everything a command needs before it runs: the config, the plugins, and the accounts bound to them. */
 export interface Setup {

@@ -1,9 +1,9 @@
-import type { PluginErrorKind } from "../../errors.ts";
-import type { AnswerCheck, AnswerFacts } from "../answers.ts";
-import type { HttpPolicy } from "../host/http-client.ts";
-import type { Manifest } from "../manifest/schema.ts";
+import type { PluginError } from "../core/errors.ts";
+import type { AnswerCheck, AnswerFacts } from "./answers.ts";
+import type { HttpPolicy } from "./host/http-client.ts";
+import type { Manifest } from "./manifest/schema.ts";
 
-/** Messages between the daemon and a sandbox process (headers of frames.ts frames). */
+/** Messages between the daemon and a sandbox process (headers of sandbox/frames.ts frames). */
 
 export interface LoadMessage {
   type: "load";
@@ -58,12 +58,6 @@ export type ToSandbox = LoadMessage | CallMessage;
 export interface LogLine {
   level: "debug" | "info" | "warn" | "error";
   message: string;
-}
-
-export interface PluginError {
-  kind: PluginErrorKind;
-  message: string;
-  details?: Record<string, unknown>;
 }
 
 export interface CallStats {

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Config } from "../config/load.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../core/logger.ts";
 
 /** Editors write a file in bursts (truncate, write, rename): one reload after the burst. */
 const SETTLE_MS = 250;

@@ -1,8 +1,8 @@
 import { Cron } from "croner";
 import type { RetentionConfig } from "../config/schema.ts";
 import type { OpenDatabase } from "../db/open.ts";
-import { asSyncerError } from "../errors.ts";
-import type { Logger } from "../log/logger.ts";
+import { asSyncerError } from "../core/errors.ts";
+import type { Logger } from "../core/logger.ts";
 import { maintenanceJson, runMaintenance, type MaintenanceReport } from "../maintenance/retention.ts";
 
 /** When the daemon applies [retention]: daily at 03:17 local time, off the full hour where jobs cluster. */

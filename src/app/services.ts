@@ -1,15 +1,27 @@
 import type { OpenDatabase } from "../db/open.ts";
-import type { ApiServices } from "../http/api/env.ts";
-import type { Metrics } from "../http/metrics.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Metrics } from "./metrics.ts";
+import type { Logger } from "../core/logger.ts";
 import { moduleDigest, PluginRuntime } from "../plugins/runtime.ts";
 import { ApiWrites } from "../runs/api-writes.ts";
 import { Hooks } from "../runs/hooks.ts";
 import { Runner, WriteQueue } from "../runs/runner.ts";
 import type { RunReport, RunRequest } from "../runs/scope.ts";
 import { JobScheduler, type AppliedJobs } from "../scheduler/scheduler.ts";
-import type { Setup } from "../setup.ts";
+import type { Setup } from "../plugins/setup.ts";
 import { DailyMaintenance } from "./maintenance.ts";
+
+/**
+ * What the API's handlers work with. The setup and what hangs off it are read through getters on
+ * every request: a config reload swaps them between requests, never within one.
+ */
+export interface ApiServices {
+  setup(): Setup;
+  database: OpenDatabase;
+  runtime(): PluginRuntime;
+  writes(): ApiWrites;
+  jobs: JobScheduler;
+  log: Logger;
+}
 
 /** What hangs off one config: replaced as a whole on reload, so a request or run sees one config throughout. */
 interface Generation {

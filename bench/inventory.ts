@@ -1,6 +1,6 @@
 /**
- * `syncer ansible inventory --list` for 100k hosts, as a whole process (start, cutting the pages,
- * sandboxes reading their pages and calling the plugin, merge, output, exit), stdout to a file.
+ * `syncer ansible inventory --list` for 100k hosts, as a whole process (start, reading the pages and
+ * sending them to the sandboxes, which call the plugin; merge, output, exit), stdout to a file.
  * Goal: ≤ 500 ms.
  * Baseline, measured in the same run: the same document built in plain TypeScript in this process from
  * the same rows (bun:sqlite query, JSON.parse of labels and inventory, groups, JSON.stringify).
@@ -129,6 +129,7 @@ const { PluginRuntime } = await import("../src/plugins/runtime.ts");
 const { renderInventory, InventoryMerger } = await import("../src/runs/inventory.ts");
 const { joinHostKeyed, jsonPieces, parseHostKeyed, spliceHostKeyed } = await import("../src/plugins/host-keyed.ts");
 const { createLogger } = await import("../src/core/logger.ts");
+const { RawJson } = await import("../src/plugins/raw-json.ts");
 const { SANDBOX_COMMANDS } = await import("../test/helpers/plugins.ts");
 
 const parsed = parseConfig(readFileSync(config, "utf8"), config, {});
@@ -150,30 +151,29 @@ const timeAsync = async <T,>(fn: () => Promise<T>): Promise<[T, number]> => {
 
 const db = new Database(databasePath, { readonly: true });
 const store = new HostStore(db);
-const [ranges, cutMs] = time(() => {
-  const cut: { after: string; through: string | null }[] = [];
+const [pages, readMs] = time(() => {
+  const read: ReturnType<typeof store.eligiblePage>[] = [];
   for (let after = ""; ; ) {
-    const through = store.pageEnd(after, pageSize);
-    cut.push({ after, through });
-    if (through === null) return cut;
-    after = through;
+    const page = store.eligiblePage(after, pageSize);
+    read.push(page);
+    if (page.count < pageSize) return read;
+    after = page.last!;
   }
 });
-const [pages, readMs] = time(() => ranges.map((range) => store.eligibleRange(range.after, range.through)));
 const runtime = new PluginRuntime(parsed, setup.registry, quietLog(), SANDBOX_COMMANDS.compiled);
-const inputJson = '{"hosts":,"host":null}';
-const callRange = async (range: { after: string; through: string | null }) => {
-  const result = await runtime.callUnparsed(plugin, "inventory", { pluginOptions, inputJson, hostRange: { ...range, at: inputJson.indexOf(",") }, answer: "inventory-page" });
+const callPage = async (page: (typeof pages)[number]) => {
+  const input = { hosts: new RawJson(page.json), host: null };
+  const result = await runtime.callUnparsed(plugin, "inventory", { pluginOptions, input, pageHostnames: page.hostnames, answer: "inventory-page" });
   if (!result.ok) throw new Error(JSON.stringify(result.error));
   return result;
 };
-const [, coldMs] = await timeAsync(() => callRange({ after: "~", through: null }));
-await Promise.all([callRange(ranges[0]!), callRange(ranges[1] ?? ranges[0]!)]); // both sandbox processes warm
+const [, coldMs] = await timeAsync(() => callPage({ json: "[]", count: 0, hostnames: [], last: null }));
+await Promise.all([callPage(pages[0]!), callPage(pages[1] ?? pages[0]!)]); // both sandbox processes warm
 const pluginMs: number[] = [];
-const outcomes: Awaited<ReturnType<typeof callRange>>[] = [];
+const outcomes: Awaited<ReturnType<typeof callPage>>[] = [];
 const [, serialMs] = await timeAsync(async () => {
-  for (const range of ranges) {
-    const outcome = await callRange(range);
+  for (const page of pages) {
+    const outcome = await callPage(page);
     pluginMs.push(outcome.ms);
     outcomes.push(outcome);
   }
@@ -196,10 +196,9 @@ const [, writeMs] = await timeAsync(async () => {
 });
 
 const row = (name: string, ms: number, note = "") => console.log(`  ${name.padEnd(52)} ${ms.toFixed(1).padStart(7)} ms${note ? `  ${note}` : ""}`);
-console.log(`breakdown, in this process (${ranges.length} pages of up to ${pageSize}, ${parsed.sandbox.processes} sandbox processes):`);
+console.log(`breakdown, in this process (${pages.length} pages of up to ${pageSize}, ${parsed.sandbox.processes} sandbox processes):`);
 row("start of the binary (syncer version)", median(versionRuns));
-row("cutting the pages (pageEnd on the hostname index)", cutMs);
-row("reading the pages (eligibleRange), done by sandboxes", readMs);
+row("reading the pages (eligiblePage), done by the daemon", readMs);
 row("first call of a new sandbox process", coldMs, "(spawn, module load; two run side by side)");
 row("plugin (wasm) time, all pages", wasmMs, `(median page ${median(pluginMs).toFixed(1)} ms)`);
 row("parse and host-keyed cut of the answers, by sandboxes", cutAnswersMs, `(${(answerBytes / 1e6).toFixed(1)} MB of answers)`);

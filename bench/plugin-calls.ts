@@ -29,7 +29,7 @@ for (let i = 0; i < SMALL; i++) {
 const echoSource = `
 import { encodeFrame, FrameReader } from ${JSON.stringify(new URL("../src/plugins/sandbox/frames.ts", import.meta.url).pathname)};
 const reader = new FrameReader(); const out = Bun.stdout.writer();
-for await (const chunk of Bun.stdin.stream()) for (const f of reader.push(chunk)) { out.write(encodeFrame(f.header, f.payload)); await out.flush(); }`;
+for await (const chunk of Bun.stdin.stream()) for (const f of reader.push(chunk)) { out.write(encodeFrame(f.header as object, f.sections)); await out.flush(); }`;
 const echoFile = `${import.meta.dir}/.ipc-echo.ts`;
 await Bun.write(echoFile, echoSource);
 const child = Bun.spawn([process.execPath, echoFile], { stdin: "pipe", stdout: "pipe" });
@@ -39,7 +39,7 @@ const payload = new TextEncoder().encode(JSON.stringify({ api_version: 1, plugin
 const ipc: number[] = [];
 for (let i = 0; i < SMALL; i++) {
   const started = performance.now();
-  child.stdin.write(encodeFrame({ type: "call", id: i }, payload));
+  child.stdin.write(encodeFrame({ type: "call", id: i }, { request: payload }));
   await child.stdin.flush();
   let frames: unknown[] = [];
   while (frames.length === 0) frames = reader.push((await stream.read()).value!);

@@ -3,8 +3,14 @@ import type { AnswerCheck, AnswerFacts } from "./answers.ts";
 import type { HttpPolicy } from "./host/http-client.ts";
 import type { Manifest } from "./manifest/schema.ts";
 
-/** Messages between the daemon and a sandbox process (headers of sandbox/frames.ts frames). */
+/**
+ * Messages between the daemon and a sandbox process: the headers of sandbox/frames.ts frames, each
+ * with the sections it carries named beside it. A call is one request, answered by one result; while
+ * it runs, the sandbox may ask the daemon for data (`HostCallMessage`), one question at a time, each
+ * answered before the plugin goes on. The sandbox holds no database handle.
+ */
 
+/** Daemon → sandbox, first frame. Sections: `module` (the WebAssembly bytes). */
 export interface LoadMessage {
   type: "load";
   ident: string;
@@ -13,11 +19,9 @@ export interface LoadMessage {
   permissions: Manifest["permissions"];
   /** Largest response a call may write, in bytes. */
   maxOutputBytes: number;
-  /** For the key-value cache, events and host reads; absent when the plugin is granted none of them. */
-  databasePath?: string;
 }
 
-/** Per call: what host functions need to know besides the request itself (the payload). */
+/** Per call: what host functions need to know besides the request itself. */
 export interface CallContext {
   /** HTTP policy; absent when the plugin has no HTTP permission. */
   http?: Omit<HttpPolicy, "log">;
@@ -29,23 +33,14 @@ export interface CallContext {
   file?: string;
   /** The ABI schema the answer must meet, checked in the sandbox process (answers.ts). */
   answer?: AnswerCheck;
-  /** A page of hosts the sandbox process reads from the database itself and puts into the request. */
-  hostRange?: HostRange;
   /** The config's secret values the request carries: redacted from what the plugin writes (log lines, errors, events). */
   secrets?: string[];
 }
 
 /**
- * The eligible hosts after `after` up to and including `through` (to the end when null), as a JSON
- * array inserted at byte `at` of the request: the daemon cuts the pages, and each sandbox reads its
- * own, so a page of hosts is neither read nor sent by the daemon.
+ * Daemon → sandbox. Sections: `request` (the ABI request, UTF-8 JSON) and, for an inventory page,
+ * `hostnames` (the page's hostnames, newline-separated: an answer may key only these hosts).
  */
-export interface HostRange {
-  after: string;
-  through: string | null;
-  at: number;
-}
-
 export interface CallMessage {
   type: "call";
   id: number;
@@ -53,7 +48,25 @@ export interface CallMessage {
   context: CallContext;
 }
 
-export type ToSandbox = LoadMessage | CallMessage;
+/** The host functions whose data lives with the daemon. */
+export type HostCallName = "kv_get" | "kv_set" | "event_emit" | "hosts_read";
+
+/** Sandbox → daemon, during call `id`. Sections: `body` (the function's request, UTF-8 JSON). */
+export interface HostCallMessage {
+  type: "host_call";
+  id: number;
+  name: HostCallName;
+}
+
+/** Daemon → sandbox, the answer to the host call in flight. Sections: `body` (UTF-8 JSON) when ok. */
+export interface HostAnswerMessage {
+  type: "host_answer";
+  ok: boolean;
+  /** Why the daemon could not answer; the plugin gets it as its host call's error. */
+  error?: string;
+}
+
+export type ToSandbox = LoadMessage | CallMessage | HostAnswerMessage;
 
 export interface LogLine {
   level: "debug" | "info" | "warn" | "error";
@@ -67,6 +80,7 @@ export interface CallStats {
   memoryBytes: number;
 }
 
+/** Sandbox → daemon. Sections: `output` (the answer, in the form its check sends on) when ok. */
 export interface ResultMessage {
   type: "result";
   id: number;
@@ -80,6 +94,7 @@ export interface ResultMessage {
   facts?: AnswerFacts;
 }
 
+/** Sandbox → daemon, once the module is loaded or could not be. */
 export interface LoadedMessage {
   type: "loaded";
   ok: boolean;
@@ -87,4 +102,4 @@ export interface LoadedMessage {
   exports: string[];
 }
 
-export type FromSandbox = ResultMessage | LoadedMessage;
+export type FromSandbox = ResultMessage | LoadedMessage | HostCallMessage;

@@ -7,6 +7,9 @@ import type { Logger } from "../core/logger.ts";
 import { secretsIn } from "../core/redact.ts";
 import { selfCommand } from "../core/runtime-info.ts";
 import type { CallRequest } from "./abi.ts";
+import { writeJson } from "./raw-json.ts";
+import { answerHostCall } from "./host/plugin-data.ts";
+import { PluginStore } from "./host/store.ts";
 import { parseAnswer, type AnswerCheck } from "./answers.ts";
 import type { HttpPolicy } from "./host/http-client.ts";
 import type { CommandSpec } from "./manifest/schema.ts";
@@ -15,14 +18,17 @@ import type { Plugin } from "./plugin.ts";
 import type { Registry } from "./registry.ts";
 import type { CallContext, LogLine } from "./protocol.ts";
 import { PluginPool } from "./sandbox/pool.ts";
-import type { CallOutcome } from "./sandbox/process.ts";
+import type { CallOutcome, HostCalls } from "./sandbox/process.ts";
 
 export interface CallOptions {
   account?: Account;
-  /** The command's own input (becomes `input` in the request). */
+  /**
+   * The command's own input (becomes `input` in the request). RawJson members are written as they
+   * are: hot paths pass a page of hosts as the database's text, without parsing it.
+   */
   input?: unknown;
-  /** The input already serialised, passed through verbatim: hot paths build it from database text without parsing. */
-  inputJson?: string;
+  /** The hostnames of the page of hosts the input carries: an inventory page's answer may key only these. */
+  pageHostnames?: string[];
   dryRun?: boolean;
   /** Options for a call without an account (the plugin's, from env, [plugins.<ident>] and defaults). */
   pluginOptions?: Record<string, ResolvedOption>;
@@ -31,11 +37,6 @@ export interface CallOptions {
   runId?: number;
   /** Have the sandbox process check the answer against this ABI schema before it crosses over. */
   answer?: AnswerCheck;
-  /**
-   * The eligible hosts in (after, through] go into `inputJson` at character `at`, read from the
-   * database by the sandbox process (HostRange).
-   */
-  hostRange?: { after: string; through: string | null; at: number };
 }
 
 /** What a plugin call produced: its JSON answer or an error with a kind, and its log lines. */
@@ -70,6 +71,7 @@ function addressHost(address: string | undefined): string[] {
  */
 export class PluginRuntime {
   private readonly pools = new Map<string, PluginPool>();
+  private readonly stores = new Map<string, PluginStore>();
   /** The SHA-256 of the module each pool runs, by plugin ident: a reload compares them with the files (moduleDigest). */
   private readonly modules = new Map<string, string>();
   /** Told the outcome of every call ("ok" or the error kind): the daemon counts them for /metrics. */
@@ -96,16 +98,27 @@ export class PluginRuntime {
           maxPages: Math.floor((memoryMb * 1024 * 1024) / 65536),
           permissions: manifest.permissions,
           maxOutputBytes: sandbox.max_output_mb * 1024 * 1024,
-          databasePath: this.config.paths.database,
         },
         wasm,
         { processes: sandbox.processes, queueLimit: sandbox.queue_limit, command: this.command },
         this.log,
+        this.hostCallsOf(plugin),
       );
       this.pools.set(plugin.ident, pool);
       this.modules.set(plugin.ident, moduleDigest(wasm));
     }
     return pool;
+  }
+
+  /** The daemon's side of the plugin's host calls for its cache, events and host reads (opened on first use). */
+  private hostCallsOf(plugin: Plugin): HostCalls | undefined {
+    const { kv, events, hosts } = plugin.manifest.permissions;
+    if (!kv && !events && !hosts) return undefined;
+    return (name, args, context) => {
+      let store = this.stores.get(plugin.ident);
+      if (!store) this.stores.set(plugin.ident, (store = new PluginStore(this.config.paths.database, plugin.ident)));
+      return answerHostCall(store, name, args, context);
+    };
   }
 
   /** The modules this runtime has loaded: plugin ident → SHA-256 of the module's bytes. */
@@ -188,7 +201,7 @@ export class PluginRuntime {
         : null,
       options: optionValues(account?.options ?? options.pluginOptions ?? {}),
       dry_run: options.dryRun ?? false,
-      input: options.input ?? null,
+      input: null,
     };
     const file = this.handedFile(command, account);
     if (file && "error" in file) return { ok: false, error: file.error, logs: [], droppedLogs: 0, ms: 0 };
@@ -200,17 +213,11 @@ export class PluginRuntime {
       file: file?.path,
       answer: options.answer,
     };
-    let text = JSON.stringify(request);
-    // `input` is the request's last key, so its serialised `null` can be swapped for the given text.
-    if (options.inputJson !== undefined) text = `${text.slice(0, -"null}".length)}${options.inputJson}}`;
-    const range = options.hostRange;
-    if (range && options.inputJson !== undefined) {
-      const pageAt = text.length - options.inputJson.length - 1 + range.at;
-      context.hostRange = { after: range.after, through: range.through, at: encoder.encode(text.slice(0, pageAt)).byteLength };
-    }
+    const text = writeJson({ ...request, input: options.input ?? null });
     const secrets = secretsIn(text);
     if (secrets.length > 0) context.secrets = secrets;
-    return this.pool(plugin).call(exportName, encoder.encode(text), context, this.timeoutMs(plugin, command, account));
+    const sections = { request: encoder.encode(text), hostnames: options.pageHostnames && encoder.encode(options.pageHostnames.join("\n")) };
+    return this.pool(plugin).call(exportName, sections, context, this.timeoutMs(plugin, command, account));
   }
 
   stats(): Record<string, { processes: number; idle: number; queued: number }> {
@@ -220,5 +227,7 @@ export class PluginRuntime {
   close(): void {
     for (const pool of this.pools.values()) pool.close();
     this.pools.clear();
+    for (const store of this.stores.values()) store.close();
+    this.stores.clear();
   }
 }

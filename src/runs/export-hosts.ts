@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { HostStore } from "../inventory/host-store.ts";
 import { ExportResultSchema } from "../plugins/abi.ts";
+import { RawJson } from "../plugins/raw-json.ts";
 import type { RunScope } from "./scope.ts";
 
 /**
@@ -21,7 +22,7 @@ export async function exportHosts(scope: RunScope): Promise<void> {
     if (request.dryRun) wouldSend.push(...(JSON.parse(batch.json) as unknown[]));
     const result = await runtime.call(plugin, command, {
       account,
-      inputJson: `{"page":${page},"hosts":${batch.json}}`,
+      input: { page, hosts: new RawJson(batch.json) },
       dryRun: request.dryRun,
       debug: request.debug,
       runId: report.id ?? undefined,

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { SyncerError, type PluginErrorKind } from "../core/errors.ts";
 import { HostKeyed, joinHostKeyed } from "../plugins/host-keyed.ts";
+import { RawJson } from "../plugins/raw-json.ts";
 import { HostStore } from "../inventory/host-store.ts";
 import { noAccount, type Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
@@ -93,35 +94,37 @@ export async function renderInventory(
   const pluginOptions = setup.pluginOptions.get(plugin.ident);
   const failed = (error: { kind: PluginErrorKind; message: string }) => new SyncerError(error.kind, `${plugin.ident} inventory (${chosen.format}): ${error.message}`);
   if (target.host !== undefined) {
-    const inputJson = `{"hosts":${store.eligiblePage("", 1, target.host).json},"host":${JSON.stringify(target.host)}}`;
-    const result = await runtime.call(plugin, chosen.export, { account, pluginOptions, inputJson });
+    const input = { hosts: new RawJson(store.eligiblePage("", 1, target.host).json), host: target.host };
+    const result = await runtime.call(plugin, chosen.export, { account, pluginOptions, input });
     if (!result.ok) throw failed(result.error);
     return result.value;
   }
 
-  // The daemon only cuts the pages (a walk over the hostname index); each sandbox reads its own page
-  // from the database, [sandbox] processes at once, and sends its answer in the host-keyed form.
+  // The daemon reads each page (the stored text, not parsed) and sends it; [sandbox] processes work on
+  // pages at once. A window of pages in flight keeps every sandbox busy while this one reads the next,
+  // and bounds what is held: answers are merged in page order as they come back.
   const pageSize = setup.config.inventory.page_size;
-  const inputJson = '{"hosts":,"host":null}';
-  const at = inputJson.indexOf(",");
-  const answers: Promise<unknown>[] = [];
-  for (let after = ""; ; ) {
-    const through = store.pageEnd(after, pageSize);
-    const answer = runtime.callUnparsed(plugin, chosen.export, { account, pluginOptions, inputJson, hostRange: { after, through, at }, answer: "inventory-page" });
-    answers.push(
-      answer.then((outcome) => {
-        if (!outcome.ok) throw failed(outcome.error);
-        return joinHostKeyed(outcome.output, outcome.facts?.spliced ?? []);
-      }),
-    );
-    if (through === null) break;
-    after = through;
-  }
-  // Merged in page order as they arrive: the daemon's thread is free while the sandboxes work. A page
-  // that fails is reported when its turn comes, so none may reject unobserved before then.
-  for (const answer of answers) answer.catch(() => {});
+  const window = 2 * setup.config.sandbox.processes;
+  const inFlight: Promise<unknown>[] = [];
+  const sendPage = (after: string): string | null => {
+    const page = store.eligiblePage(after, pageSize);
+    const input = { hosts: new RawJson(page.json), host: null };
+    const answer = runtime.callUnparsed(plugin, chosen.export, { account, pluginOptions, input, pageHostnames: page.hostnames, answer: "inventory-page" }).then((outcome) => {
+      if (!outcome.ok) throw failed(outcome.error);
+      return joinHostKeyed(outcome.output, outcome.facts?.spliced ?? []);
+    });
+    // A page that fails is reported when its turn comes, so none may reject unobserved before then.
+    answer.catch(() => {});
+    inFlight.push(answer);
+    return page.count < pageSize ? null : page.last;
+  };
   const merger = new InventoryMerger();
-  let merged: unknown = await answers[0];
-  for (const answer of answers.slice(1)) merged = merger.merge(merged, await answer);
+  let after: string | null = sendPage("");
+  let merged: unknown;
+  for (let index = 0; inFlight.length > 0; index++) {
+    while (after !== null && inFlight.length < window) after = sendPage(after);
+    const answer = await inFlight.shift()!;
+    merged = index === 0 ? answer : merger.merge(merged, answer);
+  }
   return merged;
 }

@@ -1,12 +1,38 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { CallRequestSchema } from "../../src/plugins/abi.ts";
 import { buildFixturePlugins, databaseOf, FIXTURE_PLUGINS, pluginHarness, SANDBOX_COMMANDS, type Harness } from "../helpers/plugins.ts";
 import { tempDir } from "../helpers/binary.ts";
 import { COMPILE_TIMEOUT_MS, MANY_PROCESSES_TIMEOUT_MS } from "../helpers/timeouts.ts";
+
+/** This process's sandbox children for a plugin (Linux: by their SYNCER_SANDBOX environment). */
+function sandboxProcesses(ident: string): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const parent = /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+        return Number(parent) === process.pid && readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`SYNCER_SANDBOX=${ident}`);
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
+/** What a process has open: the targets of its file descriptors. */
+function openFiles(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
+    } catch {
+      return [];
+    }
+  });
+}
 
 beforeAll(buildFixturePlugins, COMPILE_TIMEOUT_MS);
 
@@ -156,6 +182,19 @@ for (const [name, command] of Object.entries(SANDBOX_COMMANDS)) {
       expect(sqlite.query("SELECT plugin, type, data, account FROM events").all()).toContainEqual({ plugin: "testkit", type: "testkit.ping", data: '{"n":1}', account: "demo" });
       sqlite.close();
       expect(await harness.call("testkit", "read_hosts")).toMatchObject({ ok: true, value: { hosts: [{ hostname: "web01", labels: { site: "fra" } }], next: null } });
+    });
+
+    test("no sandbox process holds the database: the cache, events and host reads are answered by the daemon", async () => {
+      expect((await harness.call("testkit", "kv_put", { input: { key: "held", value: "by the daemon" } })).ok).toBe(true);
+      expect((await harness.call("testkit", "read_hosts")).ok).toBe(true);
+      const sandboxes = sandboxProcesses("testkit");
+      expect(sandboxes.length).toBeGreaterThan(0);
+      const database = databaseOf(harness);
+      for (const pid of sandboxes) expect(openFiles(pid).filter((file) => file.startsWith(database))).toEqual([]);
+      // The daemon's side did write it.
+      const sqlite = new Database(database, { readonly: true });
+      expect(sqlite.query("SELECT value FROM plugin_kv WHERE plugin = 'testkit' AND key = 'held'").get()).toEqual({ value: "by the daemon" });
+      sqlite.close();
     });
 
     test("the secret option's value never reaches the call's logs or errors", async () => {

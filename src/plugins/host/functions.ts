@@ -5,7 +5,7 @@ import { ErrorEnvelopeSchema, EventSchema, HostsReadSchema, HttpRequestSchema, K
 import type { Manifest } from "../manifest/schema.ts";
 import type { CallContext, LogLine } from "../protocol.ts";
 import type { SyncHttp } from "./http-bridge.ts";
-import type { PluginStore } from "./store.ts";
+import type { PluginData } from "./plugin-data.ts";
 import { pluginCaller, wasmFunctionNames } from "./wasm-frames.ts";
 
 /** Per-call limits on what a plugin can pile up in the host. */
@@ -42,7 +42,8 @@ export interface HostEnvironment {
   state(): CallState;
   memory(): WebAssembly.Memory;
   http: SyncHttp;
-  store: PluginStore | undefined;
+  /** The plugin's cache, events and host reads: kept by the daemon, asked for over the pipe. */
+  data: PluginData | undefined;
   /** The bytes of a file handed over to the call (cached across calls by the sandbox). */
   readFile(path: string): Uint8Array;
 }
@@ -157,7 +158,7 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
   }
   if (granted.kv) {
     functions.kv_get = guarded("kv_get", -1, (ptr: number, len: number) => {
-      const value = env.store!.kvGet(request(KvGetSchema, ptr, len).key);
+      const value = env.data!.kvGet(request(KvGetSchema, ptr, len).key);
       if (value === undefined) return -1;
       const bytes = encoder.encode(value);
       env.state().pending = bytes;
@@ -165,7 +166,7 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
     });
     functions.kv_set = guarded("kv_set", 0, (ptr: number, len: number) => {
       const entry = request(KvSetSchema, ptr, len);
-      env.store!.kvSet(entry.key, entry.value, entry.ttl_seconds);
+      env.data!.kvSet(entry.key, entry.value, entry.ttl_seconds);
       return 0;
     });
   }
@@ -174,11 +175,11 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
       const state = env.state();
       if (++state.events > MAX_EVENTS) throw new Error(`more than ${MAX_EVENTS} events in one call`);
       const event = request(EventSchema, ptr, len);
-      env.store!.emitEvent(redact(event.type), redactJson(event.data ?? null), state.context.account, state.context.runId);
+      env.data!.emitEvent(redact(event.type), redactJson(event.data ?? null));
     });
   }
   if (granted.hosts) {
-    functions.hosts_read = guarded("hosts_read", 0, (ptr: number, len: number) => answer(env.store!.readHosts(request(HostsReadSchema, ptr, len))));
+    functions.hosts_read = guarded("hosts_read", 0, (ptr: number, len: number) => answer(env.data!.readHosts(request(HostsReadSchema, ptr, len))));
   }
 
   return {

@@ -4,6 +4,8 @@ import type { PluginError } from "../../core/errors.ts";
  * compiles the module once, keeps one Extism instance (foreground mode, reset after every call,
  * replaced after a trap or when a call left it large) and answers calls one at a time over
  * stdin/stdout frames. Time limits are the daemon's job: it SIGKILLs this process when a call overruns.
+ * It opens no database: a page of hosts arrives in its call's request, and the plugin's cache, events
+ * and host reads are asked of the daemon (daemon-link.ts).
  */
 import createPlugin from "@extism/extism";
 import { readFileSync, statSync } from "node:fs";
@@ -12,11 +14,10 @@ import { checkAnswer, type AnswerFacts } from "../answers.ts";
 import { SyncHttp } from "../host/http-bridge.ts";
 import { BASE_FUNCTIONS, HOST_MODULE, hostFunctions, newCallState, PERMISSION_FUNCTIONS, type CallState } from "../host/functions.ts";
 import { KernelOverflow } from "../host/kernel-overflow.ts";
-import { PluginStore } from "../host/store.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { capMemory } from "../wasm/memory-limit.ts";
-import { FrameReader, frameParts } from "./frames.ts";
-import { HostPages } from "./host-pages.ts";
+import { DaemonLink, StdioFrames } from "./daemon-link.ts";
+import type { Frame } from "./frames.ts";
 import { dieWithParent, widenPipe } from "./linux.ts";
 import type { CallMessage, LoadMessage, ResultMessage, ToSandbox } from "../protocol.ts";
 
@@ -39,8 +40,6 @@ interface Loaded {
   kernelOverflow: KernelOverflow;
   instance?: { plugin: ExtismPlugin; memory: WebAssembly.Memory; exports: Record<string, unknown> };
   http: SyncHttp;
-  store?: PluginStore;
-  hostPages: HostPages;
 }
 
 class LoadError extends Error {
@@ -91,7 +90,7 @@ function checkImports(ident: string, module: WebAssembly.Module, permissions: Ma
   return usesExtismKernel;
 }
 
-function load(message: LoadMessage, wasm: Uint8Array): Loaded {
+function load(message: LoadMessage, wasm: Uint8Array, io: StdioFrames): Loaded {
   let module: WebAssembly.Module;
   let maxBytes: number;
   try {
@@ -102,7 +101,7 @@ function load(message: LoadMessage, wasm: Uint8Array): Loaded {
     throw new LoadError({ kind: "abi", message: `plugin ${message.ident}: not a usable WebAssembly module: ${error instanceof Error ? error.message : String(error)}` });
   }
   const usesExtismKernel = checkImports(message.ident, module, message.permissions);
-  const needsStore = Boolean(message.permissions.kv || message.permissions.events || message.permissions.hosts);
+  const needsData = Boolean(message.permissions.kv || message.permissions.events || message.permissions.hosts);
   const loaded: Loaded = {
     ident: message.ident,
     module,
@@ -110,8 +109,6 @@ function load(message: LoadMessage, wasm: Uint8Array): Loaded {
     usesExtismKernel,
     kernelOverflow: new KernelOverflow(),
     http: new SyncHttp(),
-    hostPages: new HostPages(message.databasePath),
-    store: needsStore && message.databasePath ? new PluginStore(message.databasePath, message.ident) : undefined,
     functions: {} as Loaded["functions"],
   };
   loaded.functions = hostFunctions({
@@ -121,14 +118,14 @@ function load(message: LoadMessage, wasm: Uint8Array): Loaded {
     state: () => current!,
     memory: () => loaded.instance!.memory,
     http: loaded.http,
-    store: loaded.store,
+    data: needsData ? new DaemonLink(io, () => current!.id) : undefined,
     readFile: readHandedFile,
   });
   if (usesExtismKernel) Object.assign(loaded.functions, { [EXTISM_KERNEL]: loaded.kernelOverflow.functions() });
   return loaded;
 }
 
-let current: CallState | undefined;
+let current: (CallState & { id: number }) | undefined;
 
 /** The last file handed over, kept while unchanged: an import reads the same file once per page. */
 let handedFile: { path: string; mtimeMs: number; size: number; bytes: Uint8Array } | undefined;
@@ -188,14 +185,14 @@ function classifyThrow(loaded: Loaded, state: CallState, thrown: unknown, memory
 /** The result of a call that failed before the plugin ran. */
 const failedBeforeCall = (id: number, error: PluginError): ResultMessage => ({ type: "result", id, ok: false, error, logs: [], droppedLogs: 0, stats: { ms: 0, memoryBytes: 0 } });
 
-async function call(loaded: Loaded, message: CallMessage, request: Uint8Array): Promise<{ header: ResultMessage; payload?: Uint8Array }> {
-  const range = message.context.hostRange;
-  const page = range ? loaded.hostPages.fill(request, range) : { request, hostnames: undefined };
-  if ("error" in page) return { header: failedBeforeCall(message.id, page.error) };
-  const input = page.request;
+/** The hostnames of the page a call was given, which its answer may key (newline-separated in the frame). */
+const hostnamesOf = (section: Uint8Array | undefined) => (section ? new Set(new TextDecoder().decode(section).split("\n")) : undefined);
+
+async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise<{ header: ResultMessage; output?: Uint8Array }> {
+  const input = frame.sections.request ?? new Uint8Array(0);
   // The secrets this call was given: every text the plugin produces is redacted with them before it leaves or is stored.
   for (const secret of message.context.secrets ?? []) registerSecret(secret);
-  const state = (current = newCallState(input, message.context));
+  const state = (current = { ...newCallState(input, message.context), id: message.id });
   const started = performance.now();
   let error: PluginError | undefined;
   let payload: Uint8Array | undefined;
@@ -237,7 +234,7 @@ async function call(loaded: Loaded, message: CallMessage, request: Uint8Array): 
   const ms = performance.now() - started;
   let facts: AnswerFacts | undefined;
   if (!error && message.context.answer) {
-    const checked = checkAnswer(payload ?? new Uint8Array(0), loaded.ident, message.export, message.context.answer, page.hostnames);
+    const checked = checkAnswer(payload ?? new Uint8Array(0), loaded.ident, message.export, message.context.answer, hostnamesOf(frame.sections.hostnames));
     if (checked.ok) ({ facts, payload } = checked);
     else error = checked.error;
   }
@@ -252,49 +249,43 @@ async function call(loaded: Loaded, message: CallMessage, request: Uint8Array): 
     facts,
   };
   current = undefined;
-  return { header, payload: error ? undefined : payload };
+  return { header, output: error ? undefined : payload };
 }
 
 /** The sandbox's main loop: frames in on stdin, frames out on stdout, until the daemon closes stdin. */
 export async function runSandbox(): Promise<void> {
   dieWithParent();
   // A request or an answer of a page of hosts (~1 MB) fits in its pipe whole: it crosses while the
-  // other side is busy, instead of 64 KiB each time both event loops come round.
+  // other side is busy, instead of 64 KiB each time both sides come round.
   widenPipe(0, PIPE_BYTES);
   widenPipe(1, PIPE_BYTES);
   // stdout carries frames: anything printed by accident goes to stderr instead.
   console.log = console.info = console.error;
-  const out = Bun.stdout.writer();
-  const send = async (header: unknown, payload?: Uint8Array) => {
-    for (const part of frameParts(header, payload)) out.write(part);
-    await out.flush();
-  };
-  const reader = new FrameReader();
+  const io = new StdioFrames();
   let loaded: Loaded | undefined;
   /** Why the plugin could not load: the answer to every call sent along with the module. */
   let loadFailure: PluginError = { kind: "abi", message: "no plugin loaded" };
-  for await (const chunk of Bun.stdin.stream()) {
-    for (const frame of reader.push(chunk)) {
-      const message = frame.header as ToSandbox;
-      if (message.type === "load") {
-        try {
-          loaded = load(message, frame.payload);
-          await instanceOf(loaded);
-          await send({ type: "loaded", ok: true, exports: WebAssembly.Module.exports(loaded.module).map((entry) => entry.name) });
-        } catch (error) {
-          loaded = undefined;
-          loadFailure = error instanceof LoadError ? error.error : { kind: "abi", message: error instanceof Error ? error.message : String(error) };
-          await send({ type: "loaded", ok: false, error: loadFailure, exports: [] });
-        }
-      } else if (!loaded) {
-        await send(failedBeforeCall(message.id, loadFailure));
-      } else {
-        const { header, payload } = await call(loaded, message, frame.payload);
-        await send(header, payload);
+  for (let frame = io.next(); frame; frame = io.next()) {
+    const message = frame.header as ToSandbox;
+    if (message.type === "load") {
+      try {
+        loaded = load(message, frame.sections.module ?? new Uint8Array(0), io);
+        await instanceOf(loaded);
+        io.send({ type: "loaded", ok: true, exports: WebAssembly.Module.exports(loaded.module).map((entry) => entry.name) });
+      } catch (error) {
+        loaded = undefined;
+        loadFailure = error instanceof LoadError ? error.error : { kind: "abi", message: error instanceof Error ? error.message : String(error) };
+        io.send({ type: "loaded", ok: false, error: loadFailure, exports: [] });
       }
+    } else if (message.type === "host_answer") {
+      // Only a host call waits for one, and it reads its own: one here answers nothing.
+      console.error(`sandbox: an answer from the daemon arrived with no host call waiting for it`);
+    } else if (!loaded) {
+      io.send(failedBeforeCall(message.id, loadFailure));
+    } else {
+      const { header, output } = await call(loaded, message, frame);
+      io.send(header, { output });
     }
   }
   loaded?.http.close();
-  loaded?.store?.close();
-  loaded?.hostPages.close();
 }

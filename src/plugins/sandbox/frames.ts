@@ -1,47 +1,75 @@
 /**
- * Framing between the daemon and a sandbox process over its stdin/stdout:
+ * Framing between the daemon and a sandbox process over its stdin/stdout. A frame is a message with
+ * named sections, laid out as
  *   u32 LE  length of the rest of the frame
  *   u32 LE  length of the header
- *   header  UTF-8 JSON (small: message type, ids, context)
- *   payload raw bytes (module, request, response), never re-encoded
- * Requests and answers are written after their frame head as they are; a frame that arrives in
+ *   header  UTF-8 JSON: the message, plus `sections`: [name, byte length] in the order they follow
+ *   bytes   each section's bytes (module, request, answer, page hostnames…), never re-encoded
+ * Only this file knows where a section starts: writers name their sections, readers ask for them by
+ * name. Large sections are written after their frame head as they are; a frame that arrives in
  * several chunks is copied once out of them.
  */
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+export type Sections = Record<string, Uint8Array | undefined>;
+
 export interface Frame<H = unknown> {
   header: H;
-  payload: Uint8Array;
+  sections: Record<string, Uint8Array>;
 }
 
-export function encodeFrame(header: unknown, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
-  const head = frameHead(header, payload.byteLength);
-  const frame = new Uint8Array(head.byteLength + payload.byteLength);
-  frame.set(head);
-  frame.set(payload, head.byteLength);
+/** Sections from this size on are written after their frame head rather than copied into one frame. */
+const SEPARATE_SECTION_BYTES = 64 * 1024;
+
+/**
+ * A frame as the pieces to write in order: one buffer when the sections are small (one write), else
+ * the head and then each large section itself (a page of hosts crosses without being copied first).
+ */
+export function frameParts(message: object, sections: Sections = {}): Uint8Array[] {
+  const present = Object.entries(sections).filter((entry): entry is [string, Uint8Array] => entry[1] !== undefined);
+  const header = encoder.encode(JSON.stringify({ ...message, sections: present.map(([name, bytes]) => [name, bytes.byteLength]) }));
+  const bodyBytes = present.reduce((sum, [, bytes]) => sum + bytes.byteLength, 0);
+  const small = bodyBytes < SEPARATE_SECTION_BYTES;
+  const head = new Uint8Array(8 + header.byteLength + (small ? bodyBytes : 0));
+  const view = new DataView(head.buffer);
+  view.setUint32(0, 4 + header.byteLength + bodyBytes, true);
+  view.setUint32(4, header.byteLength, true);
+  head.set(header, 8);
+  if (!small) return [head, ...present.map(([, bytes]) => bytes)];
+  let at = 8 + header.byteLength;
+  for (const [, bytes] of present) {
+    head.set(bytes, at);
+    at += bytes.byteLength;
+  }
+  return [head];
+}
+
+/** The whole frame in one buffer. */
+export function encodeFrame(message: object, sections: Sections = {}): Uint8Array {
+  const parts = frameParts(message, sections);
+  if (parts.length === 1) return parts[0]!;
+  const frame = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    frame.set(part, at);
+    at += part.byteLength;
+  }
   return frame;
 }
 
-/** Payloads from this size on are written after their frame head rather than copied into one frame. */
-const SEPARATE_PAYLOAD_BYTES = 64 * 1024;
-
-/**
- * A frame as the pieces to write in order: one buffer for a small payload (one write), the head and
- * the payload itself for a large one (a page of hosts crosses without being copied first).
- */
-export function frameParts(header: unknown, payload: Uint8Array = new Uint8Array(0)): Uint8Array[] {
-  return payload.byteLength < SEPARATE_PAYLOAD_BYTES ? [encodeFrame(header, payload)] : [frameHead(header, payload.byteLength), payload];
-}
-
-function frameHead(header: unknown, payloadLength: number): Uint8Array {
-  const json = encoder.encode(JSON.stringify(header));
-  const head = new Uint8Array(8 + json.byteLength);
-  const view = new DataView(head.buffer);
-  view.setUint32(0, 4 + json.byteLength + payloadLength, true);
-  view.setUint32(4, json.byteLength, true);
-  head.set(json, 8);
-  return head;
+/** A frame's header and sections, out of its body (the bytes after the leading length). */
+export function decodeFrame(body: Uint8Array): Frame {
+  const headerLength = new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true);
+  const { sections: layout, ...header } = JSON.parse(decoder.decode(body.subarray(4, 4 + headerLength))) as { sections?: [string, number][] };
+  const sections: Record<string, Uint8Array> = {};
+  let at = 4 + headerLength;
+  for (const [name, length] of layout ?? []) {
+    if (at + length > body.byteLength) throw new Error(`frame section '${name}' (${length} bytes) runs past the frame's end`);
+    sections[name] = body.subarray(at, at + length);
+    at += length;
+  }
+  return { header, sections };
 }
 
 /** Reassembles frames from a byte stream delivered in arbitrary chunks. */
@@ -64,11 +92,7 @@ export class FrameReader {
       if (this.buffered < this.needed) break;
       const body = this.take(this.needed);
       this.needed = -1;
-      const headerLength = new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true);
-      frames.push({
-        header: JSON.parse(decoder.decode(body.subarray(4, 4 + headerLength))),
-        payload: body.subarray(4 + headerLength),
-      });
+      frames.push(decodeFrame(body));
     }
     return frames;
   }

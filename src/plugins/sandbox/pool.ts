@@ -1,7 +1,7 @@
 import type { PluginError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { CallContext, LoadMessage } from "../protocol.ts";
-import { SandboxProcess, type CallOutcome } from "./process.ts";
+import { SandboxProcess, type CallOutcome, type CallSections, type HostCalls } from "./process.ts";
 
 export interface PoolOptions {
   /** Sandbox processes at most; each runs one call at a time. */
@@ -34,6 +34,7 @@ export class PluginPool {
     private readonly wasm: Uint8Array,
     private readonly options: PoolOptions,
     private readonly log: Logger,
+    private readonly hostCalls?: HostCalls,
   ) {}
 
   /**
@@ -41,12 +42,12 @@ export class PluginPool {
    * process along with the module), not a microtask later: a run that asks for its next page and
    * then works synchronously on the current one keeps the plugin busy meanwhile.
    */
-  call(exportName: string, input: Uint8Array, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
+  call(exportName: string, request: CallSections, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
     const failed = (error: PluginError): CallOutcome => ({ ok: false, error, logs: [], droppedLogs: 0, ms: 0 });
     if (this.loadFailure) return Promise.resolve(failed(this.loadFailure));
     if (this.closed) return Promise.resolve(failed(this.shuttingDown()));
     const sandbox = this.idle.pop() ?? (this.all.size < this.options.processes ? this.spawn() : undefined);
-    if (sandbox) return this.callOn(sandbox, exportName, input, context, timeoutMs);
+    if (sandbox) return this.callOn(sandbox, exportName, request, context, timeoutMs);
     if (this.queue.length >= this.options.queueLimit) {
       return Promise.resolve(
         failed({
@@ -56,14 +57,14 @@ export class PluginPool {
       );
     }
     return new Promise<SandboxProcess>((run, fail) => this.queue.push({ run, fail })).then(
-      (next) => this.callOn(next, exportName, input, context, timeoutMs),
+      (next) => this.callOn(next, exportName, request, context, timeoutMs),
       (error: PluginError) => failed(error),
     );
   }
 
-  private async callOn(sandbox: SandboxProcess, exportName: string, input: Uint8Array, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
+  private async callOn(sandbox: SandboxProcess, exportName: string, request: CallSections, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
     try {
-      return await sandbox.call(exportName, input, context, timeoutMs);
+      return await sandbox.call(exportName, request, context, timeoutMs);
     } finally {
       this.release(sandbox);
     }
@@ -75,7 +76,7 @@ export class PluginPool {
 
   /** A new process, the module on its way; a load failure other than a crash fails the waiting calls and every later one. */
   private spawn(): SandboxProcess {
-    const sandbox = SandboxProcess.start(this.options.command, this.load, this.wasm, this.log);
+    const sandbox = SandboxProcess.start(this.options.command, this.load, this.wasm, this.log, this.hostCalls);
     this.all.add(sandbox);
     void sandbox.loaded.then((failure) => {
       if (!failure || failure.kind === "crash") return;

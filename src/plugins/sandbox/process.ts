@@ -2,8 +2,14 @@ import type { PluginError } from "../../core/errors.ts";
 import type { Subprocess } from "bun";
 import type { Logger } from "../../core/logger.ts";
 import type { AnswerFacts } from "../answers.ts";
-import { encodeFrame, FrameReader, frameParts } from "./frames.ts";
-import type { CallContext, FromSandbox, LoadedMessage, LoadMessage, LogLine, ResultMessage } from "../protocol.ts";
+import { FrameReader, frameParts, type Sections } from "./frames.ts";
+import type { CallContext, FromSandbox, HostCallMessage, HostCallName, LoadedMessage, LoadMessage, LogLine, ResultMessage } from "../protocol.ts";
+
+/** What a call sends: the ABI request and, for a page of hosts, their hostnames (newline-separated). */
+export interface CallSections {
+  request: Uint8Array;
+  hostnames?: Uint8Array;
+}
 
 /** The outcome of one call, as the daemon sees it. */
 export type CallOutcome =
@@ -13,6 +19,15 @@ export type CallOutcome =
 const STDERR_LINES_KEPT = 20;
 
 /**
+ * The daemon's answers to a plugin's host calls (its cache, events, host reads), given the context of
+ * the call in flight; throws when it cannot answer. Absent: no storage (a call outside a database).
+ */
+export type HostCalls = (name: HostCallName, args: unknown, context: CallContext) => unknown;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
  * One sandbox process hosting one plugin. It runs one call at a time (the pool sees to that). A call
  * that overruns its time limit gets the process SIGKILLed; a process that dies fails the call in flight
  * and nothing else. Either way the pool starts a new one for the next call.
@@ -20,7 +35,7 @@ const STDERR_LINES_KEPT = 20;
 export class SandboxProcess {
   private readonly reader = new FrameReader();
   private nextId = 1;
-  private inflight: { id: number; export: string; resolve: (outcome: CallOutcome) => void; timer: Timer; started: number } | undefined;
+  private inflight: { id: number; export: string; context: CallContext; resolve: (outcome: CallOutcome) => void; timer: Timer; started: number } | undefined;
   private loadedWaiter: ((message: LoadedMessage | undefined) => void) | undefined;
   /** Settles when the plugin is loaded (undefined) or cannot be (why). Calls need not wait for it. */
   readonly loaded: Promise<PluginError | undefined>;
@@ -32,6 +47,7 @@ export class SandboxProcess {
     private readonly child: Subprocess<"pipe", "pipe", "pipe">,
     private readonly ident: string,
     private readonly log: Logger,
+    private readonly hostCalls: HostCalls | undefined,
   ) {
     this.loaded = new Promise((resolve) => {
       this.loadedWaiter = (message) =>
@@ -48,21 +64,21 @@ export class SandboxProcess {
    * the module and the daemon need not be free when the load finishes. A plugin that cannot load
    * answers every call with the load error; `loaded` tells the pool.
    */
-  static start(command: string[], load: LoadMessage, wasm: Uint8Array, log: Logger): SandboxProcess {
+  static start(command: string[], load: LoadMessage, wasm: Uint8Array, log: Logger, hostCalls?: HostCalls): SandboxProcess {
     const child = Bun.spawn([...command, "__sandbox"], { stdin: "pipe", stdout: "pipe", stderr: "pipe", env: { ...process.env, SYNCER_SANDBOX: load.ident } });
-    const sandbox = new SandboxProcess(child, load.ident, log);
-    sandbox.write(encodeFrame(load, wasm));
+    const sandbox = new SandboxProcess(child, load.ident, log, hostCalls);
+    sandbox.send(load, { module: wasm });
     return sandbox;
   }
 
-  private write(bytes: Uint8Array): void {
-    this.child.stdin.write(bytes);
+  private send(message: object, sections?: Sections): void {
+    for (const part of frameParts(message, sections)) this.child.stdin.write(part);
     void this.child.stdin.flush();
   }
 
   private async pump(): Promise<void> {
     for await (const chunk of this.child.stdout) {
-      for (const frame of this.reader.push(chunk)) this.onMessage(frame.header as FromSandbox, frame.payload);
+      for (const frame of this.reader.push(chunk)) this.onMessage(frame.header as FromSandbox, frame.sections);
     }
   }
 
@@ -80,20 +96,34 @@ export class SandboxProcess {
     }
   }
 
-  private onMessage(message: FromSandbox, payload: Uint8Array): void {
+  private onMessage(message: FromSandbox, sections: Record<string, Uint8Array>): void {
     if (message.type === "loaded") {
       this.loadedWaiter?.(message);
       this.loadedWaiter = undefined;
       return;
     }
+    if (message.type === "host_call") return this.answerHostCall(message, sections.body);
     const inflight = this.inflight;
     if (!inflight || inflight.id !== message.id) return;
-    this.finish(this.outcomeOf(message, payload));
+    this.finish(this.outcomeOf(message, sections.output ?? new Uint8Array(0)));
   }
 
-  private outcomeOf(message: ResultMessage, payload: Uint8Array): CallOutcome {
+  /** Answers a host call of the call in flight; the sandbox waits for it, so every path answers. */
+  private answerHostCall(message: HostCallMessage, body: Uint8Array | undefined): void {
+    const inflight = this.inflight;
+    try {
+      if (!inflight || inflight.id !== message.id) throw new Error(`${message.name} outside the call in flight`);
+      if (!this.hostCalls) throw new Error(`${message.name} needs the database, and this call has none`);
+      const value = this.hostCalls(message.name, JSON.parse(decoder.decode(body)), inflight.context);
+      this.send({ type: "host_answer", ok: true }, { body: encoder.encode(JSON.stringify(value ?? null)) });
+    } catch (error) {
+      this.send({ type: "host_answer", ok: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private outcomeOf(message: ResultMessage, output: Uint8Array): CallOutcome {
     const common = { logs: message.logs, droppedLogs: message.droppedLogs, ms: message.stats.ms };
-    return message.ok ? { ok: true, output: payload, facts: message.facts, ...common } : { ok: false, error: message.error!, ...common };
+    return message.ok ? { ok: true, output, facts: message.facts, ...common } : { ok: false, error: message.error!, ...common };
   }
 
   private finish(outcome: CallOutcome): void {
@@ -129,7 +159,7 @@ export class SandboxProcess {
     return this.inflight !== undefined;
   }
 
-  call(exportName: string, input: Uint8Array, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
+  call(exportName: string, request: CallSections, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
     if (this.exited) return Promise.resolve({ ok: false, error: { kind: "crash", message: `the sandbox of plugin ${this.ident} is not running` }, logs: [], droppedLogs: 0, ms: 0 });
     const id = this.nextId++;
     return new Promise<CallOutcome>((resolve) => {
@@ -145,8 +175,8 @@ export class SandboxProcess {
           ms: performance.now() - started,
         });
       }, timeoutMs);
-      this.inflight = { id, export: exportName, resolve, timer, started };
-      for (const part of frameParts({ type: "call", id, export: exportName, context }, input)) this.write(part);
+      this.inflight = { id, export: exportName, context, resolve, timer, started };
+      this.send({ type: "call", id, export: exportName, context }, { request: request.request, hostnames: request.hostnames });
     });
   }
 

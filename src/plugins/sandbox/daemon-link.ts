@@ -1,0 +1,98 @@
+import { readSync, writeSync } from "node:fs";
+import type { HostsReadSchema } from "../abi.ts";
+import type { PluginData } from "../host/plugin-data.ts";
+import type { HostAnswerMessage, HostCallName } from "../protocol.ts";
+import { FrameReader, frameParts, type Frame, type Sections } from "./frames.ts";
+import type * as v from "valibot";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** errno names that mean "not now": stdin or stdout left non-blocking by whoever set up the pipe. */
+const wouldBlock = (error: unknown) => (error as { code?: string }).code === "EAGAIN" || (error as { code?: string }).code === "EWOULDBLOCK";
+
+/**
+ * The sandbox's end of its pipes, read and written synchronously: a host function in the middle of a
+ * plugin call (wasm cannot wait for a promise) asks the daemon and blocks until the answer frame
+ * arrives, and between calls there is nothing else for the process to do while it waits.
+ */
+export class StdioFrames {
+  private readonly reader = new FrameReader();
+  private readonly ready: Frame[] = [];
+  private readonly buffer = new Uint8Array(1024 * 1024);
+
+  /** The next frame from the daemon, or undefined once it closed stdin. */
+  next(): Frame | undefined {
+    while (this.ready.length === 0) {
+      const read = this.read();
+      if (read === 0) return undefined;
+      // A copy: the buffer is read into again, and frames keep views of what they were cut from.
+      this.ready.push(...this.reader.push(this.buffer.slice(0, read)));
+    }
+    return this.ready.shift();
+  }
+
+  send(message: object, sections?: Sections): void {
+    for (const part of frameParts(message, sections)) {
+      for (let written = 0; written < part.byteLength; ) {
+        try {
+          written += writeSync(1, part, written);
+        } catch (error) {
+          if (!wouldBlock(error)) throw error;
+          Atomics.wait(pause, 0, 0, 1);
+        }
+      }
+    }
+  }
+
+  private read(): number {
+    for (;;) {
+      try {
+        return readSync(0, this.buffer, 0, this.buffer.byteLength, null);
+      } catch (error) {
+        if (!wouldBlock(error)) throw error;
+        Atomics.wait(pause, 0, 0, 1);
+      }
+    }
+  }
+}
+
+/**
+ * PluginData in the sandbox: every read and write is a host call answered by the daemon, which keeps
+ * the data. A failure comes back as an Error, which the host function turns into the plugin's error
+ * envelope.
+ */
+export class DaemonLink implements PluginData {
+  constructor(
+    private readonly io: StdioFrames,
+    private readonly callId: () => number,
+  ) {}
+
+  private ask(name: HostCallName, args: unknown): unknown {
+    this.io.send({ type: "host_call", id: this.callId(), name }, { body: encoder.encode(JSON.stringify(args)) });
+    const frame = this.io.next();
+    if (!frame) throw new Error(`the daemon closed the pipe while ${name} waited for its answer`);
+    const answer = frame.header as HostAnswerMessage;
+    if (answer.type !== "host_answer") throw new Error(`${name} expected its answer; the daemon sent '${answer.type}'`);
+    if (!answer.ok) throw new Error(answer.error ?? `${name} failed in the daemon`);
+    return JSON.parse(decoder.decode(frame.sections.body));
+  }
+
+  kvGet(key: string): string | undefined {
+    const value = this.ask("kv_get", { key });
+    return typeof value === "string" ? value : undefined;
+  }
+
+  kvSet(key: string, value: string, ttlSeconds: number | undefined): void {
+    this.ask("kv_set", ttlSeconds === undefined ? { key, value } : { key, value, ttl_seconds: ttlSeconds });
+  }
+
+  emitEvent(type: string, data: unknown): void {
+    this.ask("event_emit", { type, data });
+  }
+
+  readHosts(query: v.InferOutput<typeof HostsReadSchema>): unknown {
+    return this.ask("hosts_read", query);
+  }
+}

@@ -64,8 +64,8 @@ export function compare(host: ExistingHost, current: HostState, account: string 
  * The common case of a re-import, decided without parsing: for a live host the importing account
  * owns, no inventory in the record and labels byte-identical to the stored JSON mean no change.
  */
-export function unchangedReimport(record: HostRecord, storedLabels: string): boolean {
-  return record.inventory === undefined && JSON.stringify(record.labels ?? {}) === storedLabels;
+export function unchangedReimport(record: HostRecord & { labelsText?: string }, storedLabels: string): boolean {
+  return record.inventory === undefined && (record.labelsText ?? JSON.stringify(record.labels ?? {})) === storedLabels;
 }
 
 /** Decides what one record of a page does. `existing` is the host of that name, if any. */

@@ -12,6 +12,7 @@ import { spliceHostKeyed, type SplicedObject } from "./host-keyed.ts";
  */
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
+const encoder = new TextEncoder();
 
 export type ParsedAnswer = { ok: true; value: unknown } | { ok: false; error: PluginError };
 
@@ -68,13 +69,57 @@ function checkHostPage(value: unknown): CheckOutcome {
       },
     };
   }
-  return { facts: { cursor: page.output.next } };
+  return { facts: { cursor: page.output.next }, payload: encoder.encode(recordLines(value as { hosts: RawRecord[] })) };
 }
 
-/** A host page as it arrives from a call that asked for the "host-page" check. */
-export interface CheckedHostPage {
-  hosts: HostRecord[];
-  next: string | null;
+type RawRecord = { hostname: string; labels?: unknown; inventory?: unknown; row?: number };
+
+/**
+ * A checked host page goes on as one line per record, its fields apart: the hostname (as a JSON
+ * string), the labels and the inventory (JSON text, empty when absent) and the row. The daemon takes
+ * them apart with two splits and parses labels only where it needs them: a re-import compares the
+ * labels' text with the stored one, and the page is parsed once, here. JSON text holds no raw
+ * control characters, so the separators cannot occur inside a field.
+ */
+const FIELD = "\x1f";
+const RECORD = "\x1e";
+
+function recordLines(page: { hosts: RawRecord[] }): string {
+  let text = "";
+  for (const record of page.hosts) {
+    text += `${JSON.stringify(record.hostname)}${FIELD}${JSON.stringify(record.labels ?? {})}${FIELD}${record.inventory === undefined ? "" : JSON.stringify(record.inventory)}${FIELD}${record.row ?? ""}${RECORD}`;
+  }
+  return text;
+}
+
+/**
+ * A record of a checked page: what the sandbox's check passed, trusted as it is. `labelsText` is the
+ * labels' JSON; `labels` is parsed from it on first use.
+ */
+export class CheckedRecord {
+  private parsedLabels: Record<string, string> | undefined;
+  constructor(
+    public hostname: string,
+    readonly labelsText: string,
+    readonly inventory: HostRecord["inventory"],
+    readonly row: number | undefined,
+  ) {}
+
+  get labels(): Record<string, string> {
+    return (this.parsedLabels ??= JSON.parse(this.labelsText) as Record<string, string>);
+  }
+}
+
+/** The records of a page that passed the "host-page" check, out of the lines the sandbox sent. */
+export function checkedRecords(output: Uint8Array): CheckedRecord[] {
+  const lines = decoder.decode(output).split(RECORD);
+  lines.pop(); // after the last separator
+  return lines.map((line) => {
+    const [name, labels, inventory, row] = line.split(FIELD) as [string, string, string, string];
+    // A hostname without quotes or escapes in it (nearly all) is the text between its quotes.
+    const hostname = name.includes("\\") ? (JSON.parse(name) as string) : name.slice(1, -1);
+    return new CheckedRecord(hostname, labels, inventory === "" ? undefined : (JSON.parse(inventory) as HostRecord["inventory"]), row === "" ? undefined : Number(row));
+  });
 }
 
 /**

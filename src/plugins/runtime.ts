@@ -10,7 +10,7 @@ import type { CallRequest } from "./abi.ts";
 import { writeJson } from "./raw-json.ts";
 import { answerHostCall } from "./host/plugin-data.ts";
 import { PluginStore } from "./host/store.ts";
-import { parseAnswer, type AnswerCheck } from "./answers.ts";
+import { checkedRecords, parseAnswer, type AnswerCheck } from "./answers.ts";
 import type { HttpPolicy } from "./host/http-client.ts";
 import type { CommandSpec } from "./manifest/schema.ts";
 import { parseBool, type Account, type ResolvedOption } from "./options.ts";
@@ -53,6 +53,12 @@ const optionValues = (options: Record<string, ResolvedOption>) => Object.fromEnt
 
 /** The export a command runs: the one its manifest names, else the command's own name. */
 const exportOf = (plugin: Plugin, commandOrExport: string): string => plugin.manifest.commands[commandOrExport]?.export ?? commandOrExport;
+
+/** A checked host page as the plugin answered it (for callers that want the value, not the run's fast path). */
+function checkedHostPage(outcome: Extract<CallOutcome, { ok: true }>): { ok: true; value: unknown } {
+  const hosts = checkedRecords(outcome.output).map(({ hostname, labels, inventory, row }) => ({ hostname, labels, ...(inventory === undefined ? {} : { inventory }), ...(row === undefined ? {} : { row }) }));
+  return { ok: true, value: { hosts, next: outcome.facts?.cursor ?? null } };
+}
 
 /** The account's address host: where its plugin may send HTTP by default. */
 function addressHost(address: string | undefined): string[] {
@@ -164,7 +170,7 @@ export class PluginRuntime {
   /** Calls a command declared in the manifest, or (for authors and hooks) any export by name. */
   async call(plugin: Plugin, commandOrExport: string, options: CallOptions = {}): Promise<PluginCallResult> {
     const outcome = await this.callOnce(plugin, commandOrExport, options);
-    const answer = outcome.ok ? parseAnswer(outcome.output, plugin.ident, exportOf(plugin, commandOrExport)) : outcome;
+    const answer = outcome.ok ? (options.answer === "host-page" ? checkedHostPage(outcome) : parseAnswer(outcome.output, plugin.ident, exportOf(plugin, commandOrExport))) : outcome;
     const { logs, droppedLogs, ms } = outcome;
     const result: PluginCallResult = answer.ok ? { ok: true, value: answer.value, logs, droppedLogs, ms } : { ok: false, error: answer.error, logs, droppedLogs, ms };
     this.onCall(plugin.ident, result.ok ? "ok" : result.error.kind);

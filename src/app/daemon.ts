@@ -3,7 +3,7 @@ import { TokenStore } from "../auth/tokens.ts";
 import type { Config } from "../config/load.ts";
 import { changedSections, restartNeeded, watchConfigFile } from "./reload.ts";
 import { DaemonServices } from "./services.ts";
-import { applyMigrations } from "../db/migrate.ts";
+import { applyMigrations } from "../db/sqlite/migrate.ts";
 import { isDatabaseReachable, openDatabase, type OpenDatabase } from "../db/open.ts";
 import { asSyncerError, describeSystemError, SyncerError, systemErrorCode } from "../core/errors.ts";
 import { Metrics } from "./metrics.ts";

@@ -4,7 +4,7 @@ import { configPathIfAny, DEFAULT_CONFIG_PATHS, loadConfig, type Config } from "
 import { discoverPlugins, type Registry } from "../plugins/registry.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
 import { loadSetup, type Setup } from "../plugins/setup.ts";
-import { applyMigrations } from "../db/migrate.ts";
+import { applyMigrations } from "../db/sqlite/migrate.ts";
 import { openDatabase, type OpenDatabase } from "../db/open.ts";
 import { SyncerError } from "../core/errors.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";

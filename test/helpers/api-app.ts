@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { TokenStore } from "../../src/auth/tokens.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { DaemonServices } from "../../src/app/services.ts";
-import { applyMigrations } from "../../src/db/migrate.ts";
+import { applyMigrations } from "../../src/db/sqlite/migrate.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { createApp } from "../../src/http/app.ts";
 import { authenticate, requireScope } from "../../src/http/auth.ts";

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyMigrations } from "../../src/db/migrate.ts";
+import { applyMigrations } from "../../src/db/sqlite/migrate.ts";
 import { openDatabase, type OpenDatabase } from "../../src/db/open.ts";
 
 const made: string[] = [];

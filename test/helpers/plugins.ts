@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildPlugins } from "../../build.ts";
 import { parseConfig } from "../../src/config/load.ts";
-import { applyMigrations } from "../../src/db/migrate.ts";
+import { applyMigrations } from "../../src/db/sqlite/migrate.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { PluginRuntime, type CallOptions } from "../../src/plugins/runtime.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { applyMigrations } from "../../src/db/migrate.ts";
+import { applyMigrations } from "../../src/db/sqlite/migrate.ts";
 import { openDatabase, type OpenDatabase } from "../../src/db/open.ts";
 import { ABANDONED_MESSAGE, closeAbandonedRuns, closeOwnRuns, INTERRUPTED_MESSAGE } from "../../src/runs/interrupted.ts";
 import { ownerAlive, ownerOf, thisProcess, type RunOwner } from "../../src/runs/owner.ts";

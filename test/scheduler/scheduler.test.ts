@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { JobConfig } from "../../src/config/schema.ts";
-import { applyMigrations } from "../../src/db/migrate.ts";
+import { applyMigrations } from "../../src/db/sqlite/migrate.ts";
 import { openDatabase, type OpenDatabase } from "../../src/db/open.ts";
 import { SyncerError } from "../../src/core/errors.ts";
 import { createLogger } from "../../src/core/logger.ts";

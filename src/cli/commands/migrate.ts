@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
-import { MIGRATIONS } from "../../db/embedded-migrations.ts";
-import { applyMigrations, migrationStatus } from "../../db/migrate.ts";
+import { MIGRATIONS } from "../../db/sqlite/embedded-migrations.ts";
+import { applyMigrations, migrationStatus } from "../../db/sqlite/migrate.ts";
 import { openDatabase } from "../../db/open.ts";
 import { commonOptions, configFor } from "../context.ts";
 import { color, printJson, printLine } from "../output.ts";

@@ -2,9 +2,12 @@ import type { Statement } from "bun:sqlite";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { NAME_PATTERN, NAME_RULE } from "../config/schema.ts";
 import type { OpenDatabase } from "../db/open.ts";
-import { apiTokens, TOKEN_SCOPES } from "../db/schema.ts";
+import { apiTokens } from "../db/schema.ts";
 import { SyncerError } from "../core/errors.ts";
 import { suggestion } from "../core/problems.ts";
+
+/** What a token may grant; an API route or a plugin endpoint needs one of them. */
+export const TOKEN_SCOPES = ["hosts:read", "hosts:write", "runs:read", "runs:trigger", "admin"] as const;
 
 export type Scope = (typeof TOKEN_SCOPES)[number];
 

@@ -1,14 +1,12 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { LIFECYCLE_STATES } from "../core/hosts.ts";
 
 /**
  * The database schema. Change it here, then `npm run db:generate` writes a migration into
  * src/db/migrations/, which the binary embeds and applies at start.
  * Times are Unix milliseconds; maps are JSON text.
  */
-
-/** Where a host is in its life; only active hosts are exported. */
-export const LIFECYCLE_STATES = ["planned", "staged", "active", "decommissioned", "archived"] as const;
 
 /** One host of the inventory. */
 export const hosts = sqliteTable(
@@ -143,8 +141,6 @@ export const events = sqliteTable(
   },
   (table) => [index("events_created_at_idx").on(table.createdAt), index("events_type_idx").on(table.type)],
 );
-
-export const TOKEN_SCOPES = ["hosts:read", "hosts:write", "runs:read", "runs:trigger", "admin"] as const;
 
 /**
  * API bearer tokens. Only a SHA-256 of the token is kept: the token itself is shown once, at creation.

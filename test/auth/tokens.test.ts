@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { hashToken, scopeAllows, TokenStore, VERIFY_CACHE_TTL_MS } from "../../src/auth/tokens.ts";
+import { hashToken, scopeAllows, TOKEN_SCOPES, TokenStore, VERIFY_CACHE_TTL_MS } from "../../src/auth/tokens.ts";
 import { openDatabase } from "../../src/db/open.ts";
-import { TOKEN_SCOPES } from "../../src/db/schema.ts";
 import { SyncerError } from "../../src/core/errors.ts";
 import { freshDatabase } from "../helpers/database.ts";
 

@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { LIFECYCLE_STATES } from "../core/hosts.ts";
+import { JOB_RUN_STATUSES } from "./job-runs.ts";
+import { RUN_STATUSES } from "./runs.ts";
 
 /**
  * The database schema. Change it here, then `npm run db:generate` writes a migration into
@@ -76,8 +78,6 @@ export const hostChanges = sqliteTable(
   // By time too, for retention ([retention] host_changes_days).
   (table) => [index("host_changes_host_idx").on(table.hostId, table.id), index("host_changes_at_idx").on(table.at)],
 );
-
-export const RUN_STATUSES = ["running", "ok", "failed", "interrupted"] as const;
 
 /** One import, inventorize, export or action run: the run log. */
 export const runs = sqliteTable(
@@ -160,8 +160,6 @@ export const apiTokens = sqliteTable(
   },
   (table) => [index("api_tokens_name_idx").on(table.name)],
 );
-
-export const JOB_RUN_STATUSES = ["running", "ok", "failed", "interrupted"] as const;
 
 /** One run of a [jobs.<name>]: its steps' runs in order. The history per job. */
 export const jobRuns = sqliteTable(

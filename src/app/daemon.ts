@@ -3,8 +3,8 @@ import { TokenStore } from "../auth/tokens.ts";
 import type { Config } from "../config/load.ts";
 import { changedSections, restartNeeded, watchConfigFile } from "./reload.ts";
 import { DaemonServices } from "./services.ts";
-import { applyMigrations } from "../db/migrate.ts";
-import { isDatabaseReachable, openDatabase, type OpenDatabase } from "../db/open.ts";
+import { openSqliteStorage } from "../db/sqlite/storage.ts";
+import type { Storage } from "../db/storage.ts";
 import { asSyncerError, describeSystemError, SyncerError, systemErrorCode } from "../core/errors.ts";
 import { Metrics } from "./metrics.ts";
 import type { Logger } from "../core/logger.ts";
@@ -73,25 +73,25 @@ function keepRestartOnly(running: Config, next: Setup): Setup {
  */
 export async function serve(initial: Setup, log: Logger, front: HttpFront): Promise<void> {
   const { config } = initial;
-  let database: OpenDatabase | undefined;
+  let storage: Storage | undefined;
   // Until the database is open only /healthz answers (503); then the whole app takes over.
   let handle: Fetch = front.starting(log);
   const server = listen(config, (request, bunServer) => handle(request, bunServer));
   let services: DaemonServices;
   try {
-    database = openDatabase(config.paths.database);
-    const applied = applyMigrations(database.sqlite);
+    storage = openSqliteStorage(config.paths.database);
+    const applied = storage.migrations.apply();
     if (applied.length > 0) log.info("database migrated", { database: config.paths.database, applied: applied.join(",") });
-    const interrupted = closeAbandonedRuns(database.db, Date.now());
+    const interrupted = closeAbandonedRuns(storage, Date.now());
     if (interrupted.runs + interrupted.jobRuns > 0) log.warn("runs left running by processes that are gone were marked interrupted", { runs: interrupted.runs, job_runs: interrupted.jobRuns });
-    const metrics = new Metrics(database.sqlite);
-    services = new DaemonServices(initial, database, log, metrics);
-    const tokens = new TokenStore(database);
-    const open = database;
-    handle = front.serving({ log, services, tokens, metrics, health: () => ({ database: isDatabaseReachable(open.sqlite) }), maxBodyBytes: config.server.max_body_mb * 1024 * 1024 });
+    const metrics = new Metrics(storage.stats);
+    services = new DaemonServices(initial, storage, log, metrics);
+    const tokens = new TokenStore(storage);
+    const open = storage;
+    handle = front.serving({ log, services, tokens, metrics, health: () => ({ database: open.reachable() }), maxBodyBytes: config.server.max_body_mb * 1024 * 1024 });
   } catch (error) {
     server.stop(true);
-    database?.close();
+    storage?.close();
     throw error;
   }
 
@@ -146,11 +146,11 @@ export async function serve(initial: Setup, log: Logger, front: HttpFront): Prom
       const [, jobs] = await Promise.all([server.stop(false), services.jobs.drain(graceSeconds * 1000), maintenanceStopped]);
       clearTimeout(force);
       if (jobs.stillRunning.length > 0) {
-        const marked = closeOwnRuns(database!.db, Date.now());
+        const marked = closeOwnRuns(storage!, Date.now());
         log.warn(`jobs still running after ${graceSeconds} s were interrupted: ${jobs.stillRunning.join(", ")}`, { runs: marked.runs, job_runs: marked.jobRuns });
       }
       services.close();
-      database?.close();
+      storage?.close();
       log.info("stopped");
       resolve();
     };

@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import type { RetentionConfig } from "../config/schema.ts";
-import type { OpenDatabase } from "../db/open.ts";
+import type { Storage } from "../db/storage.ts";
 import { asSyncerError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import { maintenanceJson, runMaintenance, type MaintenanceReport } from "../maintenance/retention.ts";
@@ -19,7 +19,7 @@ export class DailyMaintenance {
   private stopped = false;
 
   constructor(
-    private readonly database: OpenDatabase,
+    private readonly storage: Storage,
     private readonly retention: () => RetentionConfig,
     private readonly log: Logger,
     schedule = MAINTENANCE_SCHEDULE,
@@ -45,7 +45,7 @@ export class DailyMaintenance {
 
   private async pass(now: number): Promise<MaintenanceReport | undefined> {
     try {
-      const report = await runMaintenance(this.database, this.retention(), now, () => this.stopped);
+      const report = await runMaintenance(this.storage, this.retention(), now, () => this.stopped);
       const json = maintenanceJson(report);
       const interrupted = json.interrupted.runs + json.interrupted.job_runs;
       const removed = Object.values(json.removed).reduce((sum, count) => sum + count, 0);

@@ -1,5 +1,5 @@
-import type { Database } from "bun:sqlite";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { StatsRepository } from "../db/stats.ts";
 import type { RunReport } from "../runs/scope.ts";
 
 /**
@@ -22,8 +22,7 @@ export class Metrics {
   private readonly crashes = new Counter({ name: "syncer_plugin_crashes_total", help: "Sandbox processes that died during a call.", labelNames: ["plugin"], registers: [this.registry] });
   private readonly requests = new Counter({ name: "syncer_http_requests_total", help: "HTTP requests by method, route and status.", labelNames: ["method", "route", "status"], registers: [this.registry] });
 
-  constructor(sqlite: Database) {
-    const hostsByAccount = sqlite.query<{ account: string | null; hosts: number }, []>("SELECT account, count(*) AS hosts FROM hosts WHERE deleted_at IS NULL GROUP BY account");
+  constructor(stats: StatsRepository) {
     new Gauge({
       name: "syncer_hosts",
       help: "Live (not deleted) hosts by owning account.",
@@ -31,7 +30,7 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const row of hostsByAccount.all()) this.set({ account: row.account ?? "" }, row.hosts);
+        for (const row of stats.liveHostsByAccount()) this.set({ account: row.account ?? "" }, row.hosts);
       },
     });
   }

@@ -1,4 +1,4 @@
-import type { OpenDatabase } from "../db/open.ts";
+import type { Storage } from "../db/storage.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Logger } from "../core/logger.ts";
 import { moduleDigest, PluginRuntime } from "../plugins/runtime.ts";
@@ -16,7 +16,7 @@ import { DailyMaintenance } from "./maintenance.ts";
  */
 export interface ApiServices {
   setup(): Setup;
-  database: OpenDatabase;
+  database: Storage;
   runtime(): PluginRuntime;
   writes(): ApiWrites;
   jobs: JobScheduler;
@@ -76,12 +76,12 @@ export class DaemonServices implements ApiServices {
 
   constructor(
     setup: Setup,
-    readonly database: OpenDatabase,
+    readonly database: Storage,
     readonly log: Logger,
     private readonly metrics: Metrics,
   ) {
     this.current = this.generation(setup, this.newRuntime(setup));
-    this.jobs = new JobScheduler({ run: (request) => this.run(request), db: database.db, log, onFinished: (run) => metrics.jobRun(run.job, run.status) });
+    this.jobs = new JobScheduler({ run: (request) => this.run(request), storage: database, log, onFinished: (run) => metrics.jobRun(run.job, run.status) });
     this.jobs.apply(setup.config.jobs);
     this.maintenance = new DailyMaintenance(database, () => this.current.setup.config.retention, log);
   }
@@ -148,6 +148,7 @@ export class DaemonServices implements ApiServices {
       setup,
       runtime,
       runner: new Runner(setup, runtime, this.database, this.log, this.writeQueue),
+      // Host code, not behind a repository yet: the temporary SQLite handle (Storage.sqlite).
       writes: new ApiWrites(setup, this.database.sqlite, new Hooks(setup, runtime)),
       running: 0,
     };

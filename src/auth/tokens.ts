@@ -1,24 +1,15 @@
-import type { Statement } from "bun:sqlite";
-import { and, asc, eq, isNull } from "drizzle-orm";
 import { NAME_PATTERN, NAME_RULE } from "../config/schema.ts";
-import type { OpenDatabase } from "../db/open.ts";
-import { apiTokens, TOKEN_SCOPES } from "../db/schema.ts";
+import type { Storage } from "../db/storage.ts";
+import type { TokenInfo } from "../db/tokens.ts";
 import { SyncerError } from "../core/errors.ts";
 import { suggestion } from "../core/problems.ts";
 
-export type Scope = (typeof TOKEN_SCOPES)[number];
+export type { TokenInfo };
 
-/** What is known about a token, never the token or its hash: safe to list, log and answer with. */
-export interface TokenInfo {
-  id: number;
-  name: string;
-  /** The token's first characters (`syncer_` and a few more), to recognise it in a list. */
-  prefix: string;
-  scopes: string[];
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-}
+/** What a token may grant; an API route or a plugin endpoint needs one of them. */
+export const TOKEN_SCOPES = ["hosts:read", "hosts:write", "runs:read", "runs:trigger", "admin"] as const;
+
+export type Scope = (typeof TOKEN_SCOPES)[number];
 
 /** Every token starts with this, so it is recognisable in a config, a shell history or a secret scanner. */
 export const TOKEN_PREFIX = "syncer_";
@@ -104,23 +95,6 @@ export function scopeAllows(granted: readonly string[], needed: Scope): boolean 
   return granted.some((scope) => scope === needed || (IMPLIED[scope as Scope]?.includes(needed) ?? false));
 }
 
-type Row = typeof apiTokens.$inferSelect;
-
-function infoOf(row: Row): TokenInfo {
-  return {
-    id: row.id,
-    name: row.name,
-    prefix: row.prefix,
-    scopes: row.scopes,
-    createdAt: row.createdAt,
-    lastUsedAt: row.lastUsedAt,
-    revokedAt: row.revokedAt,
-  };
-}
-
-/** The columns verify reads, in order (raw, for the prepared statement). */
-type VerifyRow = [id: number, name: string, prefix: string, scopes: string, createdAt: number, lastUsedAt: number | null, revokedAt: number | null];
-
 interface CacheEntry {
   /** undefined: the hash belongs to a revoked token. */
   info: TokenInfo | undefined;
@@ -134,9 +108,6 @@ interface CacheEntry {
  * while the daemon runs) within that time.
  */
 export class TokenStore {
-  private readonly db: OpenDatabase["db"];
-  private readonly byHash: Statement<VerifyRow, [string]>;
-  private readonly touch: Statement<never, [number, number]>;
   private readonly cache = new Map<string, CacheEntry>();
   /** When last_used_at was last written, per token id. */
   private readonly lastTouched = new Map<number, number>();
@@ -144,13 +115,10 @@ export class TokenStore {
   private readonly lastUsedIntervalMs: number;
   private readonly now: () => number;
 
-  constructor(database: Pick<OpenDatabase, "db" | "sqlite">, options: TokenStoreOptions = {}) {
-    this.db = database.db;
-    // Raw prepared statements for the hot path: no query building or row mapping per request.
-    this.byHash = database.sqlite.prepare<VerifyRow, [string]>(
-      "SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_tokens WHERE hash = ?",
-    );
-    this.touch = database.sqlite.prepare<never, [number, number]>("UPDATE api_tokens SET last_used_at = ? WHERE id = ?");
+  constructor(
+    private readonly storage: Pick<Storage, "tokens" | "transaction">,
+    options: TokenStoreOptions = {},
+  ) {
     this.cacheTtlMs = options.cacheTtlMs ?? VERIFY_CACHE_TTL_MS;
     this.lastUsedIntervalMs = options.lastUsedIntervalMs ?? LAST_USED_INTERVAL_MS;
     this.now = options.now ?? Date.now;
@@ -160,25 +128,21 @@ export class TokenStore {
   create(request: { name: string; scopes: readonly string[] }): { token: string; info: TokenInfo } {
     const { name, scopes } = parseTokenRequest(request);
     const token = TOKEN_PREFIX + randomDigits();
-    // Immediate: two processes creating the same name cannot both pass the check.
-    const row = this.db.transaction(
-      (tx) => {
-        const active = tx.select({ id: apiTokens.id }).from(apiTokens).where(and(eq(apiTokens.name, name), isNull(apiTokens.revokedAt))).get();
+    // Write-locked: two processes creating the same name cannot both pass the check.
+    const info = this.storage.transaction(
+      ({ tokens }) => {
+        const active = tokens.activeNamed(name);
         if (active) throw new SyncerError("conflict", `an active token named '${name}' exists (id ${active.id}); revoke it first or choose another name`);
-        return tx
-          .insert(apiTokens)
-          .values({ name, prefix: token.slice(0, DISPLAY_PREFIX_LENGTH), hash: hashToken(token), scopes, createdAt: new Date(this.now()) })
-          .returning()
-          .get();
+        return tokens.insert({ name, prefix: token.slice(0, DISPLAY_PREFIX_LENGTH), hash: hashToken(token), scopes, createdAt: new Date(this.now()) });
       },
-      { behavior: "immediate" },
+      { lockWrites: true },
     );
-    return { token, info: infoOf(row) };
+    return { token, info };
   }
 
   /** Every token, revoked ones too, oldest first. */
   list(): TokenInfo[] {
-    return this.db.select().from(apiTokens).orderBy(asc(apiTokens.id)).all().map(infoOf);
+    return this.storage.tokens.list();
   }
 
   /**
@@ -187,23 +151,18 @@ export class TokenStore {
    */
   revoke(nameOrId: string): Revocation {
     const byId = /^[0-9]+$/.test(nameOrId);
-    return this.db.transaction(
-      (tx) => {
-        const matches = tx
-          .select()
-          .from(apiTokens)
-          .where(byId ? eq(apiTokens.id, Number(nameOrId)) : eq(apiTokens.name, nameOrId))
-          .orderBy(asc(apiTokens.id))
-          .all();
-        const target = matches.find((row) => row.revokedAt === null) ?? matches[matches.length - 1];
+    return this.storage.transaction(
+      ({ tokens }) => {
+        const matches = tokens.matching(byId ? { id: Number(nameOrId) } : { name: nameOrId });
+        const target = matches.find((info) => info.revokedAt === null) ?? matches[matches.length - 1];
         if (!target) throw new SyncerError("not_found", `no token ${byId ? "with id" : "named"} '${nameOrId}'; \`syncer token list\` shows them`);
-        if (target.revokedAt !== null) return { info: infoOf(target), alreadyRevoked: true };
-        const revoked = tx.update(apiTokens).set({ revokedAt: new Date(this.now()) }).where(eq(apiTokens.id, target.id)).returning().get();
+        if (target.revokedAt !== null) return { info: target, alreadyRevoked: true };
+        const revoked = tokens.revoke(target.id, new Date(this.now()));
         // Takes effect at once in this process; revocations are rare, so forgetting every cached token is fine.
         this.cache.clear();
-        return { info: infoOf(revoked), alreadyRevoked: false };
+        return { info: revoked, alreadyRevoked: false };
       },
-      { behavior: "immediate" },
+      { lockWrites: true },
     );
   }
 
@@ -215,19 +174,9 @@ export class TokenStore {
     const now = this.now();
     let entry = this.cache.get(hash);
     if (!entry || entry.expiresAt <= now) {
-      const row = this.byHash.values(hash)[0] as VerifyRow | undefined;
+      const info = this.storage.tokens.byHash(hash);
       // Unknown hashes are not cached: guesses would only fill the cache.
-      if (!row) return undefined;
-      const [id, name, prefix, scopes, createdAt, lastUsedAt, revokedAt] = row;
-      const info: TokenInfo = {
-        id,
-        name,
-        prefix,
-        scopes: JSON.parse(scopes) as string[],
-        createdAt: new Date(createdAt),
-        lastUsedAt: lastUsedAt === null ? null : new Date(lastUsedAt),
-        revokedAt: revokedAt === null ? null : new Date(revokedAt),
-      };
+      if (!info) return undefined;
       if (this.cache.size >= MAX_CACHED) this.cache.clear();
       entry = { info: info.revokedAt === null ? info : undefined, expiresAt: now + this.cacheTtlMs };
       this.cache.set(hash, entry);
@@ -243,7 +192,7 @@ export class TokenStore {
     // Set before writing: a busy database is not retried on every request.
     this.lastTouched.set(info.id, now);
     try {
-      this.touch.run(now, info.id);
+      this.storage.tokens.touch(info.id, now);
       info.lastUsedAt = new Date(now);
     } catch {
       // last_used_at is informational: a failed write must not fail the request.

@@ -4,8 +4,10 @@ import { configPathIfAny, DEFAULT_CONFIG_PATHS, loadConfig, type Config } from "
 import { discoverPlugins, type Registry } from "../plugins/registry.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
 import { loadSetup, type Setup } from "../plugins/setup.ts";
-import { applyMigrations } from "../db/migrate.ts";
-import { openDatabase, type OpenDatabase } from "../db/open.ts";
+import { backupDatabase as backupSqliteDatabase, type BackupReport } from "../db/sqlite/backup.ts";
+import { MIGRATIONS } from "../db/sqlite/embedded-migrations.ts";
+import { openSqliteStorage } from "../db/sqlite/storage.ts";
+import type { Storage } from "../db/storage.ts";
 import { SyncerError } from "../core/errors.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
 
@@ -70,7 +72,7 @@ export interface DatabaseUse {
 }
 
 /** The migrated database and a plugin runtime, for a command that calls plugins; both closed when `use` is done. */
-export function withRuntime<T>(setup: Setup, use: (database: OpenDatabase, runtime: PluginRuntime, log: Logger) => Promise<T>, options: DatabaseUse = {}): Promise<T> {
+export function withRuntime<T>(setup: Setup, use: (database: Storage, runtime: PluginRuntime, log: Logger) => Promise<T>, options: DatabaseUse = {}): Promise<T> {
   return withDatabase(
     setup.config,
     async (database) => {
@@ -88,16 +90,34 @@ export function withRuntime<T>(setup: Setup, use: (database: OpenDatabase, runti
   );
 }
 
+/**
+ * The config's database as Storage, opened (created when there is none) but not migrated. The one place
+ * the CLI chooses the storage implementation: SQLite, the file [server] data_dir or database names.
+ */
+export function openStorage(config: Config): Storage {
+  return openSqliteStorage(config.paths.database);
+}
+
 /** The database, migrated, for a command that reads or writes it; closed when `use` is done. */
-export async function withDatabase<T>(config: Config, use: (database: OpenDatabase) => T | Promise<T>, options: DatabaseUse = {}): Promise<T> {
+export async function withDatabase<T>(config: Config, use: (database: Storage) => T | Promise<T>, options: DatabaseUse = {}): Promise<T> {
   if (!options.create) requireDatabase(config);
-  const database = openDatabase(config.paths.database);
+  const database = openStorage(config);
   try {
-    applyMigrations(database.sqlite);
+    database.migrations.apply();
     return await use(database);
   } finally {
     database.close();
   }
+}
+
+/** The tags of the migrations this build has, oldest first: what a database that does not exist yet would get. */
+export function knownMigrations(): string[] {
+  return MIGRATIONS.map((migration) => migration.tag);
+}
+
+/** Writes a checked copy of the database file `database` to `destination` (see src/db/sqlite/backup.ts). */
+export function backupDatabase(database: string, destination: string, options: { force?: boolean } = {}): BackupReport {
+  return backupSqliteDatabase(database, destination, options);
 }
 
 /** Refuses a missing database, saying where it looked and how to create it. */

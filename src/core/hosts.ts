@@ -6,3 +6,7 @@
  * hosts; only a master account takes them over.
  */
 export const MANUAL_OWNER = "manual";
+
+/** Where a host is in its life; only active hosts are exported. */
+export const LIFECYCLE_STATES = ["planned", "staged", "active", "decommissioned", "archived"] as const;
+export type LifecycleState = (typeof LIFECYCLE_STATES)[number];

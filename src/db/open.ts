@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import { describeSystemError, SyncerError } from "../core/errors.ts";
 import * as schema from "./schema.ts";
 
+/** The SQLite connection under the SQLite storage (src/db/sqlite/); outside src/db/ only host code still uses it. */
 export type Db = BunSQLiteDatabase<typeof schema>;
 
 export interface OpenDatabase {
@@ -46,13 +47,4 @@ export function openDatabase(path: string): OpenDatabase {
     throw new SyncerError("database", `cannot use the database ${path}: ${describeSystemError(error)}; is ${directory} writable?`);
   }
   return { sqlite, db: drizzle(sqlite, { schema }), close: () => sqlite.close() };
-}
-
-/** True when the database answers a trivial query. */
-export function isDatabaseReachable(sqlite: Database): boolean {
-  try {
-    return sqlite.query<{ ok: number }, []>("SELECT 1 AS ok").get()?.ok === 1;
-  } catch {
-    return false;
-  }
 }

@@ -1,14 +1,14 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { LIFECYCLE_STATES } from "../core/hosts.ts";
+import { JOB_RUN_STATUSES } from "./job-runs.ts";
+import { RUN_STATUSES } from "./runs.ts";
 
 /**
  * The database schema. Change it here, then `npm run db:generate` writes a migration into
  * src/db/migrations/, which the binary embeds and applies at start.
  * Times are Unix milliseconds; maps are JSON text.
  */
-
-/** Where a host is in its life; only active hosts are exported. */
-export const LIFECYCLE_STATES = ["planned", "staged", "active", "decommissioned", "archived"] as const;
 
 /** One host of the inventory. */
 export const hosts = sqliteTable(
@@ -79,8 +79,6 @@ export const hostChanges = sqliteTable(
   (table) => [index("host_changes_host_idx").on(table.hostId, table.id), index("host_changes_at_idx").on(table.at)],
 );
 
-export const RUN_STATUSES = ["running", "ok", "failed", "interrupted"] as const;
-
 /** One import, inventorize, export or action run: the run log. */
 export const runs = sqliteTable(
   "runs",
@@ -144,8 +142,6 @@ export const events = sqliteTable(
   (table) => [index("events_created_at_idx").on(table.createdAt), index("events_type_idx").on(table.type)],
 );
 
-export const TOKEN_SCOPES = ["hosts:read", "hosts:write", "runs:read", "runs:trigger", "admin"] as const;
-
 /**
  * API bearer tokens. Only a SHA-256 of the token is kept: the token itself is shown once, at creation.
  * `prefix` is the token's recognisable start (e.g. `syncer_3f9a`), for lists and logs.
@@ -164,8 +160,6 @@ export const apiTokens = sqliteTable(
   },
   (table) => [index("api_tokens_name_idx").on(table.name)],
 );
-
-export const JOB_RUN_STATUSES = ["running", "ok", "failed", "interrupted"] as const;
 
 /** One run of a [jobs.<name>]: its steps' runs in order. The history per job. */
 export const jobRuns = sqliteTable(

@@ -1,6 +1,6 @@
-import type { Database } from "bun:sqlite";
 import type { RetentionConfig } from "../config/schema.ts";
-import type { OpenDatabase } from "../db/open.ts";
+import type { AgedRecords } from "../db/retention.ts";
+import type { Storage } from "../db/storage.ts";
 import { purgeDeletedHosts } from "../inventory/host-purge.ts";
 import { closeAbandonedRuns, type InterruptedCounts } from "../runs/interrupted.ts";
 
@@ -18,13 +18,12 @@ export interface MaintenanceReport {
   cutoffs: { runs: number | null; jobRuns: number | null; events: number | null; hostChanges: number | null; deletedHosts: number | null };
 }
 
-/** Deletes the rows of `table` matching `where` (which takes the cutoff as ?1), a batch at a time; yields between batches. */
-async function deleteOlder(sqlite: Database, table: string, where: string, cutoff: number | null, stopped: () => boolean): Promise<number> {
+/** Deletes the records from before `cutoff`, a batch at a time; yields between batches. */
+async function deleteOlder(storage: Storage, records: AgedRecords, cutoff: number | null, stopped: () => boolean): Promise<number> {
   if (cutoff === null) return 0;
-  const batch = sqlite.query<never, [number, number]>(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${where} LIMIT ?2)`);
   let removed = 0;
   for (;;) {
-    const { changes } = batch.run(cutoff, BATCH);
+    const changes = storage.retention.deleteBefore(records, cutoff, BATCH);
     removed += changes;
     if (changes < BATCH || stopped()) return removed;
     await new Promise((resolve) => setImmediate(resolve));
@@ -49,16 +48,16 @@ export function cutoffsOf(retention: RetentionConfig, now: number): MaintenanceR
  * limits, and soft-deleted hosts when deleted_hosts_days is set. Runs still running are never removed.
  * `stopped` ends it early between batches (the daemon is shutting down).
  */
-export async function runMaintenance(database: OpenDatabase, retention: RetentionConfig, now: number, stopped: () => boolean = () => false): Promise<MaintenanceReport> {
-  const { sqlite } = database;
+export async function runMaintenance(storage: Storage, retention: RetentionConfig, now: number, stopped: () => boolean = () => false): Promise<MaintenanceReport> {
   const cutoffs = cutoffsOf(retention, now);
-  const interrupted = closeAbandonedRuns(database.db, now);
+  const interrupted = closeAbandonedRuns(storage, now);
   const removed = {
-    runs: await deleteOlder(sqlite, "runs", "started_at < ?1 AND status != 'running'", cutoffs.runs, stopped),
-    jobRuns: await deleteOlder(sqlite, "job_runs", "started_at < ?1 AND status != 'running'", cutoffs.jobRuns, stopped),
-    events: await deleteOlder(sqlite, "events", "created_at < ?1", cutoffs.events, stopped),
-    hostChanges: await deleteOlder(sqlite, "host_changes", "at < ?1", cutoffs.hostChanges, stopped),
-    deletedHosts: cutoffs.deletedHosts === null || stopped() ? 0 : purgeDeletedHosts(sqlite, cutoffs.deletedHosts).hostnames.length,
+    runs: await deleteOlder(storage, "runs", cutoffs.runs, stopped),
+    jobRuns: await deleteOlder(storage, "jobRuns", cutoffs.jobRuns, stopped),
+    events: await deleteOlder(storage, "events", cutoffs.events, stopped),
+    hostChanges: await deleteOlder(storage, "hostChanges", cutoffs.hostChanges, stopped),
+    // Host code, not behind a repository yet: through the temporary SQLite handle (Storage.sqlite).
+    deletedHosts: cutoffs.deletedHosts === null || stopped() ? 0 : purgeDeletedHosts(storage.sqlite, cutoffs.deletedHosts).hostnames.length,
   };
   return { interrupted, removed, cutoffs };
 }

@@ -1,22 +1,13 @@
 import { readFileSync } from "node:fs";
+import type { RunOwner, StoredOwner } from "../db/runs.ts";
 
 /**
- * The process that writes a run or job run: the daemon, or a CLI command such as `syncer csv import_hosts`,
- * all on one database. A pid alone is not enough to tell whether that process still runs (pids are reused,
- * and counted afresh after a reboot), so the owner also records when the process started: the boot's id
- * and the start time the kernel keeps for it. Linux only, as syncer is.
+ * The process that writes a run or job run (RunOwner): the daemon, or a CLI command such as `syncer csv
+ * import_hosts`, all on one database. A pid alone is not enough to tell whether that process still runs
+ * (pids are reused, and counted afresh after a reboot), so the owner also records when the process started:
+ * the boot's id and the start time the kernel keeps for it. Linux only, as syncer is.
  */
-export interface RunOwner {
-  pid: number;
-  /** `<boot id>/<start time in clock ticks since boot>`; null when /proc could not be read. */
-  started: string | null;
-}
-
-/** An owner as a row stores it: rows written before owners were recorded have neither. */
-export interface StoredOwner {
-  pid: number | null;
-  started: string | null;
-}
+export type { RunOwner, StoredOwner };
 
 function readBootId(): string | null {
   try {

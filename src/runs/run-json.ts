@@ -1,7 +1,7 @@
-import { COUNT_NAMES, type RunRow } from "./run-log.ts";
+import { COUNT_NAMES, type RunRecord } from "../db/runs.ts";
 
-/** A run-log row as JSON, as the CLI and the API answer it. */
-export function runJson(run: RunRow) {
+/** A run of the run log as JSON, as the CLI and the API answer it. */
+export function runJson(run: RunRecord) {
   return {
     id: run.id,
     plugin: run.plugin,

@@ -5,7 +5,7 @@ import type { Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
 import type { Setup } from "../plugins/setup.ts";
-import type { OpenDatabase } from "../db/open.ts";
+import type { Storage } from "../db/storage.ts";
 import { exportHosts } from "./export-hosts.ts";
 import { Hooks } from "./hooks.ts";
 import { MAX_DETAILS, RunLog, zeroCounts, type RunDetail } from "./run-log.ts";
@@ -35,12 +35,12 @@ export class Runner {
   constructor(
     private readonly setup: Setup,
     private readonly runtime: PluginRuntime,
-    private readonly database: OpenDatabase,
+    private readonly storage: Storage,
     private readonly log: Logger,
     /** Host-writing runs take turns; runners of one daemon share the queue across config reloads. */
     private readonly writeQueue: WriteQueue = new WriteQueue(),
   ) {
-    this.runLog = new RunLog(database.db);
+    this.runLog = new RunLog(storage.runs);
   }
 
   async run(request: RunRequest): Promise<RunReport> {
@@ -78,7 +78,7 @@ export class Runner {
     const scope: RunScope = {
       setup: this.setup,
       runtime: this.runtime,
-      sqlite: this.database.sqlite,
+      sqlite: this.storage.sqlite,
       hooks: new Hooks(this.setup, this.runtime),
       plugin,
       command: request.command,

@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { Storage } from "../db/storage.ts";
 import type { Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
@@ -53,7 +53,8 @@ export interface RunReport {
 export interface RunScope {
   setup: Setup;
   runtime: PluginRuntime;
-  sqlite: Database;
+  /** TEMPORARY, for the host code (see Storage.sqlite): goes with it. */
+  sqlite: Storage["sqlite"];
   hooks: Hooks;
   plugin: Plugin;
   command: string;

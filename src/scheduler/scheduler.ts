@@ -1,11 +1,11 @@
 import { Cron } from "croner";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { JobConfig } from "../config/schema.ts";
-import type { Db } from "../db/open.ts";
 import { asSyncerError, SyncerError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { RunReport, RunRequest } from "../runs/scope.ts";
 import { suggestion } from "../core/problems.ts";
+import type { RunStores } from "../runs/interrupted.ts";
 import { busyError, JobRunLog, jobRunJson, type JobRunReport, type JobStepOutcome } from "./job-runs.ts";
 import { parseStep } from "../config/steps.ts";
 
@@ -16,7 +16,8 @@ export type JobTrigger = (typeof JOB_TRIGGERS)[number];
 export interface JobSchedulerDeps {
   /** Runs one step. A function rather than a Runner, so the daemon can swap the setup behind it on reload. */
   run: (request: RunRequest) => Promise<RunReport>;
-  db: Db;
+  /** The job-run log's storage. */
+  storage: RunStores;
   log: Logger;
   /** false: no job fires on its own; jobs are still listed (with their next run) and run on demand. For the CLI. Default true. */
   timers?: boolean;
@@ -107,7 +108,7 @@ export class JobScheduler {
   private stopped = false;
 
   constructor(private readonly deps: JobSchedulerDeps) {
-    this.runs = new JobRunLog(deps.db);
+    this.runs = new JobRunLog(deps.storage);
     this.timers = deps.timers ?? true;
   }
 

@@ -146,3 +146,80 @@ describe("the layers of src/", () => {
     expect(cycles(graph(imports.map(({ from, to }) => [from, to])))).toEqual([]);
   });
 });
+
+/**
+ * Host code whose storage is not behind a repository yet: it still imports the driver, Drizzle or the
+ * schema, and reaches the database through the temporary `Storage.sqlite` / `Storage.db` handles. Each entry
+ * goes when its file moves under src/db/ behind the hosts repository; the list then goes too.
+ */
+const HOST_STORAGE_NOT_YET_MOVED = [
+  "inventory/host-store.ts",
+  "inventory/host-queries.ts",
+  "inventory/label-index.ts",
+  "inventory/host-purge.ts",
+  "runs/inventory.ts",
+  "runs/api-writes.ts",
+];
+
+/**
+ * The sandbox process still opens the daemon's database itself: host pages read with bun:sqlite, and the
+ * plugin store (kv, events, hosts_read) over a SQLite storage of its own. Each goes when the sandbox asks the
+ * daemon, whose repositories answer, and holds no database handle.
+ */
+const SANDBOX_STORAGE_NOT_YET_MOVED = ["plugins/sandbox/host-pages.ts", "plugins/host/store.ts"];
+
+/**
+ * Where a concrete storage is chosen and opened: the composition root (app/daemon.ts opens the daemon's), and
+ * the CLI's context (cli/context.ts opens the one commands use, and lends `migrate --status` the migrations
+ * this build has and `backup` the copy of the SQLite file). These may import src/db/sqlite/, nothing else of
+ * the driver; every other file gets a Storage or its repositories handed in.
+ */
+const OPENS_STORAGE = ["app/daemon.ts", "cli/context.ts"];
+
+interface ModuleImport {
+  from: string;
+  /** A package (`bun:sqlite`, `drizzle-orm/…`) or a file of src/, relative to src/. */
+  module: string;
+}
+
+/** Every import of every file of src/ outside src/db/, packages included. */
+function modulesImportedOutsideDb(): ModuleImport[] {
+  const found: ModuleImport[] = [];
+  const specifier = /(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+  for (const file of new Glob("**/*.{ts,tsx}").scanSync(SRC)) {
+    if (file.startsWith("db/")) continue;
+    const text = readFileSync(join(SRC, file), "utf8");
+    for (const match of text.matchAll(specifier)) {
+      const imported = (match[1] ?? match[2])!;
+      found.push({ from: file, module: imported.startsWith(".") ? relative(SRC, resolve(SRC, dirname(file), imported)) : imported });
+    }
+  }
+  return found;
+}
+
+const isDriver = (module: string) => module === "bun:sqlite" || module === "drizzle-orm" || module.startsWith("drizzle-orm/");
+const isSqliteStorage = (module: string) => module.startsWith("db/sqlite/");
+const isSqliteInternal = (module: string) => module === "db/schema.ts" || module === "db/open.ts";
+
+describe("storage", () => {
+  const imports = modulesImportedOutsideDb();
+  const allowed = new Set([...HOST_STORAGE_NOT_YET_MOVED, ...SANDBOX_STORAGE_NOT_YET_MOVED]);
+  const offending = (item: ModuleImport) => isDriver(item.module) || isSqliteInternal(item.module) || (isSqliteStorage(item.module) && !OPENS_STORAGE.includes(item.from));
+
+  test("the scan sees the imports of packages and of src/db/", () => {
+    expect(imports).toContainEqual({ from: "app/daemon.ts", module: "db/sqlite/storage.ts" });
+    expect(imports).toContainEqual({ from: "inventory/host-store.ts", module: "bun:sqlite" });
+  });
+
+  test("no SQL or driver outside src/db/: no bun:sqlite, drizzle-orm, schema or SQLite storage but where it is opened", () => {
+    expect(imports.filter((item) => offending(item) && !allowed.has(item.from)).map(({ from, module }) => `${from} → ${module}`)).toEqual([]);
+  });
+
+  test("the composition root opens a concrete storage, and uses nothing else of the driver", () => {
+    expect(imports.filter((item) => OPENS_STORAGE.includes(item.from) && (isDriver(item.module) || isSqliteInternal(item.module))).map(({ from, module }) => `${from} → ${module}`)).toEqual([]);
+  });
+
+  test("every file still allowed the driver needs it (remove an entry once its storage has moved)", () => {
+    expect([...allowed].filter((file) => !imports.some((item) => item.from === file && offending(item)))).toEqual([]);
+  });
+});

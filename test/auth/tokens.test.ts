@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { hashToken, scopeAllows, TokenStore, VERIFY_CACHE_TTL_MS } from "../../src/auth/tokens.ts";
-import { openDatabase } from "../../src/db/open.ts";
-import { TOKEN_SCOPES } from "../../src/db/schema.ts";
+import { hashToken, scopeAllows, TOKEN_SCOPES, TokenStore, VERIFY_CACHE_TTL_MS } from "../../src/auth/tokens.ts";
+import { openSqliteStorage } from "../../src/db/sqlite/storage.ts";
 import { SyncerError } from "../../src/core/errors.ts";
 import { freshDatabase } from "../helpers/database.ts";
 
@@ -113,7 +112,7 @@ describe("TokenStore", () => {
     const { token } = store.create({ name: "ci", scopes: ["admin"] });
     expect(store.verify(token)).toBeDefined();
     // The CLI in another process: its own connection and store.
-    const other = openDatabase(database.path);
+    const other = openSqliteStorage(database.path);
     new TokenStore(other).revoke("ci");
     other.close();
     clock.now += VERIFY_CACHE_TTL_MS - 1;

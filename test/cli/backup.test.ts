@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { MIGRATIONS } from "../../src/db/embedded-migrations.ts";
+import { MIGRATIONS } from "../../src/db/sqlite/embedded-migrations.ts";
 import { BINARY, cleanEnv, listTree, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 
 /** A config with its data in `<dir>/data`, and the database created by `syncer migrate`. */

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { runSyncer, tempDir } from "../helpers/binary.ts";
-import { LIFECYCLE_STATES } from "../../src/db/schema.ts";
+import { LIFECYCLE_STATES } from "../../src/core/hosts.ts";
 import { hasCommand } from "../helpers/requirements.ts";
 
 /**

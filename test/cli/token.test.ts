@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { hashToken, TokenStore } from "../../src/auth/tokens.ts";
-import { openDatabase } from "../../src/db/open.ts";
+import { openSqliteStorage } from "../../src/db/sqlite/storage.ts";
 import { listTree, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 
 /** A config with its database in data/, created by `syncer migrate`, and the syncer CLI bound to it. */
@@ -80,7 +80,7 @@ describe("syncer token", () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ name: "ci", already_revoked: true, revoked_at: expect.any(String) });
     expect(cli("token", "revoke", "ci").stdout).toContain("was already revoked");
 
-    const opened = openDatabase(database);
+    const opened = openSqliteStorage(database);
     const store = new TokenStore(opened);
     expect(store.verify(ci.token)).toBeUndefined();
     expect(store.verify(other.token)).toBeUndefined();

@@ -18,7 +18,7 @@ describe("swapping in a reloaded config", () => {
     const database = freshDatabase();
     const log = createLogger({ level: "error", format: "text", write: () => {} });
     const first = setupWith(path, "0 3 * * *");
-    const services = new DaemonServices(first, database, log, new Metrics(database.sqlite));
+    const services = new DaemonServices(first, database, log, new Metrics(database.stats));
     try {
       const runtime = services.runtime();
       // A stopped scheduler takes no jobs: the daemon is shutting down.
@@ -42,7 +42,7 @@ describe("the daily maintenance", () => {
     const database = freshDatabase();
     const lines: string[] = [];
     const log = createLogger({ level: "info", format: "text", write: (line) => lines.push(line) });
-    const services = new DaemonServices(setupWith(path, "0 3 * * *", "[retention]\nruns_days = 0\n"), database, log, new Metrics(database.sqlite));
+    const services = new DaemonServices(setupWith(path, "0 3 * * *", "[retention]\nruns_days = 0\n"), database, log, new Metrics(database.stats));
     try {
       const next = services.maintenance.nextRun()!;
       expect([next.getHours(), next.getMinutes(), next.getSeconds()]).toEqual([3, 17, 0]);

@@ -5,19 +5,20 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyMigrations } from "../../src/db/migrate.ts";
-import { openDatabase, type OpenDatabase } from "../../src/db/open.ts";
+import { openSqliteStorage } from "../../src/db/sqlite/storage.ts";
+import type { Storage } from "../../src/db/storage.ts";
 
 const made: string[] = [];
 process.on("exit", () => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
-export function freshDatabase(): OpenDatabase & { path: string } {
+/** The storage over a fresh database; tests set up and inspect rows through its SQLite handle (`sqlite`). */
+export function freshDatabase(): Storage & { path: string } {
   const dir = mkdtempSync(join(tmpdir(), "syncer-db-"));
   made.push(dir);
   const path = join(dir, "syncer.db");
-  const database = openDatabase(path);
-  applyMigrations(database.sqlite);
-  return { ...database, path };
+  const storage = openSqliteStorage(path);
+  storage.migrations.apply();
+  return Object.assign(storage, { path });
 }

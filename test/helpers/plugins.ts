@@ -7,8 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildPlugins } from "../../build.ts";
 import { parseConfig } from "../../src/config/load.ts";
-import { applyMigrations } from "../../src/db/migrate.ts";
-import { openDatabase } from "../../src/db/open.ts";
+import { openSqliteStorage } from "../../src/db/sqlite/storage.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { PluginRuntime, type CallOptions } from "../../src/plugins/runtime.ts";
 import { bindSetup, type Setup } from "../../src/plugins/setup.ts";
@@ -46,9 +45,9 @@ export function pluginHarness(extra: string, options: { command?: string[]; env?
   const path = writeConfig(dir, `[server]\ndata_dir = "data"\n[plugins]\ndirectories = [${directories}]\n${extra}`);
   const config = parseConfig(readFileSync(path, "utf8"), path, options.env ?? {});
   const setup = bindSetup(config, options.env ?? {});
-  const database = openDatabase(config.paths.database);
-  applyMigrations(database.sqlite);
-  database.close();
+  const storage = openSqliteStorage(config.paths.database);
+  storage.migrations.apply();
+  storage.close();
   const log = createLogger({ level: "error", format: "text", write: () => {} });
   const runtime = new PluginRuntime(config, setup.registry, log, options.command ?? SANDBOX_COMMANDS.source);
   return {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { applyMigrations } from "../../src/db/migrate.ts";
-import { openDatabase, type OpenDatabase } from "../../src/db/open.ts";
+import { openSqliteStorage } from "../../src/db/sqlite/storage.ts";
+import type { Storage } from "../../src/db/storage.ts";
 import { ABANDONED_MESSAGE, closeAbandonedRuns, closeOwnRuns, INTERRUPTED_MESSAGE } from "../../src/runs/interrupted.ts";
 import { ownerAlive, ownerOf, thisProcess, type RunOwner } from "../../src/runs/owner.ts";
 import { RunLog, zeroCounts } from "../../src/runs/run-log.ts";
@@ -12,18 +12,18 @@ import { tempDir } from "../helpers/binary.ts";
 const dir = tempDir("syncer-interrupted-");
 let counter = 0;
 
-function freshDatabase(): OpenDatabase {
-  const database = openDatabase(join(dir, `db-${++counter}`, "syncer.db"));
-  applyMigrations(database.sqlite);
+function freshDatabase(): Storage {
+  const database = openSqliteStorage(join(dir, `db-${++counter}`, "syncer.db"));
+  database.migrations.apply();
   return database;
 }
 
 type Row = { id: number; status: string; finished_at: number | null; duration_ms: number | null; error_kind: string | null; error_message: string | null };
 
-const rowsOf = (database: OpenDatabase, table: "runs" | "job_runs") =>
+const rowsOf = (database: Storage, table: "runs" | "job_runs") =>
   database.sqlite.query<Row, []>(`SELECT id, status, finished_at, duration_ms, error_kind, error_message FROM ${table} ORDER BY id`).all();
 
-const statusesOf = (database: OpenDatabase, table: "runs" | "job_runs") => rowsOf(database, table).map((row) => row.status);
+const statusesOf = (database: Storage, table: "runs" | "job_runs") => rowsOf(database, table).map((row) => row.status);
 
 /** A pid no process can have: one above the kernel's limit. */
 const NO_SUCH_PID = Number(readFileSync("/proc/sys/kernel/pid_max", "utf8")) + 1;
@@ -32,10 +32,10 @@ const GONE: RunOwner = { pid: NO_SUCH_PID, started: thisProcess().started };
 /** This process's pid as a process that started at another time had it: a pid reused since. */
 const REUSED_PID: RunOwner = { pid: process.pid, started: `${thisProcess().started}0` };
 
-const startRun = (database: OpenDatabase, owner: RunOwner, startedAt = 1_000) =>
-  new RunLog(database.db, owner).start({ plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli", startedAt });
+const startRun = (database: Storage, owner: RunOwner, startedAt = 1_000) =>
+  new RunLog(database.runs, owner).start({ plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli", startedAt });
 
-function addUnownedRun(database: OpenDatabase, table: "runs" | "job_runs", startedAt: number): void {
+function addUnownedRun(database: Storage, table: "runs" | "job_runs", startedAt: number): void {
   if (table === "runs") database.sqlite.query("INSERT INTO runs (plugin, command, trigger, status, started_at) VALUES ('csv', 'import_hosts', 'cli', 'running', ?)").run(startedAt);
   else database.sqlite.query("INSERT INTO job_runs (job, trigger, status, started_at) VALUES ('nightly', 'schedule', 'running', ?)").run(startedAt);
 }
@@ -72,9 +72,9 @@ describe("runs left running by processes that are gone (daemon start)", () => {
     const database = freshDatabase();
     const started = 1_700_000_000_000;
     startRun(database, GONE, started);
-    new JobRunLog(database.db, GONE).start({ job: "nightly", trigger: "schedule", startedAt: started + 500 });
+    new JobRunLog(database, GONE).start({ job: "nightly", trigger: "schedule", startedAt: started + 500 });
 
-    expect(closeAbandonedRuns(database.db, started + 2_000)).toEqual({ runs: 1, jobRuns: 1 });
+    expect(closeAbandonedRuns(database, started + 2_000)).toEqual({ runs: 1, jobRuns: 1 });
 
     const expected = { status: "interrupted", finished_at: started + 2_000, error_kind: "interrupted", error_message: ABANDONED_MESSAGE };
     expect(rowsOf(database, "runs")).toEqual([{ id: 1, duration_ms: 2_000, ...expected }]);
@@ -88,9 +88,9 @@ describe("runs left running by processes that are gone (daemon start)", () => {
     startRun(database, REUSED_PID);
     addUnownedRun(database, "runs", 1_000);
     addUnownedRun(database, "job_runs", 1_000);
-    new JobRunLog(database.db, thisProcess()).start({ job: "hourly", trigger: "cli", startedAt: 1_000 });
+    new JobRunLog(database, thisProcess()).start({ job: "hourly", trigger: "cli", startedAt: 1_000 });
 
-    expect(closeAbandonedRuns(database.db, 5_000)).toEqual({ runs: 2, jobRuns: 1 });
+    expect(closeAbandonedRuns(database, 5_000)).toEqual({ runs: 2, jobRuns: 1 });
     expect(statusesOf(database, "runs")).toEqual(["running", "interrupted", "interrupted"]);
     expect(statusesOf(database, "job_runs")).toEqual(["interrupted", "running"]);
     database.close();
@@ -98,18 +98,18 @@ describe("runs left running by processes that are gone (daemon start)", () => {
 
   test("finished runs and job runs are left as they were", () => {
     const database = freshDatabase();
-    const log = new RunLog(database.db, GONE);
+    const log = new RunLog(database.runs, GONE);
     const ok = log.start({ plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli", startedAt: 1_000 });
     log.finish(ok, { status: "ok", finishedAt: 1_200, durationMs: 200, counts: zeroCounts(), details: [] });
     const failed = log.start({ plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli", startedAt: 2_000 });
     log.finish(failed, { status: "failed", finishedAt: 2_100, durationMs: 100, counts: zeroCounts(), details: [], error: { kind: "connection", message: "refused" } });
-    const jobs = new JobRunLog(database.db, GONE);
+    const jobs = new JobRunLog(database, GONE);
     const job = jobs.start({ job: "nightly", trigger: "schedule", startedAt: 3_000 });
     jobs.finish(job, { status: "ok", finishedAt: 3_500, durationMs: 500, steps: [] });
     const runsBefore = rowsOf(database, "runs");
     const jobRunsBefore = rowsOf(database, "job_runs");
 
-    expect(closeAbandonedRuns(database.db, 10_000)).toEqual({ runs: 0, jobRuns: 0 });
+    expect(closeAbandonedRuns(database, 10_000)).toEqual({ runs: 0, jobRuns: 0 });
     expect(rowsOf(database, "runs")).toEqual(runsBefore);
     expect(rowsOf(database, "job_runs")).toEqual(jobRunsBefore);
     database.close();
@@ -118,7 +118,7 @@ describe("runs left running by processes that are gone (daemon start)", () => {
   test("a run that started after `now` (the clock moved back) gets duration 0, not a negative one", () => {
     const database = freshDatabase();
     startRun(database, GONE, 50_000);
-    expect(closeAbandonedRuns(database.db, 40_000)).toEqual({ runs: 1, jobRuns: 0 });
+    expect(closeAbandonedRuns(database, 40_000)).toEqual({ runs: 1, jobRuns: 0 });
     expect(rowsOf(database, "runs")[0]).toMatchObject({ status: "interrupted", duration_ms: 0, finished_at: 40_000 });
     database.close();
   });
@@ -126,8 +126,8 @@ describe("runs left running by processes that are gone (daemon start)", () => {
   test("a second call finds nothing left to mark", () => {
     const database = freshDatabase();
     startRun(database, GONE);
-    expect(closeAbandonedRuns(database.db, 2_000)).toEqual({ runs: 1, jobRuns: 0 });
-    expect(closeAbandonedRuns(database.db, 3_000)).toEqual({ runs: 0, jobRuns: 0 });
+    expect(closeAbandonedRuns(database, 2_000)).toEqual({ runs: 1, jobRuns: 0 });
+    expect(closeAbandonedRuns(database, 3_000)).toEqual({ runs: 0, jobRuns: 0 });
     expect(rowsOf(database, "runs")[0]).toMatchObject({ finished_at: 2_000 });
     database.close();
   });
@@ -139,10 +139,10 @@ describe("the daemon's own runs (shutdown after the grace time)", () => {
     const other = ownerOf(process.ppid)!;
     startRun(database, other);
     startRun(database, thisProcess(), 1_000);
-    new JobRunLog(database.db, thisProcess()).start({ job: "nightly", trigger: "schedule", startedAt: 1_000 });
-    new JobRunLog(database.db, other).start({ job: "hourly", trigger: "cli", startedAt: 1_000 });
+    new JobRunLog(database, thisProcess()).start({ job: "nightly", trigger: "schedule", startedAt: 1_000 });
+    new JobRunLog(database, other).start({ job: "hourly", trigger: "cli", startedAt: 1_000 });
 
-    expect(closeOwnRuns(database.db, 4_000)).toEqual({ runs: 1, jobRuns: 1 });
+    expect(closeOwnRuns(database, 4_000)).toEqual({ runs: 1, jobRuns: 1 });
     expect(statusesOf(database, "runs")).toEqual(["running", "interrupted"]);
     expect(rowsOf(database, "runs")[1]).toMatchObject({ error_kind: "interrupted", error_message: INTERRUPTED_MESSAGE, duration_ms: 3_000 });
     expect(statusesOf(database, "job_runs")).toEqual(["interrupted", "running"]);
@@ -153,16 +153,16 @@ describe("the daemon's own runs (shutdown after the grace time)", () => {
 describe("a job's running row as its lock", () => {
   test("held by a live process: starting the job again is a conflict", () => {
     const database = freshDatabase();
-    new JobRunLog(database.db, ownerOf(process.ppid)!).start({ job: "nightly", trigger: "cli", startedAt: 1_000 });
-    expect(() => new JobRunLog(database.db).start({ job: "nightly", trigger: "schedule", startedAt: 2_000 })).toThrow(/job nightly is already running \(job run #1/);
+    new JobRunLog(database, ownerOf(process.ppid)!).start({ job: "nightly", trigger: "cli", startedAt: 1_000 });
+    expect(() => new JobRunLog(database).start({ job: "nightly", trigger: "schedule", startedAt: 2_000 })).toThrow(/job nightly is already running \(job run #1/);
     database.close();
   });
 
   test("held by a process that is gone: it is closed as interrupted, with that process's runs, and the job starts", () => {
     const database = freshDatabase();
-    new JobRunLog(database.db, GONE).start({ job: "nightly", trigger: "cli", startedAt: 1_000 });
+    new JobRunLog(database, GONE).start({ job: "nightly", trigger: "cli", startedAt: 1_000 });
     startRun(database, GONE);
-    const id = new JobRunLog(database.db).start({ job: "nightly", trigger: "schedule", startedAt: 2_000 });
+    const id = new JobRunLog(database).start({ job: "nightly", trigger: "schedule", startedAt: 2_000 });
     expect(id).toBe(2);
     expect(rowsOf(database, "job_runs")).toEqual([
       { id: 1, status: "interrupted", finished_at: 2_000, duration_ms: 1_000, error_kind: "interrupted", error_message: ABANDONED_MESSAGE },

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { JobConfig } from "../../src/config/schema.ts";
-import { applyMigrations } from "../../src/db/migrate.ts";
-import { openDatabase, type OpenDatabase } from "../../src/db/open.ts";
+import { openSqliteStorage } from "../../src/db/sqlite/storage.ts";
+import type { Storage } from "../../src/db/storage.ts";
 import { SyncerError } from "../../src/core/errors.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { jobRunJson } from "../../src/scheduler/job-runs.ts";
@@ -20,7 +20,7 @@ import { tempDir } from "../helpers/binary.ts";
 type Outcome = "ok" | { fail: string } | { throws: string } | Promise<"ok">;
 
 interface Fixture {
-  database: OpenDatabase;
+  database: Storage;
   scheduler: JobScheduler;
   /** Every request the scheduler made, in order. */
   requests: RunRequest[];
@@ -43,8 +43,8 @@ afterEach(() => {
 });
 
 function fixture(options: { timers?: boolean } = {}): Fixture {
-  const database = openDatabase(join(dir, `db-${++count}`, "syncer.db"));
-  applyMigrations(database.sqlite);
+  const database = openSqliteStorage(join(dir, `db-${++count}`, "syncer.db"));
+  database.migrations.apply();
   const requests: RunRequest[] = [];
   const outcomes = new Map<string, Outcome>();
   const logs: string[] = [];
@@ -73,7 +73,7 @@ function fixture(options: { timers?: boolean } = {}): Fixture {
     };
   };
   const log = createLogger({ level: "debug", format: "text", journald: true, write: (line) => logs.push(line) });
-  const scheduler = new JobScheduler({ run, db: database.db, log, timers: options.timers ?? false });
+  const scheduler = new JobScheduler({ run, storage: database, log, timers: options.timers ?? false });
   const made: Fixture = {
     database,
     scheduler,

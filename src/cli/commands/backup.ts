@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { backupDatabase } from "../../db/backup.ts";
-import { commonOptions, configFor } from "../context.ts";
+import { backupDatabase, commonOptions, configFor } from "../context.ts";
 import { printJson, printLine } from "../output.ts";
 
 function megabytes(bytes: number): string {

@@ -1,10 +1,9 @@
 import { Argument, type Command } from "commander";
-import { LIFECYCLE_STATES } from "../../db/schema.ts";
 import { SyncerError } from "../../core/errors.ts";
 import { HostQueries, type HostRow } from "../../inventory/host-queries.ts";
 import { HostStore } from "../../inventory/host-store.ts";
 import * as v from "valibot";
-import { MANUAL_OWNER } from "../../core/hosts.ts";
+import { LIFECYCLE_STATES, MANUAL_OWNER } from "../../core/hosts.ts";
 import { InventoryFields, Labels } from "../../plugins/abi.ts";
 import { ApiWrites } from "../../runs/api-writes.ts";
 import { Hooks } from "../../runs/hooks.ts";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Config } from "../../config/load.ts";
-import type { Db } from "../../db/open.ts";
+import type { Storage } from "../../db/storage.ts";
 import { ReportedFailure, SyncerError } from "../../core/errors.ts";
 import { createLogger, type Logger } from "../../core/logger.ts";
 import { jobRunJson, type JobRunReport, type JobStepOutcome } from "../../scheduler/job-runs.ts";
@@ -13,9 +13,9 @@ import { STATUS_COLOR } from "./runs.ts";
  * A scheduler whose timers are off: the CLI lists and runs jobs with the daemon's logic (overlap guard,
  * step order, job-run log) without anything firing on its own. It logs errors only: the CLI prints outcomes.
  */
-function cliScheduler(config: Config, db: Db, run: JobSchedulerDeps["run"]): JobScheduler {
+function cliScheduler(config: Config, storage: Storage, run: JobSchedulerDeps["run"]): JobScheduler {
   const log: Logger = createLogger({ level: "error", format: config.log.format });
-  const scheduler = new JobScheduler({ run, db, log, timers: false });
+  const scheduler = new JobScheduler({ run, storage, log, timers: false });
   scheduler.apply(config.jobs);
   return scheduler;
 }
@@ -41,7 +41,7 @@ async function runJobFromCli(name: string, command: Command): Promise<void> {
   const { Runner } = await import("../../runs/runner.ts");
   const report: JobRunReport = await withRuntime(setup, (database, runtime, log) => {
     const runner = new Runner(setup, runtime, database, log);
-    return cliScheduler(setup.config, database.db, (request) => runner.run(request)).trigger(name, "cli");
+    return cliScheduler(setup.config, database, (request) => runner.run(request)).trigger(name, "cli");
   }, { create: true });
   if (json) printJson({ ok: report.status === "ok", ...jobRunJson(report) });
   else {
@@ -63,8 +63,8 @@ export function registerJobs(program: Command): void {
     .option("--json", "print JSON")
     .action((_options: unknown, command: Command) => {
       const config = configFor(command);
-      return withDatabase(config, ({ db }) => {
-        const jobs = cliScheduler(config, db, runsNothing).list();
+      return withDatabase(config, (database) => {
+        const jobs = cliScheduler(config, database, runsNothing).list();
         if (commonOptions(command).json) return printJson({ jobs: jobs.map(jobInfoJson) });
         if (jobs.length === 0) return printLine(color.dim("no jobs; add a [jobs.<name>] table to the config"));
         const width = Math.max(...jobs.map((job) => job.name.length));
@@ -96,8 +96,8 @@ export function registerJobs(program: Command): void {
     .action((name: string, options: { limit: string }, command: Command) => {
       const limit = positiveInteger("--limit", options.limit);
       const config = configFor(command);
-      return withDatabase(config, ({ db }) => {
-        const runs = cliScheduler(config, db, runsNothing).history(name, limit);
+      return withDatabase(config, (database) => {
+        const runs = cliScheduler(config, database, runsNothing).history(name, limit);
         if (commonOptions(command).json) return printJson({ job: name, runs: runs.map(jobRunJson) });
         if (runs.length === 0) return printLine(color.dim(`job ${name} has not run yet`));
         for (const run of runs) {

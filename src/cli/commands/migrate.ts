@@ -1,9 +1,6 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
-import { MIGRATIONS } from "../../db/embedded-migrations.ts";
-import { applyMigrations, migrationStatus } from "../../db/migrate.ts";
-import { openDatabase } from "../../db/open.ts";
-import { commonOptions, configFor } from "../context.ts";
+import { commonOptions, configFor, knownMigrations, openStorage } from "../context.ts";
 import { color, printJson, printLine } from "../output.ts";
 
 export function registerMigrate(program: Command): void {
@@ -16,20 +13,20 @@ export function registerMigrate(program: Command): void {
       const config = configFor(command);
       // --status changes nothing, so it does not create the database either: everything is pending.
       if (options.status && !existsSync(config.paths.database)) {
-        const pending = MIGRATIONS.map((migration) => migration.tag);
+        const pending = knownMigrations();
         if (commonOptions(command).json) return printJson({ database: config.paths.database, exists: false, applied: [], pending, current: [] });
         printLine(`${config.paths.database}: no database yet, ${pending.length} pending (\`syncer migrate\` creates it)`);
         return;
       }
-      const database = openDatabase(config.paths.database);
+      const database = openStorage(config);
       try {
-        const before = migrationStatus(database.sqlite);
-        const applied = options.status ? [] : applyMigrations(database.sqlite);
+        const before = database.migrations.status();
+        const applied = options.status ? [] : database.migrations.apply();
         const result = {
           database: config.paths.database,
           exists: true,
           applied,
-          pending: options.status ? before.pending.map((migration) => migration.tag) : [],
+          pending: options.status ? before.pending : [],
           current: [...before.applied, ...applied],
         };
         if (commonOptions(command).json) return printJson(result);

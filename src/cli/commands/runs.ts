@@ -1,13 +1,13 @@
 import type { Command } from "commander";
-import { RUN_STATUSES } from "../../db/schema.ts";
+import { RUN_STATUSES, type RunStatus } from "../../db/runs.ts";
 import { SyncerError } from "../../core/errors.ts";
-import { COUNT_NAMES, RunLog, type RunRow } from "../../runs/run-log.ts";
+import { COUNT_NAMES } from "../../runs/run-log.ts";
 import { commonOptions, configFor, positiveInteger, withDatabase } from "../context.ts";
 import { color, printJson, printLine } from "../output.ts";
 import { runJson } from "../../runs/run-json.ts";
 
 /** Status colours of runs and job runs (the same four states). */
-export const STATUS_COLOR: Record<RunRow["status"], (text: string) => string> = { ok: color.green, failed: color.red, running: color.cyan, interrupted: color.yellow };
+export const STATUS_COLOR: Record<RunStatus, (text: string) => string> = { ok: color.green, failed: color.red, running: color.cyan, interrupted: color.yellow };
 
 export function registerRuns(program: Command): void {
   const group = program.command("runs").description("show the run log");
@@ -24,8 +24,8 @@ export function registerRuns(program: Command): void {
     .action((options: { plugin?: string; account?: string; status?: string; before?: string; limit: string }, command: Command) => {
       if (options.status && !(RUN_STATUSES as readonly string[]).includes(options.status)) throw new SyncerError("usage", `--status ${options.status}: one of ${RUN_STATUSES.join(", ")}`);
       const limit = positiveInteger("--limit", options.limit);
-      return withDatabase(configFor(command), ({ db }) => {
-        const rows = new RunLog(db).list({ plugin: options.plugin, account: options.account, status: options.status as RunRow["status"], before: options.before ? Number(options.before) : undefined, limit });
+      return withDatabase(configFor(command), ({ runs }) => {
+        const rows = runs.list({ plugin: options.plugin, account: options.account, status: options.status as RunStatus, before: options.before ? Number(options.before) : undefined, limit });
         if (commonOptions(command).json) return printJson({ runs: rows.map(runJson) });
         if (rows.length === 0) return printLine(color.dim("no runs yet"));
         for (const run of rows) {
@@ -43,8 +43,8 @@ export function registerRuns(program: Command): void {
     .argument("<id>")
     .option("--json", "print JSON")
     .action((id: string, _options: unknown, command: Command) =>
-      withDatabase(configFor(command), ({ db }) => {
-        const run = Number.isInteger(Number(id)) ? new RunLog(db).get(Number(id)) : undefined;
+      withDatabase(configFor(command), ({ runs }) => {
+        const run = Number.isInteger(Number(id)) ? runs.get(Number(id)) : undefined;
         if (!run) throw new SyncerError("not_found", `no run ${JSON.stringify(id)}`);
         const json = runJson(run);
         if (commonOptions(command).json) return printJson(json);

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
-import { parseTokenRequest, TokenStore, type TokenInfo } from "../../auth/tokens.ts";
+import { parseTokenRequest, TOKEN_SCOPES, TokenStore, type TokenInfo } from "../../auth/tokens.ts";
 import type { Config } from "../../config/load.ts";
-import { TOKEN_SCOPES } from "../../db/schema.ts";
 import { commonOptions, configFor, withDatabase } from "../context.ts";
 import { color, printJson, printLine } from "../output.ts";
 

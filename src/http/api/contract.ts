@@ -1,7 +1,7 @@
 import { vValidator } from "@hono/valibot-validator";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import type { TOKEN_SCOPES } from "../../db/schema.ts";
+import type { TOKEN_SCOPES } from "../../auth/tokens.ts";
 import { errorBody } from "../errors.ts";
 import type { ApiEnv } from "./env.ts";
 

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { Name } from "../../config/schema.ts";
-import { LIFECYCLE_STATES } from "../../db/schema.ts";
+import { LIFECYCLE_STATES } from "../../core/hosts.ts";
 import { Hostname, InventoryFields, Labels } from "../../plugins/abi.ts";
 
 /**

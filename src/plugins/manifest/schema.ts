@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { TOKEN_SCOPES } from "../../db/schema.ts";
+import { TOKEN_SCOPES } from "../../auth/tokens.ts";
 
 /**
  * plugin.json: what a plugin is, what it needs and what it provides. The single source of the

@@ -1,14 +1,13 @@
 import * as v from "valibot";
 import { SyncerError } from "../../../core/errors.ts";
 import { runJson } from "../../../runs/run-json.ts";
-import { RunLog } from "../../../runs/run-log.ts";
 import { route, type ApiRoute } from "../contract.ts";
 import type { ApiServices } from "../../../app/services.ts";
 import { ErrorSchema, RunIdParams, RunListQuery, RunSchema } from "../schemas.ts";
 
 /** The run log: newest first, paged by id. */
 export function runRoutes(services: ApiServices): ApiRoute[] {
-  const log = new RunLog(services.database.db);
+  const runs = services.database.runs;
   return [
     route(
       {
@@ -22,7 +21,7 @@ export function runRoutes(services: ApiServices): ApiRoute[] {
       },
       (c, { query }) => {
         const limit = query.limit ?? 50;
-        const rows = log.list({ plugin: query.plugin, account: query.account, status: query.status, before: query.before, limit: limit + 1 });
+        const rows = runs.list({ plugin: query.plugin, account: query.account, status: query.status, before: query.before, limit: limit + 1 });
         const page = rows.slice(0, limit);
         return c.json({ runs: page.map(runJson), next: rows.length > limit ? page[page.length - 1]!.id : null });
       },
@@ -38,7 +37,7 @@ export function runRoutes(services: ApiServices): ApiRoute[] {
         responses: { 200: { description: "The run with its details.", schema: RunSchema }, 404: { description: "No such run.", schema: ErrorSchema } },
       },
       (c, { params }) => {
-        const run = log.get(params.id);
+        const run = runs.get(params.id);
         if (!run) throw new SyncerError("not_found", `no run #${params.id}`);
         return c.json(runJson(run));
       },

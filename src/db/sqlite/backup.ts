@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { closeSync, existsSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { describeSystemError, SyncerError, systemErrorCode } from "../core/errors.ts";
+import { describeSystemError, SyncerError, systemErrorCode } from "../../core/errors.ts";
 import { newestAppliedMigration } from "./migrate.ts";
 
 /** What a backup wrote, read back from the copy itself. */

@@ -20,7 +20,7 @@ interface Journal {
  * Reads drizzle-kit's migration folder. Used as a Bun macro (see embedded-migrations.ts), so it runs
  * when the binary is built and the migrations become constants inside it.
  */
-export function readMigrationFolder(folder: string = join(import.meta.dir, "migrations")): Migration[] {
+export function readMigrationFolder(folder: string = join(import.meta.dir, "..", "migrations")): Migration[] {
   const journal = JSON.parse(readFileSync(join(folder, "meta", "_journal.json"), "utf8")) as Journal;
   return journal.entries.map((entry) => {
     const text = readFileSync(join(folder, `${entry.tag}.sql`), "utf8");

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { SyncerError } from "../core/errors.ts";
+import { SyncerError } from "../../core/errors.ts";
 import { MIGRATIONS } from "./embedded-migrations.ts";
 import type { Migration } from "./migration-files.ts";
 

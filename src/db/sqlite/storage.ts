@@ -1,0 +1,95 @@
+import type { Database } from "bun:sqlite";
+import { openDatabase, type Db } from "../open.ts";
+import type { SchemaMigrations, Storage, TransactionOptions } from "../storage.ts";
+import { SqliteEventRepository } from "./events.ts";
+import { SqliteJobRunRepository } from "./job-runs.ts";
+import { SqliteKvRepository } from "./kv.ts";
+import { applyMigrations, migrationStatus } from "./migrate.ts";
+import { SqlitePluginHostRepository } from "./plugin-hosts.ts";
+import { SqliteRetentionRepository } from "./retention.ts";
+import { SqliteRunRepository } from "./runs.ts";
+import { SqliteStatsRepository } from "./stats.ts";
+import { SqliteTokenRepository } from "./tokens.ts";
+
+/**
+ * Storage in one SQLite file. Each repository is made on first use: some prepare their statements when
+ * made, which needs the tables, and a database may be opened before it is migrated.
+ */
+type Repositories = "runs" | "jobRuns" | "tokens" | "kv" | "events" | "pluginHosts" | "retention" | "stats";
+
+class SqliteStorage implements Storage {
+  private readonly made: { -readonly [name in Repositories]?: Storage[name] } = {};
+  readonly migrations: SchemaMigrations;
+
+  constructor(
+    readonly sqlite: Database,
+    readonly db: Db,
+  ) {
+    this.migrations = {
+      status: () => {
+        const { applied, pending } = migrationStatus(sqlite);
+        return { applied, pending: pending.map((migration) => migration.tag) };
+      },
+      apply: () => applyMigrations(sqlite),
+    };
+  }
+
+  get runs() {
+    return (this.made.runs ??= new SqliteRunRepository(this.db));
+  }
+
+  get jobRuns() {
+    return (this.made.jobRuns ??= new SqliteJobRunRepository(this.db));
+  }
+
+  get tokens() {
+    return (this.made.tokens ??= new SqliteTokenRepository(this.sqlite, this.db));
+  }
+
+  get kv() {
+    return (this.made.kv ??= new SqliteKvRepository(this.db));
+  }
+
+  get events() {
+    return (this.made.events ??= new SqliteEventRepository(this.db));
+  }
+
+  get pluginHosts() {
+    return (this.made.pluginHosts ??= new SqlitePluginHostRepository(this.db));
+  }
+
+  get retention() {
+    return (this.made.retention ??= new SqliteRetentionRepository(this.sqlite));
+  }
+
+  get stats() {
+    return (this.made.stats ??= new SqliteStatsRepository(this.sqlite));
+  }
+
+  transaction<T>(work: (tx: Storage) => T, options: TransactionOptions = {}): T {
+    // One connection: the repositories' statements inside `work` are the transaction's. Nested, it is a savepoint.
+    const transaction = this.sqlite.transaction(() => work(this));
+    return (options.lockWrites ? transaction.immediate() : transaction.deferred()) as T;
+  }
+
+  reachable(): boolean {
+    try {
+      return this.sqlite.query<{ ok: number }, []>("SELECT 1 AS ok").get()?.ok === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    this.sqlite.close();
+  }
+}
+
+/**
+ * Opens (creating it if needed) the SQLite database at `path` as Storage, with the settings a long-running
+ * daemon wants (see openDatabase: WAL, busy timeout, foreign keys). Not migrated: `storage.migrations.apply()`.
+ */
+export function openSqliteStorage(path: string): Storage {
+  const { sqlite, db } = openDatabase(path);
+  return new SqliteStorage(sqlite, db);
+}

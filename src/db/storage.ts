@@ -1,0 +1,71 @@
+import type { EventRepository } from "./events.ts";
+import type { JobRunRepository } from "./job-runs.ts";
+import type { KvRepository } from "./kv.ts";
+import type { OpenDatabase } from "./open.ts";
+import type { PluginHostRepository } from "./plugin-hosts.ts";
+import type { RetentionRepository } from "./retention.ts";
+import type { RunRepository } from "./runs.ts";
+import type { StatsRepository } from "./stats.ts";
+import type { TokenRepository } from "./tokens.ts";
+
+/**
+ * The storage seam. Everything outside src/db/ reads and writes through these repositories, which speak
+ * in domain values (numbers, strings, Dates, plain objects), never in statements, driver rows or handles.
+ * The implementation is chosen where the program is composed: src/db/sqlite/ today (openSqliteStorage),
+ * a PostgreSQL one beside it later.
+ *
+ * Methods are synchronous, as bun:sqlite and today's callers are. PostgreSQL's drivers are asynchronous: its
+ * implementation will need these methods to return promises, and their callers to await them.
+ */
+export interface Storage {
+  readonly runs: RunRepository;
+  readonly jobRuns: JobRunRepository;
+  readonly tokens: TokenRepository;
+  /** Plugins' key-value cache. */
+  readonly kv: KvRepository;
+  readonly events: EventRepository;
+  /** Hosts as plugins read them (host function hosts_read). */
+  readonly pluginHosts: PluginHostRepository;
+  readonly retention: RetentionRepository;
+  /** Counts for /metrics. */
+  readonly stats: StatsRepository;
+  readonly migrations: SchemaMigrations;
+  // The hosts repository goes here: `readonly hosts: HostRepository;`.
+
+  /**
+   * Runs `work` in one transaction: all of its writes or none. `tx` is the storage to use inside it.
+   * Synchronous work only: the transaction ends when `work` returns.
+   */
+  transaction<T>(work: (tx: Storage) => T, options?: TransactionOptions): T;
+  /** True when the database answers a trivial query. */
+  reachable(): boolean;
+  close(): void;
+
+  /**
+   * TEMPORARY: the SQLite connection (bun:sqlite and Drizzle), for the host code that is not behind a
+   * repository yet (HOST_STORAGE_NOT_YET_MOVED in test/architecture/layers.test.ts). Nothing else may use
+   * it. It goes when the hosts repository arrives.
+   */
+  readonly sqlite: OpenDatabase["sqlite"];
+  /** TEMPORARY, as `sqlite`. */
+  readonly db: OpenDatabase["db"];
+}
+
+export interface TransactionOptions {
+  /**
+   * Takes the write lock when the transaction begins rather than at its first write: no other writer can
+   * change what the transaction reads before it writes (a check, then an insert). SQLite: BEGIN IMMEDIATE.
+   */
+  lockWrites?: boolean;
+}
+
+/** The database schema's migrations, tagged as they were generated. */
+export interface SchemaMigrations {
+  /**
+   * What has been applied to this database and what this build would apply; a `database` error when the
+   * database was written by a newer build.
+   */
+  status(): { applied: string[]; pending: string[] };
+  /** Applies every pending migration, all in one transaction; the tags applied. */
+  apply(): string[];
+}

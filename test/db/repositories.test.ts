@@ -1,0 +1,170 @@
+import { describe, expect, test } from "bun:test";
+import { freshDatabase } from "../helpers/database.ts";
+
+/**
+ * The repositories of src/db/ through their interfaces, where they do more than store and read back:
+ * kv expiry, token lookup, closing running records, retention's batches, transactions.
+ */
+
+const count = (storage: ReturnType<typeof freshDatabase>, sql: string) => storage.sqlite.query<{ n: number }, []>(`SELECT count(*) AS n FROM ${sql}`).get()!.n;
+
+describe("kv", () => {
+  test("a value reads back in its plugin's namespace only; setting it again replaces it", () => {
+    const { kv } = freshDatabase();
+    kv.set("a", "k", "one", undefined, 1_000);
+    kv.set("a", "k", "two", undefined, 1_000);
+    expect(kv.get("a", "k", 2_000)).toBe("two");
+    expect(kv.get("b", "k", 2_000)).toBeUndefined();
+    expect(kv.get("a", "other", 2_000)).toBeUndefined();
+  });
+
+  test("an entry expires ttl seconds after it was set: read as missing from then on, and deleted", () => {
+    const storage = freshDatabase();
+    storage.kv.set("a", "k", "v", 10, 1_000);
+    expect(storage.kv.get("a", "k", 10_999)).toBe("v");
+    expect(count(storage, "plugin_kv")).toBe(1);
+    expect(storage.kv.get("a", "k", 11_000)).toBeUndefined();
+    expect(count(storage, "plugin_kv")).toBe(0);
+  });
+
+  test("setting a value deletes the plugin's expired entries, not other plugins' nor live ones", () => {
+    const storage = freshDatabase();
+    storage.kv.set("a", "old", "x", 1, 1_000);
+    storage.kv.set("a", "forever", "x", undefined, 1_000);
+    storage.kv.set("b", "old", "x", 1, 1_000);
+    storage.kv.set("a", "new", "x", 60, 5_000);
+    expect(storage.sqlite.query("SELECT plugin, key FROM plugin_kv ORDER BY plugin, key").all()).toEqual([
+      { plugin: "a", key: "forever" },
+      { plugin: "a", key: "new" },
+      { plugin: "b", key: "old" },
+    ]);
+  });
+});
+
+describe("tokens", () => {
+  const token = (name: string, hash: string, createdAt = new Date(1_000)) => ({ name, prefix: "syncer_abcde", hash, scopes: ["hosts:read"], createdAt });
+
+  test("byHash finds a token, revoked or not, with its scopes and times; an unknown hash finds nothing", () => {
+    const { tokens } = freshDatabase();
+    const made = tokens.insert(token("ci", "h1"));
+    expect(tokens.byHash("h1")).toEqual({ id: made.id, name: "ci", prefix: "syncer_abcde", scopes: ["hosts:read"], createdAt: new Date(1_000), lastUsedAt: null, revokedAt: null });
+    tokens.touch(made.id, 5_000);
+    tokens.revoke(made.id, new Date(6_000));
+    expect(tokens.byHash("h1")).toMatchObject({ lastUsedAt: new Date(5_000), revokedAt: new Date(6_000) });
+    expect(tokens.byHash("h2")).toBeUndefined();
+  });
+
+  test("activeNamed skips revoked tokens; matching finds by id or by name, revoked ones too, oldest first", () => {
+    const { tokens } = freshDatabase();
+    const first = tokens.insert(token("ci", "h1"));
+    tokens.revoke(first.id, new Date(2_000));
+    const second = tokens.insert(token("ci", "h2"));
+    tokens.insert(token("other", "h3"));
+    expect(tokens.activeNamed("ci")?.id).toBe(second.id);
+    expect(tokens.activeNamed("nobody")).toBeUndefined();
+    expect(tokens.matching({ name: "ci" }).map((info) => info.id)).toEqual([first.id, second.id]);
+    expect(tokens.matching({ id: second.id }).map((info) => info.name)).toEqual(["ci"]);
+    expect(tokens.list().map((info) => info.name)).toEqual(["ci", "ci", "other"]);
+  });
+});
+
+describe("runs and job runs", () => {
+  const owner = { pid: 1, started: "boot/1" };
+  const other = { pid: 2, started: null };
+
+  test("interrupt closes only running records, by id or by owner, with duration from their start, never below 0", () => {
+    const { runs } = freshDatabase();
+    const entry = { plugin: "csv", command: "import_hosts", account: null, trigger: "cli" };
+    const a = runs.start({ ...entry, startedAt: 1_000, owner });
+    const b = runs.start({ ...entry, startedAt: 9_000, owner });
+    const c = runs.start({ ...entry, startedAt: 1_000, owner: other });
+    const done = runs.start({ ...entry, startedAt: 1_000, owner });
+    runs.finish(done, { status: "ok", finishedAt: 2_000, durationMs: 1_000, counts: { created: 1, updated: 0, unchanged: 0, skipped: 0, deleted: 0, failed: 0 }, details: [] });
+    expect(runs.runningOwners()).toEqual([
+      { id: a, owner },
+      { id: b, owner },
+      { id: c, owner: other },
+    ]);
+
+    const error = { kind: "interrupted", message: "gone" };
+    expect(runs.interrupt({ owner }, 5_000, error)).toBe(2);
+    expect(runs.interrupt({ ids: [c, done] }, 6_000, error)).toBe(1);
+    expect([a, b, c, done].map((id) => runs.get(id)).map((run) => [run?.status, run?.durationMs, run?.errorMessage ?? null])).toEqual([
+      ["interrupted", 4_000, "gone"],
+      ["interrupted", 0, "gone"],
+      ["interrupted", 5_000, "gone"],
+      ["ok", 1_000, null],
+    ]);
+  });
+
+  test("a job's running record comes with its owner; list is newest first", () => {
+    const { jobRuns } = freshDatabase();
+    const first = jobRuns.start({ job: "nightly", trigger: "cli", startedAt: 1_000, owner });
+    jobRuns.finish(first, { status: "failed", finishedAt: 2_000, durationMs: 1_000, steps: [], error: { kind: "connection", message: "refused" } });
+    const second = jobRuns.start({ job: "nightly", trigger: "schedule", startedAt: 3_000, owner: other });
+    expect(jobRuns.running("nightly")).toEqual({ run: expect.objectContaining({ id: second, status: "running" }), owner: other });
+    expect(jobRuns.running("hourly")).toBeUndefined();
+    expect(jobRuns.list("nightly", 10).map((run) => [run.id, run.status, run.error?.message])).toEqual([
+      [second, "running", undefined],
+      [first, "failed", "refused"],
+    ]);
+  });
+});
+
+describe("retention", () => {
+  test("deleteBefore removes at most `limit` records from before the cutoff, and never a running run", () => {
+    const storage = freshDatabase();
+    for (const [status, startedAt] of [["ok", 1_000], ["failed", 2_000], ["running", 1_000], ["ok", 5_000]] as const) {
+      storage.sqlite.query("INSERT INTO runs (plugin, command, trigger, status, started_at) VALUES ('csv', 'import_hosts', 'cli', ?, ?)").run(status, startedAt);
+    }
+    expect(storage.retention.deleteBefore("runs", 4_000, 1)).toBe(1);
+    expect(storage.retention.deleteBefore("runs", 4_000, 10)).toBe(1);
+    expect(storage.retention.deleteBefore("runs", 4_000, 10)).toBe(0);
+    expect(storage.sqlite.query("SELECT status FROM runs ORDER BY id").all()).toEqual([{ status: "running" }, { status: "ok" }]);
+  });
+});
+
+describe("transactions", () => {
+  test("what the work wrote is gone when it throws; its value is returned when it does not", () => {
+    const storage = freshDatabase();
+    const entry = { plugin: "csv", command: "import_hosts", account: null, trigger: "cli", startedAt: 1_000, owner: { pid: 1, started: null } };
+    expect(() =>
+      storage.transaction(
+        (tx) => {
+          tx.runs.start(entry);
+          throw new Error("no");
+        },
+        { lockWrites: true },
+      ),
+    ).toThrow("no");
+    expect(count(storage, "runs")).toBe(0);
+    expect(storage.transaction((tx) => tx.runs.start(entry))).toBe(1);
+    expect(count(storage, "runs")).toBe(1);
+  });
+
+  test("reachable until closed", () => {
+    const storage = freshDatabase();
+    expect(storage.reachable()).toBe(true);
+    storage.close();
+    expect(storage.reachable()).toBe(false);
+  });
+});
+
+describe("hosts as plugins read them", () => {
+  test("live hosts in pages by hostname, by name or account; next names the last of a page when more follow", () => {
+    const storage = freshDatabase();
+    for (const [hostname, account, deleted] of [["a", "x", null], ["b", "y", null], ["c", "x", 1], ["d", "x", null]] as const) {
+      storage.sqlite.query("INSERT INTO hosts (hostname, account, first_seen, last_changed, deleted_at) VALUES (?, ?, 0, 0, ?)").run(hostname, account, deleted);
+    }
+    const names = (page: { hosts: { hostname: string }[]; next: string | null }) => [page.hosts.map((host) => host.hostname), page.next];
+    expect(names(storage.pluginHosts.page({ limit: 2 }))).toEqual([["a", "b"], "b"]);
+    expect(names(storage.pluginHosts.page({ limit: 2, after: "b" }))).toEqual([["d"], null]);
+    expect(names(storage.pluginHosts.page({ limit: 10, account: "x" }))).toEqual([["a", "d"], null]);
+    expect(names(storage.pluginHosts.page({ limit: 10, hostnames: ["c", "d", "e"] }))).toEqual([["d"], null]);
+    expect(storage.pluginHosts.page({ limit: 1 }).hosts[0]).toEqual({ hostname: "a", account: "x", labels: {}, inventory: {}, lifecycle: "active" });
+    expect(storage.stats.liveHostsByAccount()).toEqual([
+      { account: "x", hosts: 2 },
+      { account: "y", hosts: 1 },
+    ]);
+  });
+});

@@ -160,7 +160,7 @@ const [pages, readMs] = time(() => {
     after = page.last!;
   }
 });
-const runtime = new PluginRuntime(parsed, setup.registry, quietLog(), SANDBOX_COMMANDS.compiled);
+const runtime = new PluginRuntime(parsed, setup.registry, quietLog(), undefined, SANDBOX_COMMANDS.compiled);
 const callPage = async (page: (typeof pages)[number]) => {
   const input = { hosts: new RawJson(page.json), host: null };
   const result = await runtime.callUnparsed(plugin, "inventory", { pluginOptions, input, pageHostnames: page.hostnames, answer: "inventory-page" });

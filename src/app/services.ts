@@ -138,7 +138,7 @@ export class DaemonServices implements ApiServices {
   }
 
   private newRuntime(setup: Setup): PluginRuntime {
-    const runtime = new PluginRuntime(setup.config, setup.registry, this.log);
+    const runtime = new PluginRuntime(setup.config, setup.registry, this.log, this.database);
     runtime.onCall = (plugin, outcome) => this.metrics.pluginCall(plugin, outcome);
     return runtime;
   }

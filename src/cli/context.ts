@@ -79,7 +79,7 @@ export function withRuntime<T>(setup: Setup, use: (database: Storage, runtime: P
       const log = loggerFor(setup.config);
       // Loaded on demand: commands that call no plugin start without the runtime.
       const { PluginRuntime } = await import("../plugins/runtime.ts");
-      const runtime = new PluginRuntime(setup.config, setup.registry, log);
+      const runtime = new PluginRuntime(setup.config, setup.registry, log, database);
       try {
         return await use(database, runtime, log);
       } finally {

@@ -10,6 +10,7 @@ import type { CallRequest } from "./abi.ts";
 import { writeJson } from "./raw-json.ts";
 import { answerHostCall } from "./host/plugin-data.ts";
 import { PluginStore } from "./host/store.ts";
+import type { Storage } from "../db/storage.ts";
 import { checkedRecords, parseAnswer, type AnswerCheck } from "./answers.ts";
 import type { HttpPolicy } from "./host/http-client.ts";
 import type { CommandSpec } from "./manifest/schema.ts";
@@ -77,16 +78,20 @@ function addressHost(address: string | undefined): string[] {
  */
 export class PluginRuntime {
   private readonly pools = new Map<string, PluginPool>();
-  private readonly stores = new Map<string, PluginStore>();
   /** The SHA-256 of the module each pool runs, by plugin ident: a reload compares them with the files (moduleDigest). */
   private readonly modules = new Map<string, string>();
   /** Told the outcome of every call ("ok" or the error kind): the daemon counts them for /metrics. */
   onCall: (plugin: string, outcome: string) => void = () => {};
 
+  /**
+   * `storage`: where the plugins' cache, events and host reads live (the daemon's or the CLI's); without
+   * it those host calls fail with a clear error.
+   */
   constructor(
     private readonly config: Config,
     private readonly registry: Registry,
     private readonly log: Logger,
+    private readonly storage?: Storage,
     private readonly command: string[] = selfCommand(),
   ) {}
 
@@ -116,15 +121,12 @@ export class PluginRuntime {
     return pool;
   }
 
-  /** The daemon's side of the plugin's host calls for its cache, events and host reads (opened on first use). */
+  /** The daemon's side of the plugin's host calls for its cache, events and host reads; none without storage. */
   private hostCallsOf(plugin: Plugin): HostCalls | undefined {
     const { kv, events, hosts } = plugin.manifest.permissions;
-    if (!kv && !events && !hosts) return undefined;
-    return (name, args, context) => {
-      let store = this.stores.get(plugin.ident);
-      if (!store) this.stores.set(plugin.ident, (store = new PluginStore(this.config.paths.database, plugin.ident)));
-      return answerHostCall(store, name, args, context);
-    };
+    if (!this.storage || (!kv && !events && !hosts)) return undefined;
+    const store = new PluginStore(this.storage, plugin.ident);
+    return (name, args, context) => answerHostCall(store, name, args, context);
   }
 
   /** The modules this runtime has loaded: plugin ident → SHA-256 of the module's bytes. */
@@ -233,7 +235,5 @@ export class PluginRuntime {
   close(): void {
     for (const pool of this.pools.values()) pool.close();
     this.pools.clear();
-    for (const store of this.stores.values()) store.close();
-    this.stores.clear();
   }
 }

@@ -161,12 +161,6 @@ const HOST_STORAGE_NOT_YET_MOVED = [
   "runs/api-writes.ts",
 ];
 
-/**
- * The sandbox process still opens the daemon's database itself: host pages read with bun:sqlite, and the
- * plugin store (kv, events, hosts_read) over a SQLite storage of its own. Each goes when the sandbox asks the
- * daemon, whose repositories answer, and holds no database handle.
- */
-const SANDBOX_STORAGE_NOT_YET_MOVED = ["plugins/sandbox/host-pages.ts", "plugins/host/store.ts"];
 
 /**
  * Where a concrete storage is chosen and opened: the composition root (app/daemon.ts opens the daemon's), and
@@ -203,12 +197,16 @@ const isSqliteInternal = (module: string) => module === "db/schema.ts" || module
 
 describe("storage", () => {
   const imports = modulesImportedOutsideDb();
-  const allowed = new Set([...HOST_STORAGE_NOT_YET_MOVED, ...SANDBOX_STORAGE_NOT_YET_MOVED]);
+  const allowed = new Set(HOST_STORAGE_NOT_YET_MOVED);
   const offending = (item: ModuleImport) => isDriver(item.module) || isSqliteInternal(item.module) || (isSqliteStorage(item.module) && !OPENS_STORAGE.includes(item.from));
 
   test("the scan sees the imports of packages and of src/db/", () => {
     expect(imports).toContainEqual({ from: "app/daemon.ts", module: "db/sqlite/storage.ts" });
     expect(imports).toContainEqual({ from: "inventory/host-store.ts", module: "bun:sqlite" });
+  });
+
+  test("the sandbox process's code uses nothing of storage: it holds no database handle, and asks the daemon", () => {
+    expect(imports.filter((item) => item.from.startsWith("plugins/sandbox/") && (isDriver(item.module) || item.module.startsWith("db/"))).map(({ from, module }) => `${from} → ${module}`)).toEqual([]);
   });
 
   test("no SQL or driver outside src/db/: no bun:sqlite, drizzle-orm, schema or SQLite storage but where it is opened", () => {

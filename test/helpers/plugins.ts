@@ -47,9 +47,8 @@ export function pluginHarness(extra: string, options: { command?: string[]; env?
   const setup = bindSetup(config, options.env ?? {});
   const storage = openSqliteStorage(config.paths.database);
   storage.migrations.apply();
-  storage.close();
   const log = createLogger({ level: "error", format: "text", write: () => {} });
-  const runtime = new PluginRuntime(config, setup.registry, log, options.command ?? SANDBOX_COMMANDS.source);
+  const runtime = new PluginRuntime(config, setup.registry, log, storage, options.command ?? SANDBOX_COMMANDS.source);
   return {
     setup,
     runtime,
@@ -62,6 +61,7 @@ export function pluginHarness(extra: string, options: { command?: string[]; env?
     },
     close() {
       runtime.close();
+      storage.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -433,7 +433,7 @@ try {
   const width = Math.max(...rows.filter((r) => r.length > 1).map((r) => r[0].length)) + 2;
   const columns = BINARIES.map((binary, i) => Math.max(binary.given.length, ...rows.map((r) => r[i + 1]?.length ?? 0)) + 3);
   const minutes = (performance.now() - started) / 60_000;
-  console.log(`Syncer at ${HOSTS.toLocaleString("en")} hosts, ${ROUNDS === 1 ? "1 round" : `median of ${ROUNDS} rounds`}, binaries interleaved; MB = 10^6 bytes; took ${minutes.toFixed(1)} min`);
+  console.log(`Syncer at ${HOSTS.toLocaleString("en")} hosts, ${ROUNDS === 1 ? "1 round" : `median of ${ROUNDS} rounds`}, ${BINARIES.length > 1 ? "binaries interleaved per phase; " : ""}MB = 10^6 bytes; took ${minutes.toFixed(1)} min`);
   console.log(`machine: ${availableParallelism()} cores, load average ${startLoad} at the start, ${loadavg()[0]!.toFixed(2)} at the end (other work on the machine skews the times)`);
   console.log(`baseline: raw bun:sqlite prepared upsert of the same rows, one transaction: ${rawMs.toFixed(0)} ms (${Math.round(HOSTS / (rawMs / 1000)).toLocaleString("en")} hosts/s)`);
   console.log("peak RSS: the child's rusage maxRSS = the largest of the syncer process and the sandboxes it reaped; /proc rows split them.");

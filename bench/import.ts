@@ -7,50 +7,15 @@
  * Goals: first import ≤ 4× the raw upsert; unchanged re-import ≥ 200k hosts/s.
  * Run: bun bench/import.ts [hosts] [rounds]
  */
-import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { median } from "./lib.ts";
+import { csvAccountConfig, importCsv, importRows, median, rawUpsert } from "./lib.ts";
 
 const HOSTS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const BINARY = resolve(import.meta.dir, "..", "dist", "syncer");
-const COLUMNS = ["host", "site", "role", "os", "env", "rack"];
-
-function rows(changedEvery = 0): string[][] {
-  return Array.from({ length: HOSTS }, (_, i) => {
-    const changed = changedEvery > 0 && i % changedEvery === 0;
-    return [`host${String(i).padStart(6, "0")}.example.com`, `site${i % 20}`, `role${i % 7}`, changed ? "debian-13" : `os${i % 3}`, i % 2 ? "prod" : "dev", `r${i % 100}`];
-  });
-}
-const csv = (data: string[][]) => [COLUMNS.join(","), ...data.map((row) => row.join(","))].join("\n") + "\n";
-
-/** The baseline: a prepared upsert of the same rows, labels serialised in the loop, one transaction. */
-function rawUpsert(path: string, data: string[][]): number {
-  const db = new Database(path, { create: true });
-  db.run("PRAGMA journal_mode = WAL");
-  db.run("PRAGMA synchronous = NORMAL");
-  db.run(
-    "CREATE TABLE hosts (id INTEGER PRIMARY KEY AUTOINCREMENT, hostname TEXT NOT NULL UNIQUE, account TEXT, labels TEXT NOT NULL DEFAULT '{}', inventory TEXT NOT NULL DEFAULT '{}', first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, last_changed INTEGER NOT NULL)",
-  );
-  db.run("CREATE INDEX hosts_account_idx ON hosts (account)");
-  const started = performance.now();
-  const upsert = db.prepare(
-    "INSERT INTO hosts (hostname, account, labels, first_seen, last_seen, last_changed) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hostname) DO UPDATE SET labels = excluded.labels, last_seen = excluded.last_seen",
-  );
-  db.transaction(() => {
-    const now = Date.now();
-    for (const row of data) {
-      const labels: Record<string, string> = {};
-      for (let c = 1; c < COLUMNS.length; c++) labels[COLUMNS[c]!] = row[c]!;
-      upsert.run(row[0]!, "bench", JSON.stringify(labels), now, now, now);
-    }
-  })();
-  const ms = performance.now() - started;
-  db.close();
-  return ms;
-}
+const rows = (changedEvery = 0) => importRows(HOSTS, changedEvery);
 
 function syncer(config: string): { ms: number; counts: Record<string, number> } {
   const started = performance.now();
@@ -65,16 +30,15 @@ for (let round = 0; round < ROUNDS; round++) {
   const dir = mkdtempSync(join(tmpdir(), "syncer-bench-import-"));
   try {
     results.raw.push(rawUpsert(join(dir, "raw.db"), rows()));
-    writeFileSync(join(dir, "hosts.csv"), csv(rows()));
-    writeFileSync(join(dir, "changed.csv"), csv(rows(10)));
+    writeFileSync(join(dir, "hosts.csv"), importCsv(rows()));
+    writeFileSync(join(dir, "changed.csv"), importCsv(rows(10)));
     const config = join(dir, "sync.config.toml");
-    const account = (file: string) => `[server]\ndata_dir = "data"\n[accounts.bench]\nplugin = "csv"\n[accounts.bench.custom_fields]\npath = "${file}"\nhostname_column = "host"\n`;
-    writeFileSync(config, account("hosts.csv"));
+    writeFileSync(config, csvAccountConfig("hosts.csv"));
     const first = syncer(config);
     if (first.counts.created !== HOSTS) throw new Error(`expected ${HOSTS} created: ${JSON.stringify(first.counts)}`);
     const unchanged = syncer(config);
     if (unchanged.counts.unchanged !== HOSTS) throw new Error(`expected ${HOSTS} unchanged: ${JSON.stringify(unchanged.counts)}`);
-    writeFileSync(config, account("changed.csv"));
+    writeFileSync(config, csvAccountConfig("changed.csv"));
     const changed = syncer(config);
     if (changed.counts.updated !== HOSTS / 10) throw new Error(`expected ${HOSTS / 10} updated: ${JSON.stringify(changed.counts)}`);
     results.first.push(first.ms);

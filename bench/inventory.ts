@@ -12,7 +12,7 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { median, report } from "./lib.ts";
+import { median, report, seedInventoryHosts } from "./lib.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const SYNCER = join(ROOT, "dist", "syncer");
@@ -31,28 +31,7 @@ function syncer(args: string[], stdout: "ignore" | "pipe" | Bun.BunFile = "ignor
 // --- the database: migrated by syncer itself, hosts inserted directly
 syncer(["migrate"]);
 const databasePath = join(work, "data", "syncer.db");
-{
-  const db = new Database(databasePath);
-  const now = Date.now();
-  // Every column without a default gets a value (the schema evolves: timestamps are `now`).
-  const given: Record<string, (i: number) => unknown> = {
-    hostname: (i) => `host${String(i).padStart(6, "0")}.example.com`,
-    account: () => "cmdb",
-    labels: (i) => JSON.stringify({ site: `site${i % 20}`, os: i % 3 ? "debian" : "rhel", role: ["web", "db", "cache"][i % 3], env: i % 10 ? "prod" : "staging", rack: `r${i % 400}` }),
-    inventory: (i) => JSON.stringify({ cmdb__ram_gb: 8 * (1 + (i % 8)), cmdb__serial: `SN${(i * 7919).toString(36).toUpperCase()}` }),
-    lifecycle: () => "active",
-  };
-  const columns = db
-    .query<{ name: string; type: string; notnull: number; dflt_value: unknown; pk: number }, []>("PRAGMA table_info(hosts)")
-    .all()
-    .filter((column) => column.name in given || (column.notnull && column.dflt_value === null && !column.pk));
-  const values = columns.map((column) => given[column.name] ?? (column.type.toLowerCase() === "integer" ? () => now : () => ""));
-  const insert = db.query(`INSERT INTO hosts (${columns.map((column) => column.name).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
-  db.transaction(() => {
-    for (let i = 0; i < HOSTS; i++) insert.run(...(values.map((value) => value(i)) as string[]));
-  })();
-  db.close();
-}
+seedInventoryHosts(databasePath, HOSTS);
 
 // --- the whole process
 const out = join(work, "inventory.json");

@@ -1,4 +1,6 @@
-/** Small helpers shared by the benchmarks: quantiles and a uniform report line. */
+/** Small helpers shared by the benchmarks: quantiles, a uniform report line, and the data the benches import and render. */
+import { Database } from "bun:sqlite";
+
 export function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -16,4 +18,101 @@ export function freePort(): number {
   const port = probe.port!;
   probe.stop(true);
   return port;
+}
+
+// --- the CSV the import benches feed to `syncer csv import_hosts` (bench/import.ts, bench/scale.ts)
+
+/** The CSV's columns: the hostname, then five labels. */
+export const IMPORT_COLUMNS = ["host", "site", "role", "os", "env", "rack"];
+
+/** Row `i` of the import CSV; `changed` rows get another os. */
+export function importRow(i: number, changed = false): string[] {
+  return [`host${String(i).padStart(6, "0")}.example.com`, `site${i % 20}`, `role${i % 7}`, changed ? "debian-13" : `os${i % 3}`, i % 2 ? "prod" : "dev", `r${i % 100}`];
+}
+
+/** The rows of `hosts` hosts; with `changedEvery` n, every n-th row changed. */
+export function importRows(hosts: number, changedEvery = 0): string[][] {
+  return Array.from({ length: hosts }, (_, i) => importRow(i, changedEvery > 0 && i % changedEvery === 0));
+}
+
+export const importCsv = (data: string[][]) => [IMPORT_COLUMNS.join(","), ...data.map((row) => row.join(","))].join("\n") + "\n";
+
+/** The same CSV as importCsv(importRows(hosts, changedEvery)), written in pieces: for inventories too large for one string. */
+export async function writeImportCsv(path: string, hosts: number, changedEvery = 0): Promise<number> {
+  const sink = Bun.file(path).writer();
+  let bytes = 0;
+  const write = (text: string) => {
+    bytes += Buffer.byteLength(text);
+    sink.write(text);
+  };
+  write(IMPORT_COLUMNS.join(",") + "\n");
+  for (let start = 0; start < hosts; start += 10_000) {
+    const lines: string[] = [];
+    for (let i = start; i < Math.min(hosts, start + 10_000); i++) lines.push(importRow(i, changedEvery > 0 && i % changedEvery === 0).join(","));
+    write(lines.join("\n") + "\n");
+    await sink.flush();
+  }
+  await sink.end();
+  return bytes;
+}
+
+/** A config with one csv account `bench` reading `file` (relative to the config), data in ./data; `extra` is appended. */
+export const csvAccountConfig = (file: string, extra = "") =>
+  `[server]\ndata_dir = "data"\n[accounts.bench]\nplugin = "csv"\n[accounts.bench.custom_fields]\npath = "${file}"\nhostname_column = "host"\n${extra}`;
+
+/**
+ * The import benches' baseline: a prepared upsert of the same rows, labels serialised in the loop, one transaction,
+ * into a table like ours. Returns the milliseconds of the upsert (the table already made).
+ */
+export function rawUpsert(path: string, data: string[][]): number {
+  const db = new Database(path, { create: true });
+  db.run("PRAGMA journal_mode = WAL");
+  db.run("PRAGMA synchronous = NORMAL");
+  db.run(
+    "CREATE TABLE hosts (id INTEGER PRIMARY KEY AUTOINCREMENT, hostname TEXT NOT NULL UNIQUE, account TEXT, labels TEXT NOT NULL DEFAULT '{}', inventory TEXT NOT NULL DEFAULT '{}', first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, last_changed INTEGER NOT NULL)",
+  );
+  db.run("CREATE INDEX hosts_account_idx ON hosts (account)");
+  const started = performance.now();
+  const upsert = db.prepare(
+    "INSERT INTO hosts (hostname, account, labels, first_seen, last_seen, last_changed) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hostname) DO UPDATE SET labels = excluded.labels, last_seen = excluded.last_seen",
+  );
+  db.transaction(() => {
+    const now = Date.now();
+    for (const row of data) {
+      const labels: Record<string, string> = {};
+      for (let c = 1; c < IMPORT_COLUMNS.length; c++) labels[IMPORT_COLUMNS[c]!] = row[c]!;
+      upsert.run(row[0]!, "bench", JSON.stringify(labels), now, now, now);
+    }
+  })();
+  const ms = performance.now() - started;
+  db.close();
+  return ms;
+}
+
+// --- the hosts the inventory benches render (bench/inventory.ts, bench/scale.ts)
+
+/**
+ * Inserts `hosts` hosts straight into a database syncer has migrated (`syncer migrate`): 5 labels and 2 inventory
+ * keys each, account cmdb, active. Every column without a default gets a value (the schema evolves: timestamps are `now`).
+ */
+export function seedInventoryHosts(databasePath: string, hosts: number): void {
+  const db = new Database(databasePath);
+  const now = Date.now();
+  const given: Record<string, (i: number) => unknown> = {
+    hostname: (i) => `host${String(i).padStart(6, "0")}.example.com`,
+    account: () => "cmdb",
+    labels: (i) => JSON.stringify({ site: `site${i % 20}`, os: i % 3 ? "debian" : "rhel", role: ["web", "db", "cache"][i % 3], env: i % 10 ? "prod" : "staging", rack: `r${i % 400}` }),
+    inventory: (i) => JSON.stringify({ cmdb__ram_gb: 8 * (1 + (i % 8)), cmdb__serial: `SN${(i * 7919).toString(36).toUpperCase()}` }),
+    lifecycle: () => "active",
+  };
+  const columns = db
+    .query<{ name: string; type: string; notnull: number; dflt_value: unknown; pk: number }, []>("PRAGMA table_info(hosts)")
+    .all()
+    .filter((column) => column.name in given || (column.notnull && column.dflt_value === null && !column.pk));
+  const values = columns.map((column) => given[column.name] ?? (column.type.toLowerCase() === "integer" ? () => now : () => ""));
+  const insert = db.query(`INSERT INTO hosts (${columns.map((column) => column.name).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
+  db.transaction(() => {
+    for (let i = 0; i < hosts; i++) insert.run(...(values.map((value) => value(i)) as string[]));
+  })();
+  db.close();
 }

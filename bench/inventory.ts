@@ -103,7 +103,7 @@ console.log(`  floor: \`syncer version\` process ${median(versionRuns).toFixed(1
 // --- where the time goes, piece by piece in this process (the steps renderInventory and the CLI take)
 const { parseConfig } = await import("../src/config/load.ts");
 const { bindSetup } = await import("../src/plugins/setup.ts");
-const { HostStore } = await import("../src/inventory/host-store.ts");
+const { openSqliteStorage } = await import("../src/db/sqlite/storage.ts");
 const { PluginRuntime } = await import("../src/plugins/runtime.ts");
 const { renderInventory, InventoryMerger } = await import("../src/runs/inventory.ts");
 const { joinHostKeyed, jsonPieces, parseHostKeyed, spliceHostKeyed } = await import("../src/plugins/host-keyed.ts");
@@ -128,8 +128,8 @@ const timeAsync = async <T,>(fn: () => Promise<T>): Promise<[T, number]> => {
   return [value, performance.now() - started];
 };
 
-const db = new Database(databasePath, { readonly: true });
-const store = new HostStore(db);
+const storage = openSqliteStorage(databasePath);
+const store = storage.hosts;
 const [pages, readMs] = time(() => {
   const read: ReturnType<typeof store.eligiblePage>[] = [];
   for (let after = ""; ; ) {
@@ -162,9 +162,9 @@ const wasmMs = pluginMs.reduce((sum, ms) => sum + ms, 0);
 const plainAnswers = outcomes.map((outcome) => JSON.stringify(parseHostKeyed(joinHostKeyed(outcome.output, outcome.facts?.spliced ?? []))));
 const answerBytes = plainAnswers.reduce((sum, text) => sum + text.length, 0);
 const [, cutAnswersMs] = time(() => plainAnswers.forEach((text, index) => spliceHostKeyed(JSON.parse(text), new Set(pages[index]!.hostnames))));
-const [, renderMs] = await timeAsync(() => renderInventory(setup, runtime, db, { plugin }));
+const [, renderMs] = await timeAsync(() => renderInventory(setup, runtime, store, { plugin }));
 runtime.close();
-db.close();
+storage.close();
 const merger = new InventoryMerger();
 const [merged, mergeMs] = time(() => outcomes.map((outcome) => joinHostKeyed(outcome.output, outcome.facts?.spliced ?? [])).reduce((into, answer) => merger.merge(into, answer)));
 const [pieces, piecesMs] = time(() => jsonPieces(merged));

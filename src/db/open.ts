@@ -5,7 +5,7 @@ import { dirname } from "node:path";
 import { describeSystemError, SyncerError } from "../core/errors.ts";
 import * as schema from "./schema.ts";
 
-/** The SQLite connection under the SQLite storage (src/db/sqlite/); outside src/db/ only host code still uses it. */
+/** The SQLite connection under the SQLite storage (src/db/sqlite/), through Drizzle. */
 export type Db = BunSQLiteDatabase<typeof schema>;
 
 export interface OpenDatabase {

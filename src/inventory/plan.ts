@@ -1,5 +1,5 @@
 import type { HostChange, HostRecord } from "../plugins/abi.ts";
-import type { ExistingHost, HostWrite } from "./host-store.ts";
+import type { ExistingHost, HostWrite } from "../db/hosts.ts";
 import { MANUAL_OWNER } from "../core/hosts.ts";
 import { mapDiff, namespaceOf, replaceNamespace, sameMap, type FlatMap } from "./maps.ts";
 

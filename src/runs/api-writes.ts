@@ -1,5 +1,5 @@
 import { SyncerError } from "../core/errors.ts";
-import { HostStore } from "../inventory/host-store.ts";
+import type { HostRepository } from "../db/hosts.ts";
 import { namespaceOf, replaceNamespace, sameMap, type FlatMap } from "../inventory/maps.ts";
 import { normalHostname } from "../inventory/records.ts";
 import { MANUAL_OWNER } from "../core/hosts.ts";
@@ -7,7 +7,6 @@ import { compare, planRecord, stateOf, writesOf, type PlanEntry } from "../inven
 import type { HostRecord } from "../plugins/abi.ts";
 import { noAccount } from "../plugins/options.ts";
 import type { Setup } from "../plugins/setup.ts";
-import type { Database } from "bun:sqlite";
 import type { Hooks } from "./hooks.ts";
 import type { RunDetail } from "./run-log.ts";
 
@@ -33,15 +32,11 @@ const CONFLICTS_LISTED = 20;
  * hooks, the change log (creations included). Each request is one transaction: all of its hosts or none.
  */
 export class ApiWrites {
-  private readonly store: HostStore;
-
   constructor(
     private readonly setup: Setup,
-    private readonly sqlite: Database,
+    private readonly store: HostRepository,
     private readonly hooks: Hooks,
-  ) {
-    this.store = new HostStore(sqlite);
-  }
+  ) {}
 
   /**
    * Creates or updates hosts on behalf of `account`, or by hand (owner MANUAL_OWNER) without one or

@@ -1,5 +1,4 @@
 import * as v from "valibot";
-import { HostStore } from "../inventory/host-store.ts";
 import { ExportResultSchema } from "../plugins/abi.ts";
 import { RawJson } from "../plugins/raw-json.ts";
 import type { RunScope } from "./scope.ts";
@@ -12,7 +11,7 @@ import type { RunScope } from "./scope.ts";
  */
 export async function exportHosts(scope: RunScope): Promise<void> {
   const { setup, runtime, plugin, command, account, request, report } = scope;
-  const store = new HostStore(scope.sqlite);
+  const store = scope.hosts;
   const wouldSend: unknown[] = [];
   let after = "";
   for (let page = 0; ; page++) {

@@ -1,8 +1,7 @@
-import type { Database } from "bun:sqlite";
 import { SyncerError, type PluginErrorKind } from "../core/errors.ts";
 import { HostKeyed, joinHostKeyed } from "../plugins/host-keyed.ts";
 import { RawJson } from "../plugins/raw-json.ts";
-import { HostStore } from "../inventory/host-store.ts";
+import type { HostRepository } from "../db/hosts.ts";
 import { noAccount, type Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
@@ -85,16 +84,15 @@ export function inventoryExport(plugin: Plugin, format?: string): { format: stri
 export async function renderInventory(
   setup: Setup,
   runtime: PluginRuntime,
-  sqlite: Database,
+  hosts: HostRepository,
   target: { plugin: Plugin; format?: string; account?: Account; host?: string },
 ): Promise<unknown> {
   const { plugin, account } = target;
   const chosen = inventoryExport(plugin, target.format);
-  const store = new HostStore(sqlite);
   const pluginOptions = setup.pluginOptions.get(plugin.ident);
   const failed = (error: { kind: PluginErrorKind; message: string }) => new SyncerError(error.kind, `${plugin.ident} inventory (${chosen.format}): ${error.message}`);
   if (target.host !== undefined) {
-    const input = { hosts: new RawJson(store.eligiblePage("", 1, target.host).json), host: target.host };
+    const input = { hosts: new RawJson(hosts.eligiblePage("", 1, target.host).json), host: target.host };
     const result = await runtime.call(plugin, chosen.export, { account, pluginOptions, input });
     if (!result.ok) throw failed(result.error);
     return result.value;
@@ -107,7 +105,7 @@ export async function renderInventory(
   const window = 2 * setup.config.sandbox.processes;
   const inFlight: Promise<unknown>[] = [];
   const sendPage = (after: string): string | null => {
-    const page = store.eligiblePage(after, pageSize);
+    const page = hosts.eligiblePage(after, pageSize);
     const input = { hosts: new RawJson(page.json), host: null };
     const answer = runtime.callUnparsed(plugin, chosen.export, { account, pluginOptions, input, pageHostnames: page.hostnames, answer: "inventory-page" }).then((outcome) => {
       if (!outcome.ok) throw failed(outcome.error);

@@ -78,7 +78,7 @@ export class Runner {
     const scope: RunScope = {
       setup: this.setup,
       runtime: this.runtime,
-      sqlite: this.storage.sqlite,
+      hosts: this.storage.hosts,
       hooks: new Hooks(this.setup, this.runtime),
       plugin,
       command: request.command,

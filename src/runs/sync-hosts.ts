@@ -1,5 +1,4 @@
 import { SyncerError } from "../core/errors.ts";
-import { HostStore } from "../inventory/host-store.ts";
 import { planRecord, stateOf, unchangedReimport, writesOf, type PlanEntry } from "../inventory/plan.ts";
 import { RecordCollector } from "../inventory/records.ts";
 import type { HostRecord } from "../plugins/abi.ts";
@@ -21,7 +20,7 @@ export async function syncHosts(scope: RunScope): Promise<PlanEntry[]> {
   const { setup, runtime, plugin, command, account, request, report } = scope;
   const kind = plugin.manifest.commands[command]!.kind as "import" | "inventorize";
   const config = setup.config;
-  const store = new HostStore(scope.sqlite);
+  const store = scope.hosts;
   const collector = new RecordCollector(plugin.ident, config.inventory.lowercase_hostnames);
   const masters = new Set(Object.entries(config.accounts).filter(([, a]) => a.is_master).map(([name]) => name));
   const context = { kind, account: account!.name, masters };

@@ -1,17 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { hostJson } from "../../src/inventory/host-json.ts";
-import { HostQueries } from "../../src/inventory/host-queries.ts";
-import { HostStore } from "../../src/inventory/host-store.ts";
 import { freshDatabase } from "../helpers/database.ts";
 
 /** The API's single-host read renders JSON text itself, and caches it; these pin it to hostJson and to the database. */
-describe("HostQueries.json", () => {
+describe("the hosts repository's json", () => {
   function withHost() {
     const database = freshDatabase();
-    const store = new HostStore(database.sqlite);
+    const store = database.hosts;
     store.write({ writes: [{ action: "create", hostname: "web01", account: "demo", labels: { site: "bér", "quo\"te": "x\ny" }, inventory: { demo__cpu: 4, demo__up: true, demo__note: null } }], touched: [] }, 7, 1_700_000_000_123, 50);
-    return { database, store, queries: new HostQueries(database) };
+    return { database, store, queries: database.hosts };
   }
 
   test("answers exactly hostJson's shape plus the change log, times and escapes included", () => {

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import type { FlatMap } from "./maps.ts";
+import type { HostMap } from "../hosts.ts";
 
 /**
  * Changes to label_index (label → host ids) collected over a run and applied once at its end, inside
@@ -15,11 +15,11 @@ export class LabelIndexChanges {
     return entry;
   }
 
-  add(hostId: number, labels: FlatMap): void {
+  add(hostId: number, labels: HostMap): void {
     for (const key in labels) this.entry(key, String(labels[key])).add.push(hostId);
   }
 
-  remove(hostId: number, labels: FlatMap): void {
+  remove(hostId: number, labels: HostMap): void {
     for (const key in labels) this.entry(key, String(labels[key])).remove.add(hostId);
   }
 

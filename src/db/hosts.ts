@@ -23,35 +23,84 @@ export interface ExistingHost {
   lastChanged: number;
 }
 
-/** One host to write, as decided by a plan (src/inventory/plan.ts). */
-export type HostWrite =
+/** Where a staged host came from: the plugin's page and its record in it (both from 0), and the row the record names. */
+export interface StagedOrigin {
+  page: number;
+  index: number;
+  row?: number;
+}
+
+/**
+ * What a run decided for one host (src/inventory/plan.ts), staged until its write: maps as JSON text.
+ * `host` is the stored host the decision was made against; the write fails (kind conflict) if it has
+ * changed since.
+ */
+export type StagedHost =
   | {
       action: "create";
       hostname: string;
+      origin?: StagedOrigin;
       account: string;
-      labels: HostMap;
-      inventory: HostMap;
+      labels: string;
+      inventory: string;
       /** Its change-log entry, when the writer keeps one for creations. */
-      changes?: HostChanges;
+      changes?: string;
     }
   | {
       action: "update";
-      id: number;
-      /** The host's last_changed when the plan was made: the write fails if someone changed it since. */
-      lastChanged: number;
+      hostname: string;
+      origin?: StagedOrigin;
+      host: ExistingHost;
       account: string | null;
-      labels: HostMap;
-      inventory: HostMap;
-      /** The labels before, when they change (to update the label index). */
-      oldLabels: HostMap | null;
-      changes: HostChanges;
+      labels: string;
+      inventory: string;
+      /** Whether the labels change (the label index follows them). */
+      labelsChanged: boolean;
+      changes: string;
     }
-  | { action: "delete"; id: number; lastChanged: number; reason: string };
+  | { action: "unchanged"; hostname: string; origin?: StagedOrigin; hostId: number }
+  | { action: "skipped"; hostname: string; origin?: StagedOrigin; reason: string; owner?: string }
+  | { action: "delete"; hostname: string; origin?: StagedOrigin; host: ExistingHost; reason: string; changes: string };
 
-export interface WriteSet {
-  writes: HostWrite[];
-  /** Hosts seen unchanged: only their last_seen moves. */
-  touched: number[];
+export type StagedAction = StagedHost["action"];
+
+/** A hostname staged twice, with where each came from. */
+export interface StagedDuplicate {
+  hostname: string;
+  first?: StagedOrigin;
+  second?: StagedOrigin;
+}
+
+/**
+ * One run's decisions, gathered on disk as its pages arrive (not in memory), then written in one short
+ * transaction: all of them or none. Closing it removes what was staged; a run that fails or stops
+ * before `apply` has written nothing. Hostnames are unique in it: a second one is refused.
+ */
+export interface HostStaging {
+  /** Stages hosts in order; at the first hostname staged already, stops and answers both places. */
+  add(hosts: StagedHost[]): StagedDuplicate | undefined;
+  /** How many live hosts `account` owns, and how many of them nothing staged names. */
+  missing(account: string): { owned: number; missing: number };
+  /** Stages those missing hosts as deletions with `reason` and change-log entry `changes`; how many. */
+  stageMissing(account: string, reason: string, changes: string): number;
+  /** How many hosts are staged for each action. */
+  counts(): Record<StagedAction, number>;
+  /** The staged hosts with one of `actions`, in the order they were staged, up to `size` at a time. */
+  entries(actions: readonly StagedAction[], size: number): Generator<StagedHost[]>;
+  /** Stages these decisions in place of those staged for the same hostnames (hooks rewrote them). */
+  replace(hosts: StagedHost[]): void;
+  /** Takes these hostnames out of the run (hooks dropped their changes). */
+  remove(hostnames: string[]): void;
+  /**
+   * Writes what is staged in one transaction: creates, updates (the owner, labels and inventory; a deleted
+   * host is restored), deletions (soft), when hosts were last seen (updated and unchanged ones), the label
+   * index, and when `changeLogLimit` > 0 the change log, each changed host keeping its newest
+   * `changeLogLimit` entries. A host changed or created by someone else since it was staged fails the whole
+   * write (kind conflict): nothing is overwritten unseen. `runId` marks the created hosts and the log entries.
+   */
+  apply(runId: number | null, now: number, changeLogLimit: number): void;
+  /** Removes the staging. Safe to call more than once. */
+  close(): void;
 }
 
 /** A page of exported hosts as a JSON array of host views ({hostname, account, labels, inventory}), its size, its hostnames and its last hostname. */
@@ -115,21 +164,8 @@ export interface HostRepository {
 
   /** The hosts among `hostnames` that exist (deleted ones too), by hostname. */
   existing(hostnames: string[]): Map<string, ExistingHost>;
-  /** The live (not deleted) hosts an account owns. */
-  ownedBy(account: string): ExistingHost[];
-  /** How many hosts an account owns, deleted ones included. */
-  ownedCount(account: string): number;
-  /**
-   * The id and labels JSON of each live host an account owns, by hostname: all a re-import needs to see
-   * that a host is unchanged.
-   */
-  ownedLabels(account: string): Map<string, [hostname: string, id: number, labelsText: string]>;
-  /**
-   * Writes a plan's changes in one transaction: all or nothing. A host changed by someone else since the
-   * plan was made fails the whole write (kind conflict), so nothing is overwritten unseen. Change-log
-   * entries are written when `changeLogLimit` > 0, and each changed host keeps its newest `changeLogLimit`.
-   */
-  write(set: WriteSet, runId: number | null, now: number, changeLogLimit: number): void;
+  /** A staging for one run's writes (see HostStaging); close it when done. */
+  stage(): HostStaging;
   /** Sets a host's lifecycle state (only active hosts are exported), logging the change. False: no such host. */
   setLifecycle(hostname: string, state: LifecycleState, now: number, runId?: number | null): boolean;
   /**

@@ -1,17 +1,17 @@
 import type { Database, Statement } from "bun:sqlite";
 import { and, asc, desc, eq, getTableColumns, gt, isNotNull, isNull, like, sql, type SQL } from "drizzle-orm";
-import { SyncerError } from "../../core/errors.ts";
 import type { LifecycleState } from "../../core/hosts.ts";
-import type { EligiblePage, ExistingHost, HostChangeRow, HostFilter, HostMap, HostRepository, HostRow, PurgeResult, WriteSet } from "../hosts.ts";
+import type { EligiblePage, ExistingHost, HostChangeRow, HostFilter, HostMap, HostRepository, HostRow, HostStaging, PurgeResult } from "../hosts.ts";
 import type { Db } from "../open.ts";
 import { hostChanges, hostSeen, hosts, labelIndex } from "../schema.ts";
+import { SqliteHostStaging } from "./host-staging.ts";
 import { LabelIndexChanges } from "./label-index.ts";
 
 /**
- * The hosts in SQLite. The hot paths (looking up a page of hostnames, writing a run's changes, a page of
- * hosts for a plugin, one host for the API) use prepared bun:sqlite statements with JSON text passed
- * through unparsed: on a 100k-host import they cost a fraction of what the query builder does
- * (bench/import.ts measures it). The filtered lists use Drizzle.
+ * The hosts in SQLite. The hot paths (looking up a page of hostnames, a page of hosts for a plugin, one
+ * host for the API) use prepared bun:sqlite statements with JSON text passed through unparsed: on a
+ * 100k-host import they cost a fraction of what the query builder does (bench/import.ts measures it).
+ * The filtered lists use Drizzle; a run's writes go through a staging (host-staging.ts).
  */
 
 /** Most ids or names bound as one JSON array parameter. */
@@ -22,7 +22,6 @@ const HOST_COLUMNS = "id, hostname, account, labels, inventory, deleted_at, last
 type Row = [number, string, string | null, string, string, number | null, number];
 const hostOf = ([id, hostname, account, labelsText, inventoryText, deletedAt, lastChanged]: Row): ExistingHost => ({ id, hostname, account, labelsText, inventoryText, deletedAt, lastChanged });
 
-type OwnedLabels = [hostname: string, id: number, labelsText: string];
 type EligibleRow = [hostname: string, account: string | null, labels: string, inventory: string];
 
 // labels and inventory are JSON written by this repository (JSON.stringify): spliced in as they are.
@@ -98,81 +97,8 @@ export class SqliteHostRepository implements HostRepository {
     return found;
   }
 
-  ownedBy(account: string): ExistingHost[] {
-    const rows = this.sqlite.query<Row, [string]>(`SELECT ${HOST_COLUMNS} FROM hosts WHERE account = ? AND deleted_at IS NULL`).values(account) as Row[];
-    return rows.map(hostOf);
-  }
-
-  ownedCount(account: string): number {
-    return this.sqlite.query<{ owned: number }, [string]>("SELECT count(*) AS owned FROM hosts WHERE account = ?").get(account)!.owned;
-  }
-
-  /** Three columns and no objects per row: a third of ownedBy's cost. */
-  ownedLabels(account: string): Map<string, OwnedLabels> {
-    const owned = new Map<string, OwnedLabels>();
-    const rows = this.sqlite.query<OwnedLabels, [string]>("SELECT hostname, id, labels FROM hosts WHERE account = ? AND deleted_at IS NULL").values(account) as OwnedLabels[];
-    for (const row of rows) owned.set(row[0], row);
-    return owned;
-  }
-
-  write(set: WriteSet, runId: number | null, now: number, changeLogLimit: number): void {
-    const sqlite = this.sqlite;
-    const insertHost = sqlite.query<never, [string, string, string, string, number, number, number | null]>(
-      "INSERT INTO hosts (hostname, account, labels, inventory, lifecycle, first_seen, last_changed, created_run) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
-    );
-    const insertSeen = sqlite.query<never, [number, number]>("INSERT INTO host_seen (host_id, last_seen) VALUES (?, ?)");
-    const updateHost = sqlite.query<never, [string | null, string, string, number, number, number]>(
-      "UPDATE hosts SET account = ?, labels = ?, inventory = ?, last_changed = ?, deleted_at = NULL, delete_reason = NULL WHERE id = ? AND last_changed = ?",
-    );
-    const deleteHost = sqlite.query<never, [number, string, number, number, number]>(
-      "UPDATE hosts SET deleted_at = ?, delete_reason = ?, last_changed = ? WHERE id = ? AND last_changed = ? AND deleted_at IS NULL",
-    );
-    const logChange = sqlite.query<never, [number, number | null, number, string]>("INSERT INTO host_changes (host_id, run_id, at, changes) VALUES (?, ?, ?, ?)");
-    const touch = sqlite.query<never, [number, string]>("UPDATE host_seen SET last_seen = ? WHERE host_id IN (SELECT value FROM json_each(?))");
-    const conflict = (what: string) =>
-      new SyncerError("conflict", `${what} was changed by someone else while this run was in progress; nothing was written, run it again`);
-
-    const changed: number[] = [];
-    /** Hosts whose last_seen moves: the unchanged ones and the updated ones. */
-    const seen = set.touched.slice();
-    const labelIndex = new LabelIndexChanges();
-    sqlite.transaction(() => {
-      for (const write of set.writes) {
-        if (write.action === "create") {
-          const id = Number(insertHost.run(write.hostname, write.account, JSON.stringify(write.labels), JSON.stringify(write.inventory), now, now, runId).lastInsertRowid);
-          insertSeen.run(id, now);
-          labelIndex.add(id, write.labels);
-          if (write.changes && changeLogLimit > 0) logChange.run(id, runId, now, JSON.stringify(write.changes));
-        } else if (write.action === "update") {
-          const result = updateHost.run(write.account, JSON.stringify(write.labels), JSON.stringify(write.inventory), now, write.id, write.lastChanged);
-          if (result.changes !== 1) throw conflict(`host #${write.id}`);
-          seen.push(write.id);
-          if (write.oldLabels) {
-            labelIndex.remove(write.id, write.oldLabels);
-            labelIndex.add(write.id, write.labels);
-          }
-          if (changeLogLimit > 0) logChange.run(write.id, runId, now, JSON.stringify(write.changes));
-          changed.push(write.id);
-        } else {
-          const result = deleteHost.run(now, write.reason, now, write.id, write.lastChanged);
-          if (result.changes !== 1) throw conflict(`host #${write.id}`);
-          if (changeLogLimit > 0) logChange.run(write.id, runId, now, JSON.stringify({ deleted: { old: null, new: write.reason } }));
-          changed.push(write.id);
-        }
-      }
-      labelIndex.apply(sqlite);
-      for (let start = 0; start < seen.length; start += CHUNK) touch.run(now, JSON.stringify(seen.slice(start, start + CHUNK)));
-      if (changeLogLimit > 0) this.pruneChanges(changed, changeLogLimit);
-    }).immediate();
-  }
-
-  /** Keeps the newest `limit` change-log entries of each of these hosts. */
-  private pruneChanges(hostIds: number[], limit: number): void {
-    const prune = this.sqlite.query<never, [string, number]>(
-      `DELETE FROM host_changes WHERE host_id IN (SELECT value FROM json_each(?1)) AND id NOT IN (
-         SELECT id FROM host_changes AS newest WHERE newest.host_id = host_changes.host_id ORDER BY id DESC LIMIT ?2)`,
-    );
-    for (let start = 0; start < hostIds.length; start += CHUNK) prune.run(JSON.stringify(hostIds.slice(start, start + CHUNK)), limit);
+  stage(): HostStaging {
+    return new SqliteHostStaging(this.sqlite);
   }
 
   setLifecycle(hostname: string, state: LifecycleState, now: number, runId: number | null = null): boolean {

@@ -104,6 +104,15 @@ export class SqliteHostStaging implements HostStaging {
   private readonly statements = new Map<string, Statement>();
   private readonly count: Record<StagedAction, number> = { create: 0, update: 0, unchanged: 0, skipped: 0, delete: 0 };
   private open = true;
+  /**
+   * The label index's changes, gathered as hosts are staged (while the plugin works on its next page);
+   * undefined once hooks changed what is staged: then read from the staging when it is applied.
+   */
+  private labelChanges: LabelIndexChanges | undefined = new LabelIndexChanges();
+  /** Creates staged so far: a created host's rank among them gives its id when applied. */
+  private created = 0;
+  /** Whether a create was staged with a change-log entry. */
+  private createsLogged = false;
 
   constructor(private readonly sqlite: Database) {
     try {
@@ -160,6 +169,7 @@ export class SqliteHostStaging implements HostStaging {
         return false;
       }
       this.count[host.action]++;
+      this.noted(host);
       return true;
     };
     this.sqlite.transaction(() => {
@@ -173,6 +183,7 @@ export class SqliteHostStaging implements HostStaging {
           try {
             this.inserter(action, RUN).run(...values);
             this.count[action] += RUN;
+            for (let index = at; index < end; index++) this.noted(hosts[index]!);
             at = end;
             continue;
           } catch (error) {
@@ -184,6 +195,18 @@ export class SqliteHostStaging implements HostStaging {
       }
     })();
     return duplicate;
+  }
+
+  /** What a staged host changes in the label index (see labelChanges). */
+  private noted(host: StagedHost): void {
+    if (host.action === "create") {
+      this.created++;
+      if (host.changes !== undefined) this.createsLogged = true;
+      this.labelChanges?.addCreated(this.created, JSON.parse(host.labels) as HostMap);
+    } else if (host.action === "update" && host.labelsChanged && this.labelChanges) {
+      this.labelChanges.remove(host.host.id, JSON.parse(host.host.labelsText) as HostMap);
+      this.labelChanges.add(host.host.id, JSON.parse(host.labels) as HostMap);
+    }
   }
 
   missing(account: string): { owned: number; missing: number } {
@@ -237,8 +260,10 @@ export class SqliteHostStaging implements HostStaging {
       const set = DECIDED.map((column) => `${column} = ${filled.includes(column) ? `?${filled.indexOf(column) + 2}` : "NULL"}`).join(", ");
       return this.statement<never, Values>(`UPDATE ${table} SET action = ${CODE[action]}, ${set} WHERE hostname = ?1`);
     };
+    this.labelChanges = undefined;
     this.sqlite.transaction(() => {
       for (const host of hosts) {
+        if (host.action === "create" && host.changes !== undefined) this.createsLogged = true;
         const old = before.get(host.hostname);
         if (!old) throw new SyncerError("internal", `${host.hostname} was not staged`);
         update(host.action).run(host.hostname, ...(FILLED[host.action].values as (host: StagedHost) => Values)(host));
@@ -249,6 +274,7 @@ export class SqliteHostStaging implements HostStaging {
   }
 
   remove(hostnames: string[]): void {
+    this.labelChanges = undefined;
     const remove = this.statement<{ action: number }, [string]>(`DELETE FROM ${this.table} WHERE hostname = ? RETURNING action`);
     this.sqlite.transaction(() => {
       for (const hostname of hostnames) for (const { action } of remove.all(hostname)) this.count[ACTIONS[action]!]--;
@@ -258,7 +284,7 @@ export class SqliteHostStaging implements HostStaging {
   apply(runId: number | null, now: number, changeLogLimit: number): void {
     const { sqlite, count } = this;
     const table = this.table;
-    const labelIndex = this.labelIndexChanges();
+    const labelIndex = this.labelChanges ?? this.labelIndexChanges();
     sqlite
       .transaction(() => {
         if (count.update > 0) {
@@ -300,8 +326,9 @@ export class SqliteHostStaging implements HostStaging {
             const taken = this.statement<{ hostname: string }, []>(`SELECT s.hostname FROM ${table} AS s JOIN main.hosts AS h ON h.hostname = s.hostname WHERE s.action = ${CODE.create} LIMIT 1`).get();
             throw conflict(`host ${JSON.stringify(taken?.hostname)}`, "created");
           }
-          this.statement<never, [number, number]>(`INSERT INTO main.host_seen (host_id, last_seen) SELECT id, ?2 FROM (${created})`).run(base, now);
-          if (changeLogLimit > 0) {
+          // The created hosts are those after `base`: no one else writes while this transaction holds the lock.
+          this.statement<never, [number, number]>("INSERT INTO main.host_seen (host_id, last_seen) SELECT id, ?2 FROM main.hosts WHERE id > ?1").run(base, now);
+          if (changeLogLimit > 0 && this.createsLogged) {
             this
               .statement<never, [number, number, number | null]>(
                 `INSERT INTO main.host_changes (host_id, run_id, at, changes) SELECT id, ?3, ?2, changes FROM (${created}) WHERE changes IS NOT NULL`,

@@ -77,6 +77,8 @@ export interface StagedDuplicate {
  * before `apply` has written nothing. Hostnames are unique in it: a second one is refused.
  */
 export interface HostStaging {
+  /** As HostRepository.existing, read on the staging's own connection: a run's million lookups leave the shared connection's cache alone. */
+  existing(hostnames: string[]): Map<string, ExistingHost>;
   /** Stages hosts in order; at the first hostname staged already, stops and answers both places. */
   add(hosts: StagedHost[]): StagedDuplicate | undefined;
   /** How many live hosts `account` owns, and how many of them nothing staged names. */
@@ -159,6 +161,13 @@ export interface PurgeResult {
   changes: number;
 }
 
+/** Pages of the exported hosts read one after another on a connection of their own (bulk reads leave the shared one's cache alone). */
+export interface EligibleReader {
+  /** Up to `limit` exported hosts after `after`, by hostname (as HostRepository.eligiblePage). */
+  page(after: string, limit: number): EligiblePage;
+  close(): void;
+}
+
 export interface HostRepository {
   // --- runs: what they read before deciding, and their writes
 
@@ -181,6 +190,8 @@ export interface HostRepository {
    * made from the stored text: nothing is parsed on the way to a plugin. With `hostname`, only that host.
    */
   eligiblePage(after: string, limit: number, hostname?: string): EligiblePage;
+  /** A reader for all of them, page by page (an export, an inventory); close it when done. */
+  eligibleReader(): EligibleReader;
 
   // --- the CLI's and the API's reads
 

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { ExportResultSchema } from "../plugins/abi.ts";
 import { RawJson } from "../plugins/raw-json.ts";
+import type { EligibleReader } from "../db/hosts.ts";
 import type { RunScope } from "./scope.ts";
 
 /**
@@ -10,12 +11,20 @@ import type { RunScope } from "./scope.ts";
  * non-GET HTTP is not sent) and keeps what would have been sent.
  */
 export async function exportHosts(scope: RunScope): Promise<void> {
+  const reader = scope.hosts.eligibleReader();
+  try {
+    await exportPages(scope, reader);
+  } finally {
+    reader.close();
+  }
+}
+
+async function exportPages(scope: RunScope, reader: EligibleReader): Promise<void> {
   const { setup, runtime, plugin, command, account, request, report } = scope;
-  const store = scope.hosts;
   const wouldSend: unknown[] = [];
   let after = "";
   for (let page = 0; ; page++) {
-    const batch = store.eligiblePage(after, setup.config.inventory.page_size);
+    const batch = reader.page(after, setup.config.inventory.page_size);
     if (batch.count === 0) break;
     after = batch.last!;
     if (request.dryRun) wouldSend.push(...(JSON.parse(batch.json) as unknown[]));

@@ -50,7 +50,7 @@ export async function syncHosts(scope: RunScope): Promise<void> {
       if (next !== null) pending = fetchPage(next);
       // Trusted as the sandbox checked it: taken apart, not parsed again.
       const records = collector.records(checkedRecords(result.output));
-      const existing = scope.hosts.existing(records.map((record) => record.hostname));
+      const existing = staging.existing(records.map((record) => record.hostname));
       const staged = records.map((record, index) => stagedOf(planRecord(record, existing.get(record.hostname), context), { page, index, row: record.row }));
       const duplicate = staging.add(staged);
       if (duplicate) throw collector.duplicate(duplicate);

@@ -13,11 +13,11 @@ process.on("exit", () => {
 });
 
 /** The storage over a fresh database; tests set up and inspect rows through its SQLite handle (`sqlite`). */
-export function freshDatabase(): SqliteStorage & { path: string } {
+export function freshDatabase(): SqliteStorage {
   const dir = mkdtempSync(join(tmpdir(), "syncer-db-"));
   made.push(dir);
   const path = join(dir, "syncer.db");
   const storage = openSqliteStorage(path);
   storage.migrations.apply();
-  return Object.assign(storage, { path });
+  return storage;
 }

@@ -1,15 +1,17 @@
 import { SQLiteError, type Database, type Statement } from "bun:sqlite";
 import { describeSystemError, SyncerError } from "../../core/errors.ts";
 import type { ExistingHost, HostMap, HostStaging, StagedAction, StagedDuplicate, StagedHost, StagedOrigin } from "../hosts.ts";
+import { EXISTING_SQL, existingHosts } from "./host-lookup.ts";
 import { LabelIndexChanges } from "./label-index.ts";
 
 /**
- * A run's staging in SQLite: a private temporary database attached to the connection (ATTACH ''), which
- * SQLite keeps in a file of its temporary directory ($SQLITE_TMPDIR, $TMPDIR, else /var/tmp or /tmp),
- * deleted from the directory as soon as it is opened: nothing is left behind, even when the process is
- * killed. DETACH closes it and frees its space. Its page cache is small: a million staged hosts stay on
- * disk, not in memory. Staging takes no lock on the main database; `apply` takes the write lock for
- * set-based statements joined to the staged rows, a handful in all, whatever the number of hosts.
+ * A run's staging in SQLite: a private temporary database (ATTACH '') on a connection of the run's own,
+ * which SQLite keeps in a file of its temporary directory ($SQLITE_TMPDIR, $TMPDIR, else /var/tmp or
+ * /tmp), deleted from the directory as soon as it is opened: nothing is left behind, even when the
+ * process is killed, and closing the connection gives its space back. Its page cache is small: a
+ * million staged hosts stay on disk, not in memory. Staging takes no lock on the main database; `apply`
+ * takes the write lock for set-based statements joined to the staged rows, a handful in all, whatever
+ * the number of hosts.
  */
 
 const ACTIONS = ["create", "update", "unchanged", "skipped", "delete"] as const satisfies readonly StagedAction[];
@@ -18,8 +20,6 @@ const CODE: Record<StagedAction, number> = { create: 0, update: 1, unchanged: 2,
 /** The staging's page cache: SQLite's default for an attached database is 2 MiB. */
 const CACHE_KIB = 16 * 1024;
 
-/** Stagings open at once on a connection get names of their own. */
-let opened = 0;
 
 const COLUMNS =
   "seq, hostname, action, page, idx, row, host_id, last_changed, old_account, old_labels, old_inventory, old_deleted_at, account, labels, inventory, labels_changed, changes, reason, owner";
@@ -99,7 +99,7 @@ const conflict = (what: string, how = "changed") =>
 const isUniqueViolation = (error: unknown) => error instanceof SQLiteError && error.code === "SQLITE_CONSTRAINT_UNIQUE";
 
 export class SqliteHostStaging implements HostStaging {
-  private readonly name = `staging_${++opened}`;
+  private readonly name = "staging";
   /** Statements on the staging, by their SQL: made here, and finalized before it is detached. */
   private readonly statements = new Map<string, Statement>();
   private readonly count: Record<StagedAction, number> = { create: 0, update: 0, unchanged: 0, skipped: 0, delete: 0 };
@@ -114,10 +114,15 @@ export class SqliteHostStaging implements HostStaging {
   /** Whether a create was staged with a change-log entry. */
   private createsLogged = false;
 
-  constructor(private readonly sqlite: Database) {
+  /** `sqlite`: a connection of the staging's own (openBulkConnection), closed with it; `applied` is told of each write. */
+  constructor(
+    private readonly sqlite: Database,
+    private readonly applied: () => void = () => {},
+  ) {
     try {
       sqlite.run(`ATTACH DATABASE '' AS ${this.name}`);
     } catch (error) {
+      sqlite.close();
       throw new SyncerError("database", `cannot stage the run's writes: ${describeSystemError(error)}`);
     }
     try {
@@ -152,6 +157,10 @@ export class SqliteHostStaging implements HostStaging {
     const columns = ["hostname", "page", "idx", "row", ...FILLED[action].columns];
     const one = `(${CODE[action]}, ${columns.map(() => "?").join(", ")})`;
     return this.statement(`INSERT INTO ${this.table} (action, ${columns.join(", ")}) VALUES ${Array(count).fill(one).join(", ")}`);
+  }
+
+  existing(hostnames: string[]): Map<string, ExistingHost> {
+    return existingHosts(this.statement(EXISTING_SQL), hostnames);
   }
 
   add(hosts: StagedHost[]): StagedDuplicate | undefined {
@@ -357,6 +366,7 @@ export class SqliteHostStaging implements HostStaging {
         }
       })
       .immediate();
+    this.applied();
   }
 
   /** The label index's changes: created hosts' labels, and old and new labels of updates that change them. Read before the write lock is taken. */
@@ -390,10 +400,7 @@ export class SqliteHostStaging implements HostStaging {
     this.open = false;
     for (const statement of this.statements.values()) statement.finalize();
     this.statements.clear();
-    try {
-      this.sqlite.run(`DETACH DATABASE ${this.name}`);
-    } catch {
-      // Still in use by a statement: SQLite deletes the file when the connection closes.
-    }
+    // Closing the connection detaches the staging, and SQLite deletes its file.
+    this.sqlite.close();
   }
 }

@@ -1,9 +1,10 @@
 import type { Database, Statement } from "bun:sqlite";
 import { and, asc, desc, eq, getTableColumns, gt, isNotNull, isNull, like, sql, type SQL } from "drizzle-orm";
 import type { LifecycleState } from "../../core/hosts.ts";
-import type { EligiblePage, ExistingHost, HostChangeRow, HostFilter, HostMap, HostRepository, HostRow, HostStaging, PurgeResult } from "../hosts.ts";
-import type { Db } from "../open.ts";
+import type { EligiblePage, EligibleReader, ExistingHost, HostChangeRow, HostFilter, HostMap, HostRepository, HostRow, HostStaging, PurgeResult } from "../hosts.ts";
+import { openBulkConnection, type Db } from "../open.ts";
 import { hostChanges, hostSeen, hosts, labelIndex } from "../schema.ts";
+import { EXISTING_SQL, existingHosts, type ExistingRow } from "./host-lookup.ts";
 import { SqliteHostStaging } from "./host-staging.ts";
 import { LabelIndexChanges } from "./label-index.ts";
 
@@ -14,22 +15,23 @@ import { LabelIndexChanges } from "./label-index.ts";
  * The filtered lists use Drizzle; a run's writes go through a staging (host-staging.ts).
  */
 
-/** Most ids or names bound as one JSON array parameter. */
-const CHUNK = 5000;
 
-/** The columns an ExistingHost is read from, in this order. */
-const HOST_COLUMNS = "id, hostname, account, labels, inventory, deleted_at, last_changed";
-type Row = [number, string, string | null, string, string, number | null, number];
-const hostOf = ([id, hostname, account, labelsText, inventoryText, deletedAt, lastChanged]: Row): ExistingHost => ({ id, hostname, account, labelsText, inventoryText, deletedAt, lastChanged });
 
-type EligibleRow = [hostname: string, account: string | null, labels: string, inventory: string];
-
-// labels and inventory are JSON written by this repository (JSON.stringify): spliced in as they are.
-function pageOf(rows: EligibleRow[]): EligiblePage {
-  const views = rows.map(([name, account, labels, inventory]) => `{"hostname":${JSON.stringify(name)},"account":${JSON.stringify(account)},"labels":${labels},"inventory":${inventory}}`);
-  const hostnames = rows.map((row) => row[0]);
-  return { json: `[${views.join(",")}]`, count: rows.length, hostnames, last: hostnames.at(-1) ?? null };
-}
+/**
+ * A page of exported hosts, the JSON array of host views made by SQLite from the stored text (labels and
+ * inventory are JSON written by this repository: spliced in as they are), with its hostnames one a line:
+ * no row becomes a JavaScript value. The hostname index is named: without statistics SQLite would pick
+ * deleted_at's and sort every page.
+ */
+const ELIGIBLE_SQL = `SELECT count(*) AS count,
+    '[' || ifnull(group_concat(view, ',' ORDER BY hostname), '') || ']' AS json,
+    group_concat(hostname, char(10) ORDER BY hostname) AS hostnames, max(hostname) AS last
+  FROM (SELECT hostname, '{"hostname":' || json_quote(hostname) || ',"account":' || json_quote(account) || ',"labels":' || labels || ',"inventory":' || inventory || '}' AS view
+    FROM hosts INDEXED BY hosts_hostname_unique
+    WHERE deleted_at IS NULL AND lifecycle = 'active' AND hostname > ?1 AND (?2 IS NULL OR hostname = ?2)
+    ORDER BY hostname LIMIT ?3)`;
+type EligibleRow = { count: number; json: string; hostnames: string | null; last: string | null };
+const pageOf = (row: EligibleRow): EligiblePage => ({ json: row.json, count: row.count, hostnames: row.hostnames === null ? [] : row.hostnames.split("\n"), last: row.last });
 
 /** A host with when it was last seen (kept apart in host_seen). */
 const hostColumns = { ...getTableColumns(hosts), lastSeen: hostSeen.lastSeen };
@@ -46,7 +48,7 @@ const RENDERED_CACHE_SIZE = 10_000;
 const isoText = (ms: number | null) => (ms === null ? "null" : `"${new Date(ms).toISOString()}"`);
 
 export class SqliteHostRepository implements HostRepository {
-  private readonly lookup: Statement<Row, [string]>;
+  private readonly lookup: Statement<ExistingRow, [string]>;
   private readonly eligibleRows: Statement<EligibleRow, [string, string | null, number]>;
   /** Prepared once: a single-host read is the API's hottest path, and building the query costs more than running it. */
   private readonly byName;
@@ -60,19 +62,17 @@ export class SqliteHostRepository implements HostRepository {
   private renderedAt = "";
   private othersVersion = 0;
   private othersCheckedAt = -Infinity;
+  /** Writes of this process on connections of its own (stagings): counted here, as its own writes are. */
+  private stagedWrites = 0;
 
+  /** `path`: the database's file, for the connections of bulk jobs (openBulkConnection). */
   constructor(
     private readonly sqlite: Database,
     private readonly db: Db,
+    private readonly path: string,
   ) {
-    this.lookup = sqlite.query<Row, [string]>(`SELECT ${HOST_COLUMNS} FROM hosts WHERE hostname IN (SELECT value FROM json_each(?))`);
-    // The hostname index is named: without statistics SQLite would pick deleted_at's and sort every page. A limit of -1 is none.
-    this.eligibleRows = sqlite.query<EligibleRow, [string, string | null, number]>(
-      `SELECT hostname, account, labels, inventory
-       FROM hosts INDEXED BY hosts_hostname_unique
-       WHERE deleted_at IS NULL AND lifecycle = 'active' AND hostname > ?1 AND (?2 IS NULL OR hostname = ?2)
-       ORDER BY hostname LIMIT ?3`,
-    );
+    this.lookup = sqlite.query<ExistingRow, [string]>(EXISTING_SQL);
+    this.eligibleRows = sqlite.query<EligibleRow, [string, string | null, number]>(ELIGIBLE_SQL);
     this.hostValues = sqlite.query(HOST_VALUES_SQL);
     this.changeValues = sqlite.query(CHANGE_VALUES_SQL);
     this.ownChanges = sqlite.query("SELECT total_changes()");
@@ -90,15 +90,12 @@ export class SqliteHostRepository implements HostRepository {
   // --- runs
 
   existing(hostnames: string[]): Map<string, ExistingHost> {
-    const found = new Map<string, ExistingHost>();
-    for (let start = 0; start < hostnames.length; start += CHUNK) {
-      for (const row of this.lookup.values(JSON.stringify(hostnames.slice(start, start + CHUNK))) as Row[]) found.set(row[1], hostOf(row));
-    }
-    return found;
+    return existingHosts(this.lookup, hostnames);
   }
 
+  /** On a connection of its own (see openBulkConnection), closed with the staging. */
   stage(): HostStaging {
-    return new SqliteHostStaging(this.sqlite);
+    return new SqliteHostStaging(openBulkConnection(this.path), () => this.stagedWrites++);
   }
 
   setLifecycle(hostname: string, state: LifecycleState, now: number, runId: number | null = null): boolean {
@@ -141,7 +138,19 @@ export class SqliteHostRepository implements HostRepository {
   // --- exports and inventories
 
   eligiblePage(after: string, limit: number, hostname?: string): EligiblePage {
-    return pageOf(this.eligibleRows.values(after, hostname ?? null, limit) as EligibleRow[]);
+    return pageOf(this.eligibleRows.get(after, hostname ?? null, limit)!);
+  }
+
+  eligibleReader(): EligibleReader {
+    const connection = openBulkConnection(this.path);
+    const page = connection.prepare<EligibleRow, [string, null, number]>(ELIGIBLE_SQL);
+    return {
+      page: (after, limit) => pageOf(page.get(after, null, limit)!),
+      close: () => {
+        page.finalize();
+        connection.close();
+      },
+    };
   }
 
   // --- the CLI's and the API's reads
@@ -172,8 +181,8 @@ export class SqliteHostRepository implements HostRepository {
 
   /**
    * Written from the stored JSON text without parsing it, and kept until the database changes at all,
-   * which SQLite's change counters tell: a write of this process at once, a commit of another process
-   * within a millisecond. A test holds the text to hostJson.
+   * which SQLite's change counters tell: a write of this process (its stagings' too) at once, a commit of
+   * another process within a millisecond. A test holds the text to hostJson.
    */
   json(hostname: string): string | undefined {
     // Other processes' commits are looked for at most once a millisecond (the PRAGMA costs more than a cached read).
@@ -182,7 +191,7 @@ export class SqliteHostRepository implements HostRepository {
       this.othersVersion = this.othersChanges.values()[0]![0] as number;
       this.othersCheckedAt = now;
     }
-    const stamp = `${this.ownChanges.values()[0]![0]}:${this.othersVersion}`;
+    const stamp = `${this.ownChanges.values()[0]![0]}:${this.stagedWrites}:${this.othersVersion}`;
     if (stamp !== this.renderedAt) {
       this.rendered.clear();
       this.renderedAt = stamp;

@@ -29,6 +29,8 @@ export class SqliteStorage implements Storage {
   constructor(
     readonly sqlite: Database,
     private readonly db: Db,
+    /** The database's file. */
+    readonly path: string,
   ) {
     this.migrations = {
       status: () => {
@@ -40,7 +42,7 @@ export class SqliteStorage implements Storage {
   }
 
   get hosts() {
-    return (this.made.hosts ??= new SqliteHostRepository(this.sqlite, this.db));
+    return (this.made.hosts ??= new SqliteHostRepository(this.sqlite, this.db, this.path));
   }
 
   get runs() {
@@ -100,5 +102,5 @@ export class SqliteStorage implements Storage {
  */
 export function openSqliteStorage(path: string): SqliteStorage {
   const { sqlite, db } = openDatabase(path);
-  return new SqliteStorage(sqlite, db);
+  return new SqliteStorage(sqlite, db, path);
 }

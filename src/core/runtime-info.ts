@@ -5,6 +5,11 @@ export function isCompiled(): boolean {
   return import.meta.url.includes("$bunfs") || Bun.main.startsWith("/$bunfs/");
 }
 
+/** The project's folder (above src/) when running from source, whose files Bun reads as it goes; compiled: none. */
+export function sourceRoot(): string | undefined {
+  return isCompiled() ? undefined : fileURLToPath(new URL("../..", import.meta.url));
+}
+
 /**
  * The command that starts this program again, for sandbox processes: the binary itself when
  * compiled, else Bun running src/main.ts (under `bun run` and `bun test` alike).

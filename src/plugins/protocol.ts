@@ -29,7 +29,10 @@ export interface CallContext {
   debug: boolean;
   account: string | null;
   runId?: number;
-  /** Absolute path of the file the command's file_option names, handed over by file_read. */
+  /**
+   * Absolute path of the file the command's file_option names, handed over by file_read. The daemon
+   * reads it and sends it in a FileMessage before the call: the sandbox opens no file by path.
+   */
   file?: string;
   /** The ABI schema the answer must meet, checked in the sandbox process (answers.ts). */
   answer?: AnswerCheck;
@@ -66,7 +69,17 @@ export interface HostAnswerMessage {
   error?: string;
 }
 
-export type ToSandbox = LoadMessage | CallMessage | HostAnswerMessage;
+/**
+ * Daemon → sandbox, before a call that hands over a file (CallContext.file), when the sandbox has not
+ * been sent this file as it is now. Sections: `file` (its bytes) unless `error` says why it could not be read.
+ */
+export interface FileMessage {
+  type: "file";
+  path: string;
+  error?: string;
+}
+
+export type ToSandbox = LoadMessage | FileMessage | CallMessage | HostAnswerMessage;
 
 export interface LogLine {
   level: "debug" | "info" | "warn" | "error";
@@ -100,6 +113,17 @@ export interface LoadedMessage {
   ok: boolean;
   error?: PluginError;
   exports: string[];
+  /** What confines the sandbox process besides the wasm sandbox (sandbox/confine.ts). */
+  confinement: Confinement;
+}
+
+/**
+ * What confines a sandbox process: in force, in its "loaded" message; what a sandbox would get on this
+ * machine, from `syncer version`.
+ */
+export interface Confinement {
+  noNewPrivs: boolean;
+  landlock: { abi: number } | { unavailable: string };
 }
 
 export type FromSandbox = ResultMessage | LoadedMessage | HostCallMessage;

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { Command } from "commander";
 import { buildProgram } from "../../src/cli/program.ts";
 import { VERSION } from "../../src/core/version.ts";
+import { probeConfinement } from "../../src/plugins/sandbox/confine.ts";
 import { BINARY, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 import { hasCommand } from "../helpers/requirements.ts";
 import { MANY_PROCESSES_TIMEOUT_MS } from "../helpers/timeouts.ts";
@@ -12,12 +13,16 @@ function commandPaths(command: Command, prefix: string[] = []): string[][] {
 }
 
 describe("the syncer CLI", () => {
-  test("version prints the package version, as text and as JSON", () => {
+  test("version prints the package version and what confines sandbox processes, as text and as JSON", () => {
     const text = runSyncer(["version"]);
     expect(text.code).toBe(0);
     expect(text.stdout).toStartWith(`syncer ${VERSION} (bun `);
+    const sandbox = probeConfinement();
+    const landlock = "abi" in sandbox.landlock ? `Landlock ABI ${sandbox.landlock.abi}` : `no Landlock: ${sandbox.landlock.unavailable}`;
+    expect(text.stdout.split("\n")[1]).toBe(`sandbox processes: ${sandbox.noNewPrivs ? "no_new_privs" : "no no_new_privs"}, ${landlock}`);
     const json = runSyncer(["version", "--json"]);
-    expect(JSON.parse(json.stdout)).toMatchObject({ version: VERSION, platform: `${process.platform}-${process.arch}` });
+    expect(JSON.parse(json.stdout)).toMatchObject({ version: VERSION, platform: `${process.platform}-${process.arch}`, sandbox });
+    if (process.platform === "linux") expect(sandbox.noNewPrivs).toBe(true);
   });
 
   test("every command has --help, exiting 0", () => {

@@ -8,18 +8,19 @@ import type { PluginError } from "../../core/errors.ts";
  * and host reads are asked of the daemon (daemon-link.ts).
  */
 import createPlugin from "@extism/extism";
-import { readFileSync, statSync } from "node:fs";
 import { redact, registerSecret } from "../../core/redact.ts";
+import { selfCommand, sourceRoot } from "../../core/runtime-info.ts";
 import { checkAnswer, type AnswerFacts } from "../answers.ts";
 import { SyncHttp } from "../host/http-bridge.ts";
 import { BASE_FUNCTIONS, HOST_MODULE, hostFunctions, newCallState, PERMISSION_FUNCTIONS, type CallState } from "../host/functions.ts";
 import { KernelOverflow } from "../host/kernel-overflow.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { capMemory } from "../wasm/memory-limit.ts";
+import type { CallMessage, FileMessage, LoadMessage, ResultMessage, ToSandbox } from "../protocol.ts";
+import { confineSandbox } from "./confine.ts";
 import { DaemonLink, StdioFrames } from "./daemon-link.ts";
 import type { Frame } from "./frames.ts";
 import { dieWithParent, widenPipe } from "./linux.ts";
-import type { CallMessage, LoadMessage, ResultMessage, ToSandbox } from "../protocol.ts";
 
 /** An instance that grew past this after a call is replaced: cheaper than carrying a large heap forward. */
 const RECYCLE_BYTES = 32 * 1024 * 1024;
@@ -127,16 +128,20 @@ function load(message: LoadMessage, wasm: Uint8Array, io: StdioFrames): Loaded {
 
 let current: (CallState & { id: number }) | undefined;
 
-/** The last file handed over, kept while unchanged: an import reads the same file once per page. */
-let handedFile: { path: string; mtimeMs: number; size: number; bytes: Uint8Array } | undefined;
+/**
+ * The last file the daemon handed over (FileMessage), kept until it sends another: an import reads
+ * the same file once per page, and the daemon sends it again only when it changed.
+ */
+let handedFile: { path: string; bytes: Uint8Array } | { path: string; error: string } | undefined;
 
 function readHandedFile(path: string): Uint8Array {
-  const stat = statSync(path);
-  if (!stat.isFile()) throw new Error("not a regular file");
-  if (handedFile?.path !== path || handedFile.mtimeMs !== stat.mtimeMs || handedFile.size !== stat.size) {
-    handedFile = { path, mtimeMs: stat.mtimeMs, size: stat.size, bytes: readFileSync(path) };
-  }
+  if (handedFile?.path !== path) throw new Error("the daemon did not hand it over");
+  if ("error" in handedFile) throw new Error(handedFile.error);
   return handedFile.bytes;
+}
+
+function receiveFile(message: FileMessage, bytes: Uint8Array): void {
+  handedFile = message.error === undefined ? { path: message.path, bytes } : { path: message.path, error: message.error };
 }
 
 async function instanceOf(loaded: Loaded): Promise<NonNullable<Loaded["instance"]>> {
@@ -255,6 +260,8 @@ async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise
 /** The sandbox's main loop: frames in on stdin, frames out on stdout, until the daemon closes stdin. */
 export async function runSandbox(): Promise<void> {
   dieWithParent();
+  // The first start confines itself and starts again; the second goes on from here (confine.ts).
+  const confinement = confineSandbox([...selfCommand(), "__sandbox"], sourceRoot());
   // A request or an answer of a page of hosts (~1 MB) fits in its pipe whole: it crosses while the
   // other side is busy, instead of 64 KiB each time both sides come round.
   widenPipe(0, PIPE_BYTES);
@@ -271,12 +278,14 @@ export async function runSandbox(): Promise<void> {
       try {
         loaded = load(message, frame.sections.module ?? new Uint8Array(0), io);
         await instanceOf(loaded);
-        io.send({ type: "loaded", ok: true, exports: WebAssembly.Module.exports(loaded.module).map((entry) => entry.name) });
+        io.send({ type: "loaded", ok: true, exports: WebAssembly.Module.exports(loaded.module).map((entry) => entry.name), confinement });
       } catch (error) {
         loaded = undefined;
         loadFailure = error instanceof LoadError ? error.error : { kind: "abi", message: error instanceof Error ? error.message : String(error) };
-        io.send({ type: "loaded", ok: false, error: loadFailure, exports: [] });
+        io.send({ type: "loaded", ok: false, error: loadFailure, exports: [], confinement });
       }
+    } else if (message.type === "file") {
+      receiveFile(message, frame.sections.file ?? new Uint8Array(0));
     } else if (message.type === "host_answer") {
       // Only a host call waits for one, and it reads its own: one here answers nothing.
       console.error(`sandbox: an answer from the daemon arrived with no host call waiting for it`);

@@ -1,9 +1,11 @@
-import type { PluginError } from "../../core/errors.ts";
 import type { Subprocess } from "bun";
+import { readFileSync, statSync } from "node:fs";
+import { describeSystemError, type PluginError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { AnswerFacts } from "../answers.ts";
+import { CONFINED_ENV } from "./confine.ts";
 import { FrameReader, frameParts, type Sections } from "./frames.ts";
-import type { CallContext, FromSandbox, HostCallMessage, HostCallName, LoadedMessage, LoadMessage, LogLine, ResultMessage } from "../protocol.ts";
+import type { CallContext, Confinement, FileMessage, FromSandbox, HostCallMessage, HostCallName, LoadedMessage, LoadMessage, LogLine, ResultMessage } from "../protocol.ts";
 
 /** What a call sends: the ABI request and, for a page of hosts, their hostnames (newline-separated). */
 export interface CallSections {
@@ -41,6 +43,10 @@ export class SandboxProcess {
   readonly loaded: Promise<PluginError | undefined>;
   private killedForTimeout = false;
   private readonly stderrTail: string[] = [];
+  /** The file last handed to this process, as it was then: sent again only when it changed. */
+  private handed: { path: string; mtimeMs: number; size: number } | undefined;
+  /** What confines the process, once it has said (its "loaded" message). */
+  confinement: Confinement | undefined;
   exited = false;
 
   private constructor(
@@ -65,7 +71,10 @@ export class SandboxProcess {
    * answers every call with the load error; `loaded` tells the pool.
    */
   static start(command: string[], load: LoadMessage, wasm: Uint8Array, log: Logger, hostCalls?: HostCalls): SandboxProcess {
-    const child = Bun.spawn([...command, "__sandbox"], { stdin: "pipe", stdout: "pipe", stderr: "pipe", env: { ...process.env, SYNCER_SANDBOX: load.ident } });
+    const env: Record<string, string | undefined> = { ...process.env, SYNCER_SANDBOX: load.ident };
+    // Only a sandbox's own first start may say that it is confined (confine.ts).
+    delete env[CONFINED_ENV];
+    const child = Bun.spawn([...command, "__sandbox"], { stdin: "pipe", stdout: "pipe", stderr: "pipe", env });
     const sandbox = new SandboxProcess(child, load.ident, log, hostCalls);
     sandbox.send(load, { module: wasm });
     return sandbox;
@@ -98,6 +107,7 @@ export class SandboxProcess {
 
   private onMessage(message: FromSandbox, sections: Record<string, Uint8Array>): void {
     if (message.type === "loaded") {
+      this.confinement = message.confinement;
       this.loadedWaiter?.(message);
       this.loadedWaiter = undefined;
       return;
@@ -155,6 +165,10 @@ export class SandboxProcess {
     this.finish({ ok: false, error, logs: [], droppedLogs: 0, ms });
   }
 
+  get pid(): number {
+    return this.child.pid;
+  }
+
   get busy(): boolean {
     return this.inflight !== undefined;
   }
@@ -176,8 +190,32 @@ export class SandboxProcess {
         });
       }, timeoutMs);
       this.inflight = { id, export: exportName, context, resolve, timer, started };
+      if (context.file) this.handOver(context.file);
       this.send({ type: "call", id, export: exportName, context }, { request: request.request, hostnames: request.hostnames });
     });
+  }
+
+  /**
+   * Sends the call's file before the call, read here: the sandbox may open no files. A file this
+   * process has, unchanged, is not sent again; one that cannot be read fails the call once the
+   * plugin reads it, as before.
+   */
+  private handOver(path: string): void {
+    let message: FileMessage;
+    let bytes: Uint8Array | undefined;
+    try {
+      const stat = statSync(path);
+      if (!stat.isFile()) throw new Error("not a regular file");
+      const { handed } = this;
+      if (handed?.path === path && handed.mtimeMs === stat.mtimeMs && handed.size === stat.size) return;
+      bytes = readFileSync(path);
+      message = { type: "file", path };
+      this.handed = { path, mtimeMs: stat.mtimeMs, size: stat.size };
+    } catch (error) {
+      message = { type: "file", path, error: describeSystemError(error) };
+      this.handed = undefined;
+    }
+    this.send(message, { file: bytes });
   }
 
   kill(): void {

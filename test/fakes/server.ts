@@ -33,6 +33,8 @@ export interface FakeSystem<Caller> {
   methodNotAllowedAnswer(allowed: string[]): Answer;
   serverErrorAnswer(status: number): Answer;
   handle(request: CheckedRequest, caller: Caller, context: RequestContext): Answer | Promise<Answer>;
+  /** Rules the real system enforces beyond the contract (Checkmk's Accept header), recorded like the contract's. */
+  extraProblems?(route: Route, request: IncomingRequest): Problem[];
   /** Headers the real system puts on every answer. */
   readonly commonHeaders?: Record<string, string>;
 }
@@ -44,12 +46,18 @@ export interface RequestContext {
 }
 
 export interface Violation {
-  /** `request`: the client broke the contract; `answer`: the fake did (a bug in the fake). */
-  side: "request" | "answer";
+  /**
+   * `request`: the client broke the contract; `answer`: the fake did (a bug in the fake); `unimplemented`: the
+   * contract allows the request but the fake cannot answer it faithfully yet (extend the fake).
+   */
+  side: "request" | "answer" | "unimplemented";
   /** `POST /domain-types/host_config/actions/bulk-create/invoke`, or the raw path when no operation matched. */
   operation: string;
   problems: Problem[];
 }
+
+/** Thrown by a handler for a request the contract allows but the fake does not model: answered 501, recorded. */
+export class FakeGap extends Error {}
 
 /** Holds requests to one operation until released: slow answers by explicit signal, never by a timer. */
 export class Gate {
@@ -154,7 +162,7 @@ export class FakeServer<Caller> {
   assertNoViolations(): void {
     if (this.violations.length === 0) return;
     const lines = this.violations.slice(0, 20).flatMap((violation) =>
-      violation.problems.map((problem) => `  ${violation.side === "answer" ? "the fake answered " : ""}${violation.operation}: ${problem.in}${problem.at ? ` ${problem.at}` : ""} ${problem.message}`),
+      violation.problems.map((problem) => `  ${violation.side === "answer" ? "the fake answered " : violation.side === "unimplemented" ? "not in the fake: " : ""}${violation.operation}: ${problem.in}${problem.at ? ` ${problem.at}` : ""} ${problem.message}`),
     );
     const more = this.violations.length > 20 ? `\n  … and ${this.violations.length - 20} more` : "";
     throw new Error(`${this.violations.length} request(s) or answer(s) off the contract:\n${lines.join("\n")}${more}`);
@@ -194,11 +202,18 @@ export class FakeServer<Caller> {
     await this.gates.get(key)?.pass();
 
     const checked = this.system.checker.checkRequest(route, match.pathParams, incoming);
+    checked.problems.push(...(this.system.extraProblems?.(route, incoming) ?? []));
     if (checked.problems.length > 0) {
       this.violations.push({ side: "request", operation: key, problems: checked.problems });
       return finish(this.system.problemAnswer(route, checked.problems, incoming));
     }
-    return finish(await this.system.handle(checked, auth.caller, { origin: url.origin, incoming }));
+    try {
+      return finish(await this.system.handle(checked, auth.caller, { origin: url.origin, incoming }));
+    } catch (error) {
+      if (!(error instanceof FakeGap)) throw error;
+      this.violations.push({ side: "unimplemented", operation: key, problems: [{ in: "body", at: "", message: `the fake does not implement ${error.message}` }] });
+      return this.toResponse({ status: 501, body: { title: "Not Implemented", status: 501, detail: `The fake does not implement ${error.message}.` } });
+    }
   }
 
   private unmatched(incoming: IncomingRequest, path: string, answer: Answer): Response {

@@ -214,7 +214,16 @@ function mediaTypeOf(contentType: string | null): string {
   return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
-function fromAjv(where: Problem["in"], errors: ErrorObject[], base = ""): Problem[] {
+/**
+ * Ajv's errors as problems. Of an `anyOf`/`oneOf` that failed, the alternatives whose type did not even fit are
+ * left out (an object body is not also told "must be array", a wrong enum value not "must be null"), and the
+ * summary "must match a schema in anyOf" too, unless nothing else would be left to say.
+ */
+function fromAjv(where: Problem["in"], all: ErrorObject[], base = ""): Problem[] {
+  const unions = all.filter((error) => error.keyword === "anyOf" || error.keyword === "oneOf");
+  const misfits = (error: ErrorObject) => error.keyword === "type" && unions.some((union) => union.instancePath === error.instancePath && error.schemaPath.startsWith(`${union.schemaPath}/`));
+  const focused = all.filter((error) => !unions.includes(error) && !misfits(error));
+  const errors = focused.length > 0 ? focused : all;
   const problems = new Map<string, Problem>();
   for (const error of errors) {
     const segments = error.instancePath.split("/").slice(1).map((segment) => segment.replace(/~1/g, "/").replace(/~0/g, "~"));

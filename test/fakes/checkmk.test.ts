@@ -134,7 +134,7 @@ describe("hosts and folders", () => {
     const withoutIfMatch = await fetch(`${fake!.apiUrl}/objects/host_config/web01`, { method: "PUT", headers: { Authorization: "Bearer automation s3cret", Accept: "application/json", "Content-Type": "application/json" }, body: JSON.stringify({ update_attributes: { alias: "Web" } }) });
     expect(withoutIfMatch.status).toBe(428);
     // The contract marks If-Match as required: leaving it out is also recorded as an off-contract request.
-    expect(fake!.server.takeViolations().map((violation) => violation.problems[0]!.at)).toEqual(["If-Match"]);
+    expect((await fake!.server.takeViolations()).map((violation) => violation.problems[0]!.at)).toEqual(["If-Match"]);
 
     expect((await call("PUT", "/objects/host_config/web01", { body: { update_attributes: { alias: "Web" } }, ifMatch: '"0000"' })).status).toBe(412);
     const updated = await call("PUT", "/objects/host_config/web01", { body: { update_attributes: { alias: "Web" } }, ifMatch: etag });
@@ -322,7 +322,7 @@ describe("requests off the contract", () => {
     expect((await call("GET", `${ALL_HOSTS}?folder=/servers`)).status).toBe(400);
     expect((await call("GET", "/objects/host_config/bad%20name")).status).toBe(404);
     expect((await call("POST", BULK_CREATE, { body: { entries: [{ host_name: "a" }] } })).body.fields).toEqual({ entries: { "0": { folder: ["is required"] } } });
-    const recorded = fake!.server.takeViolations();
+    const recorded = await fake!.server.takeViolations();
     expect(recorded.map((violation) => `${violation.operation} ${violation.problems.map((problem) => `${problem.in}:${problem.at}`).join(",")}`)).toEqual([
       "POST /domain-types/host_config/actions/bulk-create/invoke body:entries/0/attribute",
       "GET /domain-types/host_config/collections/all query:folder",
@@ -340,7 +340,7 @@ describe("requests off the contract", () => {
     expect(noContentType.status).toBe(415);
     expect((await call("GET", "/domain-types/host_config/collections/everything")).status).toBe(404);
     expect((await call("DELETE", ALL_HOSTS)).status).toBe(405);
-    expect(fake!.server.takeViolations()).toHaveLength(4);
+    expect(await fake!.server.takeViolations()).toHaveLength(4);
   });
 
   test("close() throws while a violation is recorded and not taken", async () => {

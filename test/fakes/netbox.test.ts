@@ -138,7 +138,7 @@ describe("lists", () => {
   test("a filter the contract has but the fake does not model is answered 501 and recorded, never ignored", async () => {
     start();
     expect((await call("GET", "/api/dcim/devices/?rack_id=1")).status).toBe(501);
-    expect(fake!.server.takeViolations().map((violation) => [violation.side, violation.problems[0]!.message])).toEqual([["unimplemented", "the fake does not implement the rack_id= filter of /api/dcim/devices/"]]);
+    expect((await fake!.server.takeViolations()).map((violation) => [violation.side, violation.problems[0]!.message])).toEqual([["unimplemented", "the fake does not implement the rack_id= filter of /api/dcim/devices/"]]);
   });
 });
 
@@ -178,7 +178,7 @@ describe("bulk operations", () => {
     const answer = await call("PATCH", "/api/dcim/devices/", { body: [{ status: "offline" }] });
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual([{ id: ["is required"] }]);
-    expect(fake!.server.takeViolations()).toHaveLength(1);
+    expect(await fake!.server.takeViolations()).toHaveLength(1);
   });
 });
 
@@ -207,7 +207,7 @@ describe("requests off the contract", () => {
     expect((await call("GET", "/api/dcim/devices/?sitename=berlin")).body).toEqual({ sitename: ["is not a parameter of this operation"] });
     expect((await call("GET", "/api/dcim/devices")).status).toBe(404);
     expect((await call("GET", "/api/dcim/devices/abc/")).status).toBe(404);
-    expect(fake!.server.takeViolations().map((violation) => violation.operation)).toEqual([
+    expect((await fake!.server.takeViolations()).map((violation) => violation.operation)).toEqual([
       "POST /api/dcim/devices/",
       "PATCH /api/dcim/sites/{id}/",
       "GET /api/dcim/devices/",

@@ -98,6 +98,8 @@ export class FakeServer<Caller> {
   private readonly failures: FailureRule[] = [];
   private readonly gates = new Map<string, Gate>();
   private authRefused = false;
+  /** Answer checks run after the answer is sent, so that a client's own work overlaps them; see settled(). */
+  private readonly pendingChecks: Promise<void>[] = [];
   private server: ReturnType<typeof Bun.serve> | undefined;
 
   constructor(private readonly system: FakeSystem<Caller>) {}
@@ -154,12 +156,19 @@ export class FakeServer<Caller> {
     return gate;
   }
 
+  /** Resolves once every answer sent so far has been checked against the contract. */
+  async settled(): Promise<void> {
+    while (this.pendingChecks.length > 0) await Promise.all(this.pendingChecks.splice(0));
+  }
+
   /** The violations recorded so far, forgotten: for a test that made off-contract requests on purpose. */
-  takeViolations(): Violation[] {
+  async takeViolations(): Promise<Violation[]> {
+    await this.settled();
     return this.violations.splice(0);
   }
 
-  assertNoViolations(): void {
+  async assertNoViolations(): Promise<void> {
+    await this.settled();
     if (this.violations.length === 0) return;
     const lines = this.violations.slice(0, 20).flatMap((violation) =>
       violation.problems.map((problem) => `  ${violation.side === "answer" ? "the fake answered " : violation.side === "unimplemented" ? "not in the fake: " : ""}${violation.operation}: ${problem.in}${problem.at ? ` ${problem.at}` : ""} ${problem.message}`),
@@ -173,7 +182,7 @@ export class FakeServer<Caller> {
     for (const gate of this.gates.values()) gate.release();
     await this.server?.stop(true);
     this.server = undefined;
-    this.assertNoViolations();
+    await this.assertNoViolations();
   }
 
   private async answer(request: Request): Promise<Response> {
@@ -227,8 +236,16 @@ export class FakeServer<Caller> {
     const response = this.toResponse(answer);
     // Error answers the contract does not document (NetBox documents none) are the real system's, not the fake's.
     if (answer.status < 400 || route.operation.responses[String(answer.status)]) {
-      const problems = this.system.checker.checkAnswer(route, { status: answer.status, headers: response.headers, body: answer.body });
-      if (problems.length > 0) this.violations.push({ side: "answer", operation: key, problems });
+      const headers = new Headers(response.headers);
+      this.pendingChecks.push(
+        new Promise((resolve) =>
+          setImmediate(() => {
+            const problems = this.system.checker.checkAnswer(route, { status: answer.status, headers, body: answer.body });
+            if (problems.length > 0) this.violations.push({ side: "answer", operation: key, problems });
+            resolve();
+          }),
+        ),
+      );
     }
     return response;
   }

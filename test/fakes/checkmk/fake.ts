@@ -373,7 +373,7 @@ class CheckmkApi implements FakeSystem<Caller> {
   // ── activation ───────────────────────────────────────────────────────────────────────────────────────────
 
   private pendingChanges({ context }: Params): Answer {
-    const body = { id: "activation_run", domainType: "activation_run", links: [this.link(context, "urn:com.checkmk:rels/activate", "/domain-types/activation_run/actions/activate-changes/invoke", "POST")], value: this.site.pendingChanges, extensions: {} };
+    const body = { id: "activation_run", domainType: "activation_run", links: [this.link(context, "urn:com.checkmk:rels/activate", "/domain-types/activation_run/actions/activate-changes/invoke", "POST")], value: [...this.site.pendingChanges], extensions: {} };
     return { ...ok(body), headers: { ETag: this.site.pendingChangesEtag() } };
   }
 

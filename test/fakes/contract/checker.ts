@@ -11,7 +11,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import type { OpenApiDocument, ParameterObject, SchemaObject } from "./document.ts";
-import { branchComponents, toJsonSchema, type Translation } from "./json-schema.ts";
+import { branchComponents, toJsonSchema, type Translation, UNIQUE_ITEMS } from "./json-schema.ts";
 import { type Route, type RouteMatch, Routes } from "./routes.ts";
 
 /** One thing a request or an answer does that the contract does not allow. */
@@ -55,27 +55,49 @@ export interface ContractOptions {
 
 type Direction = "request" | "response";
 
+/**
+ * Two validators per schema: one that stops at the first error (fast: most requests and answers are valid), and,
+ * only when it fails, one that collects every error, so that the answer names every field at fault.
+ */
+interface Validators {
+  first: ValidateFunction;
+  all?: ValidateFunction;
+}
+
 export class ContractChecker {
   readonly document: OpenApiDocument;
   private readonly routes: Routes;
-  private readonly ajv: Ajv;
-  private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly branches: ReadonlySet<string>;
+  private readonly firstError: Ajv;
+  private everyError: Ajv | undefined;
+  private readonly compiled = new Map<string, Validators>();
 
   constructor(source: OpenApiDocument, options: ContractOptions = {}) {
     this.document = options.errata ? structuredClone(source) : source;
     options.errata?.(this.document);
     this.routes = new Routes(this.document);
-    this.ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, validateSchema: false, unicodeRegExp: false });
-    addFormats(this.ajv);
+    this.branches = branchComponents(this.document.components.schemas);
+    this.firstError = this.createAjv(false);
+  }
+
+  private createAjv(allErrors: boolean): Ajv {
+    const ajv = new Ajv({ allErrors, strict: true, strictTypes: false, strictRequired: false, validateSchema: false, unicodeRegExp: false });
+    addFormats(ajv);
     // Checkmk's own format names; the values are ISO 8601 timestamps and URLs.
-    this.ajv.addFormat("iso8601", /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$/);
-    this.ajv.addFormat("url", /^[a-z][a-z0-9+.-]*:\/\/\S+$/i);
-    const schemas = this.document.components.schemas;
-    const branches = branchComponents(schemas);
+    ajv.addFormat("iso8601", /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$/);
+    ajv.addFormat("url", /^[a-z][a-z0-9+.-]*:\/\/\S+$/i);
+    ajv.addKeyword({
+      keyword: UNIQUE_ITEMS,
+      type: "array",
+      schemaType: "boolean",
+      error: { message: "must NOT have duplicate items" },
+      validate: (_unique: boolean, items: unknown[]) => new Set(items.map(canonicalJson)).size === items.length,
+    });
     for (const direction of ["request", "response"] as const) {
-      const translation = this.translation(direction, branches);
-      for (const [name, schema] of Object.entries(schemas)) this.ajv.addSchema(toJsonSchema(schema, translation, branches.has(name)), translation.refId(name));
+      const translation = this.translation(direction, this.branches);
+      for (const [name, schema] of Object.entries(this.document.components.schemas)) ajv.addSchema(toJsonSchema(schema, translation, this.branches.has(name)), translation.refId(name));
     }
+    return ajv;
   }
 
   match(method: string, path: string): RouteMatch {
@@ -142,8 +164,7 @@ export class ContractChecker {
     const media = content[mediaType];
     if (!media) return [...problems, { in: "body", at: "", message: `media type ${mediaType || "(none)"} is not documented for status ${answer.status} (documented: ${Object.keys(content).join(", ") || "no body"})` }];
     if (!media.schema) return problems;
-    const validate = this.compile(`${route.method} ${route.template} ${answer.status} ${mediaType}`, media.schema, "response");
-    if (!validate(answer.body)) problems.push(...fromAjv("body", validate.errors ?? []));
+    problems.push(...this.validate(`${route.method} ${route.template} ${answer.status} ${mediaType}`, media.schema, "response", answer.body, "body"));
     return problems;
   }
 
@@ -170,32 +191,36 @@ export class ContractChecker {
       problems.push({ in: "body", at: "", message: `is not JSON: ${(error as Error).message}` });
       return undefined;
     }
-    if (media.schema) {
-      const validate = this.compile(`${route.method} ${route.template} body ${mediaType}`, media.schema, "request");
-      if (!validate(body)) problems.push(...fromAjv("body", validate.errors ?? []));
-    }
+    if (media.schema) problems.push(...this.validate(`${route.method} ${route.template} body ${mediaType}`, media.schema, "request", body, "body"));
     return body;
   }
 
   private checkParameter(route: Route, parameter: ParameterObject, value: unknown): Problem[] {
     if (!parameter.schema) return [];
-    const validate = this.compile(`${route.method} ${route.template} ${parameter.in}:${parameter.name}`, parameter.schema, "request");
-    if (validate(value)) return [];
-    return fromAjv(parameter.in as Problem["in"], validate.errors ?? [], parameter.name);
+    return this.validate(`${route.method} ${route.template} ${parameter.in}:${parameter.name}`, parameter.schema, "request", value, parameter.in as Problem["in"], parameter.name);
   }
 
-  private compile(key: string, schema: SchemaObject, direction: Direction): ValidateFunction {
-    let validate = this.compiled.get(key);
-    if (!validate) {
-      validate = this.ajv.compile(toJsonSchema(schema, this.translation(direction, new Set())));
-      this.compiled.set(key, validate);
-    }
-    return validate;
+  /** Compiled on first use, per operation and place. */
+  private validate(key: string, schema: SchemaObject, direction: Direction, value: unknown, where: Problem["in"], base = ""): Problem[] {
+    let validators = this.compiled.get(key);
+    const jsonSchema = () => toJsonSchema(schema, this.translation(direction, new Set()));
+    if (!validators) this.compiled.set(key, (validators = { first: this.firstError.compile(jsonSchema()) }));
+    if (validators.first(value)) return [];
+    this.everyError ??= this.createAjv(true);
+    validators.all ??= this.everyError.compile(jsonSchema());
+    validators.all(value);
+    return fromAjv(where, validators.all.errors ?? [], base);
   }
 
   private translation(direction: Direction, branches: ReadonlySet<string>): Translation {
     return { refId: (name) => `urn:contract:${direction}:${encodeURIComponent(name)}`, closeObjects: direction === "request", branches };
   }
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(",")}}`;
+  return JSON.stringify(value);
 }
 
 /** Text from a URL or header as the type its schema names; left as text when it does not read as one. */

@@ -65,6 +65,7 @@ class NetboxApi implements FakeSystem<NetboxToken> {
   private readonly tokens: NetboxToken[];
   private readonly pageSize: number;
   private readonly maxPageSize: number;
+  private readonly sortedCache = new Map<TypeKey, { revision: number; records: NetboxRecord[] }>();
 
   constructor(
     private readonly store: NetboxStore,
@@ -152,7 +153,7 @@ class NetboxApi implements FakeSystem<NetboxToken> {
     }
     const filtered = this.filter(spec, query);
     if ("errors" in filtered) return { status: 400, body: filtered.errors };
-    const records = filtered.records.sort(ordering(spec.key));
+    const records = filtered.records;
     let limit = query.limit === undefined ? this.pageSize : (query.limit as number);
     if (limit <= 0 || limit > this.maxPageSize) limit = this.maxPageSize;
     const offset = Math.max(0, (query.offset as number | undefined) ?? 0);
@@ -215,7 +216,17 @@ class NetboxApi implements FakeSystem<NetboxToken> {
         tests.push((record) => values.includes(record[name]));
       }
     }
-    return { records: this.store.all(spec.key).filter((record) => tests.every((test) => test(record))) };
+    const sorted = this.sorted(spec.key);
+    return { records: tests.length === 0 ? sorted : sorted.filter((record) => tests.every((test) => test(record))) };
+  }
+
+  /** The type's objects in NetBox's default order, sorted again only after a write. */
+  private sorted(type: TypeKey): NetboxRecord[] {
+    const cached = this.sortedCache.get(type);
+    if (cached?.revision === this.store.revision) return cached.records;
+    const records = this.store.all(type).sort(ordering(type));
+    this.sortedCache.set(type, { revision: this.store.revision, records });
+    return records;
   }
 
   private choicesOf(spec: TypeSpec, field: string): string[] {

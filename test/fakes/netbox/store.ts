@@ -40,6 +40,10 @@ export class NetboxStore {
   private readonly nextId = Object.fromEntries(Object.keys(TYPES).map((key) => [key, 1])) as Record<TypeKey, number>;
   /** Timestamps advance one second per write, so `last_updated__gte` separates writes by construction. */
   clock = Date.parse("2025-01-20T12:00:00Z");
+  /** Bumped by every write and delete: lets readers cache what they derive (the sorted lists). */
+  revision = 0;
+  /** Per type and uniqueness rule: the rule's key → the id holding it. */
+  private readonly uniqueIndexes = new Map<string, Map<string, number>>();
 
   constructor(readonly customFields: CustomField[] = []) {}
 
@@ -76,14 +80,34 @@ export class NetboxStore {
     const time = this.now();
     const prepared = items.map(({ data, existing }) => this.prepare(spec, data, existing, partial, time));
     const errors = prepared.map((item) => ("errors" in item ? item.errors : {}));
-    prepared.forEach((item, index) => {
-      if (!("record" in item)) return;
-      const others = prepared.flatMap((other, at) => (at !== index && "record" in other ? [other.record] : []));
-      Object.assign(errors[index]!, this.uniquenessErrors(spec, item.record, others));
+    spec.unique.forEach((rule, ruleIndex) => {
+      const index = this.uniqueIndex(type, ruleIndex);
+      const inRequest = new Map<string, number>();
+      prepared.forEach((item, at) => {
+        if (!("record" in item)) return;
+        const key = uniqueKey(rule.fields, item.record);
+        if (key === undefined) return;
+        const stored = index.get(key);
+        const earlier = inRequest.get(key);
+        const clashes = (stored !== undefined && stored !== item.record.id) || earlier !== undefined;
+        if (earlier !== undefined) (errors[earlier]![rule.field ?? "__all__"] ??= []).push(rule.message);
+        if (clashes) (errors[at]![rule.field ?? "__all__"] ??= []).push(rule.message);
+        inRequest.set(key, at);
+      });
     });
+    for (const itemErrors of errors) for (const [field, messages] of Object.entries(itemErrors)) itemErrors[field] = [...new Set(messages)];
     if (errors.some((itemErrors) => Object.keys(itemErrors).length > 0)) throw new ValidationFailed(errors);
+    this.revision++;
     return prepared.map((item) => {
       const record = (item as { record: NetboxRecord }).record;
+      const previous = this.objects[type].get(record.id);
+      spec.unique.forEach((rule, ruleIndex) => {
+        const index = this.uniqueIndex(type, ruleIndex);
+        const old = previous && uniqueKey(rule.fields, previous);
+        if (old !== undefined && index.get(old) === record.id) index.delete(old);
+        const key = uniqueKey(rule.fields, record);
+        if (key !== undefined) index.set(key, record.id);
+      });
       this.objects[type].set(record.id, record);
       return record;
     });
@@ -99,7 +123,15 @@ export class NetboxStore {
         if (dependants.length > 0) return { protectedBy: `Unable to delete object. ${dependants.length} dependent objects were found: ${dependants.slice(0, 3).map((record) => `${TYPES[otherType].verboseName} ${record.id}`).join(", ")}` };
       }
     }
-    for (const id of doomed) this.objects[type].delete(id);
+    this.revision++;
+    for (const id of doomed) {
+      const record = this.objects[type].get(id);
+      if (record) TYPES[type].unique.forEach((rule, ruleIndex) => {
+        const key = uniqueKey(rule.fields, record);
+        if (key !== undefined && this.uniqueIndex(type, ruleIndex).get(key) === id) this.uniqueIndex(type, ruleIndex).delete(key);
+      });
+      this.objects[type].delete(id);
+    }
     for (const records of Object.values(this.objects)) {
       for (const record of records.values()) {
         if (type === "tags" && record.tags.some((tag) => doomed.has(tag))) record.tags = record.tags.filter((tag) => !doomed.has(tag));
@@ -210,22 +242,24 @@ export class NetboxStore {
     return matches[0]!.id;
   }
 
+  private uniqueIndex(type: TypeKey, rule: number): Map<string, number> {
+    let index = this.uniqueIndexes.get(`${type}:${rule}`);
+    if (!index) this.uniqueIndexes.set(`${type}:${rule}`, (index = new Map()));
+    return index;
+  }
+
   private objectErrors(spec: TypeSpec, record: NetboxRecord): FieldErrors {
     if (spec.key === "virtual-machines" && record.site === null && record.cluster === null) return { __all__: ["A virtual machine must be assigned to a site and/or cluster."] };
     return {};
   }
 
-  private uniquenessErrors(spec: TypeSpec, record: NetboxRecord, others: NetboxRecord[]): FieldErrors {
-    const errors: FieldErrors = {};
-    for (const rule of spec.unique) {
-      if (rule.fields.some((field) => field === "name" && (record.name === null || record.name === undefined))) continue;
-      const key = (candidate: NetboxRecord) => JSON.stringify(rule.fields.map((field) => (typeof candidate[field] === "string" ? (candidate[field] as string).toLowerCase() : (candidate[field] ?? null))));
-      const mine = key(record);
-      const clash = [...this.objects[spec.key].values(), ...others].some((candidate) => candidate.id !== record.id && key(candidate) === mine);
-      if (clash) (errors[rule.field ?? "__all__"] ??= []).push(rule.message);
-    }
-    return errors;
-  }
+
+}
+
+/** A uniqueness rule's key for a record (names compare case-insensitively); none while the name is unset. */
+function uniqueKey(fields: string[], record: NetboxRecord): string | undefined {
+  if (fields.includes("name") && (record.name === null || record.name === undefined)) return undefined;
+  return JSON.stringify(fields.map((field) => (typeof record[field] === "string" ? (record[field] as string).toLowerCase() : (record[field] ?? null))));
 }
 
 function isEmpty(value: unknown): boolean {

@@ -5,6 +5,7 @@
  * runs. Tests and benches read and seed it directly; the HTTP side (fake.ts) calls it for every request.
  */
 import { randomUUID } from "node:crypto";
+import { canonicalJson } from "../contract/canonical-json.ts";
 
 export interface HostRecord {
   name: string;
@@ -290,15 +291,4 @@ function folderId(path: string): string {
 /** A strong ETag over content with keys sorted, as Checkmk's `etag_of_dict`; the header form, quoted. */
 export function etagOf(content: unknown): string {
   return `"${new Bun.CryptoHasher("sha256").update(canonicalJson(content)).digest("hex")}"`;
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value ?? null);
 }

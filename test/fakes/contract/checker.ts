@@ -11,6 +11,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import type { OpenApiDocument, ParameterObject, SchemaObject } from "./document.ts";
+import { canonicalJson } from "./canonical-json.ts";
 import { branchComponents, toJsonSchema, type Translation, UNIQUE_ITEMS } from "./json-schema.ts";
 import { type Route, type RouteMatch, Routes } from "./routes.ts";
 
@@ -215,12 +216,6 @@ export class ContractChecker {
   private translation(direction: Direction, branches: ReadonlySet<string>): Translation {
     return { refId: (name) => `urn:contract:${direction}:${encodeURIComponent(name)}`, closeObjects: direction === "request", branches };
   }
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(",")}}`;
-  return JSON.stringify(value);
 }
 
 /** Text from a URL or header as the type its schema names; left as text when it does not read as one. */

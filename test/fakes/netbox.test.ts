@@ -228,6 +228,7 @@ describe("faults and counts", () => {
     expect(statuses).toEqual([200, 500, 200]);
     await call("GET", "/api/dcim/sites/1/");
     expect(fake!.server.requestCounts()).toEqual({ "GET /api/dcim/sites/": 3, "GET /api/dcim/sites/{id}/": 1 });
+    expect(fake!.server.countsReport()).toBe("       3  GET /api/dcim/sites/\n       1  GET /api/dcim/sites/{id}/");
     expect(fake!.server.writeCount()).toBe(0);
   });
 });

@@ -152,7 +152,10 @@ class CheckmkApi implements FakeSystem<Caller> {
     if (query.fields !== undefined) throw new FakeGap("the fields= filter of the host collection");
     const names = query.hostnames as string[] | undefined;
     let hosts = names ? names.map((name) => this.site.hosts.get(name)).filter((host): host is HostRecord => host !== undefined) : [...this.site.hosts.values()];
-    if (query.site !== undefined) hosts = hosts.filter((host) => (this.site.effectiveAttributes(host).site ?? this.site.name) === query.site);
+    if (query.site !== undefined) {
+      const inheritedByFolder = new Map<string, Record<string, unknown>>();
+      hosts = hosts.filter((host) => (this.site.effectiveAttributes(host, inheritedByFolder).site ?? this.site.name) === query.site);
+    }
     return ok(this.hostCollection(context, hosts, { effective: query.effective_attributes === true, links: query.include_links === true }));
   }
 
@@ -437,18 +440,19 @@ class CheckmkApi implements FakeSystem<Caller> {
   }
 
   private hostCollection(context: RequestContext, hosts: HostRecord[], options: { effective: boolean; links: boolean }) {
+    const inheritedByFolder = new Map<string, Record<string, unknown>>();
     return {
       id: "host",
       domainType: "host_config",
-      value: hosts.map((host) => this.hostObject(context, host, options.effective, options.links)),
+      value: hosts.map((host) => this.hostObject(context, host, options.effective, options.links, inheritedByFolder)),
       links: [this.link(context, "self", "/domain-types/host_config/collections/all")],
       extensions: {},
     };
   }
 
-  private hostObject(context: RequestContext, host: HostRecord, effective: boolean, links: boolean) {
+  private hostObject(context: RequestContext, host: HostRecord, effective: boolean, links: boolean, inheritedByFolder?: Map<string, Record<string, unknown>>) {
     const href = `/objects/host_config/${encodeURIComponent(host.name)}`;
-    const effectiveAttributes = this.site.effectiveAttributes(host);
+    const effectiveAttributes = this.site.effectiveAttributes(host, inheritedByFolder);
     return {
       links: links
         ? [

@@ -203,8 +203,13 @@ export class CheckmkSite {
   }
 
   /** What the host's attributes come to with everything it inherits (`effective_attributes` in answers). */
-  effectiveAttributes(host: HostRecord): Record<string, unknown> {
-    return { ...this.inheritedAttributes(host.folder), ...host.attributes };
+  effectiveAttributes(host: HostRecord, inheritedByFolder?: Map<string, Record<string, unknown>>): Record<string, unknown> {
+    let inherited = inheritedByFolder?.get(host.folder);
+    if (!inherited) {
+      inherited = this.inheritedAttributes(host.folder);
+      inheritedByFolder?.set(host.folder, inherited);
+    }
+    return { ...inherited, ...host.attributes };
   }
 
   // ── changes and activation ──────────────────────────────────────────────────────────────────────────────

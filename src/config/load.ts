@@ -10,14 +10,19 @@ import { inheritAccounts } from "./accounts.ts";
 import { ConfigSchema, type AccountConfig, type ConfigFile } from "./schema.ts";
 import { resolveReferences, SecretError } from "./secrets.ts";
 import { checkSemantics } from "./semantics.ts";
+import { readIncludedRules, type PlacedRule } from "./include.ts";
 
 /** Where the config is looked for when no --config is given, after $SYNCER_CONFIG. */
 export const DEFAULT_CONFIG_PATHS = ["./sync.config.toml", "/etc/syncer/sync.config.toml"];
 
 /** The effective configuration: the file's values with defaults, secrets resolved and paths made absolute. */
-export interface Config extends Omit<ConfigFile, "accounts"> {
+export interface Config extends Omit<ConfigFile, "accounts" | "rules"> {
   /** Accounts with what they inherit from their parents applied. */
   accounts: Record<string, AccountConfig>;
+  /** This file's rules, then the included files', each with where it is written. */
+  rules: PlacedRule[];
+  /** The rules files [include] named when the config was loaded. */
+  includedFiles: string[];
   source: { path: string; dir: string };
   /** Absolute paths derived from [server] and [plugins]. */
   paths: { dataDir: string; database: string; pluginDirectories: string[] };
@@ -155,6 +160,8 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
     throw invalid(path, issuesToProblems(parsed.issues, ConfigSchema, { file: path, format: "toml", locate: (at, part) => locate().find(at, part) }));
   }
   const file = parsed.output;
+  const dir = dirname(path);
+  const included = readIncludedRules(file.include.rules, dir);
 
   const atPath = (problem: { path: KeyPath; message: string }): Problem => ({
     file: path,
@@ -164,7 +171,9 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
   });
 
   const semantic = checkSemantics(file);
-  if (semantic.length > 0) throw invalid(path, semantic.map(atPath));
+  if (semantic.length > 0 || included.problems.length > 0) throw invalid(path, [...semantic.map(atPath), ...included.problems]);
+  const ownLocate: Locate = (at, part) => locate().find(at, part);
+  const rules: PlacedRule[] = [...file.rules.map((rule, index) => ({ rule, origin: { file: path, path: ["rules", index], locate: ownLocate } })), ...included.rules];
 
   const walk: SecretWalk = { env, found: [], errors: [] };
   resolveSecrets(file, [], walk);
@@ -179,11 +188,10 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
       atPath({ path: secret.path, message: "a secret written in clear text; use ${env:NAME}, ${file:/path} or ${credential:NAME}" }),
     );
 
-  const dir = dirname(path);
   const paths = derivePaths(file, dir);
   const stateWarning = stateDirectoryWarning(paths, env);
   if (stateWarning) warnings.push(atPath(stateWarning));
-  return { ...file, accounts: inherited.accounts, source: { path, dir }, paths, secrets, warnings, locate: (at, part) => locate().find(at, part) };
+  return { ...file, accounts: inherited.accounts, rules, includedFiles: included.files, source: { path, dir }, paths, secrets, warnings, locate: ownLocate };
 }
 
 /** Finds, reads, parses and validates the config file. */

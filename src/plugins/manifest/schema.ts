@@ -126,6 +126,14 @@ export const ManifestSchema = v.strictObject({
   hooks: v.optional(v.array(HookSchema), []),
   endpoints: v.optional(v.array(EndpointSchema), []),
   inventory: v.optional(v.array(InventoryFormatSchema), []),
+  outcomes: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.regex(/^(\*|[a-z][a-z0-9_]*(\.\*)?)$/, 'an outcome: "folder", a table "attributes.*", or "*" (any other key is an attribute)'))),
+      v.description(
+        "What rules may set for this plugin's targets, besides ignore_host (which every target understands): a typo in a rule's set is then a config error. Not declared: every key a rule sets is an attribute.",
+      ),
+    ),
+  ),
 });
 
 export type Manifest = v.InferOutput<typeof ManifestSchema>;

@@ -1,0 +1,128 @@
+import { MAX_REGEX_LENGTH, type ConditionConfig, type MatchType } from "../config/rules.ts";
+import { keyReader, type HostData } from "./host.ts";
+
+/**
+ * A condition compiled once: what it reads from a host, and a test of that value that includes its
+ * negation. CMDBSyncer's semantics: every comparison is case-insensitive; a condition on a label or
+ * inventory key the host does not have never matches, negated or not, except `ignore`, which matches any
+ * value and, negated, asks exactly that the key is missing.
+ */
+export interface CompiledCondition {
+  /** How the condition reads in the explanation: `label site equal "berlin"`, `hostname not swith "web"`. */
+  readonly text: string;
+  /** The host's value it looks at; undefined when the host does not have it. */
+  seen(host: HostData): unknown;
+  /** Whether the value seen matches, negation applied. */
+  test(value: unknown): boolean;
+}
+
+/** Why a condition does not compile, and at which of its keys. */
+export interface ConditionProblem {
+  key: "hostname" | "match" | "value";
+  message: string;
+}
+
+/** A host's value as the comparisons see it: its text in lower case (inventory may hold numbers and booleans). */
+function lower(value: unknown): string {
+  return (typeof value === "string" ? value : String(value)).toLowerCase();
+}
+
+/** CMDBSyncer's make_bool: true/false, "true"/"false" and "none" in any case; anything else is no boolean. */
+function asBool(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  const text = lower(value);
+  if (text === "true") return true;
+  if (text === "false" || text === "none") return false;
+  return undefined;
+}
+
+/** The items of a comma-separated list, trimmed and in lower case. */
+function listItems(text: string): string[] {
+  return text.split(",").map((item) => item.trim().toLowerCase());
+}
+
+type Compare = (value: unknown) => boolean;
+
+function scalar(condition: ConditionConfig): string | ConditionProblem {
+  const { value } = condition;
+  if (value === undefined) return { key: "match", message: `match "${condition.match}" needs a value` };
+  if (Array.isArray(value)) return { key: "value", message: `match "${condition.match}" compares with one value, not a list (in_list takes a list)` };
+  return lower(value);
+}
+
+/** The comparison of a match type, before negation. */
+function comparison(condition: ConditionConfig): Compare | ConditionProblem {
+  const match: MatchType = condition.match;
+  if (match === "ignore") return () => true;
+  if (match === "in_list") {
+    const { value } = condition;
+    if (value === undefined) return { key: "match", message: 'match "in_list" needs a value: a list, or a comma-separated string' };
+    const items = new Set(Array.isArray(value) ? value.map((item) => item.trim().toLowerCase()) : listItems(String(value)));
+    return (seen) => items.has(lower(seen).trim());
+  }
+  if (match === "bool") {
+    if (condition.value === undefined) return { key: "match", message: 'match "bool" needs a value: true or false' };
+    const wanted = Array.isArray(condition.value) ? undefined : asBool(condition.value);
+    if (wanted === undefined) return { key: "value", message: 'match "bool" compares with true or false' };
+    return (seen) => asBool(seen) === wanted;
+  }
+  if (match === "regex") {
+    if (typeof condition.value !== "string") return { key: condition.value === undefined ? "match" : "value", message: 'match "regex" needs a pattern (a string)' };
+    if (condition.value.length > MAX_REGEX_LENGTH) return { key: "value", message: `a pattern of ${condition.value.length} characters; at most ${MAX_REGEX_LENGTH}` };
+    let pattern: RegExp;
+    try {
+      // From the start of the value, as CMDBSyncer's re.match; case-insensitive like every match.
+      pattern = new RegExp(`^(?:${condition.value})`, "i");
+    } catch (error) {
+      return { key: "value", message: `not a valid regular expression: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    return (seen) => pattern.test(typeof seen === "string" ? seen : String(seen));
+  }
+  const needle = scalar(condition);
+  if (typeof needle !== "string") return needle;
+  switch (match) {
+    case "equal":
+      return (seen) => lower(seen) === needle;
+    case "in":
+      return (seen) => lower(seen).includes(needle);
+    case "not_in":
+      return (seen) => !lower(seen).includes(needle);
+    case "string_in_list":
+      return (seen) => listItems(lower(seen)).includes(needle);
+    case "swith":
+      return (seen) => lower(seen).startsWith(needle);
+    case "ewith":
+      return (seen) => lower(seen).endsWith(needle);
+  }
+}
+
+function subjectOf(condition: ConditionConfig): { text: string; seen: (host: HostData) => unknown } | ConditionProblem {
+  const subjects = [condition.hostname !== undefined, condition.label !== undefined, condition.inventory !== undefined].filter(Boolean).length;
+  if (subjects === 0) return { key: "match", message: 'a condition on nothing: give hostname = true, label = "<name>" or inventory = "<key>"' };
+  if (subjects > 1) return { key: "match", message: "a condition on more than one thing: give one of hostname = true, label or inventory" };
+  if (condition.hostname) return { text: "hostname", seen: (host) => host.hostname };
+  if (condition.label !== undefined) {
+    const read = keyReader(condition.label);
+    return { text: `label ${condition.label}`, seen: (host) => read(host.labels) };
+  }
+  const read = keyReader(condition.inventory!);
+  // A null inventory value counts as missing: there is nothing to compare.
+  return { text: `inventory ${condition.inventory}`, seen: (host) => read(host.inventory) ?? undefined };
+}
+
+export function compileCondition(condition: ConditionConfig): CompiledCondition | ConditionProblem {
+  const subject = subjectOf(condition);
+  if ("message" in subject) return subject;
+  const compare = comparison(condition);
+  if (typeof compare !== "function") return compare;
+  const negate = condition.negate;
+  const shown = condition.value === undefined ? "" : ` ${JSON.stringify(condition.value)}`;
+  const text = `${subject.text} ${negate ? "not " : ""}${condition.match}${shown}`;
+  // A missing value: only a negated ignore matches it.
+  const missing = condition.match === "ignore" && negate;
+  return {
+    text,
+    seen: subject.seen,
+    test: negate ? (value) => (value === undefined ? missing : !compare(value)) : (value) => value !== undefined && compare(value),
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Templates: LiquidJS's language, sandboxed. Templates of text and outputs run as closures over the
+ * parsed template; they must render exactly what LiquidJS renders, which this file checks on a corpus.
+ */
+import { describe, expect, test } from "bun:test";
+import { Liquid } from "liquidjs";
+import { compileTemplate, TemplateError } from "../../src/rules/template.ts";
+
+const reference = new Liquid({ strictFilters: true, ownPropertyOnly: true });
+
+const scopes = [
+  { hostname: "web01.Berlin.example.com", account: "cmdb", labels: { site: "berlin", role: "web", "a b": "spaced", list: "x, y ,z", n: "7" }, inventory: { cmdb__ram: 16, cmdb__virtual: false, cmdb__none: null }, outcomes: { folder: "/b", attributes: { tag: "t" } } },
+  { hostname: "db01", account: null, labels: {}, inventory: {}, outcomes: {} },
+  { hostname: "", account: "x", labels: { site: "", role: "DB" }, inventory: { cmdb__ram: 0 }, outcomes: { groups: ["a", "b"] } },
+];
+
+const direct = [
+  "plain text",
+  "{{ hostname }}",
+  "/{{ labels.site }}/{{ labels.role | default: 'misc' }}",
+  "{{ labels.site | upcase }}-{{ labels.role | downcase | capitalize }}",
+  "{{ labels['a b'] }}{{ labels.missing }}{{ nothing.at.all }}",
+  "{{ hostname | split: '.' | first }}",
+  "{{ hostname | split: '.' | last | upcase }}",
+  "{{ hostname | replace: 'example', 'test' | remove_first: 'web' }}",
+  "{{ labels.list | split: ',' | size }}",
+  "{{ inventory.cmdb__ram | plus: 1 }} {{ inventory.cmdb__ram | times: 2 | minus: 3 }}",
+  "{{ inventory.cmdb__virtual }} {{ inventory.cmdb__none }} {{ inventory.cmdb__none | default: 'none' }}",
+  "{{ inventory.cmdb__virtual | default: 'x' }} {{ inventory.cmdb__virtual | default: 'x', allow_false: true }}",
+  "{{ outcomes.folder | append: '/web' }}{{ outcomes.attributes.tag }}{{ outcomes.groups | join: ',' }}",
+  "{{ outcomes.groups.first }}{{ outcomes.groups.size }}{{ labels.size }}{{ hostname.size }}",
+  "{{ labels.n | plus: 0 | modulo: 4 }}",
+  "{{ 'literal' }} {{ 3 }} {{ true }} {{ nil }} {{ empty }}",
+  "{{ labels.site | slice: 0, 3 }}{{ labels.site | truncate: 4 }}",
+  "{{ hostname | size }} {{ hostname | strip | prepend: '>' }}",
+  "{{ labels.constructor }}{{ labels.toString }}{{ labels.__proto__ }}",
+  "{{ labels[labels.role] }}",
+  "{{ account | default: 'manual' }}",
+];
+
+const throughLiquid = [
+  "{% if labels.site == 'berlin' %}B{% else %}other{% endif %}",
+  "{% for item in outcomes.groups %}[{{ item }}]{% endfor %}",
+  "{% assign x = labels.role | downcase %}{{ x }}",
+  "{{ labels.site == 'berlin' }}",
+  "{{ (1..3) | join: '-' }}",
+];
+
+describe("templates render as LiquidJS renders them", () => {
+  test.each(direct)("as closures: %s", (source) => {
+    const template = compileTemplate(source);
+    expect(template.direct).toBe(true);
+    for (const scope of scopes) expect(template.render(scope)).toBe(reference.parseAndRenderSync(source, scope));
+  });
+
+  test.each(throughLiquid)("through LiquidJS (tags, operators, ranges): %s", (source) => {
+    const template = compileTemplate(source);
+    expect(template.direct).toBe(false);
+    for (const scope of scopes) expect(template.render(scope)).toBe(reference.parseAndRenderSync(source, scope));
+  });
+});
+
+describe("templates are sandboxed and bounded", () => {
+  test("no value's prototype is reachable", () => {
+    expect(compileTemplate("{{ labels.constructor.name }}{{ hostname.constructor }}").render(scopes[0]!)).toBe("");
+  });
+
+  test("a loop that would allocate without end fails the render, not the process", () => {
+    const template = compileTemplate("{% for i in (1..1000000000) %}x{% endfor %}");
+    expect(() => template.render({})).toThrow(TemplateError);
+    expect(() => template.render({})).toThrow("memory alloc limit exceeded");
+  });
+
+  test("a filter that fails on a value is a TemplateError with LiquidJS's reason", () => {
+    const template = compileTemplate("{{ labels.site | url_decode }}");
+    expect(template.direct).toBe(true);
+    expect(template.render({ labels: { site: "a%20b" } })).toBe("a b");
+    expect(() => template.render({ labels: { site: "%E0%A4%A" } })).toThrow(TemplateError);
+    expect(() => template.render({ labels: { site: "%E0%A4%A" } })).toThrow("URI error");
+  });
+});

@@ -4,7 +4,6 @@ import type { RuleConfig, SetValueConfig, TargetConfig } from "../config/rules.t
 import { closestMatch, dottedPath, type KeyPath, type Locate, type Problem } from "../core/problems.ts";
 import { compileFilter, compileRewrite, type CompiledRewrite } from "./attributes.ts";
 import { compileCondition, type CompiledCondition } from "./conditions.ts";
-import type { HostData } from "./host.ts";
 import { TargetRules } from "./evaluate.ts";
 import type { CompiledRule, CompiledSetEntry, CompiledValue } from "./rule.ts";
 import { compileTemplate, isTemplate, TemplateSyntaxError } from "./template.ts";
@@ -127,14 +126,6 @@ function compileSet(rule: RuleConfig, place: Place, path: KeyPath, vocabularyChe
   return entries;
 }
 
-/** How a rule's conditions decide: all of them, any of them, or none needed. */
-function matcherOf(match: RuleConfig["match"], conditions: CompiledCondition[]): (host: HostData) => boolean {
-  if (match === "anyway") return () => true;
-  const checks = conditions.map((condition) => (host: HostData) => condition.test(condition.seen(host)));
-  if (match === "any") return (host) => checks.some((check) => check(host));
-  return (host) => checks.every((check) => check(host));
-}
-
 function compileRule({ rule, origin }: PlacedRule, catalog: TargetCatalog, problems: Problems): CompiledRule | undefined {
   const place: Place = { file: origin.file, locate: origin.locate };
   const before = problems.list.length;
@@ -165,7 +156,6 @@ function compileRule({ rule, origin }: PlacedRule, catalog: TargetCatalog, probl
     match: rule.match,
     lastMatch: rule.last_match,
     conditions,
-    matches: matcherOf(rule.match, conditions),
     set,
     file: origin.file,
     position: origin.locate(origin.path, "key"),

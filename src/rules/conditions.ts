@@ -10,10 +10,16 @@ import { keyReader, type HostData } from "./host.ts";
 export interface CompiledCondition {
   /** How the condition reads in the explanation: `label site equal "berlin"`, `hostname not swith "web"`. */
   readonly text: string;
+  /** What it reads, the same for every condition on it: "hostname", "label site", "inventory cmdb__os". */
+  readonly subject: string;
   /** The host's value it looks at; undefined when the host does not have it. */
   seen(host: HostData): unknown;
   /** Whether the value seen matches, negation applied. */
   test(value: unknown): boolean;
+  /** The same for the value already in lower case (`lowered`): rules read each value once per host. */
+  testLowered(text: string | undefined): boolean;
+  /** For a plain `equal`: the one value (in lower case) it holds for; rules skip at once the rules it rules out. */
+  readonly equalTo?: string;
 }
 
 /** Why a condition does not compile, and at which of its keys. */
@@ -23,14 +29,14 @@ export interface ConditionProblem {
 }
 
 /** A host's value as the comparisons see it: its text in lower case (inventory may hold numbers and booleans). */
-function lower(value: unknown): string {
+export function lowered(value: unknown): string {
   return (typeof value === "string" ? value : String(value)).toLowerCase();
 }
 
 /** CMDBSyncer's make_bool: true/false, "true"/"false" and "none" in any case; anything else is no boolean. */
 function asBool(value: unknown): boolean | undefined {
   if (typeof value === "boolean") return value;
-  const text = lower(value);
+  const text = lowered(value);
   if (text === "true") return true;
   if (text === "false" || text === "none") return false;
   return undefined;
@@ -41,13 +47,14 @@ function listItems(text: string): string[] {
   return text.split(",").map((item) => item.trim().toLowerCase());
 }
 
-type Compare = (value: unknown) => boolean;
+/** A comparison of the host's value in lower case. */
+type Compare = (text: string) => boolean;
 
 function scalar(condition: ConditionConfig): string | ConditionProblem {
   const { value } = condition;
   if (value === undefined) return { key: "match", message: `match "${condition.match}" needs a value` };
   if (Array.isArray(value)) return { key: "value", message: `match "${condition.match}" compares with one value, not a list (in_list takes a list)` };
-  return lower(value);
+  return lowered(value);
 }
 
 /** The comparison of a match type, before negation. */
@@ -58,13 +65,13 @@ function comparison(condition: ConditionConfig): Compare | ConditionProblem {
     const { value } = condition;
     if (value === undefined) return { key: "match", message: 'match "in_list" needs a value: a list, or a comma-separated string' };
     const items = new Set(Array.isArray(value) ? value.map((item) => item.trim().toLowerCase()) : listItems(String(value)));
-    return (seen) => items.has(lower(seen).trim());
+    return (text) => items.has(text.trim());
   }
   if (match === "bool") {
     if (condition.value === undefined) return { key: "match", message: 'match "bool" needs a value: true or false' };
     const wanted = Array.isArray(condition.value) ? undefined : asBool(condition.value);
     if (wanted === undefined) return { key: "value", message: 'match "bool" compares with true or false' };
-    return (seen) => asBool(seen) === wanted;
+    return (text) => asBool(text) === wanted;
   }
   if (match === "regex") {
     if (typeof condition.value !== "string") return { key: condition.value === undefined ? "match" : "value", message: 'match "regex" needs a pattern (a string)' };
@@ -76,23 +83,24 @@ function comparison(condition: ConditionConfig): Compare | ConditionProblem {
     } catch (error) {
       return { key: "value", message: `not a valid regular expression: ${error instanceof Error ? error.message : String(error)}` };
     }
-    return (seen) => pattern.test(typeof seen === "string" ? seen : String(seen));
+    // On the value in lower case: the pattern is case-insensitive, so it matches as on the value itself.
+    return (text) => pattern.test(text);
   }
   const needle = scalar(condition);
   if (typeof needle !== "string") return needle;
   switch (match) {
     case "equal":
-      return (seen) => lower(seen) === needle;
+      return (text) => text === needle;
     case "in":
-      return (seen) => lower(seen).includes(needle);
+      return (text) => text.includes(needle);
     case "not_in":
-      return (seen) => !lower(seen).includes(needle);
+      return (text) => !text.includes(needle);
     case "string_in_list":
-      return (seen) => listItems(lower(seen)).includes(needle);
+      return (text) => listItems(text).includes(needle);
     case "swith":
-      return (seen) => lower(seen).startsWith(needle);
+      return (text) => text.startsWith(needle);
     case "ewith":
-      return (seen) => lower(seen).endsWith(needle);
+      return (text) => text.endsWith(needle);
   }
 }
 
@@ -120,9 +128,14 @@ export function compileCondition(condition: ConditionConfig): CompiledCondition 
   const text = `${subject.text} ${negate ? "not " : ""}${condition.match}${shown}`;
   // A missing value: only a negated ignore matches it.
   const missing = condition.match === "ignore" && negate;
+  const testLowered = negate ? (value: string | undefined) => (value === undefined ? missing : !compare(value)) : (value: string | undefined) => value !== undefined && compare(value);
+  const equalTo = condition.match === "equal" && !negate && condition.value !== undefined && !Array.isArray(condition.value) ? lowered(condition.value) : undefined;
   return {
     text,
+    subject: subject.text,
     seen: subject.seen,
-    test: negate ? (value) => (value === undefined ? missing : !compare(value)) : (value) => value !== undefined && compare(value),
+    testLowered,
+    ...(equalTo === undefined ? {} : { equalTo }),
+    test: (value) => testLowered(value === undefined ? undefined : lowered(value)),
   };
 }

@@ -1,7 +1,6 @@
 import type { RULE_MATCHES } from "../config/rules.ts";
 import type { SourcePosition } from "../core/problems.ts";
 import type { CompiledCondition } from "./conditions.ts";
-import type { HostData } from "./host.ts";
 import type { TemplateScope } from "./template.ts";
 
 /** One value a rule sets: a constant, or rendered per host from its templates. */
@@ -26,8 +25,6 @@ export interface CompiledRule {
   readonly match: (typeof RULE_MATCHES)[number];
   readonly lastMatch: boolean;
   readonly conditions: readonly CompiledCondition[];
-  /** Whether the host meets the rule's conditions (all, any, or anyway). */
-  readonly matches: (host: HostData) => boolean;
   readonly set: readonly CompiledSetEntry[];
   readonly file: string;
   readonly position?: SourcePosition;

@@ -141,8 +141,15 @@ function outputOf(output: Output): Read | undefined {
   return (scope, context) => {
     let result = initial(scope, context);
     for (const { filter, args } of filters) {
-      const values = args.map((arg) => arg(scope, context));
-      result = toValueSync(filter.handler.apply({ context, token: filter.token, liquid: filter.liquid }, [result, ...values]));
+      // LiquidJS's Filter.render: the handler called with {context, token, liquid} as `this`.
+      const self = { context, token: filter.token, liquid: filter.liquid };
+      const value =
+        args.length === 0
+          ? filter.handler.call(self, result)
+          : args.length === 1
+            ? filter.handler.call(self, result, args[0]!(scope, context))
+            : filter.handler.apply(self, [result, ...args.map((arg) => arg(scope, context))]);
+      result = toValueSync(value);
     }
     return toValue(result);
   };

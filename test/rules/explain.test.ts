@@ -106,3 +106,27 @@ set = { m = "1" }
   expect(explanation.rules[1]!.evaluated).toBe(false);
   expect(explanation.result).toBeUndefined();
 });
+
+test("rules skipped at once for their equal conditions are exactly those that could not match", () => {
+  // Guarded rules (all, with an equal), unguarded ones, and every kind of host value in between.
+  const sites = ["berlin", "Paris", "ROME"];
+  const written = sites
+    .flatMap((site, i) => [
+      `[[rules]]\nname = "site ${site}"\nconditions = [{ label = "role", match = "in", value = "e" }, { label = "site", match = "equal", value = "${site}" }]\nset = { n${i} = "${site}", last = "${site}" }\n`,
+      `[[rules]]\nname = "not ${site}"\nconditions = [{ label = "site", match = "equal", value = "${site}", negate = true }]\nset = { last = "not ${site}" }\n`,
+      `[[rules]]\nname = "any ${site}"\nmatch = "any"\nconditions = [{ label = "site", match = "equal", value = "${site}" }, { hostname = true, match = "swith", value = "x" }]\nset = { any${i} = "yes" }\n`,
+      `[[rules]]\nname = "ram ${i}"\nconditions = [{ inventory = "cmdb__ram", match = "equal", value = ${i * 8} }]\nset = { ram = "${i * 8}" }\n`,
+    ])
+    .join("\n");
+  const rules = ruleBook(written).forTarget("csv");
+  const values = [undefined, "berlin", "BERLIN", "paris", "rome", "oslo", ""];
+  for (const [i, site] of values.entries()) {
+    for (const role of ["web", "db", undefined]) {
+      const one = host(`${i % 2 ? "x" : "y"}${i}`, { ...(site === undefined ? {} : { site }), ...(role ? { role } : {}) }, { cmdb__ram: (i % 3) * 8 });
+      const evaluated = rules.evaluate(one);
+      if (!evaluated.ok) throw new Error(evaluated.message);
+      expect(rules.explain(one).result!.labels).toEqual(evaluated.host.labels);
+    }
+  }
+  expect(rules.evaluate(host("a", { site: "Berlin", role: "web" }, { cmdb__ram: 8 }))).toMatchObject({ host: { labels: { n0: "berlin", last: "not ROME", any0: "yes", ram: "8" } } });
+});

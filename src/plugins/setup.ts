@@ -29,7 +29,7 @@ export function bindSetup(config: Config, env: NodeJS.ProcessEnv = process.env):
 }
 
 /** What rules may target: every plugin with the outcomes it declares, every account of the config with its plugin. */
-function catalogOf(registry: Registry, config: Config): TargetCatalog {
+export function catalogOf(registry: Registry, config: Config): TargetCatalog {
   return {
     plugins: new Map([...registry.plugins.values()].map((plugin) => [plugin.ident, plugin.manifest.outcomes])),
     accounts: new Map(Object.entries(config.accounts).map(([name, account]) => [name, account.plugin])),

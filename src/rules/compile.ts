@@ -51,6 +51,11 @@ export class RuleBook {
     return [...this.catalog.plugins.keys(), ...this.catalog.accounts.keys()];
   }
 
+  /** The targets the rules and [targets] name (not "*"), in the order they first appear. */
+  namedTargets(): string[] {
+    return [...new Set([...this.rules.map((rule) => rule.target).filter((target) => target !== "*"), ...this.settings.keys()])];
+  }
+
   /** The plugin a target name stands for (an account's plugin), or undefined when it names none. */
   pluginOf(target: string): string | undefined {
     return this.catalog.plugins.has(target) ? target : this.catalog.accounts.get(target);

@@ -3,6 +3,7 @@ import { HostStore } from "../inventory/host-store.ts";
 import { ExportResultSchema } from "../plugins/abi.ts";
 import { RawJson } from "../plugins/raw-json.ts";
 import type { RunScope } from "./scope.ts";
+import { pageForTarget } from "./target-page.ts";
 
 /**
  * An export run: the eligible hosts (active, not deleted) in pages of [inventory] page_size, each page
@@ -13,12 +14,19 @@ import type { RunScope } from "./scope.ts";
 export async function exportHosts(scope: RunScope): Promise<void> {
   const { setup, runtime, plugin, command, account, request, report } = scope;
   const store = new HostStore(scope.sqlite);
+  const rules = setup.rules.forTarget(plugin.ident, account?.name);
   const wouldSend: unknown[] = [];
   let after = "";
   for (let page = 0; ; page++) {
-    const batch = store.eligiblePage(after, setup.config.inventory.page_size);
-    if (batch.count === 0) break;
-    after = batch.last!;
+    const stored = store.eligiblePage(after, setup.config.inventory.page_size);
+    if (stored.count === 0) break;
+    after = stored.last!;
+    // The target's rules: hosts they ignore are not sent; a host whose template fails is counted failed.
+    const { page: batch, ignored, failed } = pageForTarget(rules, stored);
+    report.counts.skipped += ignored;
+    report.counts.failed += failed.length;
+    for (const host of failed) scope.addDetail("error", host.message);
+    if (batch.count === 0) continue;
     if (request.dryRun) wouldSend.push(...(JSON.parse(batch.json) as unknown[]));
     const result = await runtime.call(plugin, command, {
       account,

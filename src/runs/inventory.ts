@@ -2,11 +2,12 @@ import type { Database } from "bun:sqlite";
 import { SyncerError, type PluginErrorKind } from "../core/errors.ts";
 import { HostKeyed, joinHostKeyed } from "../plugins/host-keyed.ts";
 import { RawJson } from "../plugins/raw-json.ts";
-import { HostStore } from "../inventory/host-store.ts";
+import { HostStore, type EligiblePage } from "../inventory/host-store.ts";
 import { noAccount, type Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
 import type { Setup } from "../plugins/setup.ts";
+import { pageForTarget } from "./target-page.ts";
 
 /**
  * Merges the answers of an inventory's pages: objects key by key, arrays concatenated without
@@ -93,8 +94,16 @@ export async function renderInventory(
   const store = new HostStore(sqlite);
   const pluginOptions = setup.pluginOptions.get(plugin.ident);
   const failed = (error: { kind: PluginErrorKind; message: string }) => new SyncerError(error.kind, `${plugin.ident} inventory (${chosen.format}): ${error.message}`);
+  // The target's rules: what each host gets (labels, inventory, outcomes); hosts they ignore are left out.
+  // A host whose template fails fails the inventory, naming the rule: a partial inventory would look complete.
+  const rules = setup.rules.forTarget(plugin.ident, account?.name);
+  const forTarget = (stored: EligiblePage) => {
+    const { page, failed: broken } = pageForTarget(rules, stored);
+    if (broken.length > 0) throw new SyncerError("rejected", `${plugin.ident} inventory (${chosen.format}): ${broken.length} host(s) failed in the rules; ${broken[0]!.message}`);
+    return page;
+  };
   if (target.host !== undefined) {
-    const input = { hosts: new RawJson(store.eligiblePage("", 1, target.host).json), host: target.host };
+    const input = { hosts: new RawJson(forTarget(store.eligiblePage("", 1, target.host)).json), host: target.host };
     const result = await runtime.call(plugin, chosen.export, { account, pluginOptions, input });
     if (!result.ok) throw failed(result.error);
     return result.value;
@@ -107,7 +116,8 @@ export async function renderInventory(
   const window = 2 * setup.config.sandbox.processes;
   const inFlight: Promise<unknown>[] = [];
   const sendPage = (after: string): string | null => {
-    const page = store.eligiblePage(after, pageSize);
+    const stored = store.eligiblePage(after, pageSize);
+    const page = forTarget(stored);
     const input = { hosts: new RawJson(page.json), host: null };
     const answer = runtime.callUnparsed(plugin, chosen.export, { account, pluginOptions, input, pageHostnames: page.hostnames, answer: "inventory-page" }).then((outcome) => {
       if (!outcome.ok) throw failed(outcome.error);
@@ -116,7 +126,7 @@ export async function renderInventory(
     // A page that fails is reported when its turn comes, so none may reject unobserved before then.
     answer.catch(() => {});
     inFlight.push(answer);
-    return page.count < pageSize ? null : page.last;
+    return stored.count < pageSize ? null : stored.last;
   };
   const merger = new InventoryMerger();
   let after: string | null = sendPage("");

@@ -159,3 +159,16 @@ test("the API explains a host's rules, and a running daemon takes over an edited
     await daemon.stop();
   }
 }, 30_000);
+
+test("the Ansible inventory gets what the rules give target ansible: filtered, with rule attributes, ignored hosts left out", () => {
+  const { dir, config } = installation();
+  writeFileSync(join(dir, "rules.d", "20-ignore.toml"), `[[rules]]\nname = "no caches in ansible"\ntarget = "ansible"\nconditions = [{ label = "role", match = "equal", value = "cache" }]\nset = { ignore_host = true }\n`);
+  const listed = runSyncer(["ansible", "inventory", "--list", "--config", config]);
+  expect(listed.code).toBe(0);
+  const inventory = JSON.parse(listed.stdout) as { _meta: { hostvars: Record<string, Record<string, unknown>> } };
+  const hostnames = Object.keys(inventory._meta.hostvars);
+  expect(hostnames.sort()).toEqual(DEMO_ROWS.filter((row) => row.role !== "cache").map((row) => row.host).sort());
+  // [targets.ansible] filter = ["site", "role"]: os and env stay home; the rules' attributes leave.
+  expect(inventory._meta.hostvars["web01.berlin.example.com"]).toEqual({ site: "berlin", role: "web", tier: "frontend", http_port: "8080" });
+  expect(inventory._meta.hostvars["db01.berlin.example.com"]).toEqual({ site: "berlin", role: "db", http_port: "8080" });
+});

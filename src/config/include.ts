@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
-import { parse as parseToml, TomlError } from "smol-toml";
 import * as v from "valibot";
 import { describeSystemError } from "../core/errors.ts";
 import { issuesToProblems, type KeyPath, type Locate, type Problem } from "../core/problems.ts";
-import { SourceLocator } from "./locate.ts";
+import { parseTomlText, SourceLocator } from "./locate.ts";
 import { RulesFileSchema, type RuleConfig } from "./rules.ts";
 
 /** Where a rule is written: its file and key path there, and how to find a key of that file. */
@@ -57,17 +56,11 @@ function readRulesFile(file: string): { rules: PlacedRule[]; problems: Problem[]
   } catch (error) {
     return { rules: [], problems: [{ file, message: `cannot read the included rules file: ${describeSystemError(error)}` }] };
   }
-  let raw: unknown;
-  try {
-    raw = parseToml(text);
-  } catch (error) {
-    if (!(error instanceof TomlError)) throw error;
-    const reason = error.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
-    return { rules: [], problems: [{ file, position: { line: error.line, column: error.column }, message: `malformed TOML: ${reason}` }] };
-  }
+  const raw = parseTomlText(text, file);
+  if (!raw.ok) return { rules: [], problems: [raw.problem] };
   let locator: SourceLocator | undefined;
   const locate: Locate = (path, part) => (locator ??= new SourceLocator(text)).find(path, part);
-  const parsed = v.safeParse(RulesFileSchema, raw);
+  const parsed = v.safeParse(RulesFileSchema, raw.value);
   if (!parsed.success) return { rules: [], problems: issuesToProblems(parsed.issues, RulesFileSchema, { file, format: "toml", locate }) };
   return { rules: parsed.output.rules.map((rule, index) => ({ rule, origin: { file, path: ["rules", index], locate } })), problems: [] };
 }

@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { parse as parseToml, TomlError } from "smol-toml";
 import * as v from "valibot";
 import { describeSystemError, SyncerError } from "../core/errors.ts";
 import { registerSecret } from "../core/redact.ts";
 import { dottedPath, formatProblem, issuesToProblems, type KeyPath, type Locate, type Problem } from "../core/problems.ts";
-import { SourceLocator } from "./locate.ts";
+import { parseTomlText, SourceLocator } from "./locate.ts";
 import { inheritAccounts } from "./accounts.ts";
 import { ConfigSchema, type AccountConfig, type ConfigFile } from "./schema.ts";
 import { resolveReferences, SecretError } from "./secrets.ts";
@@ -143,14 +142,9 @@ function stateDirectoryWarning(paths: Config["paths"], env: NodeJS.ProcessEnv): 
 
 /** Parses and validates config text. Throws a SyncerError of kind "config" listing every problem with file:line:column. */
 export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv = process.env): Config {
-  let raw: unknown;
-  try {
-    raw = parseToml(text);
-  } catch (error) {
-    if (!(error instanceof TomlError)) throw error;
-    const reason = error.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
-    throw invalid(path, [{ file: path, position: { line: error.line, column: error.column }, message: `malformed TOML: ${reason}` }]);
-  }
+  const parsedToml = parseTomlText(text, path);
+  if (!parsedToml.ok) throw invalid(path, [parsedToml.problem]);
+  const raw = parsedToml.value;
 
   let locator: SourceLocator | undefined;
   const locate = () => (locator ??= new SourceLocator(text));

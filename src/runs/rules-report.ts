@@ -1,4 +1,4 @@
-import type { OpenDatabase } from "../db/open.ts";
+import type { Storage } from "../db/storage.ts";
 import { invalid } from "../config/load.ts";
 import { readIncludedRules } from "../config/include.ts";
 import { SyncerError } from "../core/errors.ts";
@@ -30,7 +30,7 @@ export function targetsOf(book: RuleBook, target: string | undefined): TargetRul
 }
 
 /** A host of the inventory as rules see it; not_found when there is none. */
-export function hostForRules(database: OpenDatabase, hostname: string): HostData {
+export function hostForRules(database: Storage, hostname: string): HostData {
   const host = new HostQueries(database).get(hostname);
   if (!host) throw new SyncerError("not_found", `no host ${JSON.stringify(hostname)}`);
   return { hostname: host.hostname, account: host.account, labels: host.labels, inventory: host.inventory };
@@ -41,7 +41,7 @@ export function explainHost(setup: Setup, host: HostData, target: string | undef
 }
 
 /** Each eligible host (active, not deleted) of the inventory, a page at a time. */
-function* eligibleHosts(database: OpenDatabase): Generator<HostData> {
+function* eligibleHosts(database: Storage): Generator<HostData> {
   const store = new HostStore(database.sqlite);
   for (let after = ""; ; ) {
     const page = store.eligiblePage(after, 5000);
@@ -72,7 +72,7 @@ export interface RulesTest {
  * eligible host, each rule for its own target ("*" rules for every target at once), and counts the
  * hosts each matched: a rule after a matching last_match rule of its target counts no host.
  */
-export function testRules(setup: Setup, database: OpenDatabase, file: string): RulesTest {
+export function testRules(setup: Setup, database: Storage, file: string): RulesTest {
   const included = readIncludedRules([file], setup.config.source.dir);
   if (included.problems.length > 0) throw invalid(file, included.problems);
   const { book, problems } = compileRules({ ...setup.config, rules: included.rules, targets: {} }, catalogOf(setup.registry, setup.config));

@@ -103,10 +103,10 @@ console.log(`  floor: \`syncer version\` process ${median(versionRuns).toFixed(1
 // --- where the time goes, piece by piece in this process (the steps renderInventory and the CLI take)
 const { parseConfig } = await import("../src/config/load.ts");
 const { bindSetup } = await import("../src/plugins/setup.ts");
-const { HostStore } = await import("../src/inventory/host-store.ts");
+const { openSqliteStorage } = await import("../src/db/sqlite/storage.ts");
 const { PluginRuntime } = await import("../src/plugins/runtime.ts");
 const { renderInventory, InventoryMerger } = await import("../src/runs/inventory.ts");
-const { joinHostKeyed, jsonPieces, parseHostKeyed, spliceHostKeyed } = await import("../src/plugins/host-keyed.ts");
+const { bytesOf, joinHostKeyed, jsonPieces, parseHostKeyed, spliceHostKeyed } = await import("../src/plugins/host-keyed.ts");
 const { createLogger } = await import("../src/core/logger.ts");
 const { RawJson } = await import("../src/plugins/raw-json.ts");
 const { SANDBOX_COMMANDS } = await import("../test/helpers/plugins.ts");
@@ -128,8 +128,8 @@ const timeAsync = async <T,>(fn: () => Promise<T>): Promise<[T, number]> => {
   return [value, performance.now() - started];
 };
 
-const db = new Database(databasePath, { readonly: true });
-const store = new HostStore(db);
+const storage = openSqliteStorage(databasePath);
+const store = storage.hosts;
 const [pages, readMs] = time(() => {
   const read: ReturnType<typeof store.eligiblePage>[] = [];
   for (let after = ""; ; ) {
@@ -162,15 +162,19 @@ const wasmMs = pluginMs.reduce((sum, ms) => sum + ms, 0);
 const plainAnswers = outcomes.map((outcome) => JSON.stringify(parseHostKeyed(joinHostKeyed(outcome.output, outcome.facts?.spliced ?? []))));
 const answerBytes = plainAnswers.reduce((sum, text) => sum + text.length, 0);
 const [, cutAnswersMs] = time(() => plainAnswers.forEach((text, index) => spliceHostKeyed(JSON.parse(text), new Set(pages[index]!.hostnames))));
-const [, renderMs] = await timeAsync(() => renderInventory(setup, runtime, db, { plugin }));
+const [rendered, renderMs] = await timeAsync(() => renderInventory(setup, runtime, store, { plugin }));
+const [, chunksMs] = time(() => {
+  for (const _ of rendered.chunks());
+});
+rendered.close();
 runtime.close();
-db.close();
+storage.close();
 const merger = new InventoryMerger();
 const [merged, mergeMs] = time(() => outcomes.map((outcome) => joinHostKeyed(outcome.output, outcome.facts?.spliced ?? [])).reduce((into, answer) => merger.merge(into, answer)));
-const [pieces, piecesMs] = time(() => jsonPieces(merged));
+const [pieces, piecesMs] = time(() => [...jsonPieces(merged)]);
 const [, writeMs] = await timeAsync(async () => {
   const sink = Bun.file(join(work, "copy.json")).writer();
-  for (const piece of pieces) sink.write(piece);
+  for (const piece of pieces) sink.write(typeof piece === "string" ? piece : bytesOf(piece));
   await sink.end();
 });
 
@@ -182,8 +186,9 @@ row("first call of a new sandbox process", coldMs, "(spawn, module load; two run
 row("plugin (wasm) time, all pages", wasmMs, `(median page ${median(pluginMs).toFixed(1)} ms)`);
 row("parse and host-keyed cut of the answers, by sandboxes", cutAnswersMs, `(${(answerBytes / 1e6).toFixed(1)} MB of answers)`);
 row("calls one by one: page read, wasm, answer cut, IPC", serialMs);
-row("renderInventory as the CLI runs it (2 processes)", renderMs, "(cut + calls + merge)");
-row("  of which joining and merging the pages", mergeMs);
+row("renderInventory as the CLI runs it (2 processes)", renderMs, "(cut + calls + merge + spool)");
+row("  its document in chunks, read back from the spool", chunksMs);
+row("joining and merging the pages (in memory)", mergeMs);
 row("the merged document as JSON pieces", piecesMs);
 row("writing them", writeMs);
 

@@ -4,7 +4,7 @@ import * as host from "./host";
 
 export class FileWindow {
   /** The whole file's length in bytes, -1 when the call has no file. */
-  readonly fileLength: i32;
+  fileLength: i32;
   /** File offset of the window's first byte. */
   offset: i32 = 0;
   /** Bytes in the window. */
@@ -15,6 +15,16 @@ export class FileWindow {
   constructor(private chunk: i32 = 1 << 20) {
     this.fileLength = host.file_length();
     this.buffer = new ArrayBuffer(0);
+  }
+
+  /**
+   * Starts over on this call's file, keeping the buffer: a plugin that keeps its window from call to call
+   * (in a module-level variable) reads every page into the same memory instead of growing its heap.
+   */
+  restart(): void {
+    this.fileLength = host.file_length();
+    this.offset = 0;
+    this.length = 0;
   }
 
   /** Address of the window's first byte. */
@@ -32,9 +42,9 @@ export class FileWindow {
     return this.offset + this.length >= this.fileLength;
   }
 
-  /** Loads the file from `offset` on: `atLeast` bytes, at least one chunk, at most what is left. */
-  load(offset: i32, atLeast: i32 = 0): void {
-    const wanted = min(max(atLeast, this.chunk), max(this.fileLength - offset, 0));
+  /** Loads the file from `offset` on: `atLeast` bytes (one chunk unless given), at most what is left. */
+  load(offset: i32, atLeast: i32 = -1): void {
+    const wanted = min(atLeast < 0 ? this.chunk : atLeast, max(this.fileLength - offset, 0));
     if (wanted > this.buffer.byteLength) this.buffer = new ArrayBuffer(wanted);
     this.offset = offset;
     this.length = wanted > 0 ? <i32>host.file_read(<u32>offset, changetype<usize>(this.buffer), <u32>wanted) : 0;

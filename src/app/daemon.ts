@@ -13,6 +13,12 @@ import type { AppliedJobs } from "../scheduler/scheduler.ts";
 import { loadSetup, type Setup } from "../plugins/setup.ts";
 import { VERSION } from "../core/version.ts";
 
+/**
+ * How long a connection may be silent before Bun closes it (its default is 10 s). An inventory is
+ * rendered whole before its first byte goes out: a million hosts take well over 10 s on a busy machine.
+ */
+const IDLE_TIMEOUT_SECONDS = 120;
+
 /** How long shutdown waits for in-flight requests before closing their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -51,6 +57,7 @@ function listen(config: Config, fetch: Fetch): Server<undefined> {
       fetch,
       development: false,
       reusePort: false,
+      idleTimeout: IDLE_TIMEOUT_SECONDS,
       maxRequestBodySize: 2 * config.server.max_body_mb * 1024 * 1024 + 1024 * 1024,
     });
   } catch (error) {

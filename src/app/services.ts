@@ -148,8 +148,7 @@ export class DaemonServices implements ApiServices {
       setup,
       runtime,
       runner: new Runner(setup, runtime, this.database, this.log, this.writeQueue),
-      // Host code, not behind a repository yet: the temporary SQLite handle (Storage.sqlite).
-      writes: new ApiWrites(setup, this.database.sqlite, new Hooks(setup, runtime)),
+      writes: new ApiWrites(setup, this.database.hosts, new Hooks(setup, runtime)),
       running: 0,
     };
   }

@@ -25,14 +25,18 @@ export function printJson(value: unknown): void {
 }
 
 /**
- * Writes output made of pieces (a large inventory) to stdout one after another, without joining them
- * first. A reader that stops early ends the process quietly, as it does for process.stdout (main.ts).
+ * Writes output made of pieces (a large inventory, a chunk at a time) to stdout one after another,
+ * without joining them, each flushed before the next is asked for: what is held is a piece or two,
+ * however long the output. A reader that stops early ends the process quietly, as it does for
+ * process.stdout (main.ts).
  */
-export async function writePieces(pieces: (string | Uint8Array)[]): Promise<void> {
+export async function writePieces(pieces: Iterable<string | Uint8Array>): Promise<void> {
   const out = Bun.stdout.writer();
   try {
-    for (const piece of pieces) out.write(piece);
-    await out.flush();
+    for (const piece of pieces) {
+      out.write(piece);
+      await out.flush();
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EPIPE") process.exit(EXIT.ok);
     throw error;

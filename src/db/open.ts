@@ -5,7 +5,7 @@ import { dirname } from "node:path";
 import { describeSystemError, SyncerError } from "../core/errors.ts";
 import * as schema from "./schema.ts";
 
-/** The SQLite connection under the SQLite storage (src/db/sqlite/); outside src/db/ only host code still uses it. */
+/** The SQLite connection under the SQLite storage (src/db/sqlite/), through Drizzle. */
 export type Db = BunSQLiteDatabase<typeof schema>;
 
 export interface OpenDatabase {
@@ -47,4 +47,33 @@ export function openDatabase(path: string): OpenDatabase {
     throw new SyncerError("database", `cannot use the database ${path}: ${describeSystemError(error)}; is ${directory} writable?`);
   }
   return { sqlite, db: drizzle(sqlite, { schema }), close: () => sqlite.close() };
+}
+
+/** The page cache of a bulk connection: enough for the B-tree pages a scan or a write passes through again. */
+const BULK_CACHE_KIB = 8 * 1024;
+
+/**
+ * A second connection to an open database, for one bulk job (a run's staging and write, reading every
+ * exported host): no memory map and a small page cache, so a million hosts read or written pass through
+ * memory instead of staying in it, and the shared connection's cache keeps the pages its point reads
+ * use. Closed when the job is done.
+ */
+export function openBulkConnection(path: string): Database {
+  let sqlite: Database;
+  try {
+    sqlite = new Database(path, { readwrite: true, strict: true });
+  } catch (error) {
+    throw new SyncerError("database", `cannot open the database ${path}: ${describeSystemError(error)}`);
+  }
+  try {
+    sqlite.run("PRAGMA busy_timeout = 5000");
+    sqlite.run("PRAGMA foreign_keys = ON");
+    sqlite.run("PRAGMA synchronous = NORMAL");
+    sqlite.run("PRAGMA mmap_size = 0");
+    sqlite.run(`PRAGMA cache_size = -${BULK_CACHE_KIB}`);
+  } catch (error) {
+    sqlite.close();
+    throw new SyncerError("database", `cannot use the database ${path}: ${describeSystemError(error)}`);
+  }
+  return sqlite;
 }

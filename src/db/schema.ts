@@ -62,7 +62,7 @@ export const labelIndex = sqliteTable(
   (table) => [primaryKey({ columns: [table.key, table.value] })],
 );
 
-/** The change log of each host: what a run changed. Bounded per host (see src/inventory/host-store.ts). */
+/** The change log of each host: what a run changed. Bounded per host (see src/db/sqlite/hosts.ts). */
 export const hostChanges = sqliteTable(
   "host_changes",
   {

@@ -1,7 +1,7 @@
 import type { EventRepository } from "./events.ts";
+import type { HostRepository } from "./hosts.ts";
 import type { JobRunRepository } from "./job-runs.ts";
 import type { KvRepository } from "./kv.ts";
-import type { OpenDatabase } from "./open.ts";
 import type { PluginHostRepository } from "./plugin-hosts.ts";
 import type { RetentionRepository } from "./retention.ts";
 import type { RunRepository } from "./runs.ts";
@@ -18,6 +18,8 @@ import type { TokenRepository } from "./tokens.ts";
  * implementation will need these methods to return promises, and their callers to await them.
  */
 export interface Storage {
+  /** The inventory: hosts, when they were last seen, the label index, the change log. */
+  readonly hosts: HostRepository;
   readonly runs: RunRepository;
   readonly jobRuns: JobRunRepository;
   readonly tokens: TokenRepository;
@@ -30,7 +32,6 @@ export interface Storage {
   /** Counts for /metrics. */
   readonly stats: StatsRepository;
   readonly migrations: SchemaMigrations;
-  // The hosts repository goes here: `readonly hosts: HostRepository;`.
 
   /**
    * Runs `work` in one transaction: all of its writes or none. `tx` is the storage to use inside it.
@@ -40,15 +41,6 @@ export interface Storage {
   /** True when the database answers a trivial query. */
   reachable(): boolean;
   close(): void;
-
-  /**
-   * TEMPORARY: the SQLite connection (bun:sqlite and Drizzle), for the host code that is not behind a
-   * repository yet (HOST_STORAGE_NOT_YET_MOVED in test/architecture/layers.test.ts). Nothing else may use
-   * it. It goes when the hosts repository arrives.
-   */
-  readonly sqlite: OpenDatabase["sqlite"];
-  /** TEMPORARY, as `sqlite`. */
-  readonly db: OpenDatabase["db"];
 }
 
 export interface TransactionOptions {

@@ -1,4 +1,4 @@
-import type { HostRow } from "./host-queries.ts";
+import type { HostRow } from "../db/hosts.ts";
 
 /** A time as ISO 8601, or null. */
 export const iso = (date: Date | null) => (date ? date.toISOString() : null);

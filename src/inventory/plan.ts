@@ -1,5 +1,5 @@
 import type { HostChange, HostRecord } from "../plugins/abi.ts";
-import type { ExistingHost, HostWrite } from "./host-store.ts";
+import type { ExistingHost, StagedHost, StagedOrigin } from "../db/hosts.ts";
 import { MANUAL_OWNER } from "../core/hosts.ts";
 import { mapDiff, namespaceOf, replaceNamespace, sameMap, type FlatMap } from "./maps.ts";
 
@@ -26,7 +26,15 @@ export interface HostState {
 }
 
 export type PlanEntry =
-  | { action: "create"; hostname: string; row?: number; account: string; state: HostState }
+  | {
+      action: "create";
+      hostname: string;
+      row?: number;
+      account: string;
+      state: HostState;
+      /** The labels' JSON text when the plugin's record gave it (an import's create): staged as it is. */
+      labelsText?: string;
+    }
   | {
       action: "update";
       hostname: string;
@@ -82,11 +90,15 @@ export function planRecord(record: HostRecord, existing: ExistingHost | undefine
     return compare(existing, { labels, inventory }, existing.account, { labels, inventory: merged }, row);
   }
 
-  const labels = record.labels ?? {};
   if (!existing) {
     const inventory = record.inventory ? replaceNamespace({}, context.account, record.inventory).merged : {};
-    return { action: "create", hostname, row, account: context.account, state: { labels, inventory } };
+    // The labels are parsed only when something reads them (a hook, a dry run's diff): an import's
+    // creates are staged with the record's JSON text as it came.
+    const labelsText = (record as { labelsText?: string }).labelsText;
+    const state: HostState = { get labels() { return record.labels ?? {}; }, inventory };
+    return { action: "create", hostname, row, account: context.account, state, ...(labelsText === undefined ? {} : { labelsText }) };
   }
+  const labels = record.labels ?? {};
   const owner = existing.account;
   if (owner !== null && owner !== context.account) {
     if (context.masters.has(owner)) return { action: "skipped", hostname, row, reason: `owned by master account ${owner}`, owner };
@@ -118,53 +130,77 @@ export function changeOf(entry: PlanEntry): HostChange | undefined {
 
 /** The entry after a hook rewrote its change's new state. */
 export function rewrite(entry: PlanEntry, next: HostState): PlanEntry {
-  if (entry.action === "create") return { ...entry, state: next };
+  if (entry.action === "create") return { action: "create", hostname: entry.hostname, row: entry.row, account: entry.account, state: next };
   if (entry.action === "update") return compare(entry.host, entry.before, entry.account, next, entry.row);
   return entry;
 }
 
+/** The change-log entry of a deletion. */
+export const deletedChanges = (reason: string) => JSON.stringify({ deleted: { old: null, new: reason } });
+
 /**
- * The database writes of a plan. `logCreates`: created hosts get a change-log entry too (writes by
- * hand are few; imports leave it out to stay lean).
+ * An entry as the run stages it until its write (maps as JSON text). `logCreates`: a created host gets a
+ * change-log entry too (writes by hand are few; imports leave it out to stay lean).
  */
-export function writesOf(entries: Iterable<PlanEntry>, logCreates = false): { writes: HostWrite[]; touched: number[] } {
-  const writes: HostWrite[] = [];
-  const touched: number[] = [];
-  for (const entry of entries) {
-    switch (entry.action) {
-      case "create":
-        writes.push({
-          action: "create",
-          hostname: entry.hostname,
-          account: entry.account,
-          labels: entry.state.labels,
-          inventory: entry.state.inventory,
-          changes: logCreates ? createdChanges(entry.account, entry.state) : undefined,
-        });
-        break;
-      case "update":
-        writes.push({
-          action: "update",
-          id: entry.host.id,
-          lastChanged: entry.host.lastChanged,
-          account: entry.account,
-          labels: entry.state.labels,
-          inventory: entry.state.inventory,
-          oldLabels: entry.labelsChanged ? entry.before.labels : null,
-          changes: entry.changes,
-        });
-        break;
-      case "unchanged":
-        touched.push(entry.hostId);
-        break;
-      case "delete":
-        writes.push({ action: "delete", id: entry.host.id, lastChanged: entry.host.lastChanged, reason: entry.reason });
-        break;
-      case "skipped":
-        break;
-    }
+export function stagedOf(entry: PlanEntry, origin?: StagedOrigin, logCreates = false): StagedHost {
+  const at = { hostname: entry.hostname, ...(origin ? { origin } : {}) };
+  switch (entry.action) {
+    case "create":
+      return {
+        action: "create",
+        ...at,
+        account: entry.account,
+        labels: entry.labelsText ?? JSON.stringify(entry.state.labels),
+        inventory: JSON.stringify(entry.state.inventory),
+        ...(logCreates ? { changes: JSON.stringify(createdChanges(entry.account, entry.state)) } : {}),
+      };
+    case "update":
+      return {
+        action: "update",
+        ...at,
+        host: entry.host,
+        account: entry.account,
+        labels: JSON.stringify(entry.state.labels),
+        inventory: JSON.stringify(entry.state.inventory),
+        labelsChanged: entry.labelsChanged,
+        changes: JSON.stringify(entry.changes),
+      };
+    case "unchanged":
+      return { action: "unchanged", ...at, hostId: entry.hostId };
+    case "skipped":
+      return { action: "skipped", ...at, reason: entry.reason, ...(entry.owner === undefined ? {} : { owner: entry.owner }) };
+    case "delete":
+      return { action: "delete", ...at, host: entry.host, reason: entry.reason, changes: deletedChanges(entry.reason) };
   }
-  return { writes, touched };
+}
+
+/** A staged entry as the plan had it: what hooks, the dry run's diff and the API's answer read. */
+export function entryOf(staged: StagedHost): PlanEntry {
+  const { hostname } = staged;
+  const row = staged.origin?.row;
+  const state = (labels: string, inventory: string): HostState => ({ labels: JSON.parse(labels) as FlatMap, inventory: JSON.parse(inventory) as FlatMap });
+  switch (staged.action) {
+    case "create":
+      return { action: "create", hostname, row, account: staged.account, state: state(staged.labels, staged.inventory) };
+    case "update":
+      return {
+        action: "update",
+        hostname,
+        row,
+        host: staged.host,
+        before: stateOf(staged.host),
+        account: staged.account,
+        state: state(staged.labels, staged.inventory),
+        labelsChanged: staged.labelsChanged,
+        changes: JSON.parse(staged.changes) as Record<string, { old: unknown; new: unknown }>,
+      };
+    case "unchanged":
+      return { action: "unchanged", hostname, hostId: staged.hostId };
+    case "skipped":
+      return { action: "skipped", hostname, row, reason: staged.reason, ...(staged.owner === undefined ? {} : { owner: staged.owner }) };
+    case "delete":
+      return { action: "delete", hostname, host: staged.host, reason: staged.reason };
+  }
 }
 
 /** A created host's change-log entry: its owner, labels and inventory, each from nothing. */

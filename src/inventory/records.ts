@@ -1,6 +1,7 @@
 import { SyncerError, type PluginError } from "../core/errors.ts";
 import type { HostRecord } from "../plugins/abi.ts";
 import type { AnswerProblem } from "../plugins/answers.ts";
+import type { StagedDuplicate, StagedOrigin } from "../db/hosts.ts";
 
 /** Where a record came from, for messages: "record 17 of page 2 (row 19)". */
 function origin(page: number, index: number, row: number | undefined): string {
@@ -14,26 +15,22 @@ export function normalHostname(hostname: string, lowercase: boolean): string {
 }
 
 /**
- * Collects the pages a plugin returns: their records were checked against the ABI schemas in the
- * sandbox process (the call asks for the "host-page" check, see plugins/answers.ts); here hostnames
- * are normalised (stripped; lower-cased when configured) and a hostname seen twice fails the run
- * with the page, record and row of both. Nothing has been written by then.
+ * Reads the pages a plugin returns: their records were checked against the ABI schemas in the sandbox
+ * process (the call asks for the "host-page" check, see plugins/answers.ts); here hostnames are
+ * normalised (stripped; lower-cased when configured). A hostname seen twice fails the run with the
+ * page, record and row of both: the run's staging finds it (duplicate). Nothing has been written by then.
  */
 export class RecordCollector {
-  /** Hostname → where it was first seen: page, index and row, formatted only when a duplicate needs it. */
-  private readonly seen = new Map<string, [number, number, number | undefined]>();
+  private seen = 0;
 
   constructor(
     private readonly plugin: string,
     private readonly lowercase: boolean,
   ) {}
 
+  /** How many records the pages so far held. */
   get count(): number {
-    return this.seen.size;
-  }
-
-  hostnames(): IterableIterator<string> {
-    return this.seen.keys();
+    return this.seen;
   }
 
   /** The run's error for a page whose check failed in the sandbox, worded with the page number; undefined for other errors. */
@@ -49,18 +46,16 @@ export class RecordCollector {
     return undefined;
   }
 
+  /** The run's error for a hostname returned twice. */
+  duplicate({ hostname, first, second }: StagedDuplicate): SyncerError {
+    const where = (at: StagedOrigin | undefined) => (at ? origin(at.page, at.index, at.row) : "a record");
+    return new SyncerError("validation", `plugin ${this.plugin} returned hostname ${JSON.stringify(hostname)} twice: ${where(first)} and ${where(second)}`);
+  }
+
   /** A checked page's records (see CheckedHostPage), their hostnames normalised in place. */
-  records(hosts: HostRecord[], page: number): HostRecord[] {
-    for (let index = 0; index < hosts.length; index++) {
-      const record = hosts[index]!;
-      const hostname = normalHostname(record.hostname, this.lowercase);
-      const before = this.seen.get(hostname);
-      if (before !== undefined) {
-        throw new SyncerError("validation", `plugin ${this.plugin} returned hostname ${JSON.stringify(hostname)} twice: ${origin(...before)} and ${origin(page, index, record.row)}`);
-      }
-      this.seen.set(hostname, [page, index, record.row]);
-      record.hostname = hostname;
-    }
+  records<R extends HostRecord>(hosts: R[]): R[] {
+    for (const record of hosts) record.hostname = normalHostname(record.hostname, this.lowercase);
+    this.seen += hosts.length;
     return hosts;
   }
 }

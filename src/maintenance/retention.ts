@@ -1,7 +1,6 @@
 import type { RetentionConfig } from "../config/schema.ts";
 import type { AgedRecords } from "../db/retention.ts";
 import type { Storage } from "../db/storage.ts";
-import { purgeDeletedHosts } from "../inventory/host-purge.ts";
 import { closeAbandonedRuns, type InterruptedCounts } from "../runs/interrupted.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -56,8 +55,7 @@ export async function runMaintenance(storage: Storage, retention: RetentionConfi
     jobRuns: await deleteOlder(storage, "jobRuns", cutoffs.jobRuns, stopped),
     events: await deleteOlder(storage, "events", cutoffs.events, stopped),
     hostChanges: await deleteOlder(storage, "hostChanges", cutoffs.hostChanges, stopped),
-    // Host code, not behind a repository yet: through the temporary SQLite handle (Storage.sqlite).
-    deletedHosts: cutoffs.deletedHosts === null || stopped() ? 0 : purgeDeletedHosts(storage.sqlite, cutoffs.deletedHosts).hostnames.length,
+    deletedHosts: cutoffs.deletedHosts === null || stopped() ? 0 : storage.hosts.purgeDeleted(cutoffs.deletedHosts).hostnames.length,
   };
   return { interrupted, removed, cutoffs };
 }

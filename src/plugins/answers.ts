@@ -50,8 +50,39 @@ export interface AnswerFacts {
 /** A passed check may send the answer on in another form (payload), which its facts describe. */
 type CheckOutcome = { problem: AnswerProblem } | { facts: AnswerFacts; payload?: Uint8Array };
 
+const isMap = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value) && !Object.hasOwn(value, "__proto__");
+const NOT_BLANK = /\S/;
+
+/**
+ * Whether a record surely passes HostRecordSchema, decided without valibot (a fifth of its cost on a
+ * page of a million hosts' import). It accepts a subset of what the schema accepts: anything it doubts
+ * goes to the schema, which decides and words the problem.
+ */
+function plainRecord(record: unknown): boolean {
+  if (typeof record !== "object" || record === null || Array.isArray(record)) return false;
+  const { hostname, labels, inventory, row } = record as Record<string, unknown>;
+  if (typeof hostname !== "string" || hostname.length > 253 || !NOT_BLANK.test(hostname)) return false;
+  if (row !== undefined && !Number.isInteger(row)) return false;
+  if (labels !== undefined) {
+    if (!isMap(labels)) return false;
+    for (const key in labels) if (key === "" || typeof labels[key] !== "string") return false;
+  }
+  if (inventory !== undefined) {
+    if (!isMap(inventory)) return false;
+    for (const key in inventory) {
+      const field = inventory[key];
+      if (key === "" || (field !== null && typeof field !== "string" && typeof field !== "number" && typeof field !== "boolean")) return false;
+    }
+  }
+  return true;
+}
+
 /** An import or inventorize answer: the page (host-page) and each of its records (host-record). */
 function checkHostPage(value: unknown): CheckOutcome {
+  const plain = value as { hosts?: unknown; next?: unknown } | null;
+  if (typeof plain === "object" && plain !== null && Array.isArray(plain.hosts) && (plain.next === null || typeof plain.next === "string") && plain.hosts.every(plainRecord)) {
+    return { facts: { cursor: plain.next }, payload: encoder.encode(recordLines(plain as { hosts: RawRecord[] })) };
+  }
   const page = v.safeParse(HostPageSchema, value);
   if (!page.success) return { problem: { answer: "page", problem: problemOf(page.issues, HostPageSchema) } };
   const hosts = page.output.hosts;

@@ -1,13 +1,12 @@
 import { SyncerError } from "../core/errors.ts";
-import { HostStore } from "../inventory/host-store.ts";
+import type { HostRepository } from "../db/hosts.ts";
 import { namespaceOf, replaceNamespace, sameMap, type FlatMap } from "../inventory/maps.ts";
 import { normalHostname } from "../inventory/records.ts";
 import { MANUAL_OWNER } from "../core/hosts.ts";
-import { compare, planRecord, stateOf, writesOf, type PlanEntry } from "../inventory/plan.ts";
+import { compare, entryOf, planRecord, stagedOf, stateOf, type PlanEntry } from "../inventory/plan.ts";
 import type { HostRecord } from "../plugins/abi.ts";
 import { noAccount } from "../plugins/options.ts";
 import type { Setup } from "../plugins/setup.ts";
-import type { Database } from "bun:sqlite";
 import type { Hooks } from "./hooks.ts";
 import type { RunDetail } from "./run-log.ts";
 
@@ -33,15 +32,11 @@ const CONFLICTS_LISTED = 20;
  * hooks, the change log (creations included). Each request is one transaction: all of its hosts or none.
  */
 export class ApiWrites {
-  private readonly store: HostStore;
-
   constructor(
     private readonly setup: Setup,
-    private readonly sqlite: Database,
+    private readonly store: HostRepository,
     private readonly hooks: Hooks,
-  ) {
-    this.store = new HostStore(sqlite);
-  }
+  ) {}
 
   /**
    * Creates or updates hosts on behalf of `account`, or by hand (owner MANUAL_OWNER) without one or
@@ -102,14 +97,25 @@ export class ApiWrites {
     return name;
   }
 
-  /** Pre hooks, one transaction, post hooks. Hook messages go to the daemon log through the caller's error, if any. */
+  /**
+   * Pre hooks, one transaction, post hooks; the plan as the hooks left it. Hook messages go to the daemon
+   * log through the caller's error, if any.
+   */
   private async commit(plan: PlanEntry[], account: string | null, command: string): Promise<PlanEntry[]> {
     const run = { id: null, plugin: "api", command, account };
     const details: RunDetail[] = [];
-    plan = await this.hooks.before("host.pre_update", plan, run, details);
-    plan = await this.hooks.before("host.pre_delete", plan, run, details);
-    this.store.write(writesOf(plan, true), null, Date.now(), this.setup.config.inventory.change_log_limit);
-    await this.hooks.after(plan, run, details);
-    return plan;
+    const staging = this.store.stage();
+    try {
+      const duplicate = staging.add(plan.map((entry) => stagedOf(entry, undefined, true)));
+      if (duplicate) throw new SyncerError("validation", `hostname ${JSON.stringify(duplicate.hostname)} appears twice in the request`);
+      await this.hooks.before("host.pre_update", staging, run, details, true);
+      await this.hooks.before("host.pre_delete", staging, run, details, true);
+      const written = [...staging.entries(["create", "update", "unchanged", "skipped", "delete"], Math.max(plan.length, 1))].flat().map(entryOf);
+      staging.apply(null, Date.now(), this.setup.config.inventory.change_log_limit);
+      await this.hooks.after(staging, run, details);
+      return written;
+    } finally {
+      staging.close();
+    }
   }
 }

@@ -1,7 +1,7 @@
 import * as v from "valibot";
-import { HostStore } from "../inventory/host-store.ts";
 import { ExportResultSchema } from "../plugins/abi.ts";
 import { RawJson } from "../plugins/raw-json.ts";
+import type { EligibleReader } from "../db/hosts.ts";
 import type { RunScope } from "./scope.ts";
 import { pageForTarget } from "./target-page.ts";
 
@@ -12,13 +12,21 @@ import { pageForTarget } from "./target-page.ts";
  * non-GET HTTP is not sent) and keeps what would have been sent.
  */
 export async function exportHosts(scope: RunScope): Promise<void> {
+  const reader = scope.hosts.eligibleReader();
+  try {
+    await exportPages(scope, reader);
+  } finally {
+    reader.close();
+  }
+}
+
+async function exportPages(scope: RunScope, reader: EligibleReader): Promise<void> {
   const { setup, runtime, plugin, command, account, request, report } = scope;
-  const store = new HostStore(scope.sqlite);
   const rules = setup.rules.forTarget(plugin.ident, account?.name);
   const wouldSend: unknown[] = [];
   let after = "";
   for (let page = 0; ; page++) {
-    const stored = store.eligiblePage(after, setup.config.inventory.page_size);
+    const stored = reader.page(after, setup.config.inventory.page_size);
     if (stored.count === 0) break;
     after = stored.last!;
     // The target's rules: hosts they ignore are not sent; a host whose template fails is counted failed.

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { SyncerError } from "../core/errors.ts";
-import { changeOf, rewrite, type PlanEntry } from "../inventory/plan.ts";
+import type { HostStaging } from "../db/hosts.ts";
+import { changeOf, entryOf, rewrite, stagedOf, type PlanEntry } from "../inventory/plan.ts";
 import { HookAnswerSchema, type HostChange } from "../plugins/abi.ts";
 import type { HOOK_EVENTS } from "../plugins/manifest/schema.ts";
 import type { Plugin } from "../plugins/plugin.ts";
@@ -51,24 +52,25 @@ export class Hooks {
   }
 
   /**
-   * Runs the pre_ hooks of `event` over the entries it concerns (creates and updates, or deletes), page by
-   * page. Returns the entries as the hooks left them; a dropped change leaves its host as it is.
+   * Runs the pre_ hooks of `event` over the staged entries it concerns (creates and updates, or deletes),
+   * page by page, and stages what they leave: a rewritten change in place of the entry, a dropped one
+   * taken out (its host stays as it is). `logCreates` as for stagedOf.
    */
-  async before(event: "host.pre_update" | "host.pre_delete", entries: PlanEntry[], run: HookRun, details: RunDetail[]): Promise<PlanEntry[]> {
+  async before(event: "host.pre_update" | "host.pre_delete", staging: HostStaging, run: HookRun, details: RunDetail[], logCreates = false): Promise<void> {
     const hooks = this.byEvent.get(event);
-    if (!hooks?.length) return entries;
-    const concerned = (entry: PlanEntry) => (event === "host.pre_delete" ? entry.action === "delete" : entry.action === "create" || entry.action === "update");
-    const kept = entries.filter((entry) => !concerned(entry));
-    const pending = entries.filter(concerned);
-    for (let start = 0; start < pending.length; start += this.pageSize) {
-      let page = pending.slice(start, start + this.pageSize);
+    if (!hooks?.length) return;
+    const actions = event === "host.pre_delete" ? (["delete"] as const) : (["create", "update"] as const);
+    for (const staged of staging.entries(actions, this.pageSize)) {
+      const origins = new Map(staged.map((entry) => [entry.hostname, entry.origin]));
+      let page = staged.map(entryOf);
       for (const hook of hooks) {
         if (page.length === 0) break;
         page = await this.callBefore(hook, event, page, run, details);
       }
-      kept.push(...page);
+      for (const entry of page) origins.delete(entry.hostname);
+      staging.replace(page.map((entry) => stagedOf(entry, origins.get(entry.hostname), logCreates)));
+      staging.remove([...origins.keys()]);
     }
-    return kept;
   }
 
   private async callBefore(hook: Hook, event: HookEvent, page: PlanEntry[], run: HookRun, details: RunDetail[]): Promise<PlanEntry[]> {
@@ -96,13 +98,12 @@ export class Hooks {
     return next;
   }
 
-  /** Runs the post_update hooks after a commit; a failure is logged, never undoes the run. */
-  async after(entries: PlanEntry[], run: HookRun, details: RunDetail[]): Promise<void> {
+  /** Runs the post_update hooks after a commit, over the staged changes; a failure is logged, never undoes the run. */
+  async after(staging: HostStaging, run: HookRun, details: RunDetail[]): Promise<void> {
     const hooks = this.byEvent.get("host.post_update");
     if (!hooks?.length) return;
-    const changes = entries.flatMap((entry) => changeOf(entry) ?? []);
-    for (let start = 0; start < changes.length; start += this.pageSize) {
-      const page = changes.slice(start, start + this.pageSize);
+    for (const staged of staging.entries(["create", "update", "delete"], this.pageSize)) {
+      const page = staged.map((entry) => changeOf(entryOf(entry))!);
       for (const hook of hooks) {
         const result = await this.runtime.call(hook.plugin, hook.export, {
           input: { event: "host.post_update", run, changes: page },

@@ -1,8 +1,8 @@
-import type { Database } from "bun:sqlite";
 import { SyncerError, type PluginErrorKind } from "../core/errors.ts";
-import { HostKeyed, joinHostKeyed } from "../plugins/host-keyed.ts";
+import { bytesOf, HostArray, HostKeyed, isHostKeyedForm, joinHostKeyed, JoinedArray, jsonPieces } from "../plugins/host-keyed.ts";
+import { Spool } from "./spool.ts";
 import { RawJson } from "../plugins/raw-json.ts";
-import { HostStore, type EligiblePage } from "../inventory/host-store.ts";
+import type { EligiblePage, HostRepository } from "../db/hosts.ts";
 import { noAccount, type Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
@@ -13,8 +13,9 @@ import { pageForTarget } from "./target-page.ts";
  * Merges the answers of an inventory's pages: objects key by key, arrays concatenated without
  * repeating equal strings or numbers (a group listed by every page appears once), anything else: the
  * later page wins. One merger per inventory: it remembers what each array holds across pages.
- * Host-keyed objects of different pages share no key: their texts are joined as they are. Against an
- * ordinary object one is parsed, unless that object is empty and so adds nothing.
+ * Host-keyed objects of different pages share no key, and host arrays no item: their texts are joined
+ * as they are (arrays with some of them become a JoinedArray). Against an ordinary object a host-keyed
+ * one is parsed, unless that object is empty and so adds nothing.
  */
 export class InventoryMerger {
   private readonly members = new WeakMap<unknown[], Set<unknown>>();
@@ -43,6 +44,17 @@ export class InventoryMerger {
       }
       return into;
     }
+    if (arrayLike(into) && arrayLike(page)) {
+      if (into instanceof HostArray && page instanceof HostArray) {
+        into.bodies.push(...page.bodies);
+        return into;
+      }
+      const joined = into instanceof JoinedArray ? into : new JoinedArray([into as unknown[] | HostArray]);
+      const last = joined.parts[joined.parts.length - 1]!;
+      if (last instanceof HostArray && page instanceof HostArray) last.bodies.push(...page.bodies);
+      else joined.parts.push(page as unknown[] | HostArray);
+      return joined;
+    }
     if (isObject(into) && isObject(page)) {
       for (const [key, value] of Object.entries(page)) into[key] = key in into ? this.merge(into[key], value) : value;
       return into;
@@ -52,8 +64,9 @@ export class InventoryMerger {
 }
 
 const isScalar = (item: unknown) => typeof item === "string" || typeof item === "number";
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof HostKeyed);
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value) && !isHostKeyedForm(value);
 const isEmptyObject = (value: unknown) => isObject(value) && Object.keys(value).length === 0;
+const arrayLike = (value: unknown) => Array.isArray(value) || value instanceof HostArray || value instanceof JoinedArray;
 
 /** The plugin and (optional) account an inventory request names; a clear error when either is not there. */
 export function inventoryTarget(setup: Setup, ident: string, accountName?: string): { plugin: Plugin; account: Account | undefined } {
@@ -77,21 +90,63 @@ export function inventoryExport(plugin: Plugin, format?: string): { format: stri
   return chosen;
 }
 
+/** A rendered inventory: its value (host-keyed parts may be stored in a spool) until closed. */
+export interface RenderedInventory {
+  value: unknown;
+  /** The document as compact JSON, a chunk at a time: stored parts are read back as their turn comes. */
+  chunks(): Generator<Uint8Array>;
+  /** Gives the spool back; the value's stored parts cannot be read after. */
+  close(): void;
+}
+
+/** What the chunks of a document are gathered to before they are handed on. */
+const CHUNK_BYTES = 256 * 1024;
+
+const encoder = new TextEncoder();
+
+function* chunksOf(value: unknown): Generator<Uint8Array> {
+  let pending: Uint8Array[] = [];
+  let size = 0;
+  const flush = () => {
+    const chunk = new Uint8Array(size);
+    let offset = 0;
+    for (const part of pending) {
+      chunk.set(part, offset);
+      offset += part.byteLength;
+    }
+    pending = [];
+    size = 0;
+    return chunk;
+  };
+  for (const piece of jsonPieces(value)) {
+    const bytes = typeof piece === "string" ? encoder.encode(piece) : bytesOf(piece);
+    if (bytes.byteLength >= CHUNK_BYTES) {
+      if (size > 0) yield flush();
+      yield bytes;
+      continue;
+    }
+    pending.push(bytes);
+    size += bytes.byteLength;
+    if (size >= CHUNK_BYTES) yield flush();
+  }
+  if (size > 0) yield flush();
+}
+
 /**
  * Renders the inventory for another tool (Ansible's dynamic inventory, say): the eligible hosts go to
- * the plugin in pages, [sandbox] processes at once, and the answers are merged. With `host`,
- * only that host is sent and the answer passes through as is. The result may hold host-keyed objects
- * (host-keyed.ts): `jsonPieces` writes it out, `parseHostKeyed` makes it plain JSON.
+ * the plugin in pages, [sandbox] processes at once, and the answers are merged. With `host`, only that
+ * host is sent and the answer passes through as is. The pages' host-keyed parts (host-keyed.ts), nearly
+ * all of a large inventory, go to a spool on disk as they arrive: memory holds the rest (group names,
+ * say), and the document is written from both, a chunk at a time.
  */
 export async function renderInventory(
   setup: Setup,
   runtime: PluginRuntime,
-  sqlite: Database,
+  hosts: HostRepository,
   target: { plugin: Plugin; format?: string; account?: Account; host?: string },
-): Promise<unknown> {
+): Promise<RenderedInventory> {
   const { plugin, account } = target;
   const chosen = inventoryExport(plugin, target.format);
-  const store = new HostStore(sqlite);
   const pluginOptions = setup.pluginOptions.get(plugin.ident);
   const failed = (error: { kind: PluginErrorKind; message: string }) => new SyncerError(error.kind, `${plugin.ident} inventory (${chosen.format}): ${error.message}`);
   // The target's rules: what each host gets (labels, inventory, outcomes); hosts they ignore are left out.
@@ -103,38 +158,50 @@ export async function renderInventory(
     return page;
   };
   if (target.host !== undefined) {
-    const input = { hosts: new RawJson(forTarget(store.eligiblePage("", 1, target.host)).json), host: target.host };
+    const input = { hosts: new RawJson(forTarget(hosts.eligiblePage("", 1, target.host)).json), host: target.host };
     const result = await runtime.call(plugin, chosen.export, { account, pluginOptions, input });
     if (!result.ok) throw failed(result.error);
-    return result.value;
+    return { value: result.value, chunks: () => chunksOf(result.value), close: () => {} };
   }
 
-  // The daemon reads each page (the stored text, not parsed) and sends it; [sandbox] processes work on
-  // pages at once. A window of pages in flight keeps every sandbox busy while this one reads the next,
-  // and bounds what is held: answers are merged in page order as they come back.
+  // The daemon reads each page (SQLite writes its text) and sends it; [sandbox] processes work on pages
+  // at once. A window of pages in flight keeps every sandbox busy while this one reads the next, and
+  // bounds what is held: answers are merged in page order as they come back.
   const pageSize = setup.config.inventory.page_size;
   const window = 2 * setup.config.sandbox.processes;
   const inFlight: Promise<unknown>[] = [];
+  const spool = new Spool();
+  const reader = hosts.eligibleReader();
+  const keep = (body: Uint8Array) => spool.store(body);
   const sendPage = (after: string): string | null => {
-    const stored = store.eligiblePage(after, pageSize);
+    const stored = reader.page(after, pageSize);
     const page = forTarget(stored);
     const input = { hosts: new RawJson(page.json), host: null };
     const answer = runtime.callUnparsed(plugin, chosen.export, { account, pluginOptions, input, pageHostnames: page.hostnames, answer: "inventory-page" }).then((outcome) => {
       if (!outcome.ok) throw failed(outcome.error);
-      return joinHostKeyed(outcome.output, outcome.facts?.spliced ?? []);
+      return joinHostKeyed(outcome.output, outcome.facts?.spliced ?? [], keep);
     });
     // A page that fails is reported when its turn comes, so none may reject unobserved before then.
     answer.catch(() => {});
     inFlight.push(answer);
     return stored.count < pageSize ? null : stored.last;
   };
-  const merger = new InventoryMerger();
-  let after: string | null = sendPage("");
-  let merged: unknown;
-  for (let index = 0; inFlight.length > 0; index++) {
-    while (after !== null && inFlight.length < window) after = sendPage(after);
-    const answer = await inFlight.shift()!;
-    merged = index === 0 ? answer : merger.merge(merged, answer);
+  try {
+    const merger = new InventoryMerger();
+    let after: string | null = sendPage("");
+    let merged: unknown;
+    for (let index = 0; inFlight.length > 0; index++) {
+      while (after !== null && inFlight.length < window) after = sendPage(after);
+      const answer = await inFlight.shift()!;
+      merged = index === 0 ? answer : merger.merge(merged, answer);
+    }
+    return { value: merged, chunks: () => chunksOf(merged), close: () => spool.close() };
+  } catch (error) {
+    // The pages still in flight store nothing once the spool is closed: wait for them first.
+    await Promise.allSettled(inFlight);
+    spool.close();
+    throw error;
+  } finally {
+    reader.close();
   }
-  return merged;
 }

@@ -3,8 +3,6 @@ import { invalid } from "../config/load.ts";
 import { readIncludedRules } from "../config/include.ts";
 import { SyncerError } from "../core/errors.ts";
 import { suggestion } from "../core/problems.ts";
-import { HostQueries } from "../inventory/host-queries.ts";
-import { HostStore } from "../inventory/host-store.ts";
 import { catalogOf, type Setup } from "../plugins/setup.ts";
 import { compileRules, type RuleBook } from "../rules/compile.ts";
 import type { Explanation, TargetRules } from "../rules/evaluate.ts";
@@ -31,7 +29,7 @@ export function targetsOf(book: RuleBook, target: string | undefined): TargetRul
 
 /** A host of the inventory as rules see it; not_found when there is none. */
 export function hostForRules(database: Storage, hostname: string): HostData {
-  const host = new HostQueries(database).get(hostname);
+  const host = database.hosts.get(hostname);
   if (!host) throw new SyncerError("not_found", `no host ${JSON.stringify(hostname)}`);
   return { hostname: host.hostname, account: host.account, labels: host.labels, inventory: host.inventory };
 }
@@ -42,12 +40,16 @@ export function explainHost(setup: Setup, host: HostData, target: string | undef
 
 /** Each eligible host (active, not deleted) of the inventory, a page at a time. */
 function* eligibleHosts(database: Storage): Generator<HostData> {
-  const store = new HostStore(database.sqlite);
-  for (let after = ""; ; ) {
-    const page = store.eligiblePage(after, 5000);
-    if (page.count === 0) return;
-    yield* JSON.parse(page.json) as HostData[];
-    after = page.last!;
+  const reader = database.hosts.eligibleReader();
+  try {
+    for (let after = ""; ; ) {
+      const page = reader.page(after, 5000);
+      if (page.count === 0) return;
+      yield* JSON.parse(page.json) as HostData[];
+      after = page.last!;
+    }
+  } finally {
+    reader.close();
   }
 }
 

@@ -10,7 +10,7 @@ import { exportHosts } from "./export-hosts.ts";
 import { Hooks } from "./hooks.ts";
 import { MAX_DETAILS, RunLog, zeroCounts, type RunDetail } from "./run-log.ts";
 import type { RunReport, RunRequest, RunScope } from "./scope.ts";
-import { diffOf, syncHosts } from "./sync-hosts.ts";
+import { syncHosts } from "./sync-hosts.ts";
 import { resolveTarget } from "../plugins/target.ts";
 
 /** Host-writing runs one at a time: their plans are made against what the previous one wrote. */
@@ -78,7 +78,7 @@ export class Runner {
     const scope: RunScope = {
       setup: this.setup,
       runtime: this.runtime,
-      sqlite: this.storage.sqlite,
+      hosts: this.storage.hosts,
       hooks: new Hooks(this.setup, this.runtime),
       plugin,
       command: request.command,
@@ -93,8 +93,7 @@ export class Runner {
     };
     try {
       if (kind === "import" || kind === "inventorize") {
-        const plan = await syncHosts(scope);
-        if (dryRun) report.diff = diffOf(plan);
+        await syncHosts(scope);
       } else if (kind === "export") {
         await exportHosts(scope);
       } else {

@@ -1,4 +1,4 @@
-import type { Storage } from "../db/storage.ts";
+import type { HostRepository } from "../db/hosts.ts";
 import type { Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
@@ -53,8 +53,7 @@ export interface RunReport {
 export interface RunScope {
   setup: Setup;
   runtime: PluginRuntime;
-  /** TEMPORARY, for the host code (see Storage.sqlite): goes with it. */
-  sqlite: Storage["sqlite"];
+  hosts: HostRepository;
   hooks: Hooks;
   plugin: Plugin;
   command: string;

@@ -1,4 +1,4 @@
-import type { EligiblePage } from "../inventory/host-store.ts";
+import type { EligiblePage } from "../db/hosts.ts";
 import type { TargetRules } from "../rules/evaluate.ts";
 import type { HostData } from "../rules/host.ts";
 

@@ -5,8 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStorage } from "../../src/db/sqlite/storage.ts";
-import type { Storage } from "../../src/db/storage.ts";
+import { openSqliteStorage, type SqliteStorage } from "../../src/db/sqlite/storage.ts";
 
 const made: string[] = [];
 process.on("exit", () => {
@@ -14,11 +13,11 @@ process.on("exit", () => {
 });
 
 /** The storage over a fresh database; tests set up and inspect rows through its SQLite handle (`sqlite`). */
-export function freshDatabase(): Storage & { path: string } {
+export function freshDatabase(): SqliteStorage {
   const dir = mkdtempSync(join(tmpdir(), "syncer-db-"));
   made.push(dir);
   const path = join(dir, "syncer.db");
   const storage = openSqliteStorage(path);
   storage.migrations.apply();
-  return Object.assign(storage, { path });
+  return storage;
 }

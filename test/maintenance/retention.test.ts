@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { RetentionSchema, type RetentionConfig } from "../../src/config/schema.ts";
-import { purgeDeletedHosts } from "../../src/inventory/host-purge.ts";
 import { runMaintenance } from "../../src/maintenance/retention.ts";
 import { thisProcess } from "../../src/runs/owner.ts";
 import { freshDatabase } from "../helpers/database.ts";
@@ -133,7 +132,7 @@ describe("purging deleted hosts", () => {
     const gone = addHost(database, "gone", { deletedAt: daysAgo(5), changes: 2, labels: { site: "ber", role: "web" } });
     const kept = addHost(database, "kept", { labels: { site: "ber" } });
 
-    expect(purgeDeletedHosts(database.sqlite, daysAgo(4))).toEqual({ hostnames: ["gone"], changes: 2 });
+    expect(database.hosts.purgeDeleted(daysAgo(4))).toEqual({ hostnames: ["gone"], changes: 2 });
 
     expect(database.sqlite.query("SELECT hostname FROM hosts").all()).toEqual([{ hostname: "kept" }]);
     expect(count(database, `host_changes WHERE host_id = ${gone}`)).toBe(0);
@@ -147,9 +146,9 @@ describe("purging deleted hosts", () => {
     const database = freshDatabase();
     addHost(database, "gone", { deletedAt: daysAgo(5), changes: 1 });
     addHost(database, "fresh", { deletedAt: daysAgo(1) });
-    expect(purgeDeletedHosts(database.sqlite, daysAgo(4), { dryRun: true })).toEqual({ hostnames: ["gone"], changes: 1 });
+    expect(database.hosts.purgeDeleted(daysAgo(4), { dryRun: true })).toEqual({ hostnames: ["gone"], changes: 1 });
     expect(count(database, "hosts")).toBe(2);
-    expect(purgeDeletedHosts(database.sqlite, daysAgo(4))).toEqual({ hostnames: ["gone"], changes: 1 });
+    expect(database.hosts.purgeDeleted(daysAgo(4))).toEqual({ hostnames: ["gone"], changes: 1 });
     expect(database.sqlite.query("SELECT hostname FROM hosts").all()).toEqual([{ hostname: "fresh" }]);
     database.close();
   });

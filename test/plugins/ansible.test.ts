@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BINARY, cleanEnv, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
+import { BINARY, cleanEnv, runSyncer, startDaemon, tempDir, writeConfig } from "../helpers/binary.ts";
 import { callBuiltin } from "../helpers/builtin-plugins.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS } from "../helpers/plugins.ts";
 import { hasCommand } from "../helpers/requirements.ts";
@@ -200,6 +200,37 @@ describe("syncer ansible inventory", () => {
     expect(groupsOf(a)).toEqual({ ungrouped: ["all", "hosts", "web01"], site_berlin: ["children", "ungrouped"], site_hamburg: ["lonely", "web03", "web05"] });
     expect(a.all.children).toEqual(["ungrouped", "site_berlin", "site_hamburg"]);
   });
+  test("streamed from its spool, a mixed inventory of many pages is the one-page document, the same bytes on the CLI and over HTTP, and leaves no file behind", async () => {
+    // Grouped and ungrouped hosts, escapes, a host named like a group, hostvars off for none: pages of 3.
+    const mixed = Array.from({ length: 40 }, (_, i) => {
+      const labels: Record<string, string> = i % 5 === 0 ? {} : { site: ["berlin", "hamburg", "site_berlin"][i % 3]!, quote: `"${i}"\n` };
+      if (i % 4 === 1) labels.os = "debian";
+      return host(i === 7 ? "site_hamburg" : `host${String(i).padStart(2, "0")}.example.com`, labels, i % 2 ? { n: i, ok: true, none: null } : {});
+    });
+    const paged = world("[inventory]\npage_size = 3\n");
+    writeFileSync(paged.config, readFileSync(paged.config, "utf8").replace('data_dir = "data"\n', 'data_dir = "data"\nlisten = "127.0.0.1:0"\n'));
+    const whole = world();
+    for (const w of [paged, whole]) w.importHosts(mixed.slice(0, 25), mixed.slice(25));
+    const temporary = tempDir("syncer-tmp-");
+    const cli = paged.cli(["ansible", "inventory", "--list"], { TMPDIR: temporary });
+    expect(cli.code).toBe(0);
+    expect(readdirSync(temporary)).toEqual([]);
+    expect(JSON.parse(cli.stdout)).toEqual(whole.inventory(["--list"]));
+    expect(Object.keys(JSON.parse(cli.stdout)._meta.hostvars)).toHaveLength(40);
+
+    const token = JSON.parse(paged.cli(["token", "create", "--name", "inv", "--scope", "hosts:read", "--json"]).stdout).token as string;
+    const daemon = await startDaemon(["--config", paged.config], { env: { TMPDIR: temporary } });
+    try {
+      const answer = await fetch(`${daemon.url}/api/v1/inventory/ansible`, { headers: { authorization: `Bearer ${token}` } });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get("content-type")).toBe("application/json");
+      expect(`${await answer.text()}\n`).toBe(cli.stdout);
+      expect(readdirSync(temporary)).toEqual([]);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
   test("a reader that stops early (| head) ends the inventory quietly, with status 0", () => {
     const w = world();
     // Well over a pipe's buffer, so the writer is still writing when the reader goes away.

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { checkAnswer } from "../../src/plugins/answers.ts";
-import { HostKeyed, joinHostKeyed, jsonPieces, parseHostKeyed } from "../../src/plugins/host-keyed.ts";
+import { bytesOf, HostArray, HostKeyed, joinHostKeyed, jsonPieces, parseHostKeyed, type Piece } from "../../src/plugins/host-keyed.ts";
 import { InventoryMerger } from "../../src/runs/inventory.ts";
 
 /**
@@ -20,25 +20,29 @@ function throughSandbox(page: Page): unknown {
 }
 
 /** The merged document both ways: pages parsed as they are, and pages in the host-keyed form written out. */
-function bothWays(pages: Page[]): { plain: unknown; spliced: unknown; pieces: (string | Uint8Array)[] } {
+function bothWays(pages: Page[]): { plain: unknown; spliced: unknown; pieces: Piece[] } {
   const plainMerger = new InventoryMerger();
   const plain = pages.map((page) => structuredClone(page.answer)).reduce((into, answer) => plainMerger.merge(into, answer));
   const merger = new InventoryMerger();
   const merged = pages.map(throughSandbox).reduce((into, answer) => merger.merge(into, answer));
-  const pieces = jsonPieces(merged);
-  const text = pieces.map((piece) => (typeof piece === "string" ? piece : new TextDecoder().decode(piece))).join("");
+  const pieces = [...jsonPieces(merged)];
+  const text = pieces.map((piece) => (typeof piece === "string" ? piece : new TextDecoder().decode(bytesOf(piece)))).join("");
   return { plain, spliced: JSON.parse(text), pieces };
 }
 
 describe("the host-keyed form", () => {
-  test("an object whose keys are all hostnames of the page is cut out and travels as its members' text", () => {
+  test("an object whose keys are all hostnames of the page, and an array of hostnames of the page, are cut out and travel as their members' text", () => {
     const answer = { _meta: { hostvars: { web01: { a: 1 }, web02: { b: "ü" } } }, all: { children: ["g"] }, g: { hosts: ["web01"] } };
     const checked = checkAnswer(encoder.encode(JSON.stringify(answer)), "fixture", "inventory", "inventory-page", new Set(["web01", "web02"]));
     expect(checked.ok).toBe(true);
     if (!checked.ok) return;
-    expect(checked.facts.spliced).toEqual([{ path: ["_meta", "hostvars"], bytes: encoder.encode('"web01":{"a":1},"web02":{"b":"ü"}').byteLength }]);
-    const value = joinHostKeyed(checked.payload, checked.facts.spliced!) as { _meta: { hostvars: HostKeyed } };
+    expect(checked.facts.spliced).toEqual([
+      { path: ["_meta", "hostvars"], bytes: encoder.encode('"web01":{"a":1},"web02":{"b":"ü"}').byteLength },
+      { path: ["g", "hosts"], bytes: '"web01"'.length, array: true },
+    ]);
+    const value = joinHostKeyed(checked.payload, checked.facts.spliced!) as { _meta: { hostvars: HostKeyed }; g: { hosts: HostArray } };
     expect(value._meta.hostvars).toBeInstanceOf(HostKeyed);
+    expect(value.g.hosts).toBeInstanceOf(HostArray);
     expect(parseHostKeyed(value)).toEqual(answer);
   });
 
@@ -49,7 +53,8 @@ describe("the host-keyed form", () => {
     });
     const { plain, spliced, pieces } = bothWays([page(["a", "b"]), page(["c"]), page(["d", "e"], { flag: true })]);
     expect(spliced).toEqual(plain as Record<string, unknown>);
-    expect(pieces.filter((piece) => piece instanceof Uint8Array)).toHaveLength(3);
+    // Each page's hostvars and group members, unparsed.
+    expect(pieces.filter((piece) => piece instanceof Uint8Array)).toHaveLength(6);
   });
 
   test("against an object that is not host-keyed, a host-keyed one is parsed and merged key by key, in either order", () => {
@@ -86,6 +91,34 @@ describe("the host-keyed form", () => {
       { hostnames: ["b"], answer: { list: [{ b: 1 }] } },
     ]);
     expect(inArray.spliced).toEqual(inArray.plain as Record<string, unknown>);
+  });
+
+  test("an array with anything but hostnames of the page, or one twice, or none, is not cut; merged arrays repeat no string, as parsed pages do", () => {
+    const pages: Page[] = [
+      // "c" is a hostname of the third page: here it is only a string, and the third page's "c" is not written again.
+      { hostnames: ["a", "b"], answer: { g: ["a", "b"], h: ["a", "x"], d: ["a", "a"], e: [], k: ["c", 1] } },
+      { hostnames: ["c", "z"], answer: { g: ["c"], h: ["c"], d: ["c"], e: ["c"], k: ["c", "z"] } },
+      { hostnames: ["q"], answer: { g: ["q"], h: ["x", "q"], d: ["q", "q"], e: ["q"], k: [1, "q"] } },
+    ];
+    const cut = (page: Page) => {
+      const checked = checkAnswer(encoder.encode(JSON.stringify(page.answer)), "fixture", "inventory", "inventory-page", new Set(page.hostnames));
+      return checked.ok ? (checked.facts.spliced ?? []).map((spliced) => spliced.path.join(".")) : [];
+    };
+    expect(pages.map(cut)).toEqual([["g"], ["g", "h", "d", "e", "k"], ["g", "e"]]);
+    const { plain, spliced } = bothWays(pages);
+    expect(spliced).toEqual(plain as Record<string, unknown>);
+    expect(spliced).toEqual({ g: ["a", "b", "c", "q"], h: ["a", "x", "c", "q"], d: ["a", "a", "c", "q"], e: ["c", "q"], k: ["c", 1, "z", "q"] });
+  });
+
+  test("a host array against something that is not an array: the later page wins, as parsed", () => {
+    const pages: Page[] = [
+      { hostnames: ["a"], answer: { g: ["a"], h: { x: 1 }, i: ["a"] } },
+      { hostnames: ["b"], answer: { g: "none", h: ["b"], i: ["b"] } },
+      { hostnames: ["c"], answer: { g: ["c"], i: null } },
+    ];
+    const { plain, spliced } = bothWays(pages);
+    expect(spliced).toEqual(plain as Record<string, unknown>);
+    expect(spliced).toEqual({ g: ["c"], h: ["b"], i: null });
   });
 
   test("an answer that is not JSON is an abi error naming the plugin and export, checked in the sandbox", () => {

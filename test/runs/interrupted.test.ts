@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { openSqliteStorage } from "../../src/db/sqlite/storage.ts";
-import type { Storage } from "../../src/db/storage.ts";
+import { openSqliteStorage, type SqliteStorage } from "../../src/db/sqlite/storage.ts";
 import { ABANDONED_MESSAGE, closeAbandonedRuns, closeOwnRuns, INTERRUPTED_MESSAGE } from "../../src/runs/interrupted.ts";
 import { ownerAlive, ownerOf, thisProcess, type RunOwner } from "../../src/runs/owner.ts";
 import { RunLog, zeroCounts } from "../../src/runs/run-log.ts";
@@ -12,7 +11,7 @@ import { tempDir } from "../helpers/binary.ts";
 const dir = tempDir("syncer-interrupted-");
 let counter = 0;
 
-function freshDatabase(): Storage {
+function freshDatabase(): SqliteStorage {
   const database = openSqliteStorage(join(dir, `db-${++counter}`, "syncer.db"));
   database.migrations.apply();
   return database;
@@ -20,10 +19,10 @@ function freshDatabase(): Storage {
 
 type Row = { id: number; status: string; finished_at: number | null; duration_ms: number | null; error_kind: string | null; error_message: string | null };
 
-const rowsOf = (database: Storage, table: "runs" | "job_runs") =>
+const rowsOf = (database: SqliteStorage, table: "runs" | "job_runs") =>
   database.sqlite.query<Row, []>(`SELECT id, status, finished_at, duration_ms, error_kind, error_message FROM ${table} ORDER BY id`).all();
 
-const statusesOf = (database: Storage, table: "runs" | "job_runs") => rowsOf(database, table).map((row) => row.status);
+const statusesOf = (database: SqliteStorage, table: "runs" | "job_runs") => rowsOf(database, table).map((row) => row.status);
 
 /** A pid no process can have: one above the kernel's limit. */
 const NO_SUCH_PID = Number(readFileSync("/proc/sys/kernel/pid_max", "utf8")) + 1;
@@ -32,10 +31,10 @@ const GONE: RunOwner = { pid: NO_SUCH_PID, started: thisProcess().started };
 /** This process's pid as a process that started at another time had it: a pid reused since. */
 const REUSED_PID: RunOwner = { pid: process.pid, started: `${thisProcess().started}0` };
 
-const startRun = (database: Storage, owner: RunOwner, startedAt = 1_000) =>
+const startRun = (database: SqliteStorage, owner: RunOwner, startedAt = 1_000) =>
   new RunLog(database.runs, owner).start({ plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli", startedAt });
 
-function addUnownedRun(database: Storage, table: "runs" | "job_runs", startedAt: number): void {
+function addUnownedRun(database: SqliteStorage, table: "runs" | "job_runs", startedAt: number): void {
   if (table === "runs") database.sqlite.query("INSERT INTO runs (plugin, command, trigger, status, started_at) VALUES ('csv', 'import_hosts', 'cli', 'running', ?)").run(startedAt);
   else database.sqlite.query("INSERT INTO job_runs (job, trigger, status, started_at) VALUES ('nightly', 'schedule', 'running', ?)").run(startedAt);
 }

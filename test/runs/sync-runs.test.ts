@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS } from "../helpers/plugins.ts";
@@ -271,6 +271,26 @@ describe("a failing run writes nothing", () => {
     expect(json.error.kind).toBe("validation");
     expect(json.error.message).toContain("hostname: expected a hostname");
     unchanged(w2);
+  });
+
+  test("pages staged on disk before a later page fails are not written, and no staging is left in the temporary directory", () => {
+    const w = seeded();
+    const temporary = tempDir("syncer-tmp-");
+    const env = { TMPDIR: temporary, SQLITE_TMPDIR: temporary };
+    const many = (from: number) => Array.from({ length: 50 }, (_, i) => host(`host${from + i}`, { site: "x" }));
+    // Pages 1-3 are planned and staged; page 4 fails its check.
+    w.pages("a", [host("web01", { site: "hamburg" }), ...many(0)], many(100), many(200), [{ hostname: "web09", labels: { site: 5 } }]);
+    const failed = runSyncer(["syncfix", "import_hosts", "a", "--json", "--config", w.config], { env });
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).error.message).toContain("record 1 of page 4");
+    unchanged(w);
+    expect(readdirSync(temporary)).toEqual([]);
+    // The same pages without the bad one: all of them are written, and again nothing is left behind.
+    w.pages("a", [host("web01", { site: "hamburg" }), ...many(0)], many(100), many(200));
+    const done = runSyncer(["syncfix", "import_hosts", "a", "--json", "--config", w.config], { env });
+    expect(JSON.parse(done.stdout)).toMatchObject({ created: 150, updated: 1 });
+    expect(w.query("SELECT count(*) AS n FROM hosts")).toEqual([{ n: 151 }]);
+    expect(readdirSync(temporary)).toEqual([]);
   });
 
   test("a pre_update hook rejection aborts the run; its message is the run's error", () => {

@@ -2,7 +2,7 @@
  * The seam between stored pages and plugins: a page of hosts as one target receives it.
  */
 import { expect, test } from "bun:test";
-import type { EligiblePage } from "../../src/inventory/host-store.ts";
+import type { EligiblePage } from "../../src/db/hosts.ts";
 import { pageForTarget } from "../../src/runs/target-page.ts";
 import { host, ruleBook } from "../helpers/rules.ts";
 

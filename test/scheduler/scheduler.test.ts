@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { JobConfig } from "../../src/config/schema.ts";
-import { openSqliteStorage } from "../../src/db/sqlite/storage.ts";
-import type { Storage } from "../../src/db/storage.ts";
+import { openSqliteStorage, type SqliteStorage } from "../../src/db/sqlite/storage.ts";
 import { SyncerError } from "../../src/core/errors.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { jobRunJson } from "../../src/scheduler/job-runs.ts";
@@ -20,7 +19,7 @@ import { tempDir } from "../helpers/binary.ts";
 type Outcome = "ok" | { fail: string } | { throws: string } | Promise<"ok">;
 
 interface Fixture {
-  database: Storage;
+  database: SqliteStorage;
   scheduler: JobScheduler;
   /** Every request the scheduler made, in order. */
   requests: RunRequest[];

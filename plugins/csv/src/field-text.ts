@@ -15,7 +15,7 @@ import { Encoding } from "./settings";
 export class FieldText {
   private scratch: ByteBuffer = new ByteBuffer(4096);
 
-  constructor(private encoding: Encoding) {}
+  constructor(public encoding: Encoding) {}
 
   /** Writes the field [start, end) as a JSON string; false when it is not valid UTF-8 (in a UTF-8 file). */
   write(writer: JsonWriter, start: usize, end: usize, flags: u8): bool {

@@ -1,13 +1,21 @@
 // The csv plugin: imports hosts from a CSV file the host hands over (the account's `path`), a page at
 // a time. The file's first line names the columns; one column holds the hostname, the others become
 // labels (column name → value, empty values kept as ""). Only the hostname is trimmed.
-import { request, fail, file, ErrorKind } from "../../sdk/index";
+import { request, fail, file, ErrorKind, JsonWriter } from "../../sdk/index";
 import { FieldText } from "./field-text";
 import { Header } from "./header";
 import { PageWriter } from "./page";
 import { RecordStream } from "./records";
 import { Scan } from "./scanner";
 import { Encoding, pageRequestOf, settingsOf } from "./settings";
+
+// Kept from call to call: the stub runtime never frees memory, so a call that made its own 1 MiB window
+// and page buffer would grow the heap by that much every page.
+// (The stream is made by the first call: its window asks the host for the file, which only a call has.)
+let stream: RecordStream | null = null;
+const text = new FieldText(Encoding.Utf8);
+// About a page of typical rows; the buffer doubles beyond.
+const writer = new JsonWriter(1 << 20);
 
 export function import_hosts(): i32 {
   const call = request();
@@ -20,15 +28,17 @@ export function import_hosts(): i32 {
   if (!file.present()) return fail(ErrorKind.Options, "no file was handed over: set the account's path");
 
   // The header is read on every page: a page needs only its cursor and the file.
-  const records = new RecordStream(settings.delimiter);
-  records.seek(0, 1);
+  if (stream === null) stream = new RecordStream(settings.delimiter);
+  const records = stream!;
+  records.restart(settings.delimiter);
+  records.seek(0, 1, true);
   if (records.atByteOrderMark()) {
     if (settings.encoding != Encoding.Utf8) {
       return fail(ErrorKind.Options, "the file starts with a UTF-8 byte order mark, but the account's encoding is not utf-8");
     }
     records.skipBytes(3);
   }
-  const text = new FieldText(settings.encoding);
+  text.encoding = settings.encoding;
   const first = records.nextRecord();
   if (first == Scan.End) return fail(ErrorKind.Parser, "row 1: the file is empty; its first line must name the columns");
   const headerRow = records.recordRow;
@@ -44,8 +54,8 @@ export function import_hosts(): i32 {
     if (cursor.offset > records.fileLength) return fail(ErrorKind.Runtime, `page '${cursor.toString()}' lies beyond the end of the file`);
     records.seek(cursor.offset, cursor.row);
   }
-  const writer = new PageWriter(records, header, text);
-  if (!writer.write(page.pageSize)) return fail(ErrorKind.Parser, writer.problem);
-  writer.writer.output();
+  const pageWriter = new PageWriter(records, header, text, writer);
+  if (!pageWriter.write(page.pageSize)) return fail(ErrorKind.Parser, pageWriter.problem);
+  writer.output();
   return 0;
 }

@@ -17,13 +17,15 @@ export class PageWriter {
   /** Why the page cannot be written (always naming the row), "" while it can. */
   problem: string = "";
 
+  /** `writer` is kept from call to call (its buffer is reused): it starts over here. */
   constructor(
     private records: RecordStream,
     private header: Header,
     private text: FieldText,
+    writer: JsonWriter,
   ) {
-    // About a page of typical rows; the buffer doubles beyond.
-    this.writer = new JsonWriter(1 << 20);
+    writer.reset();
+    this.writer = writer;
   }
 
   /** Writes up to pageSize hosts from where `records` stands; false with `problem` set on bad data. */

@@ -5,6 +5,8 @@ import { RecordScanner, Scan } from "./scanner";
 
 /** How much of the file is in memory at a time; a page of 10,000 typical rows fits in one. */
 const WINDOW_BYTES: i32 = 1 << 20;
+/** The first read of a call, for the header line: usually a few hundred bytes (more is read when it is longer). */
+const HEADER_BYTES: i32 = 1 << 16;
 
 export class RecordStream {
   readonly scanner: RecordScanner;
@@ -21,13 +23,24 @@ export class RecordStream {
     this.scanner = new RecordScanner(delimiter);
   }
 
+  /**
+   * Starts over on this call's file with `delimiter`, keeping the window's memory: the plugin keeps one
+   * stream from call to call, and its heap (never freed under the stub runtime) stays the same size.
+   */
+  restart(delimiter: u8): void {
+    this.window.restart();
+    this.scanner.delimiter = delimiter;
+    this.at = this.window.dataStart;
+    this.row = 1;
+  }
+
   get fileLength(): i32 {
     return this.window.fileLength;
   }
 
-  /** Moves to `offset` in the file, where the record on line `row` starts. */
-  seek(offset: i32, row: i32): void {
-    this.window.load(offset);
+  /** Moves to `offset` in the file, where the record on line `row` starts; `header`: only the start of the file is wanted. */
+  seek(offset: i32, row: i32, header: bool = false): void {
+    this.window.load(offset, header ? HEADER_BYTES : WINDOW_BYTES);
     this.at = this.window.dataStart;
     this.row = row;
   }

@@ -40,7 +40,7 @@ export class RecordScanner {
   /** Where an Unterminated or StrayAfterQuote problem is. */
   problemAt: usize = 0;
 
-  constructor(private delimiter: u8) {}
+  constructor(public delimiter: u8) {}
 
   /** Scans the record starting at p; `end` is the end of the bytes at hand, `final` whether the file ends there too. */
   scan(p: usize, end: usize, final: bool): Scan {

@@ -1,8 +1,6 @@
 import type { Command } from "commander";
 import { SyncerError } from "../../core/errors.ts";
 import { hostJson, iso } from "../../inventory/host-json.ts";
-import { purgeDeletedHosts } from "../../inventory/host-purge.ts";
-import { HostQueries } from "../../inventory/host-queries.ts";
 import { ApiWrites } from "../../runs/api-writes.ts";
 import { Hooks } from "../../runs/hooks.ts";
 import { commonOptions, configFor, setupFor, withDatabase, withRuntime } from "../context.ts";
@@ -20,8 +18,8 @@ export function registerHostRemoval(group: Command): void {
     .action((hostname: string, options: { reason: string }, command: Command) => {
       const setup = setupFor(command);
       return withRuntime(setup, async (database, runtime) => {
-        const deleted = await new ApiWrites(setup, database.sqlite, new Hooks(setup, runtime)).remove(hostname, options.reason);
-        const host = new HostQueries(database).get(hostname)!;
+        const deleted = await new ApiWrites(setup, database.hosts, new Hooks(setup, runtime)).remove(hostname, options.reason);
+        const host = database.hosts.get(hostname)!;
         if (host.deletedAt === null) throw new SyncerError("rejected", `host ${JSON.stringify(hostname)} was not deleted: a host.pre_delete hook kept it`);
         if (commonOptions(command).json) return printJson(hostJson(host));
         if (deleted) printLine(`deleted ${hostname} ${color.dim(`(${host.deleteReason})`)}`);
@@ -38,10 +36,10 @@ export function registerHostRemoval(group: Command): void {
     .action((options: { deletedBefore: string; dryRun?: boolean }, command: Command) => {
       // Checked before the database is opened: a wrong command line touches nothing.
       const age = durationFlag("--deleted-before", options.deletedBefore);
-      return withDatabase(configFor(command), ({ sqlite }) => {
+      return withDatabase(configFor(command), ({ hosts }) => {
         const before = Date.now() - age;
         const dryRun = options.dryRun ?? false;
-        const result = purgeDeletedHosts(sqlite, before, { dryRun });
+        const result = hosts.purgeDeleted(before, { dryRun });
         if (commonOptions(command).json) {
           return printJson({ purged: result.hostnames.length, hosts: result.hostnames, changes: result.changes, deleted_before: new Date(before).toISOString(), dry_run: dryRun });
         }

@@ -1,9 +1,7 @@
 import { Argument, type Command } from "commander";
 import { SyncerError } from "../../core/errors.ts";
-import { HostQueries, type HostRow } from "../../inventory/host-queries.ts";
-import { HostStore } from "../../inventory/host-store.ts";
 import * as v from "valibot";
-import { LIFECYCLE_STATES, MANUAL_OWNER } from "../../core/hosts.ts";
+import { LIFECYCLE_STATES, MANUAL_OWNER, type LifecycleState } from "../../core/hosts.ts";
 import { InventoryFields, Labels } from "../../plugins/abi.ts";
 import { ApiWrites } from "../../runs/api-writes.ts";
 import { Hooks } from "../../runs/hooks.ts";
@@ -62,10 +60,10 @@ function registerHostsSet(group: Command): void {
       const inventory = checkedPairs("--inventory", InventoryFields, options.inventory);
       const setup = setupFor(command);
       return withRuntime(setup, async (database, runtime) => {
-        const writes = new ApiWrites(setup, database.sqlite, new Hooks(setup, runtime));
+        const writes = new ApiWrites(setup, database.hosts, new Hooks(setup, runtime));
         const summary = await writes.upsert(options.account, [{ hostname, labels, inventory: options.inventory.length > 0 ? inventory : undefined }]);
         const { hostname: written, outcome } = summary.outcomes[0]!;
-        const host = new HostQueries(database).get(written)!;
+        const host = database.hosts.get(written)!;
         if (commonOptions(command).json) return printJson({ outcome, host: hostJson(host) });
         printLine(`${written}: ${outcome} (owner ${host.account})`);
       });
@@ -88,7 +86,7 @@ export function registerHosts(program: Command): void {
     .action((options: { account?: string; label: string[]; search?: string; deleted?: boolean; after?: string; limit: string }, command: Command) => {
       const limit = positiveInteger("--limit", options.limit);
       return withDatabase(configFor(command), (database) => {
-        const page = new HostQueries(database).list({ account: options.account, labels: labelFilter(options.label), search: options.search, deleted: options.deleted, after: options.after, limit });
+        const page = database.hosts.list({ account: options.account, labels: labelFilter(options.label), search: options.search, deleted: options.deleted, after: options.after, limit });
         if (commonOptions(command).json) return printJson({ hosts: page.hosts.map(hostJson), next: page.next });
         if (page.hosts.length === 0) return printLine(color.dim("no hosts"));
         const width = Math.max(...page.hosts.map((host) => host.hostname.length));
@@ -107,7 +105,7 @@ export function registerHosts(program: Command): void {
     .option("--json", "print JSON")
     .action((hostname: string, _options: unknown, command: Command) =>
       withDatabase(configFor(command), (database) => {
-        const queries = new HostQueries(database);
+        const queries = database.hosts;
         const host = queries.get(hostname);
         if (!host) throw new SyncerError("not_found", `no host ${JSON.stringify(hostname)}`);
         const changes = queries.changes(host.id).map((change) => ({ run: change.runId, at: iso(change.at), changes: change.changes }));
@@ -132,9 +130,9 @@ export function registerHosts(program: Command): void {
     .description("set a host's lifecycle state (only active hosts are exported)")
     .argument("<hostname>")
     .addArgument(new Argument("<state>", "the new state").choices(LIFECYCLE_STATES))
-    .action((hostname: string, state: string, _options: unknown, command: Command) =>
-      withDatabase(configFor(command), ({ sqlite }) => {
-        if (!new HostStore(sqlite).setLifecycle(hostname, state, Date.now())) throw new SyncerError("not_found", `no host ${JSON.stringify(hostname)}`);
+    .action((hostname: string, state: LifecycleState, _options: unknown, command: Command) =>
+      withDatabase(configFor(command), ({ hosts }) => {
+        if (!hosts.setLifecycle(hostname, state, Date.now())) throw new SyncerError("not_found", `no host ${JSON.stringify(hostname)}`);
         printLine(`${hostname}: ${state}`);
       }),
     );

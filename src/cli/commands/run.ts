@@ -184,11 +184,20 @@ const INVENTORY_COMMAND = "inventory";
 async function inventoryFromCli(command: Command, ident: string, accountName: string | undefined, flags: { host?: string; format?: string }): Promise<void> {
   const setup = setupFor(command);
   const { inventoryTarget, renderInventory } = await import("../../runs/inventory.ts");
-  const { jsonPieces, parseHostKeyed } = await import("../../plugins/host-keyed.ts");
+  const { parseHostKeyed } = await import("../../plugins/host-keyed.ts");
   const { plugin, account } = inventoryTarget(setup, ident, accountName);
   await withRuntime(setup, async (database, runtime) => {
-    const inventory = await renderInventory(setup, runtime, database.sqlite, { plugin, format: flags.format, account, host: flags.host });
-    if (process.stdout.isTTY) process.stdout.write(`${JSON.stringify(parseHostKeyed(inventory), null, 2)}\n`);
-    else await writePieces([...jsonPieces(inventory), "\n"]);
+    const inventory = await renderInventory(setup, runtime, database.hosts, { plugin, format: flags.format, account, host: flags.host });
+    try {
+      if (process.stdout.isTTY) process.stdout.write(`${JSON.stringify(parseHostKeyed(inventory.value), null, 2)}\n`);
+      else await writePieces(withNewline(inventory.chunks()));
+    } finally {
+      inventory.close();
+    }
   });
+}
+
+function* withNewline(chunks: Iterable<Uint8Array>): Generator<Uint8Array | string> {
+  yield* chunks;
+  yield "\n";
 }

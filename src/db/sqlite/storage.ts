@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import { openDatabase, type Db } from "../open.ts";
 import type { SchemaMigrations, Storage, TransactionOptions } from "../storage.ts";
 import { SqliteEventRepository } from "./events.ts";
+import { SqliteHostRepository } from "./hosts.ts";
 import { SqliteJobRunRepository } from "./job-runs.ts";
 import { SqliteKvRepository } from "./kv.ts";
 import { applyMigrations, migrationStatus } from "./migrate.ts";
@@ -15,15 +16,21 @@ import { SqliteTokenRepository } from "./tokens.ts";
  * Storage in one SQLite file. Each repository is made on first use: some prepare their statements when
  * made, which needs the tables, and a database may be opened before it is migrated.
  */
-type Repositories = "runs" | "jobRuns" | "tokens" | "kv" | "events" | "pluginHosts" | "retention" | "stats";
+type Repositories = "hosts" | "runs" | "jobRuns" | "tokens" | "kv" | "events" | "pluginHosts" | "retention" | "stats";
 
-class SqliteStorage implements Storage {
+export class SqliteStorage implements Storage {
   private readonly made: { -readonly [name in Repositories]?: Storage[name] } = {};
   readonly migrations: SchemaMigrations;
 
+  /**
+   * `sqlite` is the connection itself, for tests of this implementation, which set up and inspect rows
+   * through it. Outside src/db/, code holds a Storage and never sees it.
+   */
   constructor(
     readonly sqlite: Database,
-    readonly db: Db,
+    private readonly db: Db,
+    /** The database's file. */
+    readonly path: string,
   ) {
     this.migrations = {
       status: () => {
@@ -32,6 +39,10 @@ class SqliteStorage implements Storage {
       },
       apply: () => applyMigrations(sqlite),
     };
+  }
+
+  get hosts() {
+    return (this.made.hosts ??= new SqliteHostRepository(this.sqlite, this.db, this.path));
   }
 
   get runs() {
@@ -89,7 +100,7 @@ class SqliteStorage implements Storage {
  * Opens (creating it if needed) the SQLite database at `path` as Storage, with the settings a long-running
  * daemon wants (see openDatabase: WAL, busy timeout, foreign keys). Not migrated: `storage.migrations.apply()`.
  */
-export function openSqliteStorage(path: string): Storage {
+export function openSqliteStorage(path: string): SqliteStorage {
   const { sqlite, db } = openDatabase(path);
-  return new SqliteStorage(sqlite, db);
+  return new SqliteStorage(sqlite, db, path);
 }

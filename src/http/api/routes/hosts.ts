@@ -1,6 +1,5 @@
 import { SyncerError } from "../../../core/errors.ts";
 import { hostJson } from "../../../inventory/host-json.ts";
-import { HostQueries } from "../../../inventory/host-queries.ts";
 import { route, type ApiRoute } from "../contract.ts";
 import type { ApiServices } from "../../../app/services.ts";
 import {
@@ -25,7 +24,7 @@ const missing = { 404: { description: "No such host.", schema: ErrorSchema } };
 
 /** Hosts: read with hosts:read; write with hosts:write, with the semantics of an import by the named account (or by hand, owner `manual`). */
 export function hostRoutes(services: ApiServices): ApiRoute[] {
-  const queries = new HostQueries(services.database);
+  const queries = services.database.hosts;
   const found = (hostname: string) => {
     const host = queries.get(hostname);
     if (!host) throw new SyncerError("not_found", `no host ${JSON.stringify(hostname)}`);

@@ -1,6 +1,5 @@
 import * as v from "valibot";
-import { jsonPieces } from "../../../plugins/host-keyed.ts";
-import { inventoryTarget, renderInventory } from "../../../runs/inventory.ts";
+import { inventoryTarget, renderInventory, type RenderedInventory } from "../../../runs/inventory.ts";
 import { route, type ApiRoute } from "../contract.ts";
 import type { ApiServices } from "../../../app/services.ts";
 import { AnyObject, ErrorSchema, IdentParams, InventoryQuery } from "../schemas.ts";
@@ -28,9 +27,40 @@ export function inventoryRoutes(services: ApiServices): ApiRoute[] {
       async (c, { params, query }) => {
         const setup = services.setup();
         const { plugin, account } = inventoryTarget(setup, params.ident, query.account);
-        const inventory = await renderInventory(setup, services.runtime(), services.database.sqlite, { plugin, format: query.format, account, host: query.host });
-        return c.body(new Blob(jsonPieces(inventory)).stream(), 200, { "content-type": "application/json" });
+        const inventory = await renderInventory(setup, services.runtime(), services.database.hosts, { plugin, format: query.format, account, host: query.host });
+        return c.body(streamOf(inventory), 200, { "content-type": "application/json" });
       },
     ),
   ];
+}
+
+/**
+ * The inventory as the response's body, a chunk at a time as the client takes them (a chunk is made when
+ * the stream is pulled, so a slow reader holds back the reading of the spool); the spool is given back
+ * at the end, or when the client goes away.
+ */
+function streamOf(inventory: RenderedInventory): ReadableStream<Uint8Array> {
+  const chunks = inventory.chunks();
+  const done = () => {
+    chunks.return(undefined);
+    inventory.close();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        try {
+          const next = chunks.next();
+          if (next.done) {
+            done();
+            controller.close();
+          } else controller.enqueue(next.value);
+        } catch (error) {
+          done();
+          controller.error(error);
+        }
+      },
+      cancel: done,
+    },
+    { highWaterMark: 1 },
+  );
 }

@@ -28,10 +28,12 @@ export const ConditionSchema = v.strictObject({
   hostname: v.optional(v.pipe(v.literal(true), v.description("The condition is on the hostname (write hostname = true)."))),
   label: v.optional(v.pipe(v.string(), v.minLength(1, "a label name"), v.description("The condition is on this label's value."))),
   inventory: v.optional(v.pipe(v.string(), v.minLength(1, "an inventory key"), v.description('The condition is on this inventory key\'s value ("<namespace>__<field>").'))),
+  // A union rather than a picklist: a plugin's condition test is a match type too (`<ident>_<test>`), known
+  // only when the rules are compiled, which checks the name with a did-you-mean. Editors still offer these.
   match: v.pipe(
-    v.picklist(MATCH_TYPES),
+    v.union([v.picklist(MATCH_TYPES), v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_]*$/))], "a match type"),
     v.description(
-      "equal, in (contains), not_in (does not contain), in_list (one of a list), string_in_list (the host's list holds it), swith (starts with), ewith (ends with), regex (from the start), bool, ignore (any value; negated: the label is missing). Every match is case-insensitive.",
+      "equal, in (contains), not_in (does not contain), in_list (one of a list), string_in_list (the host's list holds it), swith (starts with), ewith (ends with), regex (from the start), bool, ignore (any value; negated: the label is missing). Every match is case-insensitive. Or a plugin's condition test, <ident>_<test>, the value its argument.",
     ),
   ),
   value: v.optional(v.pipe(ConditionValue, v.description("What the host's value is compared with; in_list takes a list or a comma-separated string."))),

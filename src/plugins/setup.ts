@@ -4,6 +4,7 @@ import { resolveAccounts, type Account, type ResolvedOption } from "./options.ts
 import { checkJobSteps } from "./job-steps.ts";
 import type { Problem } from "../core/problems.ts";
 import { compileRules, type RuleBook, type TargetCatalog } from "../rules/compile.ts";
+import { pluginFunctionsOf } from "./functions.ts";
 
 /** Everything a command needs before it runs: the config, the plugins, and the accounts bound to them. */
 export interface Setup {
@@ -28,11 +29,16 @@ export function bindSetup(config: Config, env: NodeJS.ProcessEnv = process.env):
   return { config, registry, accounts, rules: rules.book, pluginOptions, warnings: [...config.warnings, ...registry.refused] };
 }
 
-/** What rules may target: every plugin with the outcomes it declares, every account of the config with its plugin. */
+/**
+ * What rules may target: every plugin with the outcomes it declares, every account of the config with its
+ * plugin; and the filters and tests of the enabled plugins.
+ */
 export function catalogOf(registry: Registry, config: Config): TargetCatalog {
+  const plugins = [...registry.plugins.values()];
   return {
-    plugins: new Map([...registry.plugins.values()].map((plugin) => [plugin.ident, plugin.manifest.outcomes])),
+    plugins: new Map(plugins.map((plugin) => [plugin.ident, plugin.manifest.outcomes])),
     accounts: new Map(Object.entries(config.accounts).map(([name, account]) => [name, account.plugin])),
+    functions: plugins.filter((plugin) => plugin.manifest.enabled).flatMap(pluginFunctionsOf),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { RewriteConfig } from "../config/rules.ts";
 import { matchesName, namePatterns, type HostData, type NamePatterns } from "./host.ts";
-import { compileTemplate, isTemplate, TemplateSyntaxError, type Template } from "./template.ts";
+import { isTemplate, TemplateSyntaxError, type Template } from "./template.ts";
 
 /**
  * What a target receives of a host's attributes (its labels and inventory): the filter keeps the names
@@ -29,6 +29,8 @@ export interface CompiledRewrite {
   readonly matches: NamePatterns;
   readonly name?: Template;
   readonly value?: Template | { separator: string; index: number };
+  /** Whether its templates use plugins' filters. */
+  readonly usesPlugins: boolean;
 }
 
 export interface RewriteProblem {
@@ -36,22 +38,27 @@ export interface RewriteProblem {
   message: string;
 }
 
+/** Compiles a template; `readsState`: whether its input depends on what rules set (a rewrite's does). */
+export type TemplateCompiler = (source: string, readsState?: boolean) => Template;
+
 /** A constant or a compiled template: text without `{{` or `{%` is taken as it is. */
-function textOrTemplate(text: string): Template {
-  return isTemplate(text) ? compileTemplate(text) : { source: text, direct: true, render: () => text };
+function textOrTemplate(text: string, compile: TemplateCompiler): Template {
+  // A rewrite's name and value are those of the attributes rules set, too.
+  return isTemplate(text) ? compile(text, true) : { source: text, direct: true, extraFilters: [], readsState: false, render: () => text };
 }
 
-export function compileRewrite(rewrite: RewriteConfig): CompiledRewrite | RewriteProblem {
+export function compileRewrite(rewrite: RewriteConfig, compile: TemplateCompiler): CompiledRewrite | RewriteProblem {
   if (rewrite.value !== undefined && rewrite.split !== undefined) return { key: "split", message: "a rewrite sets the value by a template (value) or by split, not both" };
   if (rewrite.name === undefined && rewrite.value === undefined && rewrite.split === undefined) {
     return { key: "attribute", message: "a rewrite changes something: give name, value or split" };
   }
   let key: RewriteProblem["key"] = "name";
   try {
-    const name = rewrite.name === undefined ? undefined : textOrTemplate(rewrite.name);
+    const name = rewrite.name === undefined ? undefined : textOrTemplate(rewrite.name, compile);
     key = "value";
-    const value = rewrite.split ?? (rewrite.value === undefined ? undefined : textOrTemplate(rewrite.value));
-    return { attribute: rewrite.attribute, matches: namePatterns([rewrite.attribute]), name, value };
+    const value = rewrite.split ?? (rewrite.value === undefined ? undefined : textOrTemplate(rewrite.value, compile));
+    const usesPlugins = [name, value].some((template) => template !== undefined && "extraFilters" in template && template.extraFilters.length > 0);
+    return { attribute: rewrite.attribute, matches: namePatterns([rewrite.attribute]), name, value, usesPlugins };
   } catch (error) {
     if (!(error instanceof TemplateSyntaxError)) throw error;
     return { key, message: `template error: ${error.message}` };

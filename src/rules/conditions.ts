@@ -1,5 +1,7 @@
-import { MAX_REGEX_LENGTH, type ConditionConfig, type MatchType } from "../config/rules.ts";
+import { MATCH_TYPES, MAX_REGEX_LENGTH, type ConditionConfig, type MatchType } from "../config/rules.ts";
+import { closestMatch } from "../core/problems.ts";
 import { keyReader, type HostData } from "./host.ts";
+import type { PluginFunction, PluginFunctions } from "./plugin-functions.ts";
 
 /**
  * A condition compiled once: what it reads from a host, and a test of that value that includes its
@@ -20,6 +22,8 @@ export interface CompiledCondition {
   testLowered(text: string | undefined): boolean;
   /** For a plain `equal`: the one value (in lower case) it holds for; rules skip at once the rules it rules out. */
   readonly equalTo?: string;
+  /** A plugin's test: it sees the value as it is, not in lower case (`test`, never `testLowered`). */
+  readonly pluginTest?: PluginFunction;
 }
 
 /** Why a condition does not compile, and at which of its keys. */
@@ -58,8 +62,7 @@ function scalar(condition: ConditionConfig): string | ConditionProblem {
 }
 
 /** The comparison of a match type, before negation. */
-function comparison(condition: ConditionConfig): Compare | ConditionProblem {
-  const match: MatchType = condition.match;
+function comparison(condition: ConditionConfig, match: MatchType): Compare | ConditionProblem {
   if (match === "ignore") return () => true;
   if (match === "in_list") {
     const { value } = condition;
@@ -118,10 +121,41 @@ function subjectOf(condition: ConditionConfig): { text: string; seen: (host: Hos
   return { text: `inventory ${condition.inventory}`, seen: (host) => read(host.inventory) ?? undefined };
 }
 
-export function compileCondition(condition: ConditionConfig): CompiledCondition | ConditionProblem {
+/** The plugins' condition tests rules may use, by the name rules write (`<ident>_<test>`). */
+export interface PluginTests {
+  byName: ReadonlyMap<string, PluginFunction>;
+  functions: PluginFunctions;
+}
+
+const isMatchType = (match: string): match is MatchType => (MATCH_TYPES as readonly string[]).includes(match);
+
+function unknownMatch(match: string, tests: PluginTests | undefined): ConditionProblem {
+  const names = [...(tests?.byName.values() ?? [])].filter((fn) => fn.kind === "test").map((fn) => fn.name);
+  const best = closestMatch(match, [...MATCH_TYPES, ...names]);
+  const known = `match types: ${MATCH_TYPES.join(", ")}${names.length > 0 ? `; plugin tests: ${names.join(", ")}` : ""}`;
+  return { key: "match", message: `unknown match type '${match}'${best ? `; did you mean '${best}'?` : ""} (${known})` };
+}
+
+/** A condition with a plugin's test: it holds when the plugin answers true for the host's value (and the condition's value as argument). */
+function pluginCondition(condition: ConditionConfig, subject: { text: string; seen: (host: HostData) => unknown }, fn: PluginFunction, functions: PluginFunctions): CompiledCondition | ConditionProblem {
+  const { value, negate } = condition;
+  if (value === undefined && fn.minArgs > 0) return { key: "match", message: `test ${fn.name} needs a value` };
+  if (value !== undefined && fn.maxArgs === 0) return { key: "value", message: `test ${fn.name} takes no value` };
+  const args = value === undefined ? [] : [value];
+  const text = `${subject.text} ${negate ? "not " : ""}${fn.name}${value === undefined ? "" : ` ${JSON.stringify(value)}`}`;
+  // As every match: a value the host does not have never holds, negated or not.
+  const test = (seen: unknown) => seen !== undefined && functions.test(fn, seen, args) !== negate;
+  return { text, subject: subject.text, seen: subject.seen, test, testLowered: () => false, pluginTest: fn };
+}
+
+export function compileCondition(condition: ConditionConfig, tests?: PluginTests): CompiledCondition | ConditionProblem {
   const subject = subjectOf(condition);
   if ("message" in subject) return subject;
-  const compare = comparison(condition);
+  if (!isMatchType(condition.match)) {
+    const fn = tests?.byName.get(condition.match);
+    return fn?.kind === "test" ? pluginCondition(condition, subject, fn, tests!.functions) : unknownMatch(condition.match, tests);
+  }
+  const compare = comparison(condition, condition.match);
   if (typeof compare !== "function") return compare;
   const negate = condition.negate;
   const shown = condition.value === undefined ? "" : ` ${JSON.stringify(condition.value)}`;

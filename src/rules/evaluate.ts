@@ -1,6 +1,7 @@
 import { filtered, rewritten, type AttributeFilter, type CompiledRewrite } from "./attributes.ts";
 import { lowered } from "./conditions.ts";
 import type { HostData } from "./host.ts";
+import { gaveUpMessage, type FunctionCaller, type PluginFunctions } from "./plugin-functions.ts";
 import { placeOf, type CompiledRule, type CompiledSetEntry, type CompiledValue } from "./rule.ts";
 import { TemplateError, type TemplateScope } from "./template.ts";
 import { IGNORE_HOST, isOutcome, type Vocabulary } from "./vocabulary.ts";
@@ -81,6 +82,7 @@ type Matcher = (host: HostData, texts: Texts) => boolean;
 function matcherOf(rule: CompiledRule, slotOf: (subject: string) => number): Matcher {
   if (rule.match === "anyway") return () => true;
   const checks = rule.conditions.map((condition): Matcher => {
+    if (condition.pluginTest) return (host) => condition.test(condition.seen(host));
     const slot = slotOf(condition.subject);
     const { seen, testLowered } = condition;
     return (host, texts) => {
@@ -169,6 +171,8 @@ export class TargetRules {
     private readonly vocabulary: Vocabulary,
     private readonly filter: AttributeFilter,
     private readonly rewrites: readonly CompiledRewrite[],
+    /** Set when the target's rules or rewrites use plugins' filters or tests: evaluate hosts through evaluateAll. */
+    readonly functions?: PluginFunctions,
   ) {
     this.entries = rules.map((rule) => rule.set.map((entry) => ({ entry, outcome: isOutcome(vocabulary, entry.key, entry.table) })));
     const slots = new Map<string, number>();
@@ -252,22 +256,43 @@ export class TargetRules {
       const picked = guard.rules.get(text);
       if (picked) for (const index of picked) possible[index] = 1;
     }
-    let current: CompiledRule | undefined;
+    // The rule being looked at, named when one of its templates or plugin tests fails; past the end: a rewrite.
+    let index = 0;
     try {
-      for (let index = 0; index < this.rules.length; index++) {
+      for (; index < this.rules.length; index++) {
         if (guarded[index] === 1 && possible[index] === 0) continue;
         if (!this.matchers[index]!(host, texts)) continue;
-        const rule = this.rules[index]!;
-        current = rule;
         this.apply(index, host, state, false);
-        if (rule.lastMatch) break;
+        if (this.rules[index]!.lastMatch) {
+          index = this.rules.length;
+          break;
+        }
       }
-      current = undefined;
       return { ok: true, ...this.result(host, state) };
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
-      return { ok: false, hostname: host.hostname, message: this.failure(host, current, error) };
+      return { ok: false, hostname: host.hostname, message: this.failure(host, this.rules[index], error) };
     }
+  }
+
+  /**
+   * evaluate() for many hosts (a page), the plugins' filters and tests they use answered in batches: one
+   * call per function and round, never one per host (see plugin-functions.ts).
+   */
+  async evaluateAll(hosts: readonly HostData[], call: FunctionCaller): Promise<HostOutcome[]> {
+    if (!this.functions) return hosts.map((host) => this.evaluate(host));
+    return this.functions.resolve(hosts, (host) => this.evaluate(host), call, (host) => ({ ok: false, hostname: host.hostname, message: gaveUpMessage(host.hostname) }));
+  }
+
+  /** explain() for many hosts, with the plugins' answers as evaluateAll gets them. */
+  async explainAll(hosts: readonly HostData[], call: FunctionCaller): Promise<Explanation[]> {
+    if (!this.functions) return hosts.map((host) => this.explain(host));
+    return this.functions.resolve(hosts, (host) => this.explain(host), call, (host) => ({
+      hostname: host.hostname,
+      target: { name: this.name, plugin: this.plugin },
+      rules: [],
+      error: gaveUpMessage(host.hostname),
+    }));
   }
 
   /** Every rule of the target in order, each condition with the value it saw, what each matching rule set, and the result. */
@@ -280,13 +305,13 @@ export class TargetRules {
       const trace: RuleTrace = { name: rule.name, at: placeOf(rule), target: rule.target, match: rule.match, last_match: rule.lastMatch, evaluated: !stopped && !explanation.error, matched: false, conditions: [] };
       explanation.rules.push(trace);
       if (stopped || explanation.error) continue;
-      trace.conditions = rule.conditions.map((condition) => {
-        const seen = condition.seen(host);
-        return { condition: condition.text, seen: seen ?? null, matched: condition.test(seen) };
-      });
-      trace.matched = this.matchers[index]!(host, this.unread());
-      if (!trace.matched) continue;
       try {
+        trace.conditions = rule.conditions.map((condition) => {
+          const seen = condition.seen(host);
+          return { condition: condition.text, seen: seen ?? null, matched: condition.test(seen) };
+        });
+        trace.matched = this.matchers[index]!(host, this.unread());
+        if (!trace.matched) continue;
         trace.set = this.apply(index, host, state, true);
       } catch (error) {
         if (!(error instanceof TemplateError)) throw error;

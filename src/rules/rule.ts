@@ -9,6 +9,8 @@ export interface CompiledValue {
   readonly written: unknown;
   /** Set when the value holds no template: the same for every host. */
   readonly constant?: unknown;
+  /** Whether its templates use plugins' filters. */
+  readonly usesPlugins?: boolean;
   render(scope: TemplateScope): unknown;
 }
 
@@ -26,6 +28,8 @@ export interface CompiledRule {
   readonly lastMatch: boolean;
   readonly conditions: readonly CompiledCondition[];
   readonly set: readonly CompiledSetEntry[];
+  /** Whether its conditions or templates use plugins' tests or filters. */
+  readonly usesPlugins: boolean;
   readonly file: string;
   readonly position?: SourcePosition;
 }

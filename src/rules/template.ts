@@ -25,6 +25,10 @@ export interface Template {
   readonly source: string;
   /** True when the template runs as closures; false when LiquidJS renders it (it holds tags). */
   readonly direct: boolean;
+  /** The engine's extra filters (plugins' filters) the template uses, by name. */
+  readonly extraFilters: readonly string[];
+  /** Whether it reads what earlier rules set (`outcomes`, `attributes`). */
+  readonly readsState: boolean;
   /** Renders the template; throws a TemplateError when a filter fails or a limit is hit. */
   render(scope: TemplateScope): string;
 }
@@ -34,6 +38,20 @@ export class TemplateSyntaxError extends Error {}
 
 /** A template that failed while rendering for one host. */
 export class TemplateError extends Error {}
+
+/** Thrown by an extra filter to stop a render: it reaches the render's caller as it is. */
+export class RenderInterrupt extends Error {}
+
+/**
+ * A filter beyond LiquidJS's own (a plugin's): its name, how many arguments it takes after the value, and
+ * the function that computes it.
+ */
+export interface ExtraFilter {
+  name: string;
+  minArgs: number;
+  maxArgs: number;
+  apply(value: unknown, args: unknown[]): unknown;
+}
 
 /** How long one render may take, and how much it may allocate (LiquidJS counts string and array sizes). */
 const RENDER_LIMIT_MS = 100;
@@ -52,7 +70,7 @@ function refusedTag(name: string): TagClass {
   };
 }
 
-function makeEngine(): Liquid {
+function makeEngine(extra: readonly ExtraFilter[]): Liquid {
   const engine = new Liquid({
     strictFilters: true,
     strictVariables: false,
@@ -67,10 +85,9 @@ function makeEngine(): Liquid {
     memoryLimit: MEMORY_LIMIT,
   });
   for (const name of FILE_TAGS) engine.registerTag(name, refusedTag(name));
+  for (const filter of extra) engine.registerFilter(filter.name, (value: unknown, ...args: unknown[]) => filter.apply(value, args));
   return engine;
 }
-
-const engine = makeEngine();
 
 /** LiquidJS's text for an output value: nothing for nil, arrays joined, anything else as a string. */
 function stringify(value: unknown): string {
@@ -183,45 +200,109 @@ function reason(error: unknown): string {
   return message.replace(/, line:(\d+), col:(\d+)$/, " (template line $1, column $2)");
 }
 
-function failure(error: unknown): TemplateError {
+/** What a render throws: a filter's interrupt or TemplateError as it is (LiquidJS wraps what tags throw), anything else as a TemplateError. */
+function failure(error: unknown): Error {
+  const original = (error as { originalError?: unknown } | undefined)?.originalError ?? error;
+  if (original instanceof RenderInterrupt || original instanceof TemplateError) return original;
   return new TemplateError(reason(error));
 }
 
-/** Parses a template once; a syntax error, an unknown filter or a refused tag throws TemplateSyntaxError. */
-export function compileTemplate(source: string): Template {
-  let templates: LiquidTemplate[];
-  try {
-    templates = engine.parse(source);
-  } catch (error) {
-    throw new TemplateSyntaxError(reason(error));
+interface FilterUse {
+  name: string;
+  args: unknown[];
+}
+
+/** Every filter a parsed template applies, in outputs and in tags (`{% if x | f %}`, `{% assign %}`) and their blocks. */
+function* filterUses(templates: readonly LiquidTemplate[]): Generator<FilterUse> {
+  for (const template of templates) {
+    const node = template as unknown as { arguments?: () => Iterable<unknown>; children?: (partials: unknown, sync: boolean) => unknown };
+    for (const argument of node.arguments?.() ?? []) {
+      const filters = (argument as { filters?: unknown }).filters;
+      if (Array.isArray(filters)) yield* filters as FilterUse[];
+    }
+    if (node.children) yield* filterUses(toValueSync(node.children([], true)) as LiquidTemplate[]);
   }
-  const fast = direct(templates);
-  if (fast) {
+}
+
+/**
+ * Compiles templates with LiquidJS's filters and, for the rules of one config, the plugins' filters
+ * (each given as an ExtraFilter). Parsing checks that every filter exists and that an extra one gets
+ * the arguments it takes.
+ */
+export class TemplateEngine {
+  private readonly liquid: Liquid;
+  private readonly extra: Map<string, ExtraFilter>;
+
+  constructor(extra: readonly ExtraFilter[] = []) {
+    this.liquid = makeEngine(extra);
+    this.extra = new Map(extra.map((filter) => [filter.name, filter]));
+  }
+
+  /** Whether LiquidJS itself has a filter of this name (a plugin's may not take it). */
+  static hasBuiltinFilter(name: string): boolean {
+    return Object.hasOwn(PLAIN.liquid.filters, name);
+  }
+
+  /** Parses a template once; a syntax error, an unknown filter, a refused tag or a wrong number of arguments throws TemplateSyntaxError. */
+  compile(source: string): Template {
+    const engine = this.liquid;
+    let templates: LiquidTemplate[];
+    try {
+      templates = engine.parse(source);
+    } catch (error) {
+      throw new TemplateSyntaxError(reason(error));
+    }
+    const extraFilters = new Set<string>();
+    if (this.extra.size > 0) {
+      for (const use of filterUses(templates)) {
+        const filter = this.extra.get(use.name);
+        if (!filter) continue;
+        extraFilters.add(filter.name);
+        const count = use.args.length;
+        if (count < filter.minArgs || count > filter.maxArgs) {
+          const takes = filter.minArgs === filter.maxArgs ? `${filter.maxArgs}` : `${filter.minArgs} to ${filter.maxArgs}`;
+          throw new TemplateSyntaxError(`filter ${filter.name} takes ${takes} argument${takes === "1" ? "" : "s"}, given ${count}`);
+        }
+      }
+    }
+    const globals = Object.keys(engine.analyzeSync(templates).globals);
+    const facts = { source, extraFilters: [...extraFilters], readsState: globals.includes("outcomes") || globals.includes("attributes") };
+    const fast = direct(templates);
+    if (fast) {
+      return {
+        ...facts,
+        direct: true,
+        render(scope) {
+          // A context per render: its limits count this render only.
+          const context = new Context(scope as object, engine.options, {}, { liquid: engine });
+          try {
+            return fast(scope, context);
+          } catch (error) {
+            throw failure(error);
+          }
+        },
+      };
+    }
     return {
-      source,
-      direct: true,
+      ...facts,
+      direct: false,
       render(scope) {
-        // A context per render: its limits count this render only.
-        const context = new Context(scope as object, engine.options, {}, { liquid: engine });
         try {
-          return fast(scope, context);
+          return engine.renderSync(templates, scope) as string;
         } catch (error) {
           throw failure(error);
         }
       },
     };
   }
-  return {
-    source,
-    direct: false,
-    render(scope) {
-      try {
-        return engine.renderSync(templates, scope) as string;
-      } catch (error) {
-        throw failure(error);
-      }
-    },
-  };
+}
+
+/** Templates with LiquidJS's filters only. */
+const PLAIN = new TemplateEngine();
+
+/** Parses a template of LiquidJS's filters once (see TemplateEngine.compile). */
+export function compileTemplate(source: string): Template {
+  return PLAIN.compile(source);
 }
 
 /** Whether a string is a template at all: text without `{{` or `{%` is used as it is. */

@@ -3,6 +3,7 @@ import { ExportResultSchema } from "../plugins/abi.ts";
 import { RawJson } from "../plugins/raw-json.ts";
 import type { EligibleReader } from "../db/hosts.ts";
 import type { RunScope } from "./scope.ts";
+import { functionCaller } from "../plugins/functions.ts";
 import { pageForTarget } from "./target-page.ts";
 
 /**
@@ -23,6 +24,8 @@ export async function exportHosts(scope: RunScope): Promise<void> {
 async function exportPages(scope: RunScope, reader: EligibleReader): Promise<void> {
   const { setup, runtime, plugin, command, account, request, report } = scope;
   const rules = setup.rules.forTarget(plugin.ident, account?.name);
+  // The plugins' filters and tests the rules use, a page's values at a time; their log lines join the run's.
+  const call = functionCaller(runtime, setup.registry, setup.pluginOptions, { dryRun: request.dryRun, runId: report.id ?? undefined, onLogs: (lines, dropped) => scope.addLogs(lines, dropped) });
   const wouldSend: unknown[] = [];
   let after = "";
   for (let page = 0; ; page++) {
@@ -30,7 +33,7 @@ async function exportPages(scope: RunScope, reader: EligibleReader): Promise<voi
     if (stored.count === 0) break;
     after = stored.last!;
     // The target's rules: hosts they ignore are not sent; a host whose template fails is counted failed.
-    const { page: batch, ignored, failed } = pageForTarget(rules, stored);
+    const { page: batch, ignored, failed } = await pageForTarget(rules, stored, call);
     report.counts.skipped += ignored;
     report.counts.failed += failed.length;
     for (const host of failed) scope.addDetail("error", host.message);

@@ -3,6 +3,8 @@ import { invalid } from "../config/load.ts";
 import { readIncludedRules } from "../config/include.ts";
 import { SyncerError } from "../core/errors.ts";
 import { suggestion } from "../core/problems.ts";
+import { functionCaller } from "../plugins/functions.ts";
+import type { PluginRuntime } from "../plugins/runtime.ts";
 import { catalogOf, type Setup } from "../plugins/setup.ts";
 import { compileRules, type RuleBook } from "../rules/compile.ts";
 import type { Explanation, TargetRules } from "../rules/evaluate.ts";
@@ -34,18 +36,22 @@ export function hostForRules(database: Storage, hostname: string): HostData {
   return { hostname: host.hostname, account: host.account, labels: host.labels, inventory: host.inventory };
 }
 
-export function explainHost(setup: Setup, host: HostData, target: string | undefined): Explanation[] {
-  return targetsOf(setup.rules, target).map((rules) => rules.explain(host));
+/** Why a host gets what it gets, per target; the plugin filters and tests the rules use are called through `runtime`. */
+export async function explainHost(setup: Setup, runtime: PluginRuntime, host: HostData, target: string | undefined): Promise<Explanation[]> {
+  const call = functionCaller(runtime, setup.registry, setup.pluginOptions);
+  const explanations: Explanation[] = [];
+  for (const rules of targetsOf(setup.rules, target)) explanations.push(...(await rules.explainAll([host], call)));
+  return explanations;
 }
 
-/** Each eligible host (active, not deleted) of the inventory, a page at a time. */
-function* eligibleHosts(database: Storage): Generator<HostData> {
+/** The eligible hosts (active, not deleted) of the inventory, a page at a time. */
+function* eligiblePages(database: Storage): Generator<HostData[]> {
   const reader = database.hosts.eligibleReader();
   try {
     for (let after = ""; ; ) {
       const page = reader.page(after, 5000);
       if (page.count === 0) return;
-      yield* JSON.parse(page.json) as HostData[];
+      yield JSON.parse(page.json) as HostData[];
       after = page.last!;
     }
   } finally {
@@ -74,7 +80,7 @@ export interface RulesTest {
  * eligible host, each rule for its own target ("*" rules for every target at once), and counts the
  * hosts each matched: a rule after a matching last_match rule of its target counts no host.
  */
-export function testRules(setup: Setup, database: Storage, file: string): RulesTest {
+export async function testRules(setup: Setup, runtime: PluginRuntime, database: Storage, file: string): Promise<RulesTest> {
   const included = readIncludedRules([file], setup.config.source.dir);
   if (included.problems.length > 0) throw invalid(file, included.problems);
   const { book, problems } = compileRules({ ...setup.config, rules: included.rules, targets: {} }, catalogOf(setup.registry, setup.config));
@@ -82,16 +88,19 @@ export function testRules(setup: Setup, database: Storage, file: string): RulesT
   const counts = new Map(book.rules.map((rule) => [rule, { name: rule.name, at: placeOf(rule), target: rule.target, matched: 0, failed: 0 }]));
   // Each distinct target once; "*" rules are counted through the "*" target, where no other rule is.
   const targets = [...new Set(book.rules.map((rule) => rule.target))].map((name) => targetsOf(book, name)[0]!);
+  const call = functionCaller(runtime, setup.registry, setup.pluginOptions);
   let hosts = 0;
-  for (const host of eligibleHosts(database)) {
-    hosts++;
+  for (const page of eligiblePages(database)) {
+    hosts += page.length;
     for (const target of targets) {
-      for (const [index, trace] of target.explain(host).rules.entries()) {
-        const rule = target.rules[index]!;
-        if (rule.target !== target.name) continue;
-        const count = counts.get(rule)!;
-        if (trace.matched && !trace.error) count.matched++;
-        if (trace.error) count.failed++;
+      for (const explanation of await target.explainAll(page, call)) {
+        for (const [index, trace] of explanation.rules.entries()) {
+          const rule = target.rules[index]!;
+          if (rule.target !== target.name) continue;
+          const count = counts.get(rule)!;
+          if (trace.matched && !trace.error) count.matched++;
+          if (trace.error) count.failed++;
+        }
       }
     }
   }

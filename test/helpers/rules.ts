@@ -18,9 +18,9 @@ export const PLUGINS: TargetCatalog["plugins"] = new Map<string, readonly string
 ]);
 
 /** The config's rules compiled, or the problems they have, each as `file:line:column: key: message`. */
-export function compiled(text: string, file = CONFIG_FILE): { book: RuleBook; problems: string[] } {
+export function compiled(text: string, file = CONFIG_FILE, functions: TargetCatalog["functions"] = []): { book: RuleBook; problems: string[] } {
   const config = parseConfig(text, file, {});
-  const catalog: TargetCatalog = { plugins: PLUGINS, accounts: new Map(Object.entries(config.accounts).map(([name, account]) => [name, account.plugin])) };
+  const catalog: TargetCatalog = { plugins: PLUGINS, accounts: new Map(Object.entries(config.accounts).map(([name, account]) => [name, account.plugin])), functions };
   const { book, problems } = compileRules(config, catalog);
   return { book, problems: problems.map(formatProblem) };
 }

@@ -14,7 +14,7 @@ const F = CONFIG_FILE;
 describe("problems in [[rules]] name where they are", () => {
   test("an unknown match type lists the match types", () => {
     expect(problemsOf(`[[rules]]\nname = "r"\nconditions = [{ label = "site", match = "equals", value = "x" }]\n`)).toEqual([
-      `${F}:3:41: rules[0].conditions[0].match: expected one of "equal", "in", "not_in", "in_list", "string_in_list", "swith", "ewith", "regex", "bool", "ignore", found "equals"`,
+      `${F}:3:41: rules[0].conditions[0].match: unknown match type 'equals'; did you mean 'equal'? (match types: equal, in, not_in, in_list, string_in_list, swith, ewith, regex, bool, ignore)`,
     ]);
   });
 
@@ -108,10 +108,10 @@ describe("[include] rules: files of rules read after the config's own", () => {
     const path = installation({
       "sync.config.toml": `[include]\nrules = ["rules.d/*.toml"]\n`,
       "rules.d/web.toml": `# web servers\n[[rules]]\nname = "web"\ntarget = "checkmk"\nmatch = "anyway"\nset = { foldr = "/web" }\n`,
-      "rules.d/shape.toml": `[[rules]]\nname = "shape"\nconditions = [{ label = "x", match = "nope" }]\n`,
+      "rules.d/shape.toml": `[[rules]]\nname = "shape"\nconditions = [{ label = "x", match = "ignore", negate = "yes" }]\n`,
     });
     const rulesDir = join(path, "..", "rules.d");
-    expect(problemsOf(await read(path), path)).toEqual([`${rulesDir}/shape.toml:3:38: rules[0].conditions[0].match: expected one of "equal", "in", "not_in", "in_list", "string_in_list", "swith", "ewith", "regex", "bool", "ignore", found "nope"`]);
+    expect(problemsOf(await read(path), path)).toEqual([`${rulesDir}/shape.toml:3:57: rules[0].conditions[0].negate: expected a boolean, found "yes"`]);
     writeFileSync(join(rulesDir, "shape.toml"), "");
     expect(problemsOf(await read(path), path)).toEqual([`${rulesDir}/web.toml:6:9: rules[0].set.foldr: plugin checkmk has no outcome 'foldr'; did you mean 'folder'? (outcomes: ignore_host, folder, site, attributes.*, labels.*)`]);
   });

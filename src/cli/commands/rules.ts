@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import type { Explanation } from "../../rules/evaluate.ts";
 import { placeOf, type CompiledRule } from "../../rules/rule.ts";
 import { explainHost, hostForRules, targetsOf, testRules } from "../../runs/rules-report.ts";
-import { commonOptions, setupFor, withDatabase } from "../context.ts";
+import { commonOptions, setupFor, withRuntime } from "../context.ts";
 import { color, formatPairs, printJson, printLine } from "../output.ts";
 
 /** A rule as `rules list --json` shows it: what it is written as, and where. */
@@ -75,8 +75,8 @@ export function registerRules(program: Command): void {
     .option("--json", "print JSON: {hostname, targets: [...]}")
     .action((hostname: string, options: { target?: string }, command: Command) => {
       const setup = setupFor(command);
-      return withDatabase(setup.config, (database) => {
-        const explanations = explainHost(setup, hostForRules(database, hostname), options.target);
+      return withRuntime(setup, async (database, runtime) => {
+        const explanations = await explainHost(setup, runtime, hostForRules(database, hostname), options.target);
         if (commonOptions(command).json) return printJson({ hostname, targets: explanations });
         explanations.forEach((explanation, index) => {
           if (index > 0) printLine();
@@ -92,8 +92,8 @@ export function registerRules(program: Command): void {
     .option("--json", "print JSON: {file, hosts, rules: [{name, at, target, matched, failed}]}")
     .action((file: string, _options: unknown, command: Command) => {
       const setup = setupFor(command);
-      return withDatabase(setup.config, (database) => {
-        const report = testRules(setup, database, resolve(file));
+      return withRuntime(setup, async (database, runtime) => {
+        const report = await testRules(setup, runtime, database, resolve(file));
         if (commonOptions(command).json) return printJson(report);
         printLine(`${report.rules.length} rules of ${report.file} against ${report.hosts} hosts (nothing applied)`);
         const width = Math.max(0, ...report.rules.map((rule) => rule.name.length));

@@ -22,9 +22,9 @@ export function ruleRoutes(services: ApiServices): ApiRoute[] {
           404: { description: "No such host, or no such target.", schema: ErrorSchema },
         },
       },
-      (c, { params, query }) => {
+      async (c, { params, query }) => {
         const host = hostForRules(services.database, params.hostname);
-        return c.json({ hostname: host.hostname, targets: explainHost(services.setup(), host, query.target) });
+        return c.json({ hostname: host.hostname, targets: await explainHost(services.setup(), services.runtime(), host, query.target) });
       },
     ),
   ];

@@ -1,7 +1,8 @@
 /**
- * The rules engine against the same rules written directly in TypeScript, in the same run.
+ * The rules engine against the same rules written directly in TypeScript, in the same run; then the
+ * Ansible inventory of those hosts with those rules, as a whole process.
  *
- *   node_modules/.bin/bun bench/rules.ts [--hosts 100000] [--rounds 5]
+ *   node_modules/.bin/bun bench/rules.ts [--hosts 100000] [--rounds 5]      (after npm run build)
  *
  * 200 rules of ten kinds (equal, in_list, swith, ewith, regex, in, negated equal, bool, any of two,
  * inventory equal), 50 of them with a templated outcome, all for one target (checkmk, declaring folder,
@@ -10,10 +11,19 @@
  * parameters with the comparison of each kind written out, and string concatenation for the
  * templates. Both must give every host the same labels and outcomes (checked), then each is timed
  * (the best of --rounds). Goals (issue 15): the engine ≤ 1 s, and ≤ 3× the direct version.
+ *
+ * Then `syncer ansible inventory --list` for the same hosts, stored in a database, with the same 200
+ * rules written for target ansible (their keys become host variables), against the same command with no
+ * rules (the median of --rounds runs each, stdout to a file). Goal: ≤ 1 s with the rules. The machine's
+ * load average is printed beside each measurement: on a shared machine, measure again when it is high.
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseConfig } from "../src/config/load.ts";
 import { compileRules } from "../src/rules/compile.ts";
 import type { HostData } from "../src/rules/host.ts";
+import { median, seedInventoryHosts } from "./lib.ts";
 
 const argument = (name: string, fallback: number) => {
   const at = process.argv.indexOf(name);
@@ -92,9 +102,9 @@ function valueToml(spec: Spec): string {
   return `"${spec.constant}"`;
 }
 
-function rulesToml(all: Spec[]): string {
+function rulesToml(all: Spec[], target: string): string {
   return all
-    .map((spec, i) => `[[rules]]\nname = "rule ${i} (${spec.kind})"\ntarget = "checkmk"\n${spec.kind === "any" ? 'match = "any"\n' : ""}conditions = ${conditionsToml(spec)}\n[rules.set]\n${spec.key} = ${valueToml(spec)}\n`)
+    .map((spec, i) => `[[rules]]\nname = "rule ${i} (${spec.kind})"\ntarget = "${target}"\n${spec.kind === "any" ? 'match = "any"\n' : ""}conditions = ${conditionsToml(spec)}\n[rules.set]\n${spec.key} = ${valueToml(spec)}\n`)
     .join("\n");
 }
 
@@ -156,8 +166,11 @@ function direct(all: Spec[]) {
   };
 }
 
+const load = () => loadavg().map((value) => value.toFixed(2)).join(" ");
+console.log(`load average (1, 5, 15 min): ${load()} on ${navigator.hardwareConcurrency} cores`);
+
 const all = specs();
-const config = parseConfig(rulesToml(all), "/bench/sync.config.toml", {});
+const config = parseConfig(rulesToml(all, "checkmk"), "/bench/sync.config.toml", {});
 const { book, problems } = compileRules(config, { plugins: new Map([["checkmk", ["folder", "labels.*", "*"]]]), accounts: new Map() });
 if (problems.length > 0) throw new Error(`the bench's rules do not compile: ${problems[0]!.message}`);
 const target = book.forTarget("checkmk");
@@ -201,3 +214,50 @@ console.log(`rules: ${all.length} (${all.filter((spec) => spec.template).length}
 console.log(`engine (compiled rules)      ${engineMs.toFixed(0).padStart(6)} ms   goal ≤ 1000 ms: ${engineMs <= 1000 ? "met" : "NOT met"}`);
 console.log(`direct TypeScript            ${directMs.toFixed(0).padStart(6)} ms`);
 console.log(`ratio engine / direct        ${ratio.toFixed(2).padStart(6)} x    goal ≤ 3x: ${ratio <= 3 ? "met" : "NOT met"}`);
+console.log(`load average after: ${load()}`);
+
+// --- the Ansible inventory of the same hosts with the same rules (target ansible), as a whole process
+const SYNCER = join(import.meta.dir, "..", "dist", "syncer");
+if (!existsSync(SYNCER)) throw new Error(`${SYNCER} is missing: run npm run build first`);
+const work = mkdtempSync(join(tmpdir(), "syncer-bench-rules-"));
+const base = `[server]\ndata_dir = "data"\n[plugins.ansible]\ngroup_by = ["site"]\n`;
+const plainConfig = join(work, "plain.toml");
+const rulesConfig = join(work, "rules.toml");
+writeFileSync(plainConfig, base);
+writeFileSync(rulesConfig, base + rulesToml(all, "ansible"));
+const migrated = Bun.spawnSync([SYNCER, "migrate", "--config", plainConfig], { stdout: "ignore", stderr: "pipe" });
+if (migrated.exitCode !== 0) throw new Error(`syncer migrate failed: ${migrated.stderr.toString()}`);
+seedInventoryHosts(join(work, "data", "syncer.db"), HOSTS, hostAt);
+
+const out = join(work, "inventory.json");
+function inventoryRuns(configPath: string): number[] {
+  const run = () => {
+    const started = performance.now();
+    const result = Bun.spawnSync([SYNCER, "ansible", "inventory", "--list", "--config", configPath], { stdout: Bun.file(out), stderr: "pipe" });
+    if (result.exitCode !== 0) throw new Error(`syncer ansible inventory failed (${result.exitCode}): ${result.stderr.toString()}`);
+    return performance.now() - started;
+  };
+  run(); // warm-up: the page cache, the compiled module
+  return Array.from({ length: ROUNDS }, run);
+}
+console.log(`\nsyncer ansible inventory --list, ${HOSTS} hosts (load average ${load()})`);
+const withRules = inventoryRuns(rulesConfig);
+// What the process printed is what the rules give target ansible: every host, its variables from them.
+const inventory = JSON.parse(readFileSync(out, "utf8")) as { _meta: { hostvars: Record<string, Record<string, unknown>> } };
+const ansibleConfig = parseConfig(rulesToml(all, "ansible"), "/bench/sync.config.toml", {});
+const ansible = compileRules(ansibleConfig, { plugins: new Map([["ansible", ["groups", "*"]]]), accounts: new Map() }).book.forTarget("ansible");
+if (Object.keys(inventory._meta.hostvars).length !== HOSTS) throw new Error(`expected ${HOSTS} hosts in the inventory, found ${Object.keys(inventory._meta.hostvars).length}`);
+for (let i = 0; i < HOSTS; i += 997) {
+  const expected = ansible.evaluate(hostAt(i));
+  if (!expected.ok) throw new Error(expected.message);
+  const vars = inventory._meta.hostvars[expected.host.hostname];
+  if (JSON.stringify(vars) !== JSON.stringify({ ...expected.host.labels, ...expected.host.inventory })) throw new Error(`host ${expected.host.hostname}: ${JSON.stringify(vars)}`);
+}
+const withoutRules = inventoryRuns(plainConfig);
+rmSync(work, { recursive: true, force: true });
+const withMs = median(withRules);
+const withoutMs = median(withoutRules);
+console.log(`with the 200 rules           ${withMs.toFixed(0).padStart(6)} ms   goal ≤ 1000 ms: ${withMs <= 1000 ? "met" : "NOT met"}  (runs: ${withRules.map((ms) => ms.toFixed(0)).join(", ")})`);
+console.log(`without rules                ${withoutMs.toFixed(0).padStart(6)} ms   (runs: ${withoutRules.map((ms) => ms.toFixed(0)).join(", ")})`);
+console.log(`ratio with / without         ${(withMs / withoutMs).toFixed(2).padStart(6)} x`);
+console.log(`load average after: ${load()}`);

@@ -1,4 +1,4 @@
-import { Context, Liquid, Output, Tag, toValue, toValueSync, type Template as LiquidTemplate } from "liquidjs";
+import { Context, Liquid, Output, Tag, TokenKind, toValue, toValueSync, type Template as LiquidTemplate } from "liquidjs";
 
 type TagClass = Parameters<Liquid["registerTag"]>[1];
 import { MAX_TEMPLATE_LENGTH } from "../config/rules.ts";
@@ -53,8 +53,13 @@ export interface ExtraFilter {
   apply(value: unknown, args: unknown[]): unknown;
 }
 
-/** How long one render may take, and how much it may allocate (LiquidJS counts string and array sizes). */
-const RENDER_LIMIT_MS = 100;
+/**
+ * How long one render of a template with tags may take, and how much any render may allocate (LiquidJS
+ * counts string and array sizes; the allocation bound is what stops runaway loops). The time is wall-clock:
+ * a garbage collection or a busy machine pausing the process counts too, so it is generous, lest a host
+ * fail because the machine was slow.
+ */
+const RENDER_LIMIT_MS = 1000;
 const MEMORY_LIMIT = 1_000_000;
 
 /** Tags that read template files: a rule's template stands alone. */
@@ -101,11 +106,12 @@ function stringify(value: unknown): string {
 /** A value read from the scope, as one render evaluates it. */
 type Read = (scope: TemplateScope, context: Context) => unknown;
 
+/** Tokens are told apart by their kind: class names do not survive the compiled binary's minifier. */
 interface LiquidToken {
+  kind: TokenKind;
   content?: unknown;
   variable?: unknown;
   props?: LiquidToken[];
-  constructor: { name: string };
 }
 
 /** The closure for a literal or a property path (`labels.site`, `labels['a b']`, `labels[key]`); undefined for anything else. */
@@ -114,7 +120,7 @@ function readOf(token: LiquidToken): Read | undefined {
     const content = token.content;
     return () => content;
   }
-  if (token.constructor.name !== "PropertyAccessToken" || token.variable || !token.props?.length) return undefined;
+  if (token.kind !== TokenKind.PropertyAccess || token.variable || !token.props?.length) return undefined;
   const keys: Read[] = [];
   for (const prop of token.props) {
     const key = readOf(prop);
@@ -180,7 +186,7 @@ function direct(templates: LiquidTemplate[]): ((scope: TemplateScope, context: C
       const read = outputOf(template);
       if (!read) return undefined;
       parts.push(read);
-    } else if (template.constructor.name === "HTML") parts.push((template as unknown as { str: string }).str);
+    } else if ((template as unknown as { token: LiquidToken }).token.kind === TokenKind.HTML) parts.push((template as unknown as { str: string }).str);
     else return undefined;
   }
   if (parts.every((part) => typeof part === "string")) {

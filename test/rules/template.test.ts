@@ -4,7 +4,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Liquid } from "liquidjs";
+import { join } from "node:path";
 import { compileTemplate, TemplateError } from "../../src/rules/template.ts";
+import { tempDir } from "../helpers/binary.ts";
 
 const reference = new Liquid({ strictFilters: true, ownPropertyOnly: true });
 
@@ -58,6 +60,14 @@ describe("templates render as LiquidJS renders them", () => {
     expect(template.direct).toBe(false);
     for (const scope of scopes) expect(template.render(scope)).toBe(reference.parseAndRenderSync(source, scope));
   });
+});
+
+test("templates run as closures in the compiled binary too: minified, as build.ts builds it", async () => {
+  const outdir = tempDir("syncer-template-minified-");
+  const built = await Bun.build({ entrypoints: [join(import.meta.dir, "..", "..", "src", "rules", "template.ts")], outdir, target: "bun", minify: true });
+  expect(built.success).toBe(true);
+  const minified = (await import(built.outputs[0]!.path)) as typeof import("../../src/rules/template.ts");
+  for (const source of direct) expect([source, minified.compileTemplate(source).direct]).toEqual([source, true]);
 });
 
 describe("templates are sandboxed and bounded", () => {

@@ -150,28 +150,28 @@ function outputOf(output: Output): Read | undefined {
   if (value.initial.postfix.length !== 1) return undefined;
   const initial = readOf(value.initial.postfix[0]!);
   if (!initial) return undefined;
-  const filters: { filter: LiquidFilter; args: ((scope: TemplateScope, context: Context) => unknown)[] }[] = [];
+  // LiquidJS's Filter.render calls the handler with {context, token, liquid} as `this`: one such object per filter, its context set per call.
+  const filters: { handler: LiquidFilter["handler"]; self: { context: Context | undefined; token: unknown; liquid: Liquid }; args: Read[] }[] = [];
   for (const filter of value.filters) {
-    const args: ((scope: TemplateScope, context: Context) => unknown)[] = [];
+    const args: Read[] = [];
     for (const arg of filter.args) {
       const pair = Array.isArray(arg);
       const read = readOf(pair ? arg[1] : arg);
       if (!read) return undefined;
       args.push(pair ? (scope, context) => [arg[0], read(scope, context)] : read);
     }
-    filters.push({ filter, args });
+    filters.push({ handler: filter.handler, self: { context: undefined, token: filter.token, liquid: filter.liquid }, args });
   }
   return (scope, context) => {
     let result = initial(scope, context);
-    for (const { filter, args } of filters) {
-      // LiquidJS's Filter.render: the handler called with {context, token, liquid} as `this`.
-      const self = { context, token: filter.token, liquid: filter.liquid };
+    for (const { handler, self, args } of filters) {
+      self.context = context;
       const value =
         args.length === 0
-          ? filter.handler.call(self, result)
+          ? handler.call(self, result)
           : args.length === 1
-            ? filter.handler.call(self, result, args[0]!(scope, context))
-            : filter.handler.apply(self, [result, ...args.map((arg) => arg(scope, context))]);
+            ? handler.call(self, result, args[0]!(scope, context))
+            : handler.apply(self, [result, ...args.map((arg) => arg(scope, context))]);
       result = toValueSync(value);
     }
     return toValue(result);
@@ -231,6 +231,27 @@ function* filterUses(templates: readonly LiquidTemplate[]): Generator<FilterUse>
 }
 
 /**
+ * What one render may allocate, counted as LiquidJS's memory limiter counts it (the filters call
+ * `use`), and counted afresh for each render: templates that run as closures share one Context, since
+ * making one per render was a tenth of evaluating rules.
+ */
+class RenderBudget {
+  private used = 0;
+
+  reset(): void {
+    this.used = 0;
+  }
+
+  use(count: number): void {
+    if (!(+count > 0)) return;
+    this.used += +count;
+    if (this.used > MEMORY_LIMIT) throw new TemplateError("memory alloc limit exceeded");
+  }
+
+  check(): void {}
+}
+
+/**
  * Compiles templates with LiquidJS's filters and, for the rules of one config, the plugins' filters
  * (each given as an ExtraFilter). Parsing checks that every filter exists and that an extra one gets
  * the arguments it takes.
@@ -238,10 +259,31 @@ function* filterUses(templates: readonly LiquidTemplate[]): Generator<FilterUse>
 export class TemplateEngine {
   private readonly liquid: Liquid;
   private readonly extra: Map<string, ExtraFilter>;
+  private readonly budget = new RenderBudget();
+  /** The Context closures render in; replaced after a failed render, which may have left a scope pushed. */
+  private context!: Context;
 
   constructor(extra: readonly ExtraFilter[] = []) {
     this.liquid = makeEngine(extra);
     this.extra = new Map(extra.map((filter) => [filter.name, filter]));
+    this.freshContext();
+  }
+
+  private freshContext(): void {
+    this.context = new Context({}, this.liquid.options, {}, { liquid: this.liquid, memoryLimit: this.budget as unknown as Context["memoryLimit"] });
+  }
+
+  /** Runs a template's closures in the shared Context, as a render of LiquidJS would with `scope` (the Context's environment, for filters that evaluate expressions). */
+  private renderDirect(fast: (scope: TemplateScope, context: Context) => string, scope: TemplateScope): string {
+    const context = this.context;
+    context.environments = scope;
+    this.budget.reset();
+    try {
+      return fast(scope, context);
+    } catch (error) {
+      this.freshContext();
+      throw failure(error);
+    }
   }
 
   /** Whether LiquidJS itself has a filter of this name (a plugin's may not take it). */
@@ -274,21 +316,7 @@ export class TemplateEngine {
     const globals = Object.keys(engine.analyzeSync(templates).globals);
     const facts = { source, extraFilters: [...extraFilters], readsState: globals.includes("outcomes") || globals.includes("attributes") };
     const fast = direct(templates);
-    if (fast) {
-      return {
-        ...facts,
-        direct: true,
-        render(scope) {
-          // A context per render: its limits count this render only.
-          const context = new Context(scope as object, engine.options, {}, { liquid: engine });
-          try {
-            return fast(scope, context);
-          } catch (error) {
-            throw failure(error);
-          }
-        },
-      };
-    }
+    if (fast) return { ...facts, direct: true, render: (scope) => this.renderDirect(fast, scope) };
     return {
       ...facts,
       direct: false,

@@ -38,6 +38,7 @@ const direct = [
   "{{ labels.constructor }}{{ labels.toString }}{{ labels.__proto__ }}",
   "{{ labels[labels.role] }}",
   "{{ account | default: 'manual' }}",
+  "{{ outcomes.groups | where_exp: 'g', \"g == 'a'\" | join: ',' }}{{ outcomes.groups | where_exp: 'g', 'g == labels.role' | size }}",
 ];
 
 const throughLiquid = [
@@ -79,6 +80,15 @@ describe("templates are sandboxed and bounded", () => {
     const template = compileTemplate("{% for i in (1..1000000000) %}x{% endfor %}");
     expect(() => template.render({})).toThrow(TemplateError);
     expect(() => template.render({})).toThrow("memory alloc limit exceeded");
+  });
+
+  test("what a template of closures allocates counts per render: one over the limit fails, many under it do not add up", () => {
+    const template = compileTemplate("{{ labels.site | escape }}");
+    expect(template.direct).toBe(true);
+    const large = { labels: { site: "x".repeat(600_000) } };
+    for (let render = 0; render < 3; render++) expect(template.render(large)).toHaveLength(600_000);
+    expect(() => template.render({ labels: { site: "x".repeat(1_000_001) } })).toThrow("memory alloc limit exceeded");
+    expect(template.render({ labels: { site: "<b>" } })).toBe("&lt;b&gt;");
   });
 
   test("a filter that fails on a value is a TemplateError with LiquidJS's reason", () => {

@@ -67,6 +67,8 @@ export interface Explanation {
 interface TargetEntry {
   entry: CompiledSetEntry;
   outcome: boolean;
+  /** A table's attribute names, `key.name`, made once. */
+  dotted: string[];
 }
 
 /**
@@ -144,6 +146,8 @@ function guardsOf(rules: readonly CompiledRule[], slotOf: (subject: string) => n
 interface SetState {
   outcomes: Record<string, unknown>;
   attributes: Record<string, string>;
+  /** What templates see, made when the host's first template renders. */
+  scope?: TemplateScope;
 }
 
 /** An attribute's value is text, as a label's: numbers and booleans as written, lists comma-separated. */
@@ -151,9 +155,6 @@ function attributeText(value: unknown): string {
   return Array.isArray(value) ? value.join(",") : String(value);
 }
 
-function valueOf(value: CompiledValue, scope: () => TemplateScope): unknown {
-  return "constant" in value ? value.constant : value.render(scope());
-}
 
 export class TargetRules {
   private readonly entries: TargetEntry[][];
@@ -174,7 +175,9 @@ export class TargetRules {
     /** Set when the target's rules or rewrites use plugins' filters or tests: evaluate hosts through evaluateAll. */
     readonly functions?: PluginFunctions,
   ) {
-    this.entries = rules.map((rule) => rule.set.map((entry) => ({ entry, outcome: isOutcome(vocabulary, entry.key, entry.table) })));
+    this.entries = rules.map((rule) =>
+      rule.set.map((entry) => ({ entry, outcome: isOutcome(vocabulary, entry.key, entry.table), dotted: entry.table ? entry.entries.map(([name]) => `${entry.key}.${name}`) : [] })),
+    );
     const slots = new Map<string, number>();
     const slotOf = (subject: string) => slots.get(subject) ?? slots.set(subject, slots.size).get(subject)!;
     this.matchers = rules.map((rule) => matcherOf(rule, slotOf));
@@ -195,29 +198,32 @@ export class TargetRules {
     return this.rules.length === 0 && this.filter === undefined && this.rewrites.length === 0;
   }
 
-  private scopeOf(host: HostData, state: SetState): TemplateScope {
-    return { hostname: host.hostname, account: host.account, labels: host.labels, inventory: host.inventory, target: this.name, outcomes: state.outcomes, attributes: state.attributes };
+  /** A value for the host: a constant as it is, a template rendered with the host and what rules set so far. */
+  private valueOf(value: CompiledValue, host: HostData, state: SetState): unknown {
+    if ("constant" in value) return value.constant;
+    state.scope ??= { hostname: host.hostname, account: host.account, labels: host.labels, inventory: host.inventory, target: this.name, outcomes: state.outcomes, attributes: state.attributes };
+    return value.render(state.scope);
   }
 
   /** Writes what a matching rule sets into the state; returns the values, rendered, when `shown`. */
   private apply(index: number, host: HostData, state: SetState, shown: boolean): Record<string, unknown> | undefined {
-    let scope: TemplateScope | undefined;
-    const lazyScope = () => (scope ??= this.scopeOf(host, state));
     const rendered: Record<string, unknown> | undefined = shown ? {} : undefined;
-    for (const { entry, outcome } of this.entries[index]!) {
+    for (const { entry, outcome, dotted } of this.entries[index]!) {
       if (!entry.table) {
-        const value = valueOf(entry.value, lazyScope);
+        const value = this.valueOf(entry.value, host, state);
         if (outcome) state.outcomes[entry.key] = value;
         else state.attributes[entry.key] = attributeText(value);
         if (rendered) rendered[entry.key] = value;
         continue;
       }
       const table = outcome ? ((state.outcomes[entry.key] as Record<string, unknown> | undefined) ?? (state.outcomes[entry.key] = {})) : undefined;
-      for (const [name, compiled] of entry.entries) {
-        const value = valueOf(compiled, lazyScope);
+      const { entries } = entry;
+      for (let at = 0; at < entries.length; at++) {
+        const [name, compiled] = entries[at]!;
+        const value = this.valueOf(compiled, host, state);
         if (table) table[name] = value;
-        else state.attributes[`${entry.key}.${name}`] = attributeText(value);
-        if (rendered) rendered[`${entry.key}.${name}`] = value;
+        else state.attributes[dotted[at]!] = attributeText(value);
+        if (rendered) rendered[dotted[at]!] = value;
       }
     }
     return rendered;

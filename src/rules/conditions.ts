@@ -20,8 +20,11 @@ export interface CompiledCondition {
   test(value: unknown): boolean;
   /** The same for the value already in lower case (`lowered`): rules read each value once per host. */
   testLowered(text: string | undefined): boolean;
-  /** For a plain `equal`: the one value (in lower case) it holds for; rules skip at once the rules it rules out. */
-  readonly equalTo?: string;
+  /**
+   * For a plain `equal` or `in_list`: the values (in lower case, trimmed) it can hold for; rules skip at
+   * once the rules these rule out.
+   */
+  readonly oneOf?: readonly string[];
   /** A plugin's test: it sees the value as it is, not in lower case (`test`, never `testLowered`). */
   readonly pluginTest?: PluginFunction;
 }
@@ -148,6 +151,25 @@ function pluginCondition(condition: ConditionConfig, subject: { text: string; se
   return { text, subject: subject.text, seen: subject.seen, test, testLowered: () => false, pluginTest: fn };
 }
 
+/** The values a plain equal or in_list can hold for, trimmed (in_list trims the host's value; equal's values are a superset). */
+function valuesOf(condition: ConditionConfig): string[] | undefined {
+  const { value } = condition;
+  if (value === undefined) return undefined;
+  if (condition.match === "equal" && !Array.isArray(value)) return [lowered(value).trim()];
+  if (condition.match === "in_list") return Array.isArray(value) ? value.map((item) => item.trim().toLowerCase()) : listItems(String(value));
+  return undefined;
+}
+
+/**
+ * `equal`, the commonest condition, as one comparison rather than a call of the comparison inside the
+ * test: 200 rules mostly compare labels with values (undefined, a missing value, is never the value).
+ */
+function plainEqual(condition: ConditionConfig, negate: boolean): ((value: string | undefined) => boolean) | undefined {
+  if (condition.match !== "equal" || condition.value === undefined || Array.isArray(condition.value)) return undefined;
+  const needle = lowered(condition.value);
+  return negate ? (value) => value !== undefined && value !== needle : (value) => value === needle;
+}
+
 export function compileCondition(condition: ConditionConfig, tests?: PluginTests): CompiledCondition | ConditionProblem {
   const subject = subjectOf(condition);
   if ("message" in subject) return subject;
@@ -162,14 +184,14 @@ export function compileCondition(condition: ConditionConfig, tests?: PluginTests
   const text = `${subject.text} ${negate ? "not " : ""}${condition.match}${shown}`;
   // A missing value: only a negated ignore matches it.
   const missing = condition.match === "ignore" && negate;
-  const testLowered = negate ? (value: string | undefined) => (value === undefined ? missing : !compare(value)) : (value: string | undefined) => value !== undefined && compare(value);
-  const equalTo = condition.match === "equal" && !negate && condition.value !== undefined && !Array.isArray(condition.value) ? lowered(condition.value) : undefined;
+  const testLowered = plainEqual(condition, negate) ?? (negate ? (value: string | undefined) => (value === undefined ? missing : !compare(value)) : (value: string | undefined) => value !== undefined && compare(value));
+  const oneOf = negate ? undefined : valuesOf(condition);
   return {
     text,
     subject: subject.text,
     seen: subject.seen,
     testLowered,
-    ...(equalTo === undefined ? {} : { equalTo }),
+    ...(oneOf === undefined ? {} : { oneOf }),
     test: (value) => testLowered(value === undefined ? undefined : lowered(value)),
   };
 }

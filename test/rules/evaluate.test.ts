@@ -59,6 +59,34 @@ set = { managed = "yes" }
   });
 });
 
+test("rules picked by the host's value (equal, in_list, any of them) match exactly as rules looked at one by one", () => {
+  const book = ruleBook(`
+[[rules]]
+name = "db or web"
+conditions = [{ label = "role", match = "in_list", value = ["db", " Web"] }, { label = "site", match = "equal", value = "berlin" }]
+set = { a = "1" }
+
+[[rules]]
+name = "paris or cache"
+match = "any"
+conditions = [{ label = "site", match = "equal", value = "paris" }, { label = "role", match = "in_list", value = "cache, proxy" }]
+set = { b = "1" }
+
+[[rules]]
+name = "spaced value"
+conditions = [{ label = "role", match = "equal", value = "web " }]
+set = { c = "1" }
+`);
+  const labels = (site: string, role: string) => ok(book.forTarget("csv").evaluate(host("h", { site, role }))).host.labels;
+  // in_list trims the host's value; equal compares it as it is.
+  expect(labels("BERLIN", " web\u00a0")).toEqual({ site: "BERLIN", role: " web\u00a0", a: "1" });
+  expect(labels("berlin", "web ")).toEqual({ site: "berlin", role: "web ", a: "1", c: "1" });
+  expect(labels("berlin", "mail")).toEqual({ site: "berlin", role: "mail" });
+  expect(labels("Paris", "mail")).toEqual({ site: "Paris", role: "mail", b: "1" });
+  expect(labels("rome", "Proxy")).toEqual({ site: "rome", role: "Proxy", b: "1" });
+  expect(labels("rome", "web")).toEqual({ site: "rome", role: "web" });
+});
+
 test("last_match stops the target's evaluation after the rule matched, and only then", () => {
   const book = ruleBook(`
 [[rules]]

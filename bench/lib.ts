@@ -91,18 +91,37 @@ export function rawUpsert(path: string, data: string[][]): number {
 
 // --- the hosts the inventory benches render (bench/inventory.ts, bench/scale.ts)
 
+/** A host as the inventory benches store it. */
+export interface SeedHost {
+  hostname: string;
+  account: string | null;
+  labels: Record<string, string>;
+  inventory: Record<string, unknown>;
+}
+
+/** Host `i` of the inventory benches: five labels, two inventory keys. */
+function inventoryHost(i: number): SeedHost {
+  return {
+    hostname: `host${String(i).padStart(6, "0")}.example.com`,
+    account: "cmdb",
+    labels: { site: `site${i % 20}`, os: i % 3 ? "debian" : "rhel", role: ["web", "db", "cache"][i % 3]!, env: i % 10 ? "prod" : "staging", rack: `r${i % 400}` },
+    inventory: { cmdb__ram_gb: 8 * (1 + (i % 8)), cmdb__serial: `SN${(i * 7919).toString(36).toUpperCase()}` },
+  };
+}
+
 /**
- * Inserts `hosts` hosts straight into a database syncer has migrated (`syncer migrate`): 5 labels and 2 inventory
- * keys each, account cmdb, active. Every column without a default gets a value (the schema evolves: timestamps are `now`).
+ * Inserts `hosts` hosts (hostAt(i) for each; by default 5 labels and 2 inventory keys, account cmdb) straight into a
+ * database syncer has migrated (`syncer migrate`), active. Every column without a default gets a value (the schema
+ * evolves: timestamps are `now`).
  */
-export function seedInventoryHosts(databasePath: string, hosts: number): void {
+export function seedInventoryHosts(databasePath: string, hosts: number, hostAt: (i: number) => SeedHost = inventoryHost): void {
   const db = new Database(databasePath);
   const now = Date.now();
-  const given: Record<string, (i: number) => unknown> = {
-    hostname: (i) => `host${String(i).padStart(6, "0")}.example.com`,
-    account: () => "cmdb",
-    labels: (i) => JSON.stringify({ site: `site${i % 20}`, os: i % 3 ? "debian" : "rhel", role: ["web", "db", "cache"][i % 3], env: i % 10 ? "prod" : "staging", rack: `r${i % 400}` }),
-    inventory: (i) => JSON.stringify({ cmdb__ram_gb: 8 * (1 + (i % 8)), cmdb__serial: `SN${(i * 7919).toString(36).toUpperCase()}` }),
+  const given: Record<string, (host: SeedHost) => unknown> = {
+    hostname: (host) => host.hostname,
+    account: (host) => host.account,
+    labels: (host) => JSON.stringify(host.labels),
+    inventory: (host) => JSON.stringify(host.inventory),
     lifecycle: () => "active",
   };
   const columns = db
@@ -112,7 +131,10 @@ export function seedInventoryHosts(databasePath: string, hosts: number): void {
   const values = columns.map((column) => given[column.name] ?? (column.type.toLowerCase() === "integer" ? () => now : () => ""));
   const insert = db.query(`INSERT INTO hosts (${columns.map((column) => column.name).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
   db.transaction(() => {
-    for (let i = 0; i < hosts; i++) insert.run(...(values.map((value) => value(i)) as string[]));
+    for (let i = 0; i < hosts; i++) {
+      const host = hostAt(i);
+      insert.run(...(values.map((value) => value(host)) as string[]));
+    }
   })();
   db.close();
 }

@@ -1,7 +1,7 @@
 import type { Server } from "bun";
 import { TokenStore } from "../auth/tokens.ts";
 import type { Config } from "../config/load.ts";
-import { changedSections, restartNeeded, watchConfigFile } from "./reload.ts";
+import { changedSections, restartNeeded, watchConfigFiles } from "./reload.ts";
 import { DaemonServices } from "./services.ts";
 import { openSqliteStorage } from "../db/sqlite/storage.ts";
 import type { Storage } from "../db/storage.ts";
@@ -124,11 +124,12 @@ export async function serve(initial: Setup, log: Logger, front: HttpFront): Prom
     } catch (error) {
       return refuse(asSyncerError(error).message);
     }
+    watcher.follow(next.config);
     for (const warning of next.warnings) log.warn(warning.message, { file: warning.file, key: warning.key });
     log.info(`config reloaded (${why})`, { changed: sections.join(",") || "nothing", jobs_added: jobs.added.join(",") || undefined, jobs_rescheduled: jobs.rescheduled.join(",") || undefined, jobs_removed: jobs.removed.join(",") || undefined });
     if (restart.length > 0) log.warn(`config changes that need a restart were not applied: ${restart.join("; ")}`);
   };
-  const unwatch = watchConfigFile(config.source.path, () => reload("file changed"), log);
+  const watcher = watchConfigFiles(config, () => reload("file changed"), log);
   process.on("SIGHUP", () => reload("SIGHUP"));
 
   // Signal handlers go in before the daemon says it is serving: a signal right after that line must
@@ -141,7 +142,7 @@ export async function serve(initial: Setup, log: Logger, front: HttpFront): Prom
         return;
       }
       stopping = true;
-      unwatch();
+      watcher.close();
       services.jobs.stop();
       const maintenanceStopped = services.maintenance.stop();
       log.info(`${signal} received: no new requests or jobs; finishing what is running`);

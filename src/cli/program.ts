@@ -8,6 +8,7 @@ import { registerHosts } from "./commands/hosts.ts";
 import { registerAccounts } from "./commands/accounts.ts";
 import { registerRuns } from "./commands/runs.ts";
 import { registerJobs } from "./commands/jobs.ts";
+import { registerRules } from "./commands/rules.ts";
 import { loadConfig } from "../config/load.ts";
 import { discoverPlugins, type Registry } from "../plugins/registry.ts";
 import { registerSandbox } from "./commands/sandbox.ts";
@@ -70,6 +71,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerRuns(program);
   registerToken(program);
   registerJobs(program);
+  registerRules(program);
   registerBackup(program);
   registerMaintenance(program);
   registerSystemdUnit(program);

@@ -29,6 +29,8 @@ export function effectiveConfig(config: Config, accounts?: Map<string, AccountOp
   const derived: Record<string, unknown> = {
     server: { ...config.server, data_dir: config.paths.dataDir, database: config.paths.database },
     plugins: { ...config.plugins, directories: config.paths.pluginDirectories },
+    // Each rule with the file it is written in (the config's own or an included one).
+    rules: config.rules.map(({ rule, origin }) => ({ ...rule, file: origin.file })),
     accounts: Object.fromEntries(Object.entries(config.accounts).map(([name, account]) => [name, { ...account, ...optionsOf(accounts?.get(name)) }])),
   };
   const sections = Object.keys(ConfigSchema.entries).map((section) => [section, section in derived ? derived[section] : config[section as keyof ConfigFile]]);

@@ -1,23 +1,27 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { parse as parseToml, TomlError } from "smol-toml";
 import * as v from "valibot";
 import { describeSystemError, SyncerError } from "../core/errors.ts";
 import { registerSecret } from "../core/redact.ts";
 import { dottedPath, formatProblem, issuesToProblems, type KeyPath, type Locate, type Problem } from "../core/problems.ts";
-import { SourceLocator } from "./locate.ts";
+import { parseTomlText, SourceLocator } from "./locate.ts";
 import { inheritAccounts } from "./accounts.ts";
 import { ConfigSchema, type AccountConfig, type ConfigFile } from "./schema.ts";
 import { resolveReferences, SecretError } from "./secrets.ts";
 import { checkSemantics } from "./semantics.ts";
+import { readIncludedRules, type PlacedRule } from "./include.ts";
 
 /** Where the config is looked for when no --config is given, after $SYNCER_CONFIG. */
 export const DEFAULT_CONFIG_PATHS = ["./sync.config.toml", "/etc/syncer/sync.config.toml"];
 
 /** The effective configuration: the file's values with defaults, secrets resolved and paths made absolute. */
-export interface Config extends Omit<ConfigFile, "accounts"> {
+export interface Config extends Omit<ConfigFile, "accounts" | "rules"> {
   /** Accounts with what they inherit from their parents applied. */
   accounts: Record<string, AccountConfig>;
+  /** This file's rules, then the included files', each with where it is written. */
+  rules: PlacedRule[];
+  /** The rules files [include] named when the config was loaded. */
+  includedFiles: string[];
   source: { path: string; dir: string };
   /** Absolute paths derived from [server] and [plugins]. */
   paths: { dataDir: string; database: string; pluginDirectories: string[] };
@@ -138,14 +142,9 @@ function stateDirectoryWarning(paths: Config["paths"], env: NodeJS.ProcessEnv): 
 
 /** Parses and validates config text. Throws a SyncerError of kind "config" listing every problem with file:line:column. */
 export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv = process.env): Config {
-  let raw: unknown;
-  try {
-    raw = parseToml(text);
-  } catch (error) {
-    if (!(error instanceof TomlError)) throw error;
-    const reason = error.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
-    throw invalid(path, [{ file: path, position: { line: error.line, column: error.column }, message: `malformed TOML: ${reason}` }]);
-  }
+  const parsedToml = parseTomlText(text, path);
+  if (!parsedToml.ok) throw invalid(path, [parsedToml.problem]);
+  const raw = parsedToml.value;
 
   let locator: SourceLocator | undefined;
   const locate = () => (locator ??= new SourceLocator(text));
@@ -155,6 +154,8 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
     throw invalid(path, issuesToProblems(parsed.issues, ConfigSchema, { file: path, format: "toml", locate: (at, part) => locate().find(at, part) }));
   }
   const file = parsed.output;
+  const dir = dirname(path);
+  const included = readIncludedRules(file.include.rules, dir);
 
   const atPath = (problem: { path: KeyPath; message: string }): Problem => ({
     file: path,
@@ -164,7 +165,9 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
   });
 
   const semantic = checkSemantics(file);
-  if (semantic.length > 0) throw invalid(path, semantic.map(atPath));
+  if (semantic.length > 0 || included.problems.length > 0) throw invalid(path, [...semantic.map(atPath), ...included.problems]);
+  const ownLocate: Locate = (at, part) => locate().find(at, part);
+  const rules: PlacedRule[] = [...file.rules.map((rule, index) => ({ rule, origin: { file: path, path: ["rules", index], locate: ownLocate } })), ...included.rules];
 
   const walk: SecretWalk = { env, found: [], errors: [] };
   resolveSecrets(file, [], walk);
@@ -179,11 +182,10 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
       atPath({ path: secret.path, message: "a secret written in clear text; use ${env:NAME}, ${file:/path} or ${credential:NAME}" }),
     );
 
-  const dir = dirname(path);
   const paths = derivePaths(file, dir);
   const stateWarning = stateDirectoryWarning(paths, env);
   if (stateWarning) warnings.push(atPath(stateWarning));
-  return { ...file, accounts: inherited.accounts, source: { path, dir }, paths, secrets, warnings, locate: (at, part) => locate().find(at, part) };
+  return { ...file, accounts: inherited.accounts, rules, includedFiles: included.files, source: { path, dir }, paths, secrets, warnings, locate: ownLocate };
 }
 
 /** Finds, reads, parses and validates the config file. */

@@ -1,5 +1,17 @@
+import { parse as parseToml, TomlError } from "smol-toml";
 import { parseTOML } from "toml-eslint-parser";
-import type { KeyPath, SourcePosition } from "../core/problems.ts";
+import type { KeyPath, Problem, SourcePosition } from "../core/problems.ts";
+
+/** A TOML text parsed, or the problem with it at its line and column. */
+export function parseTomlText(text: string, file: string): { ok: true; value: unknown } | { ok: false; problem: Problem } {
+  try {
+    return { ok: true, value: parseToml(text) };
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    const reason = error.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
+    return { ok: false, problem: { file, position: { line: error.line, column: error.column }, message: `malformed TOML: ${reason}` } };
+  }
+}
 
 interface Located {
   key: SourcePosition;

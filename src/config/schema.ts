@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { LOG_LEVELS } from "../core/logger.ts";
+import { IncludeSchema, RuleSchema, TargetSchema } from "./rules.ts";
 
 /**
  * The schema of sync.config.toml: the single source of its TypeScript types and of
@@ -192,6 +193,15 @@ export const ConfigSchema = v.strictObject({
   retention: v.optional(RetentionSchema, {}),
   accounts: v.optional(v.record(Name, AccountSchema), {}),
   jobs: v.optional(v.record(Name, JobSchema), {}),
+  include: v.optional(IncludeSchema, {}),
+  rules: v.optional(v.pipe(v.array(RuleSchema), v.description("Rules, evaluated per target in file order (this file's, then the included files'): what each target gets for each host.")), []),
+  targets: v.optional(
+    v.pipe(
+      v.record(v.pipe(v.string(), v.minLength(1, "a plugin ident or account name")), TargetSchema),
+      v.description("[targets.<plugin or account>]: which attributes leave for that target, and how they are rewritten (an account's table wins over its plugin's)."),
+    ),
+    {},
+  ),
 });
 
 /** The config as written in the file, after defaults. */

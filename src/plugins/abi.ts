@@ -204,6 +204,22 @@ export const EndpointAnswerSchema = v.pipe(
   ),
 );
 
+/**
+ * A call of a plugin's template filter or condition test (ABI v1's optional extension): every distinct
+ * value a page of hosts needs, each with its arguments, in one call. `filter` or `test` names the
+ * manifest's entry (without the ident).
+ */
+export const FunctionInputSchema = v.union([
+  v.object({ filter: v.string(), items: v.array(v.object({ value: v.unknown(), args: v.array(v.unknown()) })) }),
+  v.object({ test: v.string(), items: v.array(v.object({ value: v.unknown(), args: v.array(v.unknown()) })) }),
+]);
+
+/** One item's result: the filtered value (a test's: true or false), or why the plugin refused that item. */
+export const FunctionResultSchema = v.union([v.strictObject({ value: v.unknown() }), v.strictObject({ error: v.pipe(v.string(), v.minLength(1, "a reason")) })], 'an object {"value": …} or {"error": "why"}');
+
+/** What a filter or test answers: one result per item, in the items' order (checked item by item: one bad result fails its item only). */
+export const FunctionAnswerSchema = v.strictObject({ results: v.array(FunctionResultSchema) });
+
 export type HostRecord = v.InferOutput<typeof HostRecordSchema>;
 export type HostChange = v.InferOutput<typeof HostChangeSchema>;
 export type AccountPayload = v.InferOutput<typeof AccountPayloadSchema>;
@@ -226,4 +242,6 @@ export const ABI_SCHEMAS = {
   "hook-answer": HookAnswerSchema,
   "endpoint-request": EndpointRequestSchema,
   "endpoint-answer": EndpointAnswerSchema,
+  "function-input": FunctionInputSchema,
+  "function-answer": FunctionAnswerSchema,
 } as const;

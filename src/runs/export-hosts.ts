@@ -3,6 +3,8 @@ import { ExportResultSchema } from "../plugins/abi.ts";
 import { RawJson } from "../plugins/raw-json.ts";
 import type { EligibleReader } from "../db/hosts.ts";
 import type { RunScope } from "./scope.ts";
+import { functionCaller } from "../plugins/functions.ts";
+import { pageForTarget } from "./target-page.ts";
 
 /**
  * An export run: the eligible hosts (active, not deleted) in pages of [inventory] page_size, each page
@@ -21,12 +23,21 @@ export async function exportHosts(scope: RunScope): Promise<void> {
 
 async function exportPages(scope: RunScope, reader: EligibleReader): Promise<void> {
   const { setup, runtime, plugin, command, account, request, report } = scope;
+  const rules = setup.rules.forTarget(plugin.ident, account?.name);
+  // The plugins' filters and tests the rules use, a page's values at a time; their log lines join the run's.
+  const call = functionCaller(runtime, setup.registry, setup.pluginOptions, { dryRun: request.dryRun, runId: report.id ?? undefined, onLogs: (lines, dropped) => scope.addLogs(lines, dropped) });
   const wouldSend: unknown[] = [];
   let after = "";
   for (let page = 0; ; page++) {
-    const batch = reader.page(after, setup.config.inventory.page_size);
-    if (batch.count === 0) break;
-    after = batch.last!;
+    const stored = reader.page(after, setup.config.inventory.page_size);
+    if (stored.count === 0) break;
+    after = stored.last!;
+    // The target's rules: hosts they ignore are not sent; a host whose template fails is counted failed.
+    const { page: batch, ignored, failed } = await pageForTarget(rules, stored, call);
+    report.counts.skipped += ignored;
+    report.counts.failed += failed.length;
+    for (const host of failed) scope.addDetail("error", host.message);
+    if (batch.count === 0) continue;
     if (request.dryRun) wouldSend.push(...(JSON.parse(batch.json) as unknown[]));
     const result = await runtime.call(plugin, command, {
       account,

@@ -2,11 +2,13 @@ import { SyncerError, type PluginErrorKind } from "../core/errors.ts";
 import { bytesOf, HostArray, HostKeyed, isHostKeyedForm, joinHostKeyed, JoinedArray, jsonPieces } from "../plugins/host-keyed.ts";
 import { Spool } from "./spool.ts";
 import { RawJson } from "../plugins/raw-json.ts";
-import type { HostRepository } from "../db/hosts.ts";
+import type { EligiblePage, HostRepository } from "../db/hosts.ts";
 import { noAccount, type Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
 import type { Setup } from "../plugins/setup.ts";
+import { functionCaller } from "../plugins/functions.ts";
+import { pageForTarget } from "./target-page.ts";
 
 /**
  * Merges the answers of an inventory's pages: objects key by key, arrays concatenated without
@@ -148,8 +150,17 @@ export async function renderInventory(
   const chosen = inventoryExport(plugin, target.format);
   const pluginOptions = setup.pluginOptions.get(plugin.ident);
   const failed = (error: { kind: PluginErrorKind; message: string }) => new SyncerError(error.kind, `${plugin.ident} inventory (${chosen.format}): ${error.message}`);
+  // The target's rules: what each host gets (labels, inventory, outcomes); hosts they ignore are left out.
+  // A host whose template fails fails the inventory, naming the rule: a partial inventory would look complete.
+  const rules = setup.rules.forTarget(plugin.ident, account?.name);
+  const call = functionCaller(runtime, setup.registry, setup.pluginOptions);
+  const forTarget = async (stored: EligiblePage) => {
+    const { page, failed: broken } = await pageForTarget(rules, stored, call);
+    if (broken.length > 0) throw new SyncerError("rejected", `${plugin.ident} inventory (${chosen.format}): ${broken.length} host(s) failed in the rules; ${broken[0]!.message}`);
+    return page;
+  };
   if (target.host !== undefined) {
-    const input = { hosts: new RawJson(hosts.eligiblePage("", 1, target.host).json), host: target.host };
+    const input = { hosts: new RawJson((await forTarget(hosts.eligiblePage("", 1, target.host))).json), host: target.host };
     const result = await runtime.call(plugin, chosen.export, { account, pluginOptions, input });
     if (!result.ok) throw failed(result.error);
     return { value: result.value, chunks: () => chunksOf(result.value), close: () => {} };
@@ -164,8 +175,9 @@ export async function renderInventory(
   const spool = new Spool();
   const reader = hosts.eligibleReader();
   const keep = (body: Uint8Array) => spool.store(body);
-  const sendPage = (after: string): string | null => {
-    const page = reader.page(after, pageSize);
+  const sendPage = async (after: string): Promise<string | null> => {
+    const stored = reader.page(after, pageSize);
+    const page = await forTarget(stored);
     const input = { hosts: new RawJson(page.json), host: null };
     const answer = runtime.callUnparsed(plugin, chosen.export, { account, pluginOptions, input, pageHostnames: page.hostnames, answer: "inventory-page" }).then((outcome) => {
       if (!outcome.ok) throw failed(outcome.error);
@@ -174,14 +186,14 @@ export async function renderInventory(
     // A page that fails is reported when its turn comes, so none may reject unobserved before then.
     answer.catch(() => {});
     inFlight.push(answer);
-    return page.count < pageSize ? null : page.last;
+    return stored.count < pageSize ? null : stored.last;
   };
   try {
     const merger = new InventoryMerger();
-    let after: string | null = sendPage("");
+    let after: string | null = await sendPage("");
     let merged: unknown;
     for (let index = 0; inFlight.length > 0; index++) {
-      while (after !== null && inFlight.length < window) after = sendPage(after);
+      while (after !== null && inFlight.length < window) after = await sendPage(after);
       const answer = await inFlight.shift()!;
       merged = index === 0 ? answer : merger.merge(merged, answer);
     }

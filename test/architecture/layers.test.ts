@@ -19,7 +19,7 @@ const LAYERS: { name: string; folders: string[] }[] = [
   { name: "core", folders: ["core"] },
   { name: "config", folders: ["config"] },
   { name: "storage", folders: ["db"] },
-  { name: "domain", folders: ["plugins", "inventory", "auth"] },
+  { name: "domain", folders: ["plugins", "inventory", "auth", "rules"] },
   { name: "use cases", folders: ["runs", "scheduler", "maintenance"] },
   { name: "composition root", folders: ["app"] },
   { name: "edges", folders: ["cli", "http", "ops", "schemas"] },

@@ -168,6 +168,16 @@ describe("syncer plugins info", () => {
     expect(out).toMatch(/^ {2}events\s+emits test events$/m);
   });
 
+  test("shows the template filters and condition tests a plugin gives rules, as rules name them, and the outcomes it understands", () => {
+    const { config } = configWith([FIXTURES]);
+    const out = runSyncer(["plugins", "info", "rulefix", "--config", config]).stdout;
+    expect(out).toMatch(/^TEMPLATE FILTERS/m);
+    expect(out).toMatch(/^ {2}rulefix_slug: \[separator\]\n\s+The value's text in lower case/m);
+    expect(out).toMatch(/^CONDITION TESTS/m);
+    expect(out).toMatch(/^ {2}rulefix_longer_than {2}value required\n\s+Whether the value's text has more characters/m);
+    expect(runSyncer(["plugins", "info", "ansible", "--config", config]).stdout).toMatch(/^OUTCOMES.*\n {2}groups, \*$/m);
+  });
+
   test("--json includes the manifest with its defaults filled in", () => {
     const { config } = configWith([FIXTURES]);
     const result = runSyncer(["plugins", "info", "testkit", "--json", "--config", config]);

@@ -265,6 +265,25 @@ describe("the inventory export called directly", () => {
   });
 });
 
+describe("groups from rules (outcome groups of target ansible)", () => {
+  test("a host joins the groups its outcomes name, sanitised, beside those of group_by; outcomes are no host variables", async () => {
+    const hosts = [
+      { hostname: "web01", account: "a", labels: { site: "berlin" }, inventory: {}, outcomes: { groups: ["web servers", "prod"] } },
+      { hostname: "db01", account: "a", labels: { site: "berlin" }, inventory: {}, outcomes: { groups: "prod" } },
+      { hostname: "mx01", account: "a", labels: {}, inventory: {}, outcomes: { groups: [] } },
+    ];
+    const result = await callBuiltin("ansible", "inventory", { input: { hosts, host: null }, toml: '[plugins.ansible]\ngroup_by = ["site"]\ngroup_prefix = "g_"' });
+    const value = (result as { value: Json }).value;
+    expect(groupsOf(value)).toEqual({ ungrouped: ["mx01"], g_site_berlin: ["db01", "web01"], web_servers: ["web01"], prod: ["db01", "web01"] });
+    expect(value._meta.hostvars.web01).toEqual({ site: "berlin" });
+  });
+
+  test("groups that are not a name or a list of names are a parser error naming the host", async () => {
+    const result = await callBuiltin("ansible", "inventory", { input: { hosts: [{ hostname: "a", labels: {}, outcomes: { groups: [1] } }], host: null } });
+    expect(result).toMatchObject({ ok: false, error: { kind: "parser", message: "the inventory request: host 1 of the page has outcomes.groups that is not a group name or a list of them" } });
+  });
+});
+
 describe("the module on its own (raw requests the host would not send)", () => {
   /** Runs the export on a request text with just the ABI functions it imports. */
   function callModule(request: string): { code: number; output: string; error: string } {

@@ -87,6 +87,11 @@ export class Groups {
     return group;
   }
 
+  /** The group a rule names (sanitised, no prefix). */
+  named(name: string): i32 {
+    return this.groupNamed(sanitizeGroupName(name));
+  }
+
   /** The group called `name`, made when new: two values may sanitise to the same name. */
   private groupNamed(name: string): i32 {
     if (this.byName.has(name)) return this.byName.get(name);

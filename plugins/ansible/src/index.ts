@@ -151,6 +151,8 @@ function readInput(reader: JsonReader, base: usize, settings: Settings, groups: 
 @inline const HOSTNAME: u64 = 0x656d616e74736f68;
 // @ts-ignore: decorator
 @inline const INVENTOR: u64 = 0x726f746e65766e69;
+// @ts-ignore: decorator
+@inline const OUTCOMES: u64 = 0x73656d6f6374756f;
 
 function isLabels(reader: JsonReader): bool {
   const p = reader.keyPtr;
@@ -188,8 +190,7 @@ function readHost(reader: JsonReader, base: usize, settings: Settings, groups: G
           const label = settings.groupIndexOf(reader.keyPtr, reader.keyLength);
           if (label >= 0 && reader.kind() == JsonKind.String) {
             reader.stringBytes();
-            const group = groups.lookup(label, reader.valuePtr, reader.valueLength);
-            if (!hostGroups.includes(group)) hostGroups.push(group);
+            joinGroup(groups.lookup(label, reader.valuePtr, reader.valueLength));
           } else {
             reader.skip();
           }
@@ -199,6 +200,9 @@ function readHost(reader: JsonReader, base: usize, settings: Settings, groups: G
         return false;
       }
       labelsTo = base + <usize>reader.position;
+    } else if (keyIs8(reader, OUTCOMES)) {
+      if (reader.nullValue()) continue;
+      if (!readOutcomes(reader, groups)) return reader.failed ? false : badHost(nameOffset.length + 1, "has outcomes.groups that is not a group name or a list of them");
     } else if (withInventory && isInventory(reader)) {
       if (reader.nullValue()) continue;
       if (reader.kind() != JsonKind.Object) return badHost(nameOffset.length + 1, "has an inventory that is not an object");
@@ -228,6 +232,38 @@ function readHost(reader: JsonReader, base: usize, settings: Settings, groups: G
   if (n == 0) ungrouped.push(index);
   for (let i = 0; i < n; i++) unchecked(groups.members[unchecked(hostGroups[i])]).push(index);
   return true;
+}
+
+/**
+ * What the rules give target ansible beyond host variables: `groups`, a group name or a list of them,
+ * which the host joins (names sanitised as group_by's, without group_prefix). False when it is
+ * something else.
+ */
+function readOutcomes(reader: JsonReader, groups: Groups): bool {
+  if (!reader.beginObject()) return false;
+  while (reader.nextKey()) {
+    if (!reader.keyIs("groups")) {
+      if (!reader.skip()) return false;
+      continue;
+    }
+    const kind = reader.kind();
+    if (kind == JsonKind.String) {
+      joinGroup(groups.named(reader.string()));
+    } else if (kind == JsonKind.Array) {
+      reader.beginArray();
+      while (reader.nextItem()) {
+        if (reader.kind() != JsonKind.String) return false;
+        joinGroup(groups.named(reader.string()));
+      }
+    } else {
+      return false;
+    }
+  }
+  return !reader.failed;
+}
+
+function joinGroup(group: i32): void {
+  if (!hostGroups.includes(group)) hostGroups.push(group);
 }
 
 /** The members of the JSON object at [from, to) copied as they are (nothing when there are none). */

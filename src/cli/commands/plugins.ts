@@ -45,6 +45,24 @@ function printInfo(plugin: Plugin): void {
   ]);
   if (manifest.hooks.length) section("HOOKS", manifest.hooks.map((hook) => `  ${hook.event} → ${hook.export} (priority ${hook.priority})`));
   if (manifest.endpoints.length) section("ENDPOINTS", manifest.endpoints.map((e) => `  ${e.method} /api/v1/plugins/${plugin.ident}${e.path} → ${e.export}`));
+  if (manifest.outcomes) section("OUTCOMES (what rules may set for its targets)", [`  ${manifest.outcomes.join(", ")}`]);
+  const filters = Object.entries(manifest.filters);
+  if (filters.length) {
+    section(
+      "TEMPLATE FILTERS (in rules: {{ value | <name>: arguments }})",
+      filters.map(([name, filter]) => {
+        const args = filter.arguments.map((argument) => (argument.optional ? `[${argument.name}]` : argument.name)).join(", ");
+        return `  ${`${plugin.ident}_${name}`}${args ? `: ${args}` : ""}\n      ${filter.description}`;
+      }),
+    );
+  }
+  const tests = Object.entries(manifest.tests);
+  if (tests.length) {
+    section(
+      "CONDITION TESTS (in rules: match = <name>)",
+      tests.map(([name, test]) => `  ${`${plugin.ident}_${name}`}  value ${test.value}\n      ${test.description}`),
+    );
+  }
   const presets = Object.entries(manifest.account_custom_field_presets);
   if (presets.length) section("ACCOUNT CUSTOM FIELD PRESETS", presets.map(([key, value]) => `  ${key} = ${JSON.stringify(value)}`));
 }

@@ -140,3 +140,41 @@ export const InventoryQuery = v.object({
 
 /** Loose answers: documented by description, shaped by the JSON functions the CLI shares. */
 export const AnyObject = v.record(v.string(), v.unknown());
+
+export const HostRulesQuery = v.object({
+  target: v.optional(v.pipe(v.string(), v.minLength(1), v.description('A plugin ident or an account name ("*": what every target gets). Default: every target the rules and [targets] name.'))),
+});
+
+const ConditionTraceSchema = v.object({
+  condition: v.pipe(v.string(), v.description('As written: label site equal "berlin".')),
+  seen: v.pipe(v.unknown(), v.description("The host's value the condition looked at; null when the host does not have it.")),
+  matched: v.boolean(),
+});
+
+const RuleTraceSchema = v.object({
+  name: v.string(),
+  at: v.pipe(v.string(), v.description("Where the rule is written: file:line:column.")),
+  target: v.string(),
+  match: v.picklist(["all", "any", "anyway"]),
+  last_match: v.boolean(),
+  evaluated: v.pipe(v.boolean(), v.description("False after a matching last_match rule or a failed template.")),
+  matched: v.boolean(),
+  conditions: v.array(ConditionTraceSchema),
+  set: v.optional(v.pipe(v.record(v.string(), v.unknown()), v.description("What the matching rule set, rendered."))),
+  error: v.optional(v.string()),
+});
+
+export const HostRulesSchema = v.object({
+  hostname: v.string(),
+  targets: v.array(
+    v.object({
+      hostname: v.string(),
+      target: v.object({ name: v.string(), plugin: v.string() }),
+      rules: v.array(RuleTraceSchema),
+      result: v.optional(
+        v.object({ ignored: v.boolean(), labels: v.record(v.string(), v.string()), inventory: v.record(v.string(), v.unknown()), outcomes: v.record(v.string(), v.unknown()) }),
+      ),
+      error: v.optional(v.pipe(v.string(), v.description("A template that failed for this host: the rule and why."))),
+    }),
+  ),
+});

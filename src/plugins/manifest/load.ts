@@ -47,6 +47,11 @@ export function parseManifest(text: string, file: string): ManifestResult {
       at(`commands.${name}.file_option`, `'${option}' must be a string option declared in 'options'`);
     }
   }
+  for (const [name, filter] of Object.entries(manifest.filters)) {
+    const firstOptional = filter.arguments.findIndex((argument) => argument.optional);
+    const late = firstOptional < 0 ? -1 : filter.arguments.findIndex((argument, index) => index > firstOptional && !argument.optional);
+    if (late >= 0) at(`filters.${name}.arguments.${late}`, `required argument '${filter.arguments[late]!.name}' after optional '${filter.arguments[firstOptional]!.name}': optional arguments come last`);
+  }
   return problems.length ? { ok: false, problems } : { ok: true, manifest };
 }
 

@@ -76,6 +76,32 @@ export const InventoryFormatSchema = v.strictObject({
   description: v.optional(v.string()),
 });
 
+/** A template filter or condition test's name: `<ident>_<name>` in rules. */
+const FunctionName = v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_]*$/, "a name of lower-case letters, digits and '_'"));
+
+export const FilterArgumentSchema = v.strictObject({
+  name: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_]*$/, "an argument name of lower-case letters, digits and '_'")),
+  description: v.pipe(v.string(), v.minLength(1, "a description")),
+  optional: v.optional(v.pipe(v.boolean(), v.description("May be left out; optional arguments come after the required ones.")), false),
+});
+
+/** A template filter: `{{ labels.ip | <ident>_<name>: arg }}` in rules, run in the plugin's sandbox a page of hosts at a time. */
+export const FilterSchema = v.strictObject({
+  description: v.pipe(v.string(), v.minLength(1, "a description")),
+  export: v.optional(v.pipe(ExportName, v.description("The wasm export to call; defaults to the filter's name."))),
+  arguments: v.optional(v.pipe(v.array(FilterArgumentSchema), v.description("The filter's arguments after the value, in order: a template giving more or fewer is a config error.")), []),
+});
+
+/** A condition test: `match = "<ident>_<name>"` in a rule's condition, the condition's value as its argument. */
+export const TestSchema = v.strictObject({
+  description: v.pipe(v.string(), v.minLength(1, "a description")),
+  export: v.optional(v.pipe(ExportName, v.description("The wasm export to call; defaults to the test's name."))),
+  value: v.optional(
+    v.pipe(v.picklist(["required", "optional", "none"]), v.description("Whether a condition using the test gives a value (passed as its one argument).")),
+    "required",
+  ),
+});
+
 export const PermissionsSchema = v.strictObject({
   http: v.optional(
     v.strictObject({
@@ -126,8 +152,26 @@ export const ManifestSchema = v.strictObject({
   hooks: v.optional(v.array(HookSchema), []),
   endpoints: v.optional(v.array(EndpointSchema), []),
   inventory: v.optional(v.array(InventoryFormatSchema), []),
+  outcomes: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.regex(/^(\*|[a-z][a-z0-9_]*(\.\*)?)$/, 'an outcome: "folder", a table "attributes.*", or "*" (any other key is an attribute)'))),
+      v.description(
+        "What rules may set for this plugin's targets, besides ignore_host (which every target understands): a typo in a rule's set is then a config error. Not declared: every key a rule sets is an attribute.",
+      ),
+    ),
+  ),
+  filters: v.optional(
+    v.pipe(v.record(FunctionName, FilterSchema), v.description("Template filters rules may use, as <ident>_<name> (ABI v1's optional filter and test exports).")),
+    {},
+  ),
+  tests: v.optional(
+    v.pipe(v.record(FunctionName, TestSchema), v.description("Condition tests rules may use as a match type, as <ident>_<name> (ABI v1's optional filter and test exports).")),
+    {},
+  ),
 });
 
 export type Manifest = v.InferOutput<typeof ManifestSchema>;
 export type OptionSpec = v.InferOutput<typeof OptionSchema>;
 export type CommandSpec = v.InferOutput<typeof CommandSchema>;
+export type FilterSpec = v.InferOutput<typeof FilterSchema>;
+export type TestSpec = v.InferOutput<typeof TestSchema>;

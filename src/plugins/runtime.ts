@@ -57,8 +57,7 @@ const exportOf = (plugin: Plugin, commandOrExport: string): string => plugin.man
 
 /** A checked host page as the plugin answered it (for callers that want the value, not the run's fast path). */
 function checkedHostPage(outcome: Extract<CallOutcome, { ok: true }>): { ok: true; value: unknown } {
-  const hosts = checkedRecords(outcome.output).map(({ hostname, labels, inventory, row }) => ({ hostname, labels, ...(inventory === undefined ? {} : { inventory }), ...(row === undefined ? {} : { row }) }));
-  return { ok: true, value: { hosts, next: outcome.facts?.cursor ?? null } };
+  return { ok: true, value: { hosts: checkedRecords(outcome.output), next: outcome.facts?.cursor ?? null } };
 }
 
 /** The account's address host: where its plugin may send HTTP by default. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { checkAnswer } from "../../src/plugins/answers.ts";
-import { bytesOf, HostArray, HostKeyed, joinHostKeyed, jsonPieces, parseHostKeyed, type Piece } from "../../src/plugins/host-keyed.ts";
+import { bytesOf, HostArray, HostKeyed, joinHostKeyed, jsonPieces, PageHostnames, parseHostKeyed, type Piece } from "../../src/plugins/host-keyed.ts";
 import { InventoryMerger } from "../../src/runs/inventory.ts";
 
 /**
@@ -12,9 +12,12 @@ type Page = { hostnames: string[]; answer: unknown };
 
 const encoder = new TextEncoder();
 
+/** A page's hostnames as the daemon sends them to the sandbox. */
+const pageHostnames = (names: string[]) => new PageHostnames(encoder.encode(names.join("\n")));
+
 /** A page's answer as the sandbox sends it (checkAnswer "inventory-page") and the daemon reads it. */
 function throughSandbox(page: Page): unknown {
-  const checked = checkAnswer(encoder.encode(JSON.stringify(page.answer)), "fixture", "inventory", "inventory-page", new Set(page.hostnames));
+  const checked = checkAnswer(encoder.encode(JSON.stringify(page.answer)), "fixture", "inventory", "inventory-page", pageHostnames(page.hostnames));
   if (!checked.ok) throw new Error(checked.error.message);
   return joinHostKeyed(checked.payload, checked.facts.spliced ?? []);
 }
@@ -33,7 +36,7 @@ function bothWays(pages: Page[]): { plain: unknown; spliced: unknown; pieces: Pi
 describe("the host-keyed form", () => {
   test("an object whose keys are all hostnames of the page, and an array of hostnames of the page, are cut out and travel as their members' text", () => {
     const answer = { _meta: { hostvars: { web01: { a: 1 }, web02: { b: "ü" } } }, all: { children: ["g"] }, g: { hosts: ["web01"] } };
-    const checked = checkAnswer(encoder.encode(JSON.stringify(answer)), "fixture", "inventory", "inventory-page", new Set(["web01", "web02"]));
+    const checked = checkAnswer(encoder.encode(JSON.stringify(answer)), "fixture", "inventory", "inventory-page", pageHostnames(["web01", "web02"]));
     expect(checked.ok).toBe(true);
     if (!checked.ok) return;
     expect(checked.facts.spliced).toEqual([
@@ -101,7 +104,7 @@ describe("the host-keyed form", () => {
       { hostnames: ["q"], answer: { g: ["q"], h: ["x", "q"], d: ["q", "q"], e: ["q"], k: [1, "q"] } },
     ];
     const cut = (page: Page) => {
-      const checked = checkAnswer(encoder.encode(JSON.stringify(page.answer)), "fixture", "inventory", "inventory-page", new Set(page.hostnames));
+      const checked = checkAnswer(encoder.encode(JSON.stringify(page.answer)), "fixture", "inventory", "inventory-page", pageHostnames(page.hostnames));
       return checked.ok ? (checked.facts.spliced ?? []).map((spliced) => spliced.path.join(".")) : [];
     };
     expect(pages.map(cut)).toEqual([["g"], ["g", "h", "d", "e", "k"], ["g", "e"]]);
@@ -122,7 +125,7 @@ describe("the host-keyed form", () => {
   });
 
   test("an answer that is not JSON is an abi error naming the plugin and export, checked in the sandbox", () => {
-    const checked = checkAnswer(encoder.encode('{"_meta": {'), "fixture", "inventory", "inventory-page", new Set(["a"]));
+    const checked = checkAnswer(encoder.encode('{"_meta": {'), "fixture", "inventory", "inventory-page", pageHostnames(["a"]));
     expect(checked).toMatchObject({ ok: false, error: { kind: "abi" } });
     if (!checked.ok) expect(checked.error.message).toStartWith("plugin fixture: inventory returned something that is not UTF-8 JSON");
   });

@@ -11,6 +11,7 @@ import createPlugin from "@extism/extism";
 import { redact, registerSecret } from "../../core/redact.ts";
 import { selfCommand, sourceRoot } from "../../core/runtime-info.ts";
 import { checkAnswer, type AnswerFacts } from "../answers.ts";
+import { PageHostnames } from "../host-keyed.ts";
 import { SyncHttp } from "../host/http-bridge.ts";
 import { BASE_FUNCTIONS, HOST_MODULE, hostFunctions, newCallState, PERMISSION_FUNCTIONS, type CallState } from "../host/functions.ts";
 import { KernelOverflow } from "../host/kernel-overflow.ts";
@@ -190,8 +191,6 @@ function classifyThrow(loaded: Loaded, state: CallState, thrown: unknown, memory
 /** The result of a call that failed before the plugin ran. */
 const failedBeforeCall = (id: number, error: PluginError): ResultMessage => ({ type: "result", id, ok: false, error, logs: [], droppedLogs: 0, stats: { ms: 0, memoryBytes: 0 } });
 
-/** The hostnames of the page a call was given, which its answer may key (newline-separated in the frame). */
-const hostnamesOf = (section: Uint8Array | undefined) => (section ? new Set(new TextDecoder().decode(section).split("\n")) : undefined);
 
 async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise<{ header: ResultMessage; output?: Uint8Array }> {
   const input = frame.sections.request ?? new Uint8Array(0);
@@ -239,7 +238,7 @@ async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise
   const ms = performance.now() - started;
   let facts: AnswerFacts | undefined;
   if (!error && message.context.answer) {
-    const checked = checkAnswer(payload ?? new Uint8Array(0), loaded.ident, message.export, message.context.answer, hostnamesOf(frame.sections.hostnames));
+    const checked = checkAnswer(payload ?? new Uint8Array(0), loaded.ident, message.export, message.context.answer, new PageHostnames(frame.sections.hostnames));
     if (checked.ok) ({ facts, payload } = checked);
     else error = checked.error;
   }

@@ -105,11 +105,14 @@ export interface HostStaging {
   close(): void;
 }
 
-/** A page of exported hosts as a JSON array of host views ({hostname, account, labels, inventory}), its size, its hostnames and its last hostname. */
+/**
+ * A page of exported hosts: a JSON array of host views ({hostname, account, labels, inventory}) in UTF-8,
+ * its size, its hostnames (UTF-8, one a line) and its last hostname.
+ */
 export interface EligiblePage {
-  json: string;
+  json: Uint8Array;
   count: number;
-  hostnames: string[];
+  hostnames: Uint8Array;
   last: string | null;
 }
 

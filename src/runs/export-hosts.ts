@@ -27,7 +27,7 @@ async function exportPages(scope: RunScope, reader: EligibleReader): Promise<voi
     const batch = reader.page(after, setup.config.inventory.page_size);
     if (batch.count === 0) break;
     after = batch.last!;
-    if (request.dryRun) wouldSend.push(...(JSON.parse(batch.json) as unknown[]));
+    if (request.dryRun) wouldSend.push(...(JSON.parse(new TextDecoder().decode(batch.json)) as unknown[]));
     const result = await runtime.call(plugin, command, {
       account,
       input: { page, hosts: new RawJson(batch.json) },

@@ -22,6 +22,8 @@ export interface SplicedObject {
 export interface StoredText {
   readonly byteLength: number;
   read(): Uint8Array;
+  /** Reads its bytes from `offset` on into all of `into`. */
+  readInto(into: Uint8Array, offset: number): void;
 }
 
 /** The members' text of one page's cut-out object or array: in memory, or stored away. */

@@ -37,19 +37,23 @@ function pieces(value: unknown, depth: number, into: (string | Uint8Array)[]): v
 }
 
 /**
- * A value as UTF-8 JSON, with each RawJson (down to RAW_DEPTH plain objects deep) written as it is.
- * Whatever holds none goes through JSON.stringify whole, so a large input without raw parts costs no
- * more than before; a raw page of bytes is copied once, into the request.
+ * A value as UTF-8 JSON in parts, to be sent one after another: each RawJson (down to RAW_DEPTH plain
+ * objects deep) is a part as it is, never copied; the text around it is encoded. Whatever holds none
+ * goes through JSON.stringify whole, so a large input without raw parts costs no more than before.
  */
-export function writeJson(value: unknown, depth = RAW_DEPTH): Uint8Array {
+export function writeJson(value: unknown, depth = RAW_DEPTH): Uint8Array[] {
   const parts: (string | Uint8Array)[] = [];
   pieces(value, depth, parts);
-  const bytes = parts.map((part) => (typeof part === "string" ? encoder.encode(part) : part));
-  const out = new Uint8Array(bytes.reduce((sum, part) => sum + part.byteLength, 0));
-  let at = 0;
-  for (const part of bytes) {
-    out.set(part, at);
-    at += part.byteLength;
+  const out: Uint8Array[] = [];
+  let text = "";
+  for (const part of parts) {
+    if (typeof part === "string") text += part;
+    else {
+      if (text !== "") out.push(encoder.encode(text));
+      out.push(part);
+      text = "";
+    }
   }
+  if (text !== "") out.push(encoder.encode(text));
   return out;
 }

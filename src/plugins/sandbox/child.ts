@@ -21,11 +21,11 @@ import type { CallMessage, FileMessage, LoadMessage, ResultMessage, ToSandbox } 
 import { confineSandbox } from "./confine.ts";
 import { DaemonLink, StdioFrames } from "./daemon-link.ts";
 import type { Frame } from "./frames.ts";
-import { dieWithParent, widenPipe } from "./linux.ts";
+import { dieWithParent, readyChannel } from "./linux.ts";
 
 /** An instance that grew past this after a call is replaced: cheaper than carrying a large heap forward. */
 const RECYCLE_BYTES = 32 * 1024 * 1024;
-/** The pipe buffers asked for: Linux's default most (/proc/sys/fs/pipe-max-size) for an unprivileged process. */
+/** The channels' room asked for: Linux's default most for a pipe (/proc/sys/fs/pipe-max-size) for an unprivileged process. */
 const PIPE_BYTES = 1024 * 1024;
 
 const EXTISM_KERNEL = "extism:host/env";
@@ -261,10 +261,10 @@ export async function runSandbox(): Promise<void> {
   dieWithParent();
   // The first start confines itself and starts again; the second goes on from here (confine.ts).
   const confinement = confineSandbox([...selfCommand(), "__sandbox"], sourceRoot());
-  // A request or an answer of a page of hosts (~1 MB) fits in its pipe whole: it crosses while the
-  // other side is busy, instead of 64 KiB each time both sides come round.
-  widenPipe(0, PIPE_BYTES);
-  widenPipe(1, PIPE_BYTES);
+  // An answer of a page of hosts (~1 MB) fits in the channel whole: it crosses while the daemon is
+  // busy, instead of a fraction each time both sides come round.
+  readyChannel(0, PIPE_BYTES);
+  readyChannel(1, PIPE_BYTES);
   // stdout carries frames: anything printed by accident goes to stderr instead.
   console.log = console.info = console.error;
   const io = new StdioFrames();

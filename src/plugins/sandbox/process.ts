@@ -7,9 +7,9 @@ import { CONFINED_ENV } from "./confine.ts";
 import { FrameReader, frameParts, type Sections } from "./frames.ts";
 import type { CallContext, Confinement, FileMessage, FromSandbox, HostCallMessage, HostCallName, LoadedMessage, LoadMessage, LogLine, ResultMessage } from "../protocol.ts";
 
-/** What a call sends: the ABI request and, for a page of hosts, their hostnames (newline-separated). */
+/** What a call sends: the ABI request (UTF-8 JSON, maybe in parts) and, for a page of hosts, their hostnames (newline-separated). */
 export interface CallSections {
-  request: Uint8Array;
+  request: Uint8Array | Uint8Array[];
   hostnames?: Uint8Array;
 }
 

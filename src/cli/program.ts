@@ -10,7 +10,6 @@ import { registerRuns } from "./commands/runs.ts";
 import { registerJobs } from "./commands/jobs.ts";
 import { loadConfig } from "../config/load.ts";
 import { discoverPlugins, type Registry } from "../plugins/registry.ts";
-import { registerSandbox } from "./commands/sandbox.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerToken } from "./commands/token.ts";
 import { registerSystemdUnit } from "./commands/systemd-unit.ts";
@@ -28,7 +27,7 @@ Exit codes: 0 ok, 1 failure (invalid config, unreachable database, taken port, .
 function addConfigOption(commands: readonly Command[]): void {
   for (const command of commands) {
     if (command.commands.length > 0) addConfigOption(command.commands);
-    else if (!["version", "__sandbox", "new", "systemd-unit", "completion"].includes(command.name())) command.option("-c, --config <path>", "config file");
+    else if (!["version", "new", "systemd-unit", "completion"].includes(command.name())) command.option("-c, --config <path>", "config file");
   }
 }
 
@@ -75,7 +74,6 @@ export function buildProgram(argv: string[] = []): Command {
   registerSystemdUnit(program);
   // Completes what `syncer --help` lists: the program as built without a command line (built-in plugins' commands too).
   registerCompletion(program, () => buildProgram());
-  registerSandbox(program);
   const registry = shortFormRegistry(argv, new Set(program.commands.map((command) => command.name())));
   if (registry) registerPluginCommands(program, registry);
   addConfigOption(program.commands);

@@ -47,14 +47,16 @@ export const currentEnvironment = (): Record<string, string> =>
 const PURGE_DELAY = "MIMALLOC_PURGE_DELAY";
 
 /**
- * Has a one-shot bulk command (an import, an export, an inventory) keep the memory it frees for reuse.
+ * Has a command that ends soon (an import, an export, an inventory, any CLI command but the daemon)
+ * keep the memory it frees for reuse.
  * Bun allocates through mimalloc, which gives freed memory back to the system 10 ms after it is freed.
  * A run that passes a million hosts through buffers of a megabyte frees and allocates them hundreds of
  * times a second, and each time the kernel maps and zeroes fresh pages, a page fault for every 4 KiB:
  * at 1M hosts, 400,000 faults and more system time than the run's own work (bench/scale.ts). Kept, the
  * freed memory is reused: the peak is what it was, and the process ends soon after. mimalloc reads the
  * setting when the process starts, so the command executes itself again with it, as it was started
- * (/proc/self/cmdline); its sandbox processes inherit it. A daemon gives its memory back as before.
+ * (/proc/self/cmdline), before it loads anything else; its sandbox processes inherit it. A daemon gives
+ * its memory back as before.
  */
 export function keepFreedMemory(): void {
   if (process.env[PURGE_DELAY] !== undefined || !calls()) return;

@@ -64,6 +64,16 @@ export type StagedHost =
 
 export type StagedAction = StagedHost["action"];
 
+/** A record of an import's page as the staging hands it to the plan: its fields as JSON text, as they came. */
+export interface PageRecord {
+  hostname: string;
+  /** Its place in the page, from 0. */
+  index: number;
+  row: number | null;
+  labels: string;
+  inventory: string | null;
+}
+
 /** A hostname staged twice, with where each came from. */
 export interface StagedDuplicate {
   hostname: string;
@@ -81,6 +91,17 @@ export interface HostStaging {
   existing(hostnames: string[]): Map<string, ExistingHost>;
   /** Stages hosts in order; at the first hostname staged already, stops and answers both places. */
   add(hosts: StagedHost[]): StagedDuplicate | undefined;
+  /**
+   * Stages a page of an import at once, looked up and decided where the stored host settles it: its
+   * records as JSON text, an array of `[hostname, labels, inventory or null, row or null]` with hostnames
+   * as they are kept. A record without inventory whose hostname is not stored is created, owned by
+   * `account`, with its labels as given; one without inventory of a live host that `account` owns, with
+   * labels of the same text, is unchanged. Every other record goes to `plan`, in order, with the stored
+   * host, and what it decides is staged. Answers how many records were staged, or undefined, staging
+   * nothing, when a hostname of the page was staged already: then stage the page host by host with
+   * `add`, which finds where.
+   */
+  addPage(page: number, records: string, account: string, plan: (record: PageRecord, existing: ExistingHost | undefined) => StagedHost): number | undefined;
   /** How many live hosts `account` owns, and how many of them nothing staged names. */
   missing(account: string): { owned: number; missing: number };
   /** Stages those missing hosts as deletions with `reason` and change-log entry `changes`; how many. */

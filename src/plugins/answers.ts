@@ -52,7 +52,7 @@ export interface AnswerFacts {
 }
 
 /** A passed check sends the answer on in another form (payload), which its facts describe; an answer that is not JSON is an error. */
-type CheckOutcome = { problem: AnswerProblem } | { facts: AnswerFacts; payload: Uint8Array } | { error: PluginError };
+type CheckOutcome = { problem: AnswerProblem } | { facts: AnswerFacts; payload: Uint8Array[] } | { error: PluginError };
 
 const isMap = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value) && !Object.hasOwn(value, "__proto__");
 const NOT_BLANK = /\S/;
@@ -89,7 +89,7 @@ function plainRecord(record: unknown): boolean {
 function checkHostPage(bytes: Uint8Array, ident: string, exportName: string): CheckOutcome {
   try {
     const { payload, cursor, hostnames } = canonicalHostPage(bytes);
-    return { facts: { cursor, hostnames }, payload };
+    return { facts: { cursor, hostnames }, payload: [payload] };
   } catch (error) {
     if (error !== NOT_CANONICAL) throw error;
   }
@@ -134,7 +134,7 @@ function checkedTuples(page: { hosts: RawRecord[]; next: string | null }): Check
     if (record.hostname.toLowerCase() !== record.hostname) hostnames.lowerCase = false;
     return `[${JSON.stringify(record.hostname)},${JSON.stringify(record.labels ?? {})},${record.inventory === undefined ? "null" : JSON.stringify(record.inventory)},${record.row ?? "null"}]`;
   });
-  return { facts: { cursor: page.next, hostnames }, payload: encoder.encode(`[${tuples.join(",")}]`) };
+  return { facts: { cursor: page.next, hostnames }, payload: [encoder.encode(`[${tuples.join(",")}]`)] };
 }
 
 /** A record of a checked page, as the daemon reads it where it plans records itself. */
@@ -156,15 +156,16 @@ function checkInventoryPage(bytes: Uint8Array, ident: string, exportName: string
   const parsed = parseAnswer(bytes, ident, exportName);
   if (!parsed.ok) return { error: parsed.error };
   const { payload, spliced } = spliceHostKeyed(parsed.value, hostnames.toSet());
-  return { facts: { spliced }, payload };
+  return { facts: { spliced }, payload: [payload] };
 }
 
 const ANSWER_CHECKS = { "host-page": checkHostPage, "inventory-page": checkInventoryPage } as const;
 export type AnswerCheck = keyof typeof ANSWER_CHECKS;
 
 /**
- * Checks an answer: what the check learnt and the answer to send on, or an abi error (carrying the
- * AnswerProblem as details when the answer was JSON). `hostnames`: those of the page the call was given.
+ * Checks an answer: what the check learnt and the answer to send on (in parts, which may be views of
+ * `bytes`), or an abi error (carrying the AnswerProblem as details when the answer was JSON).
+ * `hostnames`: those of the page the call was given.
  */
 export function checkAnswer(
   bytes: Uint8Array,
@@ -172,7 +173,7 @@ export function checkAnswer(
   exportName: string,
   check: AnswerCheck,
   hostnames: PageHostnames = new PageHostnames(undefined),
-): { ok: true; facts: AnswerFacts; payload: Uint8Array } | { ok: false; error: PluginError } {
+): { ok: true; facts: AnswerFacts; payload: Uint8Array[] } | { ok: false; error: PluginError } {
   const outcome = ANSWER_CHECKS[check](bytes, ident, exportName, hostnames);
   if ("error" in outcome) return { ok: false, error: outcome.error };
   if ("facts" in outcome) return { ok: true, facts: outcome.facts, payload: outcome.payload };

@@ -237,8 +237,11 @@ class CanonicalSplicer {
   }
 }
 
-/** spliceHostKeyed of an answer still in its bytes, or undefined when it is not canonical JSON (then parse it and splice the value). */
-export function spliceCanonical(bytes: Uint8Array, hostnames: PageHostnames): { payload: Uint8Array; spliced: SplicedObject[] } | undefined {
+/**
+ * spliceHostKeyed of an answer still in its bytes, as the parts to send one after another (views of
+ * `bytes`: nothing is copied), or undefined when it is not canonical JSON (then parse it and splice the value).
+ */
+export function spliceCanonical(bytes: Uint8Array, hostnames: PageHostnames): { payload: Uint8Array[]; spliced: SplicedObject[] } | undefined {
   const splicer = new CanonicalSplicer(bytes, hostnames);
   try {
     splicer.run();
@@ -247,23 +250,15 @@ export function spliceCanonical(bytes: Uint8Array, hostnames: PageHostnames): { 
     throw error;
   }
   const { cuts } = splicer;
-  // Each part leaves "null" (4 bytes) in the skeleton and its bytes less the brackets (2) after it.
-  const payload = new Uint8Array(bytes.byteLength + 2 * cuts.length);
-  let at = 0;
+  // The skeleton: the answer with "null" for each part; then each part's members, its bytes less the brackets.
+  const payload: Uint8Array[] = [];
   let from = 0;
   for (const cut of cuts) {
-    payload.set(bytes.subarray(from, cut.start), at);
-    at += cut.start - from;
-    payload.set(NULL_TEXT, at);
-    at += 4;
+    payload.push(bytes.subarray(from, cut.start), NULL_TEXT);
     from = cut.end;
   }
-  payload.set(bytes.subarray(from), at);
-  at += bytes.byteLength - from;
-  for (const cut of cuts) {
-    payload.set(bytes.subarray(cut.start + 1, cut.end - 1), at);
-    at += cut.end - cut.start - 2;
-  }
+  payload.push(bytes.subarray(from));
+  for (const cut of cuts) payload.push(bytes.subarray(cut.start + 1, cut.end - 1));
   return { payload, spliced: cuts.map(({ path, start, end, array }) => ({ path, bytes: end - start - 2, ...(array ? { array: true as const } : {}) })) };
 }
 

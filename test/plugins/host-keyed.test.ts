@@ -12,6 +12,9 @@ type Page = { hostnames: string[]; answer: unknown };
 
 const encoder = new TextEncoder();
 
+/** An answer's parts as one buffer, as the daemon receives them. */
+const joined = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+
 /** A page's hostnames as the daemon sends them to the sandbox. */
 const pageHostnames = (names: string[]) => new PageHostnames(encoder.encode(names.join("\n")));
 
@@ -19,7 +22,7 @@ const pageHostnames = (names: string[]) => new PageHostnames(encoder.encode(name
 function throughSandbox(page: Page): unknown {
   const checked = checkAnswer(encoder.encode(JSON.stringify(page.answer)), "fixture", "inventory", "inventory-page", pageHostnames(page.hostnames));
   if (!checked.ok) throw new Error(checked.error.message);
-  return joinHostKeyed(checked.payload, checked.facts.spliced ?? []);
+  return joinHostKeyed(joined(checked.payload), checked.facts.spliced ?? []);
 }
 
 /** The merged document both ways: pages parsed as they are, and pages in the host-keyed form written out. */
@@ -43,7 +46,7 @@ describe("the host-keyed form", () => {
       { path: ["_meta", "hostvars"], bytes: encoder.encode('"web01":{"a":1},"web02":{"b":"ü"}').byteLength },
       { path: ["g", "hosts"], bytes: '"web01"'.length, array: true },
     ]);
-    const value = joinHostKeyed(checked.payload, checked.facts.spliced!) as { _meta: { hostvars: HostKeyed }; g: { hosts: HostArray } };
+    const value = joinHostKeyed(joined(checked.payload), checked.facts.spliced!) as { _meta: { hostvars: HostKeyed }; g: { hosts: HostArray } };
     expect(value._meta.hostvars).toBeInstanceOf(HostKeyed);
     expect(value.g.hosts).toBeInstanceOf(HostArray);
     expect(parseHostKeyed(value)).toEqual(answer);

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { ReportedFailure, SyncerError } from "../../core/errors.ts";
-import { keepFreedMemory } from "../../core/execute-again.ts";
 import type { Registry } from "../../plugins/registry.ts";
 import type { RunReport, RunRequest } from "../../runs/scope.ts";
 import { COUNT_NAMES } from "../../runs/run-log.ts";
@@ -106,7 +105,6 @@ function printReport(report: RunReport, debug: boolean): void {
 
 /** Runs one plugin command as a sync run and shows the outcome; a failed run exits 1. */
 export async function runFromCli(command: Command, target: { plugin: string; command: string; account?: string }, flags: RunFlags): Promise<void> {
-  keepFreedMemory();
   const setup = setupFor(command);
   const json = commonOptions(command).json ?? false;
   const input = flags.input === undefined ? undefined : parseInputFlag(flags.input);
@@ -184,7 +182,6 @@ const INVENTORY_COMMAND = "inventory";
 
 /** `syncer <plugin> inventory`: the rendered inventory on stdout, compact unless a person is reading. */
 async function inventoryFromCli(command: Command, ident: string, accountName: string | undefined, flags: { host?: string; format?: string }): Promise<void> {
-  keepFreedMemory();
   const setup = setupFor(command);
   const { inventoryTarget, renderInventory } = await import("../../runs/inventory.ts");
   const { parseHostKeyed } = await import("../../plugins/host-keyed.ts");

@@ -192,14 +192,15 @@ function classifyThrow(loaded: Loaded, state: CallState, thrown: unknown, memory
 const failedBeforeCall = (id: number, error: PluginError): ResultMessage => ({ type: "result", id, ok: false, error, logs: [], droppedLogs: 0, stats: { ms: 0, memoryBytes: 0 } });
 
 
-async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise<{ header: ResultMessage; output?: Uint8Array }> {
+async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise<{ header: ResultMessage; output?: Uint8Array | Uint8Array[] }> {
   const input = frame.sections.request ?? new Uint8Array(0);
   // The secrets this call was given: every text the plugin produces is redacted with them before it leaves or is stored.
   for (const secret of message.context.secrets ?? []) registerSecret(secret);
   const state = (current = { ...newCallState(input, message.context), id: message.id });
   const started = performance.now();
   let error: PluginError | undefined;
-  let payload: Uint8Array | undefined;
+  let answer: Uint8Array | undefined;
+  let payload: Uint8Array[] | undefined;
   let memoryBytes = 0;
   try {
     const instance = await instanceOf(loaded);
@@ -224,7 +225,7 @@ async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise
       }
       memoryBytes = instance.memory.buffer.byteLength;
       error = state.error ?? undefined;
-      payload = state.output ?? output;
+      answer = state.output ?? output;
       if (!error && memoryBytes > RECYCLE_BYTES) loaded.instance = undefined;
     } catch (thrown) {
       if (thrown instanceof LoadError) throw thrown;
@@ -238,7 +239,7 @@ async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise
   const ms = performance.now() - started;
   let facts: AnswerFacts | undefined;
   if (!error && message.context.answer) {
-    const checked = checkAnswer(payload ?? new Uint8Array(0), loaded.ident, message.export, message.context.answer, new PageHostnames(frame.sections.hostnames));
+    const checked = checkAnswer(answer ?? new Uint8Array(0), loaded.ident, message.export, message.context.answer, new PageHostnames(frame.sections.hostnames));
     if (checked.ok) ({ facts, payload } = checked);
     else error = checked.error;
   }
@@ -253,7 +254,7 @@ async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise
     facts,
   };
   current = undefined;
-  return { header, output: error ? undefined : payload };
+  return { header, output: error ? undefined : (payload ?? answer) };
 }
 
 /** The sandbox's main loop: frames in on stdin, frames out on stdout, until the daemon closes stdin. */

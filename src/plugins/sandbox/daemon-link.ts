@@ -19,12 +19,27 @@ const wouldBlock = (error: unknown) => (error as { code?: string }).code === "EA
  */
 export class StdioFrames {
   private readonly length = new Uint8Array(4);
+  /** Frames that came while a host call waited for its answer (the daemon's next call, sent ahead), in order. */
+  private readonly deferred: Frame[] = [];
 
   /**
    * The next frame from the daemon, or undefined once it closed stdin. Read straight into a buffer of
    * its own size: its sections are views of it, kept as long as they are needed (a handed-over file).
    */
   next(): Frame | undefined {
+    return this.deferred.shift() ?? this.read();
+  }
+
+  /** The answer to the host call just sent; frames before it wait for next(). */
+  answer(): Frame | undefined {
+    for (let frame = this.read(); frame; frame = this.read()) {
+      if ((frame.header as { type?: string }).type === "host_answer") return frame;
+      this.deferred.push(frame);
+    }
+    return undefined;
+  }
+
+  private read(): Frame | undefined {
     if (!this.fill(this.length)) return undefined;
     const body = new Uint8Array(new DataView(this.length.buffer).getUint32(0, true));
     if (!this.fill(body)) throw new Error("the daemon closed stdin in the middle of a frame");
@@ -34,7 +49,7 @@ export class StdioFrames {
   /** Fills `into` from stdin; false when it is closed before the first byte. */
   private fill(into: Uint8Array): boolean {
     for (let filled = 0; filled < into.byteLength; ) {
-      const read = this.read(into, filled);
+      const read = this.readSome(into, filled);
       if (read === 0) {
         if (filled === 0) return false;
         throw new Error("the daemon closed stdin in the middle of a frame");
@@ -57,7 +72,7 @@ export class StdioFrames {
     }
   }
 
-  private read(into: Uint8Array, at: number): number {
+  private readSome(into: Uint8Array, at: number): number {
     for (;;) {
       try {
         return readSync(0, into, at, into.byteLength - at, null);
@@ -82,10 +97,9 @@ export class DaemonLink implements PluginData {
 
   private ask(name: HostCallName, args: unknown): unknown {
     this.io.send({ type: "host_call", id: this.callId(), name }, { body: encoder.encode(JSON.stringify(args)) });
-    const frame = this.io.next();
+    const frame = this.io.answer();
     if (!frame) throw new Error(`the daemon closed the pipe while ${name} waited for its answer`);
     const answer = frame.header as HostAnswerMessage;
-    if (answer.type !== "host_answer") throw new Error(`${name} expected its answer; the daemon sent '${answer.type}'`);
     if (!answer.ok) throw new Error(answer.error ?? `${name} failed in the daemon`);
     return JSON.parse(decoder.decode(frame.sections.body));
   }

@@ -93,8 +93,8 @@ export interface HostStaging {
   add(hosts: StagedHost[]): StagedDuplicate | undefined;
   /**
    * Stages a page of an import at once, looked up and decided where the stored host settles it: its
-   * records as JSON text, an array of `[hostname, labels, inventory or null, row or null]` with hostnames
-   * as they are kept. A record without inventory whose hostname is not stored is created, owned by
+   * records as JSON text, an array of `{hostname, labels?, inventory?, row?}` with hostnames as they are
+   * kept and labels and inventory as canonical JSON (JSON.stringify's text). A record without inventory whose hostname is not stored is created, owned by
    * `account`, with its labels as given; one without inventory of a live host that `account` owns, with
    * labels of the same text, is unchanged. Every other record goes to `plan`, in order, with the stored
    * host, and what it decides is staged. Answers how many records were staged, or undefined, staging

@@ -98,7 +98,7 @@ function checkHostPage(bytes: Uint8Array, ident: string, exportName: string): Ch
   const value = parsed.value;
   const plain = value as { hosts?: unknown; next?: unknown } | null;
   if (typeof plain === "object" && plain !== null && Array.isArray(plain.hosts) && (plain.next === null || typeof plain.next === "string") && plain.hosts.every(plainRecord)) {
-    return checkedTuples(plain as { hosts: RawRecord[]; next: string | null });
+    return checkedPage(plain as { hosts: RawRecord[]; next: string | null });
   }
   const page = v.safeParse(HostPageSchema, value);
   if (!page.success) return { problem: { answer: "page", problem: problemOf(page.issues, HostPageSchema) } };
@@ -117,33 +117,33 @@ function checkHostPage(bytes: Uint8Array, ident: string, exportName: string): Ch
       },
     };
   }
-  return checkedTuples({ hosts: hosts as RawRecord[], next: page.output.next });
+  return checkedPage({ hosts: hosts as RawRecord[], next: page.output.next });
 }
 
 type RawRecord = { hostname: string; labels?: unknown; inventory?: unknown; row?: number };
 
 /**
- * A checked host page goes on as a canonical JSON array of `[hostname, labels, inventory, row]` tuples,
- * labels `{}` and inventory and row null where the record has none: what the daemon stages as it is, and
- * parses only where it must plan a record itself (storage's staging reads it; see runs/sync-hosts.ts).
+ * A checked host page goes on as a canonical JSON array of its records, `{hostname, labels, inventory,
+ * row}` as far as each has them: what the daemon stages as it is, and parses only where it must plan a
+ * record itself (storage's staging reads it; see runs/sync-hosts.ts). A canonical answer's own array is
+ * that already (canonical-host-page.ts); any other is written so here.
  */
-function checkedTuples(page: { hosts: RawRecord[]; next: string | null }): CheckOutcome {
+function checkedPage(page: { hosts: RawRecord[]; next: string | null }): CheckOutcome {
   const hostnames: HostnameFacts = { trimmed: true, lowerCase: true };
-  const tuples = page.hosts.map((record) => {
-    if (record.hostname.trim() !== record.hostname) hostnames.trimmed = false;
-    if (record.hostname.toLowerCase() !== record.hostname) hostnames.lowerCase = false;
-    return `[${JSON.stringify(record.hostname)},${JSON.stringify(record.labels ?? {})},${record.inventory === undefined ? "null" : JSON.stringify(record.inventory)},${record.row ?? "null"}]`;
+  const records = page.hosts.map(({ hostname, labels, inventory, row }) => {
+    if (hostname.trim() !== hostname) hostnames.trimmed = false;
+    if (hostname.toLowerCase() !== hostname) hostnames.lowerCase = false;
+    return { hostname, labels, inventory, row };
   });
-  return { facts: { cursor: page.next, hostnames }, payload: [encoder.encode(`[${tuples.join(",")}]`)] };
+  return { facts: { cursor: page.next, hostnames }, payload: [encoder.encode(JSON.stringify(records))] };
 }
 
 /** A record of a checked page, as the daemon reads it where it plans records itself. */
 export type CheckedRecord = HostRecord;
 
-/** The records of a page that passed the "host-page" check, out of the tuples the sandbox sent. */
+/** The records of a page that passed the "host-page" check, out of the array the sandbox sent. */
 export function checkedRecords(output: Uint8Array): CheckedRecord[] {
-  const tuples = JSON.parse(decoder.decode(output)) as [string, Record<string, string>, HostRecord["inventory"] | null, number | null][];
-  return tuples.map(([hostname, labels, inventory, row]) => ({ hostname, labels, ...(inventory === null ? {} : { inventory }), ...(row === null ? {} : { row }) }));
+  return JSON.parse(decoder.decode(output)) as CheckedRecord[];
 }
 
 /**

@@ -94,23 +94,20 @@ function hostOf(row: Row): StagedHost {
 
 /**
  * addPage's statement: the page's records (JSON text, ?1) looked up by hostname in one pass and staged in
- * their order, decided where the stored host settles it (see HostStaging.addPage), else PENDING with the
- * record's fields and the stored host's for the plan. ?2: the page, ?3: the importing account.
+ * their order (a LEFT JOIN keeps its left side, json_each's rows in array order, as the outer loop),
+ * decided where the stored host settles it (see HostStaging.addPage), else PENDING with the record's
+ * labels and inventory and the stored host's id for the plan. ?2: the page, ?3: the importing account.
  */
-const PAGE_SQL = (table: string) => `INSERT INTO ${table} (hostname, action, page, idx, row, host_id, last_changed, old_account, old_labels, old_inventory, old_deleted_at, account, labels, inventory)
-  WITH decided AS MATERIALIZED (
-    SELECT r.hostname, r.idx, r.row, r.labels, r.inventory, h.id, h.last_changed, h.account, h.labels AS old_labels, h.inventory AS old_inventory, h.deleted_at,
-      CASE WHEN r.inventory IS NOT NULL THEN ${PENDING}
-        WHEN h.id IS NULL THEN ${CODE.create}
-        WHEN h.account = ?3 AND h.deleted_at IS NULL AND h.labels = r.labels THEN ${CODE.unchanged}
-        ELSE ${PENDING} END AS action
-    FROM (SELECT value ->> 0 AS hostname, value ->> 1 AS labels, value ->> 2 AS inventory, value ->> 3 AS row, key AS idx FROM json_each(?1)) AS r
-    LEFT JOIN main.hosts AS h ON h.hostname = r.hostname)
-  SELECT hostname, action, ?2, idx, row, id,
-    iif(action = ${PENDING}, last_changed, NULL), iif(action = ${PENDING}, account, NULL), iif(action = ${PENDING}, old_labels, NULL),
-    iif(action = ${PENDING}, old_inventory, NULL), iif(action = ${PENDING}, deleted_at, NULL),
-    iif(action = ${CODE.create}, ?3, NULL), iif(action = ${CODE.unchanged}, NULL, labels), iif(action = ${CODE.create}, '{}', iif(action = ${PENDING}, inventory, NULL))
-  FROM decided ORDER BY idx`;
+const PAGE_SQL = (table: string) => {
+  const unchanged = "h.account = ?3 AND h.deleted_at IS NULL AND r.inventory IS NULL AND h.labels = r.labels";
+  const created = "h.id IS NULL AND r.inventory IS NULL";
+  return `INSERT INTO ${table} (hostname, action, page, idx, row, host_id, account, labels, inventory)
+    SELECT r.hostname, CASE WHEN ${created} THEN ${CODE.create} WHEN ${unchanged} THEN ${CODE.unchanged} ELSE ${PENDING} END,
+      ?2, r.idx, r.row, h.id, iif(${created}, ?3, NULL), iif(${unchanged}, NULL, r.labels), iif(${created}, '{}', r.inventory)
+    FROM (SELECT value ->> '$.hostname' AS hostname, ifnull(value ->> '$.labels', '{}') AS labels, value ->> '$.inventory' AS inventory, value ->> '$.row' AS row, key AS idx
+      FROM json_each(?1)) AS r
+    LEFT JOIN main.hosts AS h ON h.hostname = r.hostname`;
+};
 
 /** Hosts of one action staged by one statement: binding and stepping once per run of them, not per host, costs a third less. */
 const RUN = 20;
@@ -245,7 +242,8 @@ export class SqliteHostStaging implements HostStaging {
     type Row = [number, string, number, number | null, string, string | null, number | null, number | null, string | null, string | null, string | null, number | null];
     const rows = this
       .statement<Row, [number]>(
-        `SELECT action, hostname, idx, row, labels, inventory, host_id, last_changed, old_account, old_labels, old_inventory, old_deleted_at FROM ${table} WHERE seq > ? AND action IN (${CODE.create}, ${PENDING}) ORDER BY seq`,
+        `SELECT s.action, s.hostname, s.idx, s.row, s.labels, s.inventory, s.host_id, h.last_changed, h.account, h.labels, h.inventory, h.deleted_at
+         FROM ${table} AS s LEFT JOIN main.hosts AS h ON h.id = s.host_id WHERE s.seq > ? AND s.action IN (${CODE.create}, ${PENDING}) ORDER BY s.seq`,
       )
       .values(before) as Row[];
     if (rows.length === 0) return staged;

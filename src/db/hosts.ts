@@ -99,9 +99,9 @@ export interface HostStaging {
    * labels of the same text, is unchanged. Every other record goes to `plan`, in order, with the stored
    * host, and what it decides is staged. Answers how many records were staged, or undefined, staging
    * nothing, when a hostname of the page was staged already: then stage the page host by host with
-   * `add`, which finds where.
+   * `add`, which finds where. `withInventory` false: no record of the page has inventory.
    */
-  addPage(page: number, records: string, account: string, plan: (record: PageRecord, existing: ExistingHost | undefined) => StagedHost): number | undefined;
+  addPage(page: number, records: string, account: string, plan: (record: PageRecord, existing: ExistingHost | undefined) => StagedHost, withInventory?: boolean): number | undefined;
   /** How many live hosts `account` owns, and how many of them nothing staged names. */
   missing(account: string): { owned: number; missing: number };
   /** Stages those missing hosts as deletions with `reason` and change-log entry `changes`; how many. */

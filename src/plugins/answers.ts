@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { issuesToProblems } from "../core/problems.ts";
 import { HostPageSchema, HostRecordSchema, type HostRecord } from "./abi.ts";
 import { NOT_CANONICAL } from "./canonical-json.ts";
-import { canonicalHostPage, type HostnameFacts } from "./canonical-host-page.ts";
+import { canonicalHostPage, type RecordFacts } from "./canonical-host-page.ts";
 import { PageHostnames, spliceCanonical, spliceHostKeyed, type SplicedObject } from "./host-keyed.ts";
 
 /**
@@ -42,12 +42,12 @@ function problemOf(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]], sc
 
 /**
  * What a check learnt of an answer that passed, sent with it in the result's header: a host page's
- * cursor, so the daemon can ask for the next page before it has read this one, and what its hostnames
+ * cursor, so the daemon can ask for the next page before it has read this one, and what its records
  * need; an inventory page's host-keyed objects, cut out of it.
  */
 export interface AnswerFacts {
   cursor?: string | null;
-  hostnames?: HostnameFacts;
+  records?: RecordFacts;
   spliced?: SplicedObject[];
 }
 
@@ -88,8 +88,8 @@ function plainRecord(record: unknown): boolean {
  */
 function checkHostPage(bytes: Uint8Array, ident: string, exportName: string): CheckOutcome {
   try {
-    const { payload, cursor, hostnames } = canonicalHostPage(bytes);
-    return { facts: { cursor, hostnames }, payload: [payload] };
+    const { payload, cursor, records } = canonicalHostPage(bytes);
+    return { facts: { cursor, records }, payload: [payload] };
   } catch (error) {
     if (error !== NOT_CANONICAL) throw error;
   }
@@ -129,13 +129,14 @@ type RawRecord = { hostname: string; labels?: unknown; inventory?: unknown; row?
  * that already (canonical-host-page.ts); any other is written so here.
  */
 function checkedPage(page: { hosts: RawRecord[]; next: string | null }): CheckOutcome {
-  const hostnames: HostnameFacts = { trimmed: true, lowerCase: true };
+  const facts: RecordFacts = { trimmed: true, lowerCase: true, inventory: false };
   const records = page.hosts.map(({ hostname, labels, inventory, row }) => {
-    if (hostname.trim() !== hostname) hostnames.trimmed = false;
-    if (hostname.toLowerCase() !== hostname) hostnames.lowerCase = false;
+    if (hostname.trim() !== hostname) facts.trimmed = false;
+    if (hostname.toLowerCase() !== hostname) facts.lowerCase = false;
+    if (inventory !== undefined) facts.inventory = true;
     return { hostname, labels, inventory, row };
   });
-  return { facts: { cursor: page.next, hostnames }, payload: [encoder.encode(JSON.stringify(records))] };
+  return { facts: { cursor: page.next, records: facts }, payload: [encoder.encode(JSON.stringify(records))] };
 }
 
 /** A record of a checked page, as the daemon reads it where it plans records itself. */

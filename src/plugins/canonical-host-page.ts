@@ -8,19 +8,21 @@ import { CanonicalReader, NOT_CANONICAL } from "./canonical-json.ts";
  * the answer takes the slow road, which gives the same records or the problem.
  */
 
-/** What a page's hostnames need before they are stored: whether trimming or lower-casing would change any. */
-export interface HostnameFacts {
+/** What a page's records need before they are stored: whether trimming or lower-casing would change a hostname, whether any has inventory. */
+export interface RecordFacts {
   /** No hostname has white space at either end. */
   trimmed: boolean;
   /** No hostname has an upper-case letter. */
   lowerCase: boolean;
+  /** Some record has an inventory. */
+  inventory: boolean;
 }
 
 export interface CheckedPage {
   /** The records: the answer's `hosts`, a canonical JSON array of host records (a view of the answer). */
   payload: Uint8Array;
   cursor: string | null;
-  hostnames: HostnameFacts;
+  records: RecordFacts;
 }
 
 const encoder = new TextEncoder();
@@ -49,7 +51,7 @@ const NOT_BLANK = /\S/;
  * Checks a hostname the reader just read as the host-record schema does (not blank, at most 253
  * characters) and notes whether it needs trimming or lower-casing.
  */
-function checkHostname(reader: CanonicalReader, facts: HostnameFacts): void {
+function checkHostname(reader: CanonicalReader, facts: RecordFacts): void {
   const { bytes, start, end } = reader;
   let ascii = !reader.escaped;
   for (let at = start; ascii && at < end; at++) if (bytes[at]! >= 0x80) ascii = false;
@@ -96,7 +98,7 @@ function flatMap(reader: CanonicalReader, strings: boolean): void {
 }
 
 /** One record, checked. */
-function record(reader: CanonicalReader, facts: HostnameFacts): void {
+function record(reader: CanonicalReader, facts: RecordFacts): void {
   reader.expect(0x7b);
   let hostname = false;
   if (reader.peek() === 0x7d) throw NOT_CANONICAL;
@@ -111,6 +113,7 @@ function record(reader: CanonicalReader, facts: HostnameFacts): void {
       flatMap(reader, true);
     } else if (is(reader, INVENTORY)) {
       flatMap(reader, false);
+      facts.inventory = true;
     } else if (is(reader, ROW)) {
       const start = reader.pos;
       const byte = reader.peek();
@@ -132,7 +135,7 @@ function record(reader: CanonicalReader, facts: HostnameFacts): void {
 /** The checked page of a canonical answer `{"hosts": [...], "next": ...}`; throws NOT_CANONICAL when the slow road must judge it. */
 export function canonicalHostPage(bytes: Uint8Array): CheckedPage {
   const reader = new CanonicalReader(bytes);
-  const facts: HostnameFacts = { trimmed: true, lowerCase: true };
+  const facts: RecordFacts = { trimmed: true, lowerCase: true, inventory: false };
   let hosts: Uint8Array | undefined;
   let cursor: string | null | undefined;
   reader.expect(0x7b);
@@ -174,5 +177,5 @@ export function canonicalHostPage(bytes: Uint8Array): CheckedPage {
   }
   reader.endKeys(base);
   if (!reader.atEnd || !hosts || cursor === undefined) throw NOT_CANONICAL;
-  return { payload: hosts, cursor, hostnames: facts };
+  return { payload: hosts, cursor, records: facts };
 }

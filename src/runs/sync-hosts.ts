@@ -1,5 +1,5 @@
 import { SyncerError } from "../core/errors.ts";
-import type { HostStaging, PageRecord } from "../db/hosts.ts";
+import type { ExistingHost, HostStaging, PageRecord } from "../db/hosts.ts";
 import { deletedChanges, entryOf, planRecord, stagedOf, stateOf } from "../inventory/plan.ts";
 import { RecordCollector } from "../inventory/records.ts";
 import type { HostRecord } from "../plugins/abi.ts";
@@ -62,9 +62,10 @@ export async function syncHosts(scope: RunScope): Promise<void> {
       if (next !== null) pending = fetchPage(next);
       // Trusted as the sandbox checked it. An import's page whose hostnames are kept as they are is
       // staged as the sandbox sent it, and the plan sees only what the stored hosts do not settle.
-      const hostnames = result.facts?.hostnames;
-      const asSent = kind === "import" && hostnames?.trimmed === true && (hostnames.lowerCase || !config.inventory.lowercase_hostnames);
-      const staged = asSent ? staging.addPage(page, decoder.decode(result.output), context.account, (record, existing) => stagedOf(planRecord(recordOf(record), existing, context), { page, index: record.index, ...(record.row === null ? {} : { row: record.row }) })) : undefined;
+      const facts = result.facts?.records;
+      const asSent = kind === "import" && facts?.trimmed === true && (facts.lowerCase || !config.inventory.lowercase_hostnames);
+      const plan = (record: PageRecord, existing: ExistingHost | undefined) => stagedOf(planRecord(recordOf(record), existing, context), { page, index: record.index, ...(record.row === null ? {} : { row: record.row }) });
+      const staged = asSent ? staging.addPage(page, decoder.decode(result.output), context.account, plan, facts.inventory) : undefined;
       if (staged !== undefined) collector.counted(staged);
       else {
         const records = collector.records(checkedRecords(result.output));

@@ -144,7 +144,7 @@ describe("a host page checked on its bytes", () => {
     const fast = canonicalHostPage(input);
     expect(decoder.decode(fast.payload)).toBe(JSON.stringify(page.hosts));
     expect(fast.payload.buffer).toBe(input.buffer);
-    expect({ cursor: fast.cursor, hostnames: fast.hostnames }).toEqual({ cursor: "c2", hostnames: { trimmed: false, lowerCase: false } });
+    expect({ cursor: fast.cursor, records: fast.records }).toEqual({ cursor: "c2", records: { trimmed: false, lowerCase: false, inventory: true } });
     const checked = check(text);
     if (!checked.ok) throw new Error(checked.error.message);
     expect(records(checked.payload)).toEqual([
@@ -152,7 +152,7 @@ describe("a host page checked on its bytes", () => {
       { hostname: "Web02 ", labels: undefined, inventory: { n: 1, b: false, s: null }, row: undefined },
       { hostname: "ü", labels: undefined, inventory: undefined, row: -3 },
     ]);
-    expect(canonicalHostPage(bytes(JSON.stringify({ hosts: [{ hostname: "a" }], next: null }))).hostnames).toEqual({ trimmed: true, lowerCase: true });
+    expect(canonicalHostPage(bytes(JSON.stringify({ hosts: [{ hostname: "a" }], next: null }))).records).toEqual({ trimmed: true, lowerCase: true, inventory: false });
   });
 
   test("whatever the bytes road doubts, the slow road checks and gives the same records and facts", () => {
@@ -170,9 +170,10 @@ describe("a host page checked on its bytes", () => {
       const parsed = JSON.parse(text) as { hosts: { hostname: string; labels?: Record<string, string>; inventory?: Record<string, string | number | boolean | null>; row?: number }[]; next: string | null };
       expect(records(checked.payload)).toEqual(parsed.hosts.map(({ hostname, labels, inventory, row }) => ({ hostname, labels, inventory, row })));
       expect(checked.facts.cursor).toBe(parsed.next);
-      expect(checked.facts.hostnames).toEqual({
+      expect(checked.facts.records).toEqual({
         trimmed: parsed.hosts.every((host) => host.hostname.trim() === host.hostname),
         lowerCase: parsed.hosts.every((host) => host.hostname.toLowerCase() === host.hostname),
+        inventory: parsed.hosts.some((host) => host.inventory !== undefined),
       });
     }
   });

@@ -96,7 +96,10 @@ function hostOf(row: Row): StagedHost {
  * addPage's statement: the page's records (JSON text, ?1) looked up by hostname in one pass and staged in
  * their order (a LEFT JOIN keeps its left side, json_each's rows in array order, as the outer loop),
  * decided where the stored host settles it (see HostStaging.addPage), else PENDING with the record's
- * labels and inventory and the stored host's id for the plan. ?2: the page, ?3: the importing account.
+ * labels and inventory and the stored host's id for the plan. ?2: the page, ?3: the importing account,
+ * ?4: whether records may carry inventory (else it is not looked for). The records' fields are read
+ * once each in a co-routine: LIMIT keeps the subquery from being flattened into the join, which would
+ * read a field again for every place it is used (each read parses the record).
  */
 const PAGE_SQL = (table: string) => {
   const unchanged = "h.account = ?3 AND h.deleted_at IS NULL AND r.inventory IS NULL AND h.labels = r.labels";
@@ -104,8 +107,9 @@ const PAGE_SQL = (table: string) => {
   return `INSERT INTO ${table} (hostname, action, page, idx, row, host_id, account, labels, inventory)
     SELECT r.hostname, CASE WHEN ${created} THEN ${CODE.create} WHEN ${unchanged} THEN ${CODE.unchanged} ELSE ${PENDING} END,
       ?2, r.idx, r.row, h.id, iif(${created}, ?3, NULL), iif(${unchanged}, NULL, r.labels), iif(${created}, '{}', r.inventory)
-    FROM (SELECT value ->> '$.hostname' AS hostname, ifnull(value ->> '$.labels', '{}') AS labels, value ->> '$.inventory' AS inventory, value ->> '$.row' AS row, key AS idx
-      FROM json_each(?1)) AS r
+    FROM (SELECT value ->> '$.hostname' AS hostname, ifnull(value ->> '$.labels', '{}') AS labels, iif(?4, value ->> '$.inventory', NULL) AS inventory,
+        value ->> '$.row' AS row, key AS idx
+      FROM json_each(?1) LIMIT -1) AS r
     LEFT JOIN main.hosts AS h ON h.hostname = r.hostname`;
 };
 
@@ -225,12 +229,12 @@ export class SqliteHostStaging implements HostStaging {
     return duplicate;
   }
 
-  addPage(page: number, records: string, account: string, plan: (record: PageRecord, existing: ExistingHost | undefined) => StagedHost): number | undefined {
+  addPage(page: number, records: string, account: string, plan: (record: PageRecord, existing: ExistingHost | undefined) => StagedHost, withInventory = true): number | undefined {
     const table = this.table;
     const before = this.statement<{ last: number }, []>(`SELECT ifnull(max(seq), 0) AS last FROM ${table}`).get()!.last;
     let staged: number;
     try {
-      staged = this.statement<never, [string, number, string]>(PAGE_SQL(table)).run(records, page, account).changes;
+      staged = this.statement<never, [string, number, string, number]>(PAGE_SQL(table)).run(records, page, account, withInventory ? 1 : 0).changes;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       return undefined;

@@ -158,7 +158,7 @@ export async function renderInventory(
   // at once. A window of pages in flight keeps every sandbox busy while this one reads the next, and
   // bounds what is held: answers are merged in page order as they come back.
   const pageSize = setup.config.inventory.page_size;
-  const window = 3 * setup.config.sandbox.processes;
+  const window = 2 * setup.config.sandbox.processes;
   const inFlight: Promise<unknown>[] = [];
   const spool = new Spool();
   const reader = hosts.eligibleReader();

@@ -29,7 +29,7 @@ import { LabelIndexChanges } from "./label-index.ts";
 const ELIGIBLE_SQL = `SELECT count(*) AS count,
     CAST('[' || ifnull(group_concat(view, ','), '') || ']' AS BLOB) AS json,
     CAST(ifnull(group_concat(hostname, char(10)), '') AS BLOB) AS hostnames, max(hostname) AS last
-  FROM (SELECT hostname, printf('{"hostname":%s,"account":%s,"labels":%s,"inventory":%s}', json_quote(hostname), json_quote(account), labels, inventory) AS view
+  FROM (SELECT hostname, concat('{"hostname":', json_quote(hostname), ',"account":', json_quote(account), ',"labels":', labels, ',"inventory":', inventory, '}') AS view
     FROM hosts INDEXED BY hosts_hostname_unique
     WHERE deleted_at IS NULL AND lifecycle = 'active' AND hostname > ?1 AND (?2 IS NULL OR hostname = ?2)
     ORDER BY hostname LIMIT ?3)`;

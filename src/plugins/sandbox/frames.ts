@@ -33,15 +33,15 @@ export function frameParts(message: object, sections: Sections = {}): Uint8Array
   const present = Object.entries(sections)
     .filter((entry): entry is [string, Uint8Array | Uint8Array[]] => entry[1] !== undefined)
     .map(([name, value]): [string, Uint8Array[]] => [name, Array.isArray(value) ? value : [value]]);
-  const header = encoder.encode(JSON.stringify({ ...message, sections: present.map(([name, parts]) => [name, byteLength(parts)]) }));
-  const bodyBytes = present.reduce((sum, [, parts]) => sum + byteLength(parts), 0);
-  const small = bodyBytes < SEPARATE_SECTION_BYTES;
-  const head = new Uint8Array(8 + header.byteLength + (small ? bodyBytes : 0));
+  const layout = present.map(([name, parts]): [string, number] => [name, byteLength(parts)]);
+  const bodyBytes = layout.reduce((sum, [, length]) => sum + length, 0);
+  if (bodyBytes >= SEPARATE_SECTION_BYTES) return [frameHead(message, layout), ...present.flatMap(([, parts]) => parts)];
+  const header = encoder.encode(JSON.stringify({ ...message, sections: layout }));
+  const head = new Uint8Array(8 + header.byteLength + bodyBytes);
   const view = new DataView(head.buffer);
   view.setUint32(0, 4 + header.byteLength + bodyBytes, true);
   view.setUint32(4, header.byteLength, true);
   head.set(header, 8);
-  if (!small) return [head, ...present.flatMap(([, parts]) => parts)];
   let at = 8 + header.byteLength;
   for (const [, parts] of present) {
     for (const part of parts) {
@@ -50,6 +50,17 @@ export function frameParts(message: object, sections: Sections = {}): Uint8Array
     }
   }
   return [head];
+}
+
+/** The head of a frame whose sections (name, byte length) are written after it, as they come (a large file, read a chunk at a time). */
+export function frameHead(message: object, layout: [string, number][]): Uint8Array {
+  const header = encoder.encode(JSON.stringify({ ...message, sections: layout }));
+  const head = new Uint8Array(8 + header.byteLength);
+  const view = new DataView(head.buffer);
+  view.setUint32(0, 4 + header.byteLength + layout.reduce((sum, [, length]) => sum + length, 0), true);
+  view.setUint32(4, header.byteLength, true);
+  head.set(header, 8);
+  return head;
 }
 
 /** The whole frame in one buffer. */

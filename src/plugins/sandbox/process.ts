@@ -1,10 +1,10 @@
 import type { Subprocess } from "bun";
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { describeSystemError, type PluginError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { AnswerFacts } from "../answers.ts";
 import { CONFINED_ENV } from "./confine.ts";
-import { FrameReader, frameParts, type Sections } from "./frames.ts";
+import { FrameReader, frameHead, frameParts, type Sections } from "./frames.ts";
 import type { CallContext, Confinement, FileMessage, FromSandbox, HostCallMessage, HostCallName, LoadedMessage, LoadMessage, LogLine, ResultMessage } from "../protocol.ts";
 
 /** What a call sends: the ABI request (UTF-8 JSON, maybe in parts) and, for a page of hosts, their hostnames (newline-separated). */
@@ -19,6 +19,9 @@ export type CallOutcome =
   | { ok: false; error: PluginError; logs: LogLine[]; droppedLogs: number; ms: number };
 
 const STDERR_LINES_KEPT = 20;
+
+/** A handed-over file larger than this crosses a chunk at a time (SandboxProcess.stream). */
+const FILE_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * The daemon's answers to a plugin's host calls (its cache, events, host reads), given the context of
@@ -62,6 +65,8 @@ export class SandboxProcess {
   private readonly stderrTail: string[] = [];
   /** The file last handed to this process, as it was then: sent again only when it changed. */
   private handed: { path: string; mtimeMs: number; size: number } | undefined;
+  /** A large file on its way, a chunk at a time; frames sent meanwhile follow it. */
+  private streaming: Promise<void> | undefined;
   /** What confines the process, once it has said (its "loaded" message). */
   confinement: Confinement | undefined;
   exited = false;
@@ -98,8 +103,54 @@ export class SandboxProcess {
   }
 
   private send(message: object, sections?: Sections): void {
-    for (const part of frameParts(message, sections)) this.child.stdin.write(part);
-    void this.child.stdin.flush();
+    const parts = frameParts(message, sections);
+    // Behind a file on its way, a frame waits its turn: frames cross in the order they were sent.
+    if (this.streaming) this.after(() => this.write(parts));
+    else this.write(parts);
+  }
+
+  /** Runs `step` once what is on its way has gone (see streaming). */
+  private after(step: () => void | Promise<void>): void {
+    const next = (this.streaming ?? Promise.resolve()).then(step).catch(() => {});
+    this.streaming = next;
+    void next.then(() => {
+      if (this.streaming === next) this.streaming = undefined;
+    });
+  }
+
+  private write(parts: Uint8Array[]): void {
+    if (this.exited) return;
+    for (const part of parts) this.child.stdin.write(part);
+    // A process that died cannot take it: its exit answers its calls.
+    void Promise.resolve(this.child.stdin.flush()).catch(() => {});
+  }
+
+  /**
+   * Sends a large file as it reads it, a chunk at a time, each written before the next is read: what
+   * the daemon holds of it is a chunk, not the file and a copy in the channel's buffer. A file that
+   * cannot be read to its end (it shrank meanwhile) leaves the frame short: the process is killed, and
+   * its calls fail.
+   */
+  private async stream(message: FileMessage, path: string, size: number): Promise<void> {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, "r");
+      this.child.stdin.write(frameHead(message, [["file", size]]));
+      for (let sent = 0; sent < size; ) {
+        const chunk = new Uint8Array(Math.min(FILE_CHUNK_BYTES, size - sent));
+        const read = readSync(fd, chunk, 0, chunk.byteLength, sent);
+        if (read === 0) throw new Error(`${path} ended at ${sent} of ${size} bytes while it was handed over`);
+        this.child.stdin.write(chunk.subarray(0, read));
+        sent += read;
+        await this.child.stdin.flush();
+        if (this.exited) return;
+      }
+    } catch (error) {
+      this.log.warn("a file could not be handed over whole; its sandbox is stopped", { plugin: this.ident, path, error: describeSystemError(error) });
+      this.kill();
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   }
 
   private async pump(): Promise<void> {
@@ -245,9 +296,14 @@ export class SandboxProcess {
       if (!stat.isFile()) throw new Error("not a regular file");
       const { handed } = this;
       if (handed?.path === path && handed.mtimeMs === stat.mtimeMs && handed.size === stat.size) return;
-      bytes = readFileSync(path);
       message = { type: "file", path };
       this.handed = { path, mtimeMs: stat.mtimeMs, size: stat.size };
+      if (stat.size > FILE_CHUNK_BYTES) {
+        const file = message;
+        this.after(() => this.stream(file, path, stat.size));
+        return;
+      }
+      bytes = readFileSync(path);
     } catch (error) {
       message = { type: "file", path, error: describeSystemError(error) };
       this.handed = undefined;

@@ -138,3 +138,20 @@ export function seedInventoryHosts(databasePath: string, hosts: number, hostAt: 
   })();
   db.close();
 }
+
+// --- run as a program: bench/scale.ts's heavy setup in a process of its own
+
+/**
+ * `bun bench/lib.ts raw-upsert <db> <hosts>` prints the milliseconds of rawUpsert of importRows(hosts);
+ * `bun bench/lib.ts seed <db> <hosts>` runs seedInventoryHosts. bench/scale.ts runs them so: a million rows
+ * held in the bench's own process would raise its memory high-water mark, and every process it spawns
+ * afterwards starts its rusage maxRSS there (see scale.ts).
+ */
+if (import.meta.main) {
+  const [task, path, hosts] = process.argv.slice(2);
+  const count = Number(hosts);
+  if (!path || !Number.isInteger(count) || count < 1) throw new Error("usage: bun bench/lib.ts raw-upsert|seed <database> <hosts>");
+  if (task === "raw-upsert") console.log(rawUpsert(path, importRows(count)));
+  else if (task === "seed") seedInventoryHosts(path, count);
+  else throw new Error(`unknown task ${JSON.stringify(task)}: raw-upsert or seed`);
+}

@@ -258,9 +258,10 @@ const withoutRules = inventoryRuns(plainConfig);
 // The daemon's share of the difference: the stored pages (JSON text) as target ansible receives them, in this process.
 const { pageForTarget } = await import("../src/runs/target-page.ts");
 const pageSize = ansibleConfig.inventory.page_size;
+const encoder = new TextEncoder();
 const storedPages = Array.from({ length: Math.ceil(HOSTS / pageSize) }, (_, page) => {
   const slice = hosts.slice(page * pageSize, (page + 1) * pageSize);
-  return { json: JSON.stringify(slice), count: slice.length, hostnames: slice.map((host) => host.hostname), last: slice.at(-1)!.hostname };
+  return { json: encoder.encode(JSON.stringify(slice)), count: slice.length, hostnames: encoder.encode(slice.map((host) => host.hostname).join("\n")), last: slice.at(-1)!.hostname };
 });
 let applyMs = Infinity;
 for (let round = 0; round < ROUNDS; round++) {

@@ -13,11 +13,17 @@
  *    50 MB of the RSS before the requests. A request that fails (an error status, a reset connection, a short answer)
  *    is counted and printed, and the daemon left to go quiet before the next one; the RSS figures are taken all the same.
  *
- * Peak RSS in the goals is the child's rusage maxRSS (Bun.spawn resourceUsage().maxRSS, in bytes; the kernel's
- * ru_maxrss of wait4), which is the largest of the syncer process and the sandbox processes it started and reaped:
- * the sandboxes count. To tell them apart, /proc/<pid>/status of the syncer and of its descendants is read every
- * 50 ms while it runs: VmHWM of the syncer pid itself, the largest VmHWM of a sandbox, and the largest sum of VmRSS
- * over the whole process tree at one sample. MB are 10^6 bytes. With several rounds each figure is the median.
+ * Peak RSS: the child's rusage maxRSS (Bun.spawn resourceUsage().maxRSS, in bytes; the kernel's ru_maxrss of
+ * wait4) is the largest of the syncer process and the sandbox processes it started and reaped: the sandboxes count.
+ * It has a floor, though: Bun.spawn starts a child with vfork, and at exec Linux raises the child's maxrss to the
+ * high-water mark of the memory it leaves, the bench's own; so a child never reports less than the bench's VmHWM
+ * at the time it was spawned. The bench therefore keeps its own memory small (the raw upsert's million rows and the
+ * seeding run in child processes: `bun bench/lib.ts`), prints that floor, and judges a goal on the rusage figure
+ * only where it lies above the floor (there it is exact); at or below the floor it says only "≤ floor", and the
+ * goal is judged on the /proc figures instead. /proc/<pid>/status of the syncer and of its descendants is read
+ * every 50 ms while it runs: VmHWM of the syncer pid itself, the largest VmHWM of a sandbox, and the largest sum of
+ * VmRSS over the whole process tree at one sample; a process's own VmHWM owes nothing to its parent.
+ * MB are 10^6 bytes. With several rounds each figure is the median.
  *
  * The 100k figures of the import goals (≤ 4× raw, ≥ 200k hosts/s) stay with `bun bench/import.ts`.
  * Run: bun bench/scale.ts [--hosts N] [--rounds R] [--binary path ...]   (default 1,000,000 hosts, 1 round,
@@ -28,7 +34,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { csvAccountConfig, freePort, importRows, median, rawUpsert, seedInventoryHosts, writeImportCsv } from "./lib.ts";
+import { csvAccountConfig, freePort, median, writeImportCsv } from "./lib.ts";
 
 const { values: options } = parseArgs({
   options: { hosts: { type: "string" }, rounds: { type: "string" }, binary: { type: "string", multiple: true } },
@@ -88,6 +94,16 @@ function descendants(root: number): number[] {
     queue.push(...next);
   }
   return found;
+}
+
+/** The bench's own high-water mark: the floor of a child's rusage maxRSS, were it spawned now. */
+const ownHwm = () => statusBytes(process.pid, "VmHWM")!;
+
+/** Runs bench/lib.ts as a program (its heavy setup tasks) in a child process; its stdout. */
+function libTask(task: "raw-upsert" | "seed", database: string, hosts: number): string {
+  const result = Bun.spawnSync([process.execPath, join(import.meta.dir, "lib.ts"), task, database, String(hosts)], { stdout: "pipe", stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`bun bench/lib.ts ${task} failed (${result.exitCode}): ${result.stderr.toString()}`);
+  return result.stdout.toString();
 }
 
 const availableBytes = () => Number(readFileSync("/proc/meminfo", "utf8").match(/^MemAvailable:\s+(\d+) kB/m)![1]) * 1024;
@@ -165,6 +181,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
 interface Measured {
   ms: number;
   maxRss: number;
+  /** The bench's VmHWM when the child was spawned: its maxRss says nothing at or below this. */
+  floor: number;
   mainHwm: number;
   sandboxHwm: number;
   treeRssPeak: number;
@@ -172,8 +190,17 @@ interface Measured {
   stdout: string;
 }
 
+/**
+ * The peak RSS a goal is judged on: rusage maxRSS where it lies above the floor (exact there: the largest of the
+ * process and the sandboxes it reaped), else the largest VmHWM /proc showed (the process itself or a sandbox).
+ */
+const judgedPeak = (m: Pick<Measured, "maxRss" | "floor" | "mainHwm" | "sandboxHwm">) => (m.maxRss > m.floor ? m.maxRss : Math.max(m.mainHwm, m.sandboxHwm));
+/** The rusage figure as it can be read: "≤ floor" when the floor hides it. */
+const rusageText = (m: Pick<Measured, "maxRss" | "floor">) => (m.maxRss > m.floor ? `${MB(m.maxRss).toFixed(0)} MB` : `≤ ${MB(m.floor).toFixed(0)} MB (floor)`);
+
 /** Runs a syncer command to its end, timed, its memory watched; stdout into a file when `stdoutFile` is given. */
 async function measure(command: string[], stdoutFile?: string): Promise<Measured> {
+  const floor = ownHwm();
   const begun = performance.now();
   const child = Bun.spawn(command, { stdout: stdoutFile ? Bun.file(stdoutFile) : "pipe", stderr: "pipe" });
   live.add(child);
@@ -186,7 +213,7 @@ async function measure(command: string[], stdoutFile?: string): Promise<Measured
   live.delete(child);
   if (watch.lowMemory) throw new Error(`killed \`${command.join(" ")}\`: the machine had less than ${MIN_AVAILABLE_MB} MB available`);
   if (code !== 0) throw new Error(`\`${command.join(" ")}\` failed (${code}): ${await stdout}\n${await stderr}`);
-  return { ms, maxRss: child.resourceUsage()!.maxRSS, mainHwm: watch.mainHwm, sandboxHwm: watch.sandboxHwm, treeRssPeak: watch.treeRssPeak, sandboxes: watch.sandboxes.size, stdout: await stdout };
+  return { ms, maxRss: child.resourceUsage()!.maxRSS, floor, mainHwm: watch.mainHwm, sandboxHwm: watch.sandboxHwm, treeRssPeak: watch.treeRssPeak, sandboxes: watch.sandboxes.size, stdout: await stdout };
 }
 
 /** How many hosts an inventory document holds in _meta.hostvars: its `"<host>.example.com":{` keys, counted as it streams. */
@@ -247,19 +274,16 @@ try {
     write(freePort());
     syncerSync(binary.path, ["migrate", "--config", config]);
     say(`seeding ${HOSTS.toLocaleString("en")} hosts for ${binary.given}`);
-    seedInventoryHosts(join(dir, "data", "syncer.db"), HOSTS);
+    libTask("seed", join(dir, "data", "syncer.db"), HOSTS);
     const token = JSON.parse(syncerSync(binary.path, ["token", "create", "--name", "bench", "--scope", "admin", "--json", "--config", config])).token as string;
     return { dir, config, write, token };
   });
 
   for (let round = 0; round < ROUNDS; round++) {
-    // The baseline of goal 1: bench/import.ts's raw upsert of the same rows.
+    // The baseline of goal 1: bench/import.ts's raw upsert of the same rows, in a child (see libTask).
     {
-      let rows: string[][] | undefined = importRows(HOSTS);
-      raw.push(rawUpsert(join(work, "raw.db"), rows));
-      rows = undefined;
+      raw.push(Number(libTask("raw-upsert", join(work, "raw.db"), HOSTS)));
       for (const suffix of ["", "-wal", "-shm"]) rmSync(join(work, `raw.db${suffix}`), { force: true });
-      Bun.gc(true);
       say(`round ${round + 1}: raw upsert ${raw.at(-1)!.toFixed(0)} ms`);
     }
 
@@ -273,11 +297,11 @@ try {
       const first = await measure(command);
       const firstCounts = JSON.parse(first.stdout);
       if (firstCounts.created !== HOSTS) throw new Error(`${binary.given}: expected ${HOSTS} created: ${first.stdout.slice(0, 500)}`);
-      say(`${binary.given}: first import ${first.ms.toFixed(0)} ms, maxRSS ${MB(first.maxRss).toFixed(0)} MB`);
+      say(`${binary.given}: first import ${first.ms.toFixed(0)} ms, maxRSS ${rusageText(first)}, load ${loadavg()[0]!.toFixed(2)}`);
       const unchanged = await measure(command);
       const unchangedCounts = JSON.parse(unchanged.stdout);
       if (unchangedCounts.unchanged !== HOSTS) throw new Error(`${binary.given}: expected ${HOSTS} unchanged: ${unchanged.stdout.slice(0, 500)}`);
-      say(`${binary.given}: unchanged re-import ${unchanged.ms.toFixed(0)} ms, maxRSS ${MB(unchanged.maxRss).toFixed(0)} MB`);
+      say(`${binary.given}: unchanged re-import ${unchanged.ms.toFixed(0)} ms, maxRSS ${rusageText(unchanged)}, load ${loadavg()[0]!.toFixed(2)}`);
       results[index]!.first.push(first);
       results[index]!.unchanged.push(unchanged);
       rmSync(dir, { recursive: true, force: true });
@@ -294,7 +318,7 @@ try {
       results[index]!.list.push(list);
       results[index]!.listBytes = statSync(out).size;
       rmSync(out);
-      say(`${binary.given}: inventory --list ${list.ms.toFixed(0)} ms, maxRSS ${MB(list.maxRss).toFixed(0)} MB`);
+      say(`${binary.given}: inventory --list ${list.ms.toFixed(0)} ms, maxRSS ${rusageText(list)}, load ${loadavg()[0]!.toFixed(2)}`);
     }
 
     // 4: the daemon.
@@ -393,7 +417,8 @@ try {
   const goal = (met: boolean, value: string) => `${met ? "PASS" : "MISS"} ${value}`;
   const rawMs = median(raw);
   const processRows = (key: "first" | "unchanged" | "list") => {
-    row("peak RSS, rusage maxRSS (syncer or a sandbox)", (i) => mb(pick(results[i]![key], "maxRss")));
+    row("peak RSS, judged (see below)", (i) => mb(median(results[i]![key].map(judgedPeak))));
+    row("  rusage maxRSS (syncer or a sandbox it reaped)", (i) => rusageText({ maxRss: pick(results[i]![key], "maxRss"), floor: pick(results[i]![key], "floor") }));
     row("  VmHWM of the syncer pid (/proc, 50 ms)", (i) => mb(pick(results[i]![key], "mainHwm")));
     row("  largest VmHWM of a sandbox (/proc, 50 ms)", (i) => `${mb(pick(results[i]![key], "sandboxHwm"))} (${pick(results[i]![key], "sandboxes")} proc)`);
     row("  whole tree, largest sum of VmRSS", (i) => mb(pick(results[i]![key], "treeRssPeak")));
@@ -402,7 +427,7 @@ try {
   section(`1. first import, csv import_hosts (CSV ${(csvBytes / 1e6).toFixed(1)} MB)`);
   row("wall", (i) => `${ms(pick(results[i]!.first, "ms"))} ${(pick(results[i]!.first, "ms") / rawMs).toFixed(2)}x raw`);
   processRows("first");
-  row(`goal: peak RSS ≤ ${GOALS.importPeakMb} MB`, (i) => goal(MB(pick(results[i]!.first, "maxRss")) <= GOALS.importPeakMb, mb(pick(results[i]!.first, "maxRss"))));
+  row(`goal: peak RSS ≤ ${GOALS.importPeakMb} MB`, (i) => goal(MB(median(results[i]!.first.map(judgedPeak))) <= GOALS.importPeakMb, mb(median(results[i]!.first.map(judgedPeak)))));
   row(`goal: wall ≤ ${GOALS.importRatio}x raw upsert`, (i) => goal(pick(results[i]!.first, "ms") / rawMs <= GOALS.importRatio, `${(pick(results[i]!.first, "ms") / rawMs).toFixed(2)}x`));
   section("2. re-import, unchanged");
   const rate = (i: number) => HOSTS / (pick(results[i]!.unchanged, "ms") / 1000);
@@ -414,7 +439,7 @@ try {
   row("wall", (i) => ms(pick(results[i]!.list, "ms")));
   processRows("list");
   row(`goal: wall ≤ ${GOALS.listMs / 1000} s`, (i) => goal(pick(results[i]!.list, "ms") <= GOALS.listMs, ms(pick(results[i]!.list, "ms"))));
-  row(`goal: peak RSS ≤ ${GOALS.listPeakMb} MB`, (i) => goal(MB(pick(results[i]!.list, "maxRss")) <= GOALS.listPeakMb, mb(pick(results[i]!.list, "maxRss"))));
+  row(`goal: peak RSS ≤ ${GOALS.listPeakMb} MB`, (i) => goal(MB(median(results[i]!.list.map(judgedPeak))) <= GOALS.listPeakMb, mb(median(results[i]!.list.map(judgedPeak)))));
   section(`4. serve, GET /api/v1/inventory/ansible read ${REQUESTS} times`);
   const daemon = (i: number, key: keyof Omit<DaemonRound, "afterSamples" | "requestMs" | "failures">) => median(results[i]!.daemon.map((round) => round[key]));
   row("start-up to /healthz", (i) => ms(daemon(i, "startMs")));
@@ -436,7 +461,8 @@ try {
   console.log(`Syncer at ${HOSTS.toLocaleString("en")} hosts, ${ROUNDS === 1 ? "1 round" : `median of ${ROUNDS} rounds`}, ${BINARIES.length > 1 ? "binaries interleaved per phase; " : ""}MB = 10^6 bytes; took ${minutes.toFixed(1)} min`);
   console.log(`machine: ${availableParallelism()} cores, load average ${startLoad} at the start, ${loadavg()[0]!.toFixed(2)} at the end (other work on the machine skews the times)`);
   console.log(`baseline: raw bun:sqlite prepared upsert of the same rows, one transaction: ${rawMs.toFixed(0)} ms (${Math.round(HOSTS / (rawMs / 1000)).toLocaleString("en")} hosts/s)`);
-  console.log("peak RSS: the child's rusage maxRSS = the largest of the syncer process and the sandboxes it reaped; /proc rows split them.");
+  console.log(`peak RSS: the child's rusage maxRSS = the largest of the syncer process and the sandboxes it reaped, but never below the bench's own VmHWM when it spawned the child (vfork: Linux copies the parent's high-water mark at exec); that floor was ${BINARIES.map((_, i) => mb(Math.max(...[...results[i]!.first, ...results[i]!.unchanged, ...results[i]!.list].map((m) => m.floor)))).join(", ")} at most, and ${mb(ownHwm())} at the end.`);
+  console.log("  judged: rusage maxRSS where above the floor, else the largest VmHWM in /proc (syncer pid or a sandbox); the /proc rows split them.");
   console.log(`${"".padEnd(width)}${BINARIES.map((binary, i) => binary.given.padStart(columns[i]!)).join("")}`);
   for (const [label, ...cells] of rows) console.log(cells.length ? `${label.padEnd(width)}${cells.map((cell, i) => cell.padStart(columns[i]!)).join("")}` : label);
   for (const [i, binary] of BINARIES.entries()) for (const failure of new Set(failures(i))) console.log(`${binary.given}: GET /api/v1/inventory/ansible failed: ${failure}`);

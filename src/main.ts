@@ -1,4 +1,4 @@
-import { runCli } from "./cli/program.ts";
+import { keepFreedMemory } from "./core/execute-again.ts";
 
 // `syncer hosts list | head`: a reader that stops early is not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -6,7 +6,18 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// Each path loads only its own modules: a sandbox process (started by the daemon, one per busy plugin)
+// needs the plugin host and none of the CLI, HTTP or database code, which take most of a start.
 // No top-level await: `bun build --compile --bytecode` needs a CommonJS-compatible entry.
-runCli(process.argv).then((code) => {
-  process.exitCode = code;
-});
+const args = process.argv.slice(2);
+if (args[0] === "__sandbox") {
+  void import("./plugins/sandbox/child.ts").then(({ runSandbox }) => runSandbox());
+} else {
+  // Every command but the daemon is a process that ends soon: it keeps the memory it frees (its sandboxes inherit it).
+  if (!args.includes("serve")) keepFreedMemory();
+  void import("./cli/program.ts").then(({ runCli }) =>
+    runCli(process.argv).then((code) => {
+      process.exitCode = code;
+    }),
+  );
+}

@@ -11,7 +11,6 @@ import { registerJobs } from "./commands/jobs.ts";
 import { registerRules } from "./commands/rules.ts";
 import { loadConfig } from "../config/load.ts";
 import { discoverPlugins, type Registry } from "../plugins/registry.ts";
-import { registerSandbox } from "./commands/sandbox.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerToken } from "./commands/token.ts";
 import { registerSystemdUnit } from "./commands/systemd-unit.ts";
@@ -29,7 +28,7 @@ Exit codes: 0 ok, 1 failure (invalid config, unreachable database, taken port, .
 function addConfigOption(commands: readonly Command[]): void {
   for (const command of commands) {
     if (command.commands.length > 0) addConfigOption(command.commands);
-    else if (!["version", "__sandbox", "new", "systemd-unit", "completion"].includes(command.name())) command.option("-c, --config <path>", "config file");
+    else if (!["version", "new", "systemd-unit", "completion"].includes(command.name())) command.option("-c, --config <path>", "config file");
   }
 }
 
@@ -77,7 +76,6 @@ export function buildProgram(argv: string[] = []): Command {
   registerSystemdUnit(program);
   // Completes what `syncer --help` lists: the program as built without a command line (built-in plugins' commands too).
   registerCompletion(program, () => buildProgram());
-  registerSandbox(program);
   const registry = shortFormRegistry(argv, new Set(program.commands.map((command) => command.name())));
   if (registry) registerPluginCommands(program, registry);
   addConfigOption(program.commands);

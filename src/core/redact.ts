@@ -30,9 +30,11 @@ export function redactJson(value: unknown): unknown {
 }
 
 /**
- * The known secrets that a JSON text carries (as such or JSON-escaped): what a sandbox process is told,
+ * The known secrets that a JSON text (or its UTF-8 bytes, in parts) carries (as such or JSON-escaped): what a sandbox process is told,
  * so it can redact a call's output without learning any secret the call was not given.
  */
-export function secretsIn(json: string): string[] {
-  return [...secrets].filter((secret) => json.includes(secret) || json.includes(JSON.stringify(secret).slice(1, -1)));
+export function secretsIn(json: string | Uint8Array[]): string[] {
+  if (secrets.size === 0) return [];
+  const texts = typeof json === "string" ? [json] : json.map((part) => Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+  return [...secrets].filter((secret) => texts.some((text) => text.includes(secret) || text.includes(JSON.stringify(secret).slice(1, -1))));
 }

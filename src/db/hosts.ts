@@ -64,6 +64,16 @@ export type StagedHost =
 
 export type StagedAction = StagedHost["action"];
 
+/** A record of an import's page as the staging hands it to the plan: its fields as JSON text, as they came. */
+export interface PageRecord {
+  hostname: string;
+  /** Its place in the page, from 0. */
+  index: number;
+  row: number | null;
+  labels: string;
+  inventory: string | null;
+}
+
 /** A hostname staged twice, with where each came from. */
 export interface StagedDuplicate {
   hostname: string;
@@ -81,6 +91,17 @@ export interface HostStaging {
   existing(hostnames: string[]): Map<string, ExistingHost>;
   /** Stages hosts in order; at the first hostname staged already, stops and answers both places. */
   add(hosts: StagedHost[]): StagedDuplicate | undefined;
+  /**
+   * Stages a page of an import at once, looked up and decided where the stored host settles it: its
+   * records as JSON text, an array of `{hostname, labels?, inventory?, row?}` with hostnames as they are
+   * kept and labels and inventory as canonical JSON (JSON.stringify's text). A record without inventory whose hostname is not stored is created, owned by
+   * `account`, with its labels as given; one without inventory of a live host that `account` owns, with
+   * labels of the same text, is unchanged. Every other record goes to `plan`, in order, with the stored
+   * host, and what it decides is staged. Answers how many records were staged, or undefined, staging
+   * nothing, when a hostname of the page was staged already: then stage the page host by host with
+   * `add`, which finds where. `withInventory` false: no record of the page has inventory.
+   */
+  addPage(page: number, records: string, account: string, plan: (record: PageRecord, existing: ExistingHost | undefined) => StagedHost, withInventory?: boolean): number | undefined;
   /** How many live hosts `account` owns, and how many of them nothing staged names. */
   missing(account: string): { owned: number; missing: number };
   /** Stages those missing hosts as deletions with `reason` and change-log entry `changes`; how many. */
@@ -105,11 +126,14 @@ export interface HostStaging {
   close(): void;
 }
 
-/** A page of exported hosts as a JSON array of host views ({hostname, account, labels, inventory}), its size, its hostnames and its last hostname. */
+/**
+ * A page of exported hosts: a JSON array of host views ({hostname, account, labels, inventory}) in UTF-8,
+ * its size, its hostnames (UTF-8, one a line) and its last hostname.
+ */
 export interface EligiblePage {
-  json: string;
+  json: Uint8Array;
   count: number;
-  hostnames: string[];
+  hostnames: Uint8Array;
   last: string | null;
 }
 

@@ -52,6 +52,11 @@ export class RecordCollector {
     return new SyncerError("validation", `plugin ${this.plugin} returned hostname ${JSON.stringify(hostname)} twice: ${where(first)} and ${where(second)}`);
   }
 
+  /** Counts `count` records the run staged as the sandbox sent them (their hostnames needed nothing). */
+  counted(count: number): void {
+    this.seen += count;
+  }
+
   /** A checked page's records (see CheckedHostPage), their hostnames normalised in place. */
   records<R extends HostRecord>(hosts: R[]): R[] {
     for (const record of hosts) record.hostname = normalHostname(record.hostname, this.lowercase);

@@ -2,13 +2,16 @@ import type { PluginError } from "../core/errors.ts";
 import * as v from "valibot";
 import { issuesToProblems } from "../core/problems.ts";
 import { HostPageSchema, HostRecordSchema, type HostRecord } from "./abi.ts";
-import { spliceHostKeyed, type SplicedObject } from "./host-keyed.ts";
+import { NOT_CANONICAL } from "./canonical-json.ts";
+import { canonicalHostPage, type RecordFacts } from "./canonical-host-page.ts";
+import { PageHostnames, spliceCanonical, spliceHostKeyed, type SplicedObject } from "./host-keyed.ts";
 
 /**
- * A plugin's answer on its way out of the sandbox: decoded (strict UTF-8), parsed, and for the calls
- * that ask for it checked against its ABI schema in the sandbox process itself. The check then runs
- * on the sandbox's core while the daemon works on the previous page, and a malformed answer never
- * crosses to the daemon.
+ * A plugin's answer on its way out of the sandbox: for the calls that ask for it, checked against its
+ * ABI schema in the sandbox process itself. The check then runs on the sandbox's core while the daemon
+ * works on the previous page, and a malformed answer never crosses to the daemon. An answer in
+ * canonical JSON (what syncer's SDK writes) is checked on its bytes; any other is decoded (strict
+ * UTF-8) and parsed first.
  */
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -39,16 +42,17 @@ function problemOf(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]], sc
 
 /**
  * What a check learnt of an answer that passed, sent with it in the result's header: a host page's
- * cursor, so the daemon can ask for the next page before it has parsed this one; an inventory page's
- * host-keyed objects, cut out of it.
+ * cursor, so the daemon can ask for the next page before it has read this one, and what its records
+ * need; an inventory page's host-keyed objects, cut out of it.
  */
 export interface AnswerFacts {
   cursor?: string | null;
+  records?: RecordFacts;
   spliced?: SplicedObject[];
 }
 
-/** A passed check may send the answer on in another form (payload), which its facts describe. */
-type CheckOutcome = { problem: AnswerProblem } | { facts: AnswerFacts; payload?: Uint8Array };
+/** A passed check sends the answer on in another form (payload), which its facts describe; an answer that is not JSON is an error. */
+type CheckOutcome = { problem: AnswerProblem } | { facts: AnswerFacts; payload: Uint8Array[] } | { error: PluginError };
 
 const isMap = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value) && !Object.hasOwn(value, "__proto__");
 const NOT_BLANK = /\S/;
@@ -77,11 +81,24 @@ function plainRecord(record: unknown): boolean {
   return true;
 }
 
-/** An import or inventorize answer: the page (host-page) and each of its records (host-record). */
-function checkHostPage(value: unknown): CheckOutcome {
+/**
+ * An import or inventorize answer: the page (host-page) and each of its records (host-record). A
+ * canonical answer is checked on its bytes (canonical-host-page.ts); any other is parsed and checked
+ * here, and gives the same tuples.
+ */
+function checkHostPage(bytes: Uint8Array, ident: string, exportName: string): CheckOutcome {
+  try {
+    const { payload, cursor, records } = canonicalHostPage(bytes);
+    return { facts: { cursor, records }, payload: [payload] };
+  } catch (error) {
+    if (error !== NOT_CANONICAL) throw error;
+  }
+  const parsed = parseAnswer(bytes, ident, exportName);
+  if (!parsed.ok) return { error: parsed.error };
+  const value = parsed.value;
   const plain = value as { hosts?: unknown; next?: unknown } | null;
   if (typeof plain === "object" && plain !== null && Array.isArray(plain.hosts) && (plain.next === null || typeof plain.next === "string") && plain.hosts.every(plainRecord)) {
-    return { facts: { cursor: plain.next }, payload: encoder.encode(recordLines(plain as { hosts: RawRecord[] })) };
+    return checkedPage(plain as { hosts: RawRecord[]; next: string | null });
   }
   const page = v.safeParse(HostPageSchema, value);
   if (!page.success) return { problem: { answer: "page", problem: problemOf(page.issues, HostPageSchema) } };
@@ -100,86 +117,67 @@ function checkHostPage(value: unknown): CheckOutcome {
       },
     };
   }
-  return { facts: { cursor: page.output.next }, payload: encoder.encode(recordLines(value as { hosts: RawRecord[] })) };
+  return checkedPage({ hosts: hosts as RawRecord[], next: page.output.next });
 }
 
 type RawRecord = { hostname: string; labels?: unknown; inventory?: unknown; row?: number };
 
 /**
- * A checked host page goes on as one line per record, its fields apart: the hostname (as a JSON
- * string), the labels and the inventory (JSON text, empty when absent) and the row. The daemon takes
- * them apart with two splits and parses labels only where it needs them: a re-import compares the
- * labels' text with the stored one, and the page is parsed once, here. JSON text holds no raw
- * control characters, so the separators cannot occur inside a field.
+ * A checked host page goes on as a canonical JSON array of its records, `{hostname, labels, inventory,
+ * row}` as far as each has them: what the daemon stages as it is, and parses only where it must plan a
+ * record itself (storage's staging reads it; see runs/sync-hosts.ts). A canonical answer's own array is
+ * that already (canonical-host-page.ts); any other is written so here.
  */
-const FIELD = "\x1f";
-const RECORD = "\x1e";
-
-function recordLines(page: { hosts: RawRecord[] }): string {
-  let text = "";
-  for (const record of page.hosts) {
-    text += `${JSON.stringify(record.hostname)}${FIELD}${JSON.stringify(record.labels ?? {})}${FIELD}${record.inventory === undefined ? "" : JSON.stringify(record.inventory)}${FIELD}${record.row ?? ""}${RECORD}`;
-  }
-  return text;
-}
-
-/**
- * A record of a checked page: what the sandbox's check passed, trusted as it is. `labelsText` is the
- * labels' JSON; `labels` is parsed from it on first use.
- */
-export class CheckedRecord {
-  private parsedLabels: Record<string, string> | undefined;
-  constructor(
-    public hostname: string,
-    readonly labelsText: string,
-    readonly inventory: HostRecord["inventory"],
-    readonly row: number | undefined,
-  ) {}
-
-  get labels(): Record<string, string> {
-    return (this.parsedLabels ??= JSON.parse(this.labelsText) as Record<string, string>);
-  }
-}
-
-/** The records of a page that passed the "host-page" check, out of the lines the sandbox sent. */
-export function checkedRecords(output: Uint8Array): CheckedRecord[] {
-  const lines = decoder.decode(output).split(RECORD);
-  lines.pop(); // after the last separator
-  return lines.map((line) => {
-    const [name, labels, inventory, row] = line.split(FIELD) as [string, string, string, string];
-    // A hostname without quotes or escapes in it (nearly all) is the text between its quotes.
-    const hostname = name.includes("\\") ? (JSON.parse(name) as string) : name.slice(1, -1);
-    return new CheckedRecord(hostname, labels, inventory === "" ? undefined : (JSON.parse(inventory) as HostRecord["inventory"]), row === "" ? undefined : Number(row));
+function checkedPage(page: { hosts: RawRecord[]; next: string | null }): CheckOutcome {
+  const facts: RecordFacts = { trimmed: true, lowerCase: true, inventory: false };
+  const records = page.hosts.map(({ hostname, labels, inventory, row }) => {
+    if (hostname.trim() !== hostname) facts.trimmed = false;
+    if (hostname.toLowerCase() !== hostname) facts.lowerCase = false;
+    if (inventory !== undefined) facts.inventory = true;
+    return { hostname, labels, inventory, row };
   });
+  return { facts: { cursor: page.next, records: facts }, payload: [encoder.encode(JSON.stringify(records))] };
+}
+
+/** A record of a checked page, as the daemon reads it where it plans records itself. */
+export type CheckedRecord = HostRecord;
+
+/** The records of a page that passed the "host-page" check, out of the array the sandbox sent. */
+export function checkedRecords(output: Uint8Array): CheckedRecord[] {
+  return JSON.parse(decoder.decode(output)) as CheckedRecord[];
 }
 
 /**
  * An inventory page (any JSON): sent on in the host-keyed form (host-keyed.ts), given the hostnames
- * of the page the sandbox read for the call.
+ * of the page the sandbox read for the call. A canonical answer is cut on its bytes.
  */
-function checkInventoryPage(value: unknown, hostnames: ReadonlySet<string>): CheckOutcome {
-  const { payload, spliced } = spliceHostKeyed(value, hostnames);
-  return { facts: { spliced }, payload };
+function checkInventoryPage(bytes: Uint8Array, ident: string, exportName: string, hostnames: PageHostnames): CheckOutcome {
+  const canonical = spliceCanonical(bytes, hostnames);
+  if (canonical) return { facts: { spliced: canonical.spliced }, payload: canonical.payload };
+  const parsed = parseAnswer(bytes, ident, exportName);
+  if (!parsed.ok) return { error: parsed.error };
+  const { payload, spliced } = spliceHostKeyed(parsed.value, hostnames.toSet());
+  return { facts: { spliced }, payload: [payload] };
 }
 
 const ANSWER_CHECKS = { "host-page": checkHostPage, "inventory-page": checkInventoryPage } as const;
 export type AnswerCheck = keyof typeof ANSWER_CHECKS;
 
 /**
- * Parses an answer and checks it: what the check learnt and the answer to send on, or an abi error
- * carrying the AnswerProblem as details. `hostnames`: those of the page the call was given, if any.
+ * Checks an answer: what the check learnt and the answer to send on (in parts, which may be views of
+ * `bytes`), or an abi error (carrying the AnswerProblem as details when the answer was JSON).
+ * `hostnames`: those of the page the call was given.
  */
 export function checkAnswer(
   bytes: Uint8Array,
   ident: string,
   exportName: string,
   check: AnswerCheck,
-  hostnames: ReadonlySet<string> = new Set(),
-): { ok: true; facts: AnswerFacts; payload: Uint8Array } | { ok: false; error: PluginError } {
-  const parsed = parseAnswer(bytes, ident, exportName);
-  if (!parsed.ok) return parsed;
-  const outcome = ANSWER_CHECKS[check](parsed.value, hostnames);
-  if ("facts" in outcome) return { ok: true, facts: outcome.facts, payload: outcome.payload ?? bytes };
+  hostnames: PageHostnames = new PageHostnames(undefined),
+): { ok: true; facts: AnswerFacts; payload: Uint8Array[] } | { ok: false; error: PluginError } {
+  const outcome = ANSWER_CHECKS[check](bytes, ident, exportName, hostnames);
+  if ("error" in outcome) return { ok: false, error: outcome.error };
+  if ("facts" in outcome) return { ok: true, facts: outcome.facts, payload: outcome.payload };
   const { problem } = outcome;
   return { ok: false, error: { kind: "abi", message: `plugin ${ident}: ${exportName} returned an invalid ${check}: ${problem.problem}`, details: problem } };
 }

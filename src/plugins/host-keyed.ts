@@ -8,6 +8,7 @@
  * parsed pages gives. The texts need not stay in memory: the daemon may store them away (a spool) and
  * read them back as the document is written.
  */
+import { CanonicalReader, hashBytes, NOT_CANONICAL, sameBytes } from "./canonical-json.ts";
 
 /** Where a cut-out object or array sat in the answer, the byte length of its members' text, and which it was. */
 export interface SplicedObject {
@@ -21,6 +22,8 @@ export interface SplicedObject {
 export interface StoredText {
   readonly byteLength: number;
   read(): Uint8Array;
+  /** Reads its bytes from `offset` on into all of `into`. */
+  readInto(into: Uint8Array, offset: number): void;
 }
 
 /** The members' text of one page's cut-out object or array: in memory, or stored away. */
@@ -42,6 +45,224 @@ function hostArray(items: unknown[], hostnames: ReadonlySet<string>): boolean {
   }
   return true;
 }
+
+/** The hostnames of a page as the daemon sends them (UTF-8, one a line), found by their bytes. */
+export class PageHostnames {
+  /** Each hostname's [start, end) in `bytes`. */
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  /** Open addressing by hash: index + 1 of a hostname, 0 for none. */
+  private readonly slots: Int32Array;
+
+  constructor(readonly bytes: Uint8Array | undefined) {
+    let count = 0;
+    if (bytes) {
+      count = 1;
+      for (let at = 0; at < bytes.length; at++) if (bytes[at] === 0x0a) count++;
+    }
+    this.starts = new Int32Array(count);
+    this.ends = new Int32Array(count);
+    let size = 16;
+    while (size < count * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let index = 0, start = 0, at = 0; index < count; at++) {
+      if (at < bytes!.length && bytes![at] !== 0x0a) continue;
+      this.starts[index] = start;
+      this.ends[index] = at;
+      let slot = hashBytes(bytes!, start, at) & mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+      this.slots[slot] = ++index;
+      start = at + 1;
+    }
+  }
+
+  get count(): number {
+    return this.starts.length;
+  }
+
+  /** The index of the hostname that is bytes [start, end) of `text` with this `hash` (hashBytes), or -1. */
+  find(text: Uint8Array, start: number, end: number, hash: number): number {
+    const { slots, bytes } = this;
+    const mask = slots.length - 1;
+    for (let slot = hash & mask; slots[slot] !== 0; slot = (slot + 1) & mask) {
+      const index = slots[slot]! - 1;
+      const from = this.starts[index]!;
+      if (this.ends[index]! - from === end - start && sameBytes(text, start, end, bytes!, from)) return index;
+    }
+    return -1;
+  }
+
+  /** As a set of strings (the slow road's). */
+  toSet(): Set<string> {
+    return this.bytes ? new Set(new TextDecoder().decode(this.bytes).split("\n")) : new Set();
+  }
+}
+
+/** A cut-out object or array of a canonical answer: its bytes [start, end), brackets included. */
+interface Cut {
+  start: number;
+  end: number;
+  path: (string | number)[];
+  array: boolean;
+}
+
+/**
+ * spliceHostKeyed's work on an answer that is canonical JSON (canonical-json.ts), done on its bytes: no
+ * value is parsed, the skeleton is the answer with each cut-out part replaced by null, and each part's
+ * members are its bytes. Throws NOT_CANONICAL for any other answer.
+ */
+class CanonicalSplicer {
+  readonly cuts: Cut[] = [];
+  private readonly reader: CanonicalReader;
+  /** Where the reader stands: per level, a key's [start, end) or -1 and an array index. */
+  private pathStart = new Int32Array(32);
+  private pathEnd = new Int32Array(32);
+  private depth = 0;
+  /** The object or array that last saw each hostname: a host array names none twice. */
+  private readonly seenIn: Int32Array;
+  private containers = 0;
+
+  constructor(
+    bytes: Uint8Array,
+    private readonly hostnames: PageHostnames,
+  ) {
+    this.reader = new CanonicalReader(bytes);
+    this.seenIn = new Int32Array(hostnames.count);
+  }
+
+  run(): void {
+    this.value();
+    if (!this.reader.atEnd) throw NOT_CANONICAL;
+  }
+
+  private value(): void {
+    const byte = this.reader.peek();
+    if (byte === 0x7b) this.object();
+    else if (byte === 0x5b) this.array();
+    else this.reader.value();
+  }
+
+  private enter(start: number, end: number): void {
+    if (this.depth === this.pathStart.length) {
+      const more = (from: Int32Array) => {
+        const to = new Int32Array(from.length * 2);
+        to.set(from);
+        return to;
+      };
+      this.pathStart = more(this.pathStart);
+      this.pathEnd = more(this.pathEnd);
+    }
+    this.pathStart[this.depth] = start;
+    this.pathEnd[this.depth] = end;
+    this.depth++;
+  }
+
+  /** A host-keyed object or host array from `start` to where the reader stands; the parts cut inside it stay in. */
+  private cut(start: number, cutsBefore: number, array: boolean): void {
+    this.cuts.length = cutsBefore;
+    const path: (string | number)[] = [];
+    const bytes = this.reader.bytes;
+    for (let level = 0; level < this.depth; level++) {
+      const from = this.pathStart[level]!;
+      const to = this.pathEnd[level]!;
+      if (from < 0) path.push(to);
+      else path.push(JSON.parse(decoder.decode(bytes.subarray(from - 1, to + 1))) as string);
+    }
+    this.cuts.push({ start, end: this.reader.pos, path, array });
+  }
+
+  private object(): void {
+    const reader = this.reader;
+    const start = reader.pos;
+    reader.pos++;
+    if (reader.peek() === 0x7d) {
+      reader.pos++;
+      return;
+    }
+    const cutsBefore = this.cuts.length;
+    const base = reader.beginKeys();
+    let hostKeyed = true;
+    for (;;) {
+      reader.key(base);
+      if (hostKeyed) {
+        // A hostname written with an escape is compared by its bytes on the slow road only.
+        if (reader.escaped) throw NOT_CANONICAL;
+        hostKeyed = this.hostnames.find(reader.bytes, reader.start, reader.end, reader.hash) >= 0;
+      }
+      this.enter(reader.start, reader.end);
+      this.value();
+      this.depth--;
+      const byte = reader.peek();
+      reader.pos++;
+      if (byte === 0x2c) continue;
+      if (byte === 0x7d) break;
+      throw NOT_CANONICAL;
+    }
+    reader.endKeys(base);
+    if (hostKeyed) this.cut(start, cutsBefore, false);
+  }
+
+  private array(): void {
+    const reader = this.reader;
+    const start = reader.pos;
+    reader.pos++;
+    if (reader.peek() === 0x5d) {
+      reader.pos++;
+      return;
+    }
+    const cutsBefore = this.cuts.length;
+    const container = ++this.containers;
+    let hostArray = true;
+    for (let index = 0; ; index++) {
+      if (hostArray && reader.peek() === 0x22) {
+        reader.string(true);
+        if (reader.escaped) throw NOT_CANONICAL;
+        const host = this.hostnames.find(reader.bytes, reader.start, reader.end, reader.hash);
+        if (host < 0 || this.seenIn[host] === container) hostArray = false;
+        else this.seenIn[host] = container;
+      } else {
+        hostArray = false;
+        this.enter(-1, index);
+        this.value();
+        this.depth--;
+      }
+      const byte = reader.peek();
+      reader.pos++;
+      if (byte === 0x2c) continue;
+      if (byte === 0x5d) break;
+      throw NOT_CANONICAL;
+    }
+    if (hostArray) this.cut(start, cutsBefore, true);
+  }
+}
+
+/**
+ * spliceHostKeyed of an answer still in its bytes, as the parts to send one after another (views of
+ * `bytes`: nothing is copied), or undefined when it is not canonical JSON (then parse it and splice the value).
+ */
+export function spliceCanonical(bytes: Uint8Array, hostnames: PageHostnames): { payload: Uint8Array[]; spliced: SplicedObject[] } | undefined {
+  const splicer = new CanonicalSplicer(bytes, hostnames);
+  try {
+    splicer.run();
+  } catch (error) {
+    if (error === NOT_CANONICAL) return undefined;
+    throw error;
+  }
+  const { cuts } = splicer;
+  // The skeleton: the answer with "null" for each part; then each part's members, its bytes less the brackets.
+  const payload: Uint8Array[] = [];
+  let from = 0;
+  for (const cut of cuts) {
+    payload.push(bytes.subarray(from, cut.start), NULL_TEXT);
+    from = cut.end;
+  }
+  payload.push(bytes.subarray(from));
+  for (const cut of cuts) payload.push(bytes.subarray(cut.start + 1, cut.end - 1));
+  return { payload, spliced: cuts.map(({ path, start, end, array }) => ({ path, bytes: end - start - 2, ...(array ? { array: true as const } : {}) })) };
+}
+
+const NULL_TEXT = encoder.encode("null");
 
 /**
  * The answer as the rest (the skeleton, cut-out objects and arrays replaced by null) followed by the

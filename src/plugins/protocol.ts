@@ -5,9 +5,11 @@ import type { Manifest } from "./manifest/schema.ts";
 
 /**
  * Messages between the daemon and a sandbox process: the headers of sandbox/frames.ts frames, each
- * with the sections it carries named beside it. A call is one request, answered by one result; while
- * it runs, the sandbox may ask the daemon for data (`HostCallMessage`), one question at a time, each
- * answered before the plugin goes on. The sandbox holds no database handle.
+ * with the sections it carries named beside it. A call is one request, answered by one result; the
+ * sandbox runs calls one at a time in the order they came, and the daemon may send the next call while
+ * one runs. While a call runs, the sandbox may ask the daemon for data (`HostCallMessage`), one
+ * question at a time, each answered before the plugin goes on; frames that come meanwhile wait their
+ * turn. The sandbox holds no database handle.
  */
 
 /** Daemon → sandbox, first frame. Sections: `module` (the WebAssembly bytes). */

@@ -28,8 +28,8 @@ export interface CallOptions {
    * are: hot paths pass a page of hosts as the database's text, without parsing it.
    */
   input?: unknown;
-  /** The hostnames of the page of hosts the input carries: an inventory page's answer may key only these. */
-  pageHostnames?: string[];
+  /** The hostnames of the page of hosts the input carries, UTF-8, one a line: an inventory page's answer may key only these. */
+  pageHostnames?: Uint8Array;
   dryRun?: boolean;
   /** Options for a call without an account (the plugin's, from env, [plugins.<ident>] and defaults). */
   pluginOptions?: Record<string, ResolvedOption>;
@@ -45,7 +45,6 @@ export type PluginCallResult =
   | { ok: true; value: unknown; logs: LogLine[]; droppedLogs: number; ms: number }
   | { ok: false; error: PluginError; logs: LogLine[]; droppedLogs: number; ms: number };
 
-const encoder = new TextEncoder();
 
 /** A module's identity: the SHA-256 of its bytes. */
 export const moduleDigest = (wasm: Uint8Array): string => createHash("sha256").update(wasm).digest("hex");
@@ -57,8 +56,7 @@ const exportOf = (plugin: Plugin, commandOrExport: string): string => plugin.man
 
 /** A checked host page as the plugin answered it (for callers that want the value, not the run's fast path). */
 function checkedHostPage(outcome: Extract<CallOutcome, { ok: true }>): { ok: true; value: unknown } {
-  const hosts = checkedRecords(outcome.output).map(({ hostname, labels, inventory, row }) => ({ hostname, labels, ...(inventory === undefined ? {} : { inventory }), ...(row === undefined ? {} : { row }) }));
-  return { ok: true, value: { hosts, next: outcome.facts?.cursor ?? null } };
+  return { ok: true, value: { hosts: checkedRecords(outcome.output), next: outcome.facts?.cursor ?? null } };
 }
 
 /** The account's address host: where its plugin may send HTTP by default. */
@@ -221,10 +219,10 @@ export class PluginRuntime {
       file: file?.path,
       answer: options.answer,
     };
-    const text = writeJson({ ...request, input: options.input ?? null });
-    const secrets = secretsIn(text);
+    const json = writeJson({ ...request, input: options.input ?? null });
+    const secrets = secretsIn(json);
     if (secrets.length > 0) context.secrets = secrets;
-    const sections = { request: encoder.encode(text), hostnames: options.pageHostnames && encoder.encode(options.pageHostnames.join("\n")) };
+    const sections = { request: json, hostnames: options.pageHostnames };
     return this.pool(plugin).call(exportName, sections, context, this.timeoutMs(plugin, command, account));
   }
 

@@ -38,7 +38,7 @@ async function exportPages(scope: RunScope, reader: EligibleReader): Promise<voi
     report.counts.failed += failed.length;
     for (const host of failed) scope.addDetail("error", host.message);
     if (batch.count === 0) continue;
-    if (request.dryRun) wouldSend.push(...(JSON.parse(batch.json) as unknown[]));
+    if (request.dryRun) wouldSend.push(...(JSON.parse(new TextDecoder().decode(batch.json)) as unknown[]));
     const result = await runtime.call(plugin, command, {
       account,
       input: { page, hosts: new RawJson(batch.json) },

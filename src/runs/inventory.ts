@@ -1,5 +1,5 @@
 import { SyncerError, type PluginErrorKind } from "../core/errors.ts";
-import { bytesOf, HostArray, HostKeyed, isHostKeyedForm, joinHostKeyed, JoinedArray, jsonPieces } from "../plugins/host-keyed.ts";
+import { HostArray, HostKeyed, isHostKeyedForm, joinHostKeyed, JoinedArray, jsonPieces } from "../plugins/host-keyed.ts";
 import { Spool } from "./spool.ts";
 import { RawJson } from "../plugins/raw-json.ts";
 import type { EligiblePage, HostRepository } from "../db/hosts.ts";
@@ -105,32 +105,31 @@ const CHUNK_BYTES = 256 * 1024;
 
 const encoder = new TextEncoder();
 
+/**
+ * The document's pieces gathered into chunks of CHUNK_BYTES (the last one shorter): stored texts are
+ * read from the spool straight into the chunk they belong to. Each chunk is a buffer of its own, kept
+ * by whoever writes it out.
+ */
 function* chunksOf(value: unknown): Generator<Uint8Array> {
-  let pending: Uint8Array[] = [];
+  let chunk = new Uint8Array(CHUNK_BYTES);
   let size = 0;
-  const flush = () => {
-    const chunk = new Uint8Array(size);
-    let offset = 0;
-    for (const part of pending) {
-      chunk.set(part, offset);
-      offset += part.byteLength;
-    }
-    pending = [];
-    size = 0;
-    return chunk;
-  };
   for (const piece of jsonPieces(value)) {
-    const bytes = typeof piece === "string" ? encoder.encode(piece) : bytesOf(piece);
-    if (bytes.byteLength >= CHUNK_BYTES) {
-      if (size > 0) yield flush();
-      yield bytes;
-      continue;
+    const bytes = typeof piece === "string" ? encoder.encode(piece) : piece;
+    for (let offset = 0; offset < bytes.byteLength; ) {
+      const part = Math.min(bytes.byteLength - offset, CHUNK_BYTES - size);
+      const into = chunk.subarray(size, size + part);
+      if (bytes instanceof Uint8Array) into.set(bytes.subarray(offset, offset + part));
+      else bytes.readInto(into, offset);
+      offset += part;
+      size += part;
+      if (size === CHUNK_BYTES) {
+        yield chunk;
+        chunk = new Uint8Array(CHUNK_BYTES);
+        size = 0;
+      }
     }
-    pending.push(bytes);
-    size += bytes.byteLength;
-    if (size >= CHUNK_BYTES) yield flush();
   }
-  if (size > 0) yield flush();
+  if (size > 0) yield chunk.subarray(0, size);
 }
 
 /**

@@ -44,6 +44,8 @@ export async function explainHost(setup: Setup, runtime: PluginRuntime, host: Ho
   return explanations;
 }
 
+const utf8 = new TextDecoder();
+
 /** The eligible hosts (active, not deleted) of the inventory, a page at a time. */
 function* eligiblePages(database: Storage): Generator<HostData[]> {
   const reader = database.hosts.eligibleReader();
@@ -51,7 +53,7 @@ function* eligiblePages(database: Storage): Generator<HostData[]> {
     for (let after = ""; ; ) {
       const page = reader.page(after, 5000);
       if (page.count === 0) return;
-      yield JSON.parse(page.json) as HostData[];
+      yield JSON.parse(utf8.decode(page.json)) as HostData[];
       after = page.last!;
     }
   } finally {

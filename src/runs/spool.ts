@@ -48,18 +48,23 @@ export class Spool {
     const { fd } = this;
     const length = bytes.byteLength;
     const spool = this;
+    const readInto = (into: Uint8Array, offset: number) => {
+      if (spool.closed) throw new SyncerError("internal", "the spool was read after it was closed");
+      if (offset + into.byteLength > length) throw new SyncerError("internal", "a read past the end of a stored text");
+      for (let read = 0; read < into.byteLength; ) {
+        const got = readSync(fd, into, read, into.byteLength - read, at + offset + read);
+        if (got === 0) throw new SyncerError("internal", "the spool ended early");
+        read += got;
+      }
+    };
     return {
       byteLength: length,
       read(): Uint8Array {
-        if (spool.closed) throw new SyncerError("internal", "the spool was read after it was closed");
         const out = new Uint8Array(length);
-        for (let read = 0; read < length; ) {
-          const got = readSync(fd, out, read, length - read, at + read);
-          if (got === 0) throw new SyncerError("internal", "the spool ended early");
-          read += got;
-        }
+        readInto(out, 0);
         return out;
       },
+      readInto,
     };
   }
 

@@ -1,9 +1,21 @@
 import { SyncerError } from "../core/errors.ts";
-import type { HostStaging } from "../db/hosts.ts";
+import type { ExistingHost, HostStaging, PageRecord } from "../db/hosts.ts";
 import { deletedChanges, entryOf, planRecord, stagedOf, stateOf } from "../inventory/plan.ts";
 import { RecordCollector } from "../inventory/records.ts";
+import type { HostRecord } from "../plugins/abi.ts";
 import { checkedRecords } from "../plugins/answers.ts";
 import type { RunScope } from "./scope.ts";
+
+const decoder = new TextDecoder();
+
+/** A record of a page staged as sent, as the plan reads it: labels kept as their text too (a create stores it as it is). */
+const recordOf = (record: PageRecord): HostRecord & { labelsText: string } => ({
+  hostname: record.hostname,
+  labels: JSON.parse(record.labels) as Record<string, string>,
+  labelsText: record.labels,
+  ...(record.inventory === null ? {} : { inventory: JSON.parse(record.inventory) as HostRecord["inventory"] }),
+  ...(record.row === null ? {} : { row: record.row }),
+});
 
 /** A share such as "10%" or a count, against the number of hosts an account owns. */
 function deleteLimit(limit: number | string, owned: number): number {
@@ -48,12 +60,19 @@ export async function syncHosts(scope: RunScope): Promise<void> {
       if (next === undefined) throw new SyncerError("internal", `${plugin.ident} ${command}, page ${page + 1}: the sandbox sent the page without checking it`);
       if (next !== null && next === cursor) throw new SyncerError("abi", `${plugin.ident} ${command} returned the cursor ${JSON.stringify(next)} twice in a row (page ${page + 1}); it would never finish`);
       if (next !== null) pending = fetchPage(next);
-      // Trusted as the sandbox checked it: taken apart, not parsed again.
-      const records = collector.records(checkedRecords(result.output));
-      const existing = staging.existing(records.map((record) => record.hostname));
-      const staged = records.map((record, index) => stagedOf(planRecord(record, existing.get(record.hostname), context), { page, index, row: record.row }));
-      const duplicate = staging.add(staged);
-      if (duplicate) throw collector.duplicate(duplicate);
+      // Trusted as the sandbox checked it. An import's page whose hostnames are kept as they are is
+      // staged as the sandbox sent it, and the plan sees only what the stored hosts do not settle.
+      const facts = result.facts?.records;
+      const asSent = kind === "import" && facts?.trimmed === true && (facts.lowerCase || !config.inventory.lowercase_hostnames);
+      const plan = (record: PageRecord, existing: ExistingHost | undefined) => stagedOf(planRecord(recordOf(record), existing, context), { page, index: record.index, ...(record.row === null ? {} : { row: record.row }) });
+      const staged = asSent ? staging.addPage(page, decoder.decode(result.output), context.account, plan, facts.inventory) : undefined;
+      if (staged !== undefined) collector.counted(staged);
+      else {
+        const records = collector.records(checkedRecords(result.output));
+        const existing = staging.existing(records.map((record) => record.hostname));
+        const duplicate = staging.add(records.map((record, index) => stagedOf(planRecord(record, existing.get(record.hostname), context), { page, index, row: record.row })));
+        if (duplicate) throw collector.duplicate(duplicate);
+      }
       request.onProgress?.({ page: page + 1, records: collector.count });
       if (next === null) break;
       cursor = next;

@@ -3,6 +3,10 @@ import type { TargetRules } from "../rules/evaluate.ts";
 import type { HostData } from "../rules/host.ts";
 import type { FunctionCaller } from "../rules/plugin-functions.ts";
 
+// A stored page is UTF-8 bytes (as SQLite gives it); a rewritten page is encoded the same way, its hostnames one a line.
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+
 /** A page of hosts as one target receives it, with the hosts the rules left out or failed on. */
 export interface TargetPage {
   /** The hosts the target gets, each with its filtered and rewritten labels and inventory and its outcomes. */
@@ -26,7 +30,7 @@ export async function pageForTarget(rules: TargetRules, stored: EligiblePage, ca
   const hostnames: string[] = [];
   const failed: TargetPage["failed"] = [];
   let ignored = 0;
-  const hosts = JSON.parse(stored.json) as HostData[];
+  const hosts = JSON.parse(utf8.decode(stored.json)) as HostData[];
   for (const outcome of await rules.evaluateAll(hosts, call)) {
     if (!outcome.ok) failed.push({ hostname: outcome.hostname, message: outcome.message });
     else if (outcome.ignored) ignored++;
@@ -35,5 +39,6 @@ export async function pageForTarget(rules: TargetRules, stored: EligiblePage, ca
       hostnames.push(outcome.host.hostname);
     }
   }
-  return { page: { json: `[${views.join(",")}]`, count: views.length, hostnames, last: stored.last }, ignored, failed };
+  const page = { json: encoder.encode(`[${views.join(",")}]`), count: views.length, hostnames: encoder.encode(hostnames.join("\n")), last: stored.last };
+  return { page, ignored, failed };
 }

@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readlinkSync } from "node:fs";
-import type { HostStaging, StagedHost } from "../../src/db/hosts.ts";
+import type { ExistingHost, HostStaging, PageRecord, StagedHost } from "../../src/db/hosts.ts";
 import type { SqliteStorage } from "../../src/db/sqlite/storage.ts";
 import { SyncerError } from "../../src/core/errors.ts";
 import { freshDatabase } from "../helpers/database.ts";
@@ -170,5 +170,90 @@ describe("a staging", () => {
     expect(deletedFiles()).toBeGreaterThan(before);
     staging.close();
     expect(deletedFiles()).toBe(before);
+  });
+});
+
+describe("a page staged as it came (addPage)", () => {
+  const page = (records: Record<string, unknown>[]) => JSON.stringify(records);
+  /** The plan of the records the stored hosts do not settle: every one becomes an update owned by "a", or a create. */
+  const planned: { hostname: string; existing: number | null; labels: string; inventory: string | null; index: number; row: number | null }[] = [];
+  const plan = (record: PageRecord, existing: ExistingHost | undefined): StagedHost => {
+    planned.push({ hostname: record.hostname, existing: existing?.id ?? null, labels: record.labels, inventory: record.inventory, index: record.index, row: record.row });
+    if (!existing) return { action: "create", hostname: record.hostname, account: "a", labels: record.labels, inventory: record.inventory ?? "{}" };
+    return { action: "update", hostname: record.hostname, host: existing, account: "a", labels: record.labels, inventory: existing.inventoryText, labelsChanged: record.labels !== existing.labelsText, changes: "{}" };
+  };
+
+  test("decides the plain records itself, hands every other to the plan in order, and keeps the page's order for ids", () => {
+    const storage = freshDatabase();
+    staged(storage, [create("same", { site: "ber" }), create("moved", { site: "ber" }), create("gone", { site: "ber" }), create("theirs", { site: "ber" }, { account: "b" } as Partial<StagedHost>)]);
+    storage.sqlite.run("UPDATE hosts SET deleted_at = 5 WHERE hostname = 'gone'");
+    planned.length = 0;
+    const staging = storage.hosts.stage();
+    const records = [
+      { hostname: "new1", labels: { site: "ham" }, row: 2 },
+      { hostname: "same", labels: { site: "ber" }, row: 3 },
+      { hostname: "new2", inventory: { serial: "x" }, row: 4 },
+      { hostname: "moved", labels: { site: "kiel" }, row: 5 },
+      { hostname: "gone", labels: { site: "ber" } },
+      { hostname: "theirs", labels: { site: "ber" }, row: 7 },
+      { hostname: "same2", labels: {} },
+      { hostname: "new3" },
+    ];
+    expect(staging.addPage(3, page(records), "a", plan)).toBe(8);
+    expect(planned).toEqual([
+      { hostname: "new2", existing: null, labels: "{}", inventory: '{"serial":"x"}', index: 2, row: 4 },
+      { hostname: "moved", existing: 2, labels: '{"site":"kiel"}', inventory: null, index: 3, row: 5 },
+      { hostname: "gone", existing: 3, labels: '{"site":"ber"}', inventory: null, index: 4, row: null },
+      { hostname: "theirs", existing: 4, labels: '{"site":"ber"}', inventory: null, index: 5, row: 7 },
+    ]);
+    expect(staging.counts()).toEqual({ create: 4, update: 3, unchanged: 1, skipped: 0, delete: 0 });
+    const staged2 = [...staging.entries(["create", "update", "unchanged"], 100)].flat();
+    expect(staged2.map((host) => [host.hostname, host.action, host.origin])).toEqual([
+      ["new1", "create", { page: 3, index: 0, row: 2 }],
+      ["same", "unchanged", { page: 3, index: 1, row: 3 }],
+      ["new2", "create", { page: 3, index: 2, row: 4 }],
+      ["moved", "update", { page: 3, index: 3, row: 5 }],
+      ["gone", "update", { page: 3, index: 4 }],
+      ["theirs", "update", { page: 3, index: 5, row: 7 }],
+      ["same2", "create", { page: 3, index: 6 }],
+      ["new3", "create", { page: 3, index: 7 }],
+    ]);
+    expect(staged2.find((host) => host.hostname === "new1")).toMatchObject({ account: "a", labels: '{"site":"ham"}', inventory: "{}" });
+    staging.apply(9, 2_000, 50);
+    staging.close();
+    // Created hosts get their ids in the page's order, the plan's create among them; the label index follows.
+    expect(storage.sqlite.query("SELECT id, hostname FROM hosts WHERE id > 4 ORDER BY id").all()).toEqual([
+      { id: 5, hostname: "new1" },
+      { id: 6, hostname: "new2" },
+      { id: 7, hostname: "same2" },
+      { id: 8, hostname: "new3" },
+    ]);
+    expect(index(storage)).toEqual([
+      { key: "site", value: "ber", host_ids: "[1,3,4]" },
+      { key: "site", value: "ham", host_ids: "[5]" },
+      { key: "site", value: "kiel", host_ids: "[2]" },
+    ]);
+    expect(seen(storage).filter((row) => (row as { last_seen: number }).last_seen === 2_000).map((row) => (row as { host_id: number }).host_id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  test("a hostname staged already, in the page or before it, stages nothing of the page: the caller finds it with add", () => {
+    const storage = freshDatabase();
+    const staging = storage.hosts.stage();
+    expect(staging.addPage(0, page([{ hostname: "a" }, { hostname: "b" }]), "a", plan)).toBe(2);
+    expect(staging.addPage(1, page([{ hostname: "c" }, { hostname: "b" }]), "a", plan)).toBeUndefined();
+    expect(staging.addPage(1, page([{ hostname: "d" }, { hostname: "d" }]), "a", plan)).toBeUndefined();
+    expect(staging.counts()).toMatchObject({ create: 2 });
+    expect([...staging.entries(["create"], 10)].flat().map((host) => host.hostname)).toEqual(["a", "b"]);
+    staging.close();
+  });
+
+  test("labels and inventory keep their text as it came, escapes and all", () => {
+    const storage = freshDatabase();
+    const staging = storage.hosts.stage();
+    const labelsText = JSON.stringify({ "ü": 'a "b" \\ \n\u001f', "": "x" });
+    planned.length = 0;
+    expect(staging.addPage(0, `[{"hostname":"x","labels":${labelsText},"inventory":{"n":1.5,"s":"\\u0001"}}]`, "a", plan)).toBe(1);
+    expect(planned).toEqual([{ hostname: "x", existing: null, labels: labelsText, inventory: '{"n":1.5,"s":"\\u0001"}', index: 0, row: null }]);
+    staging.close();
   });
 });

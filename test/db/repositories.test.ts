@@ -168,3 +168,53 @@ describe("hosts as plugins read them", () => {
     ]);
   });
 });
+
+describe("hosts as exports and inventories read them", () => {
+  test("pages of exported hosts by hostname, whatever order they were stored in: the views' JSON and the hostnames as bytes; the reader gives the same pages", () => {
+    const storage = freshDatabase();
+    // Stored out of order, with a deleted and an inactive host between them.
+    const stored: [string, string | null, string, number | null, string][] = [
+      ["m", "x", '{"site":"b"}', null, "active"],
+      ["b", null, "{}", null, "active"],
+      ["zz", "x", '{"q":"ü \\"x\\""}', null, "active"],
+      ["c", "x", "{}", 1, "active"],
+      ["d", "x", "{}", null, "retired"],
+      ["a", "y", '{"k":"v"}', null, "active"],
+    ];
+    for (const [hostname, account, labels, deleted, lifecycle] of stored) {
+      storage.sqlite
+        .query("INSERT INTO hosts (hostname, account, labels, inventory, first_seen, last_changed, deleted_at, lifecycle) VALUES (?, ?, ?, '{\"x__n\":1}', 0, 0, ?, ?)")
+        .run(hostname, account, labels, deleted, lifecycle);
+    }
+    const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    const read = (page: { json: Uint8Array; hostnames: Uint8Array; count: number; last: string | null }) => ({ views: JSON.parse(text(page.json)), hostnames: text(page.hostnames), count: page.count, last: page.last });
+    expect(read(storage.hosts.eligiblePage("", 2))).toEqual({
+      views: [
+        { hostname: "a", account: "y", labels: { k: "v" }, inventory: { x__n: 1 } },
+        { hostname: "b", account: null, labels: {}, inventory: { x__n: 1 } },
+      ],
+      hostnames: "a\nb",
+      count: 2,
+      last: "b",
+    });
+    expect(read(storage.hosts.eligiblePage("b", 10))).toMatchObject({ hostnames: "m\nzz", count: 2, last: "zz" });
+    expect(read(storage.hosts.eligiblePage("b", 10)).views[1]).toEqual({ hostname: "zz", account: "x", labels: { q: 'ü "x"' }, inventory: { x__n: 1 } });
+    expect(read(storage.hosts.eligiblePage("zz", 10))).toEqual({ views: [], hostnames: "", count: 0, last: null });
+    expect(read(storage.hosts.eligiblePage("", 10, "m"))).toMatchObject({ hostnames: "m", count: 1 });
+
+    // Many hosts stored in a scrambled order come out sorted, page by page.
+    const names = Array.from({ length: 500 }, (_, index) => `h${String((index * 7919) % 500).padStart(3, "0")}`);
+    for (const hostname of names) storage.sqlite.query("INSERT INTO hosts (hostname, account, first_seen, last_changed) VALUES (?, 'x', 0, 0)").run(hostname);
+    const reader = storage.hosts.eligibleReader();
+    const seen: string[] = [];
+    for (let after = ""; ; ) {
+      const page = read(reader.page(after, 64));
+      expect(page.views.map((view: { hostname: string }) => view.hostname).join("\n")).toBe(page.hostnames);
+      seen.push(...(page.hostnames === "" ? [] : page.hostnames.split("\n")));
+      if (page.count < 64) break;
+      after = page.last!;
+    }
+    reader.close();
+    expect(seen).toEqual([...names, "a", "b", "m", "zz"].sort());
+  });
+});

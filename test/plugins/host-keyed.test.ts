@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { checkAnswer } from "../../src/plugins/answers.ts";
-import { bytesOf, HostArray, HostKeyed, joinHostKeyed, jsonPieces, parseHostKeyed, type Piece } from "../../src/plugins/host-keyed.ts";
+import { bytesOf, HostArray, HostKeyed, joinHostKeyed, jsonPieces, PageHostnames, parseHostKeyed, type Piece } from "../../src/plugins/host-keyed.ts";
 import { InventoryMerger } from "../../src/runs/inventory.ts";
 
 /**
@@ -12,11 +12,17 @@ type Page = { hostnames: string[]; answer: unknown };
 
 const encoder = new TextEncoder();
 
+/** An answer's parts as one buffer, as the daemon receives them. */
+const joined = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+
+/** A page's hostnames as the daemon sends them to the sandbox. */
+const pageHostnames = (names: string[]) => new PageHostnames(encoder.encode(names.join("\n")));
+
 /** A page's answer as the sandbox sends it (checkAnswer "inventory-page") and the daemon reads it. */
 function throughSandbox(page: Page): unknown {
-  const checked = checkAnswer(encoder.encode(JSON.stringify(page.answer)), "fixture", "inventory", "inventory-page", new Set(page.hostnames));
+  const checked = checkAnswer(encoder.encode(JSON.stringify(page.answer)), "fixture", "inventory", "inventory-page", pageHostnames(page.hostnames));
   if (!checked.ok) throw new Error(checked.error.message);
-  return joinHostKeyed(checked.payload, checked.facts.spliced ?? []);
+  return joinHostKeyed(joined(checked.payload), checked.facts.spliced ?? []);
 }
 
 /** The merged document both ways: pages parsed as they are, and pages in the host-keyed form written out. */
@@ -33,14 +39,14 @@ function bothWays(pages: Page[]): { plain: unknown; spliced: unknown; pieces: Pi
 describe("the host-keyed form", () => {
   test("an object whose keys are all hostnames of the page, and an array of hostnames of the page, are cut out and travel as their members' text", () => {
     const answer = { _meta: { hostvars: { web01: { a: 1 }, web02: { b: "ü" } } }, all: { children: ["g"] }, g: { hosts: ["web01"] } };
-    const checked = checkAnswer(encoder.encode(JSON.stringify(answer)), "fixture", "inventory", "inventory-page", new Set(["web01", "web02"]));
+    const checked = checkAnswer(encoder.encode(JSON.stringify(answer)), "fixture", "inventory", "inventory-page", pageHostnames(["web01", "web02"]));
     expect(checked.ok).toBe(true);
     if (!checked.ok) return;
     expect(checked.facts.spliced).toEqual([
       { path: ["_meta", "hostvars"], bytes: encoder.encode('"web01":{"a":1},"web02":{"b":"ü"}').byteLength },
       { path: ["g", "hosts"], bytes: '"web01"'.length, array: true },
     ]);
-    const value = joinHostKeyed(checked.payload, checked.facts.spliced!) as { _meta: { hostvars: HostKeyed }; g: { hosts: HostArray } };
+    const value = joinHostKeyed(joined(checked.payload), checked.facts.spliced!) as { _meta: { hostvars: HostKeyed }; g: { hosts: HostArray } };
     expect(value._meta.hostvars).toBeInstanceOf(HostKeyed);
     expect(value.g.hosts).toBeInstanceOf(HostArray);
     expect(parseHostKeyed(value)).toEqual(answer);
@@ -101,7 +107,7 @@ describe("the host-keyed form", () => {
       { hostnames: ["q"], answer: { g: ["q"], h: ["x", "q"], d: ["q", "q"], e: ["q"], k: [1, "q"] } },
     ];
     const cut = (page: Page) => {
-      const checked = checkAnswer(encoder.encode(JSON.stringify(page.answer)), "fixture", "inventory", "inventory-page", new Set(page.hostnames));
+      const checked = checkAnswer(encoder.encode(JSON.stringify(page.answer)), "fixture", "inventory", "inventory-page", pageHostnames(page.hostnames));
       return checked.ok ? (checked.facts.spliced ?? []).map((spliced) => spliced.path.join(".")) : [];
     };
     expect(pages.map(cut)).toEqual([["g"], ["g", "h", "d", "e", "k"], ["g", "e"]]);
@@ -122,7 +128,7 @@ describe("the host-keyed form", () => {
   });
 
   test("an answer that is not JSON is an abi error naming the plugin and export, checked in the sandbox", () => {
-    const checked = checkAnswer(encoder.encode('{"_meta": {'), "fixture", "inventory", "inventory-page", new Set(["a"]));
+    const checked = checkAnswer(encoder.encode('{"_meta": {'), "fixture", "inventory", "inventory-page", pageHostnames(["a"]));
     expect(checked).toMatchObject({ ok: false, error: { kind: "abi" } });
     if (!checked.ok) expect(checked.error.message).toStartWith("plugin fixture: inventory returned something that is not UTF-8 JSON");
   });

@@ -300,8 +300,34 @@ describe("loading refuses modules that ask for more than they are granted", () =
   });
 });
 
+describe("calls sent ahead to a busy process", () => {
+  test("a call sent behind one that asks the daemon for data waits its turn, and the first gets its own answers", async () => {
+    const harness = pluginHarness(`[sandbox]\nprocesses = 1\n`);
+    // Both written at once: the second call's frames reach the process while the first waits for kv answers.
+    const [put, echo, read] = await Promise.all([
+      harness.call("testkit", "kv_put", { input: { key: "ahead", value: "first" } }),
+      harness.call("testkit", "echo", { input: { n: 2 } }),
+      harness.call("testkit", "kv_read", { input: { key: "ahead" } }),
+    ]);
+    expect(put.ok).toBe(true);
+    expect(echo).toMatchObject({ ok: true });
+    expect(read).toMatchObject({ ok: true, value: { found: true, value: "first" } });
+    expect(harness.runtime.stats().testkit).toEqual({ processes: 1, idle: 1, queued: 0 });
+    harness.close();
+  });
+
+  test("a call sent behind one that overruns its time limit never began: it runs in a fresh process", async () => {
+    const harness = pluginHarness(`[sandbox]\nprocesses = 1\n[accounts.slow]\nplugin = "testkit"\ntimeout_seconds = 2\n`);
+    const busy = harness.call("testkit", "loop", { accountName: "slow" });
+    const behind = harness.call("testkit", "echo", { input: { n: 1 } });
+    expect(await busy).toMatchObject({ ok: false, error: { kind: "timeout" } });
+    expect(await behind).toMatchObject({ ok: true });
+    harness.close();
+  });
+});
+
 describe("the pool's queue is bounded", () => {
-  test("with one process busy and no room to wait, a call is refused as overloaded at once", async () => {
+  test("with one process busy and no room to wait (a call sent ahead counts as waiting), a call is refused as overloaded at once", async () => {
     const harness = pluginHarness(`[sandbox]\nprocesses = 1\nqueue_limit = 0\n[accounts.slow]\nplugin = "testkit"\ntimeout_seconds = 2\n`);
     // The loop is handed to the one process before harness.call returns (see PluginPool.call): the echo finds it busy.
     const busy = harness.call("testkit", "loop", { accountName: "slow" });

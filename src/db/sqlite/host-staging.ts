@@ -1,6 +1,6 @@
 import { SQLiteError, type Database, type Statement } from "bun:sqlite";
 import { describeSystemError, SyncerError } from "../../core/errors.ts";
-import type { ExistingHost, HostMap, HostStaging, StagedAction, StagedDuplicate, StagedHost, StagedOrigin } from "../hosts.ts";
+import type { ExistingHost, HostMap, HostStaging, PageRecord, StagedAction, StagedDuplicate, StagedHost, StagedOrigin } from "../hosts.ts";
 import { EXISTING_SQL, existingHosts } from "./host-lookup.ts";
 import { LabelIndexChanges } from "./label-index.ts";
 
@@ -16,6 +16,8 @@ import { LabelIndexChanges } from "./label-index.ts";
 
 const ACTIONS = ["create", "update", "unchanged", "skipped", "delete"] as const satisfies readonly StagedAction[];
 const CODE: Record<StagedAction, number> = { create: 0, update: 1, unchanged: 2, skipped: 3, delete: 4 };
+/** A record addPage staged for the plan to decide; decided before addPage returns. */
+const PENDING = 5;
 
 /** The staging's page cache: SQLite's default for an attached database is 2 MiB. */
 const CACHE_KIB = 16 * 1024;
@@ -89,6 +91,27 @@ function hostOf(row: Row): StagedHost {
       return { action: "delete", ...at, host: stored(), reason: reason!, changes: changes! };
   }
 }
+
+/**
+ * addPage's statement: the page's records (JSON text, ?1) looked up by hostname in one pass and staged in
+ * their order (a LEFT JOIN keeps its left side, json_each's rows in array order, as the outer loop),
+ * decided where the stored host settles it (see HostStaging.addPage), else PENDING with the record's
+ * labels and inventory and the stored host's id for the plan. ?2: the page, ?3: the importing account,
+ * ?4: whether records may carry inventory (else it is not looked for). The records' fields are read
+ * once each in a co-routine: LIMIT keeps the subquery from being flattened into the join, which would
+ * read a field again for every place it is used (each read parses the record).
+ */
+const PAGE_SQL = (table: string) => {
+  const unchanged = "h.account = ?3 AND h.deleted_at IS NULL AND r.inventory IS NULL AND h.labels = r.labels";
+  const created = "h.id IS NULL AND r.inventory IS NULL";
+  return `INSERT INTO ${table} (hostname, action, page, idx, row, host_id, account, labels, inventory)
+    SELECT r.hostname, CASE WHEN ${created} THEN ${CODE.create} WHEN ${unchanged} THEN ${CODE.unchanged} ELSE ${PENDING} END,
+      ?2, r.idx, r.row, h.id, iif(${created}, ?3, NULL), iif(${unchanged}, NULL, r.labels), iif(${created}, '{}', r.inventory)
+    FROM (SELECT value ->> '$.hostname' AS hostname, ifnull(value ->> '$.labels', '{}') AS labels, iif(?4, value ->> '$.inventory', NULL) AS inventory,
+        value ->> '$.row' AS row, key AS idx
+      FROM json_each(?1) LIMIT -1) AS r
+    LEFT JOIN main.hosts AS h ON h.hostname = r.hostname`;
+};
 
 /** Hosts of one action staged by one statement: binding and stepping once per run of them, not per host, costs a third less. */
 const RUN = 20;
@@ -206,6 +229,54 @@ export class SqliteHostStaging implements HostStaging {
     return duplicate;
   }
 
+  addPage(page: number, records: string, account: string, plan: (record: PageRecord, existing: ExistingHost | undefined) => StagedHost, withInventory = true): number | undefined {
+    const table = this.table;
+    const before = this.statement<{ last: number }, []>(`SELECT ifnull(max(seq), 0) AS last FROM ${table}`).get()!.last;
+    let staged: number;
+    try {
+      staged = this.statement<never, [string, number, string, number]>(PAGE_SQL(table)).run(records, page, account, withInventory ? 1 : 0).changes;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return undefined;
+    }
+    for (const { action, count } of this.statement<{ action: number; count: number }, [number]>(`SELECT action, count(*) AS count FROM ${table} WHERE seq > ? GROUP BY action`).all(before)) {
+      if (action !== PENDING) this.count[ACTIONS[action]!] += count;
+    }
+    // In order: a created host's rank among the creates gives its id, and the plan sees records as they came.
+    type Row = [number, string, number, number | null, string, string | null, number | null, number | null, string | null, string | null, string | null, number | null];
+    const rows = this
+      .statement<Row, [number]>(
+        `SELECT s.action, s.hostname, s.idx, s.row, s.labels, s.inventory, s.host_id, h.last_changed, h.account, h.labels, h.inventory, h.deleted_at
+         FROM ${table} AS s LEFT JOIN main.hosts AS h ON h.id = s.host_id WHERE s.seq > ? AND s.action IN (${CODE.create}, ${PENDING}) ORDER BY s.seq`,
+      )
+      .values(before) as Row[];
+    if (rows.length === 0) return staged;
+    this.sqlite.transaction(() => {
+      for (const [action, hostname, index, row, labels, inventory, hostId, lastChanged, oldAccount, oldLabels, oldInventory, oldDeletedAt] of rows) {
+        if (action === CODE.create) {
+          this.created++;
+          this.labelChanges?.addCreated(this.created, JSON.parse(labels) as HostMap);
+          continue;
+        }
+        const existing: ExistingHost | undefined =
+          hostId === null ? undefined : { id: hostId, hostname, account: oldAccount, labelsText: oldLabels!, inventoryText: oldInventory!, deletedAt: oldDeletedAt, lastChanged: lastChanged! };
+        const host = plan({ hostname, index, row, labels, inventory }, existing);
+        if (host.hostname !== hostname) throw new SyncerError("internal", `the plan of ${hostname} decided for ${host.hostname}`);
+        this.decide(host);
+        this.count[host.action]++;
+        this.noted(host);
+      }
+    })();
+    return staged;
+  }
+
+  /** Stages `host`'s decision in place of what is staged for its hostname; its origin stays. */
+  private decide(host: StagedHost): void {
+    const filled = FILLED[host.action].columns;
+    const set = DECIDED.map((column) => `${column} = ${filled.includes(column) ? `?${filled.indexOf(column) + 2}` : "NULL"}`).join(", ");
+    this.statement<never, Values>(`UPDATE ${this.table} SET action = ${CODE[host.action]}, ${set} WHERE hostname = ?1`).run(host.hostname, ...(FILLED[host.action].values as (host: StagedHost) => Values)(host));
+  }
+
   /** What a staged host changes in the label index (see labelChanges). */
   private noted(host: StagedHost): void {
     if (host.action === "create") {
@@ -263,19 +334,14 @@ export class SqliteHostStaging implements HostStaging {
   replace(hosts: StagedHost[]): void {
     const table = this.table;
     const before = this.statement<{ action: number }, [string]>(`SELECT action FROM ${table} WHERE hostname = ?`);
-    // Where the host came from stays: the decision changes, not its origin.
-    const update = (action: StagedAction) => {
-      const filled = FILLED[action].columns;
-      const set = DECIDED.map((column) => `${column} = ${filled.includes(column) ? `?${filled.indexOf(column) + 2}` : "NULL"}`).join(", ");
-      return this.statement<never, Values>(`UPDATE ${table} SET action = ${CODE[action]}, ${set} WHERE hostname = ?1`);
-    };
     this.labelChanges = undefined;
     this.sqlite.transaction(() => {
       for (const host of hosts) {
         if (host.action === "create" && host.changes !== undefined) this.createsLogged = true;
         const old = before.get(host.hostname);
         if (!old) throw new SyncerError("internal", `${host.hostname} was not staged`);
-        update(host.action).run(host.hostname, ...(FILLED[host.action].values as (host: StagedHost) => Values)(host));
+        // Where the host came from stays: the decision changes, not its origin.
+        this.decide(host);
         this.count[ACTIONS[old.action]!]--;
         this.count[host.action]++;
       }

@@ -59,6 +59,19 @@ export const BASE_FUNCTIONS = ["input_length", "input_read", "output_write", "er
 export const HOST_MODULE = "syncer:v1";
 
 /**
+ * Where a call's output is copied to (output_write): one buffer for all calls, grown when needed. A
+ * sandbox process sends a call's answer before it begins the next, so reusing it leaves nothing
+ * behind, and a page's answer of a megabyte costs no new memory each time.
+ */
+let outputBuffer = new Uint8Array(0);
+
+function keptOutput(view: Uint8Array): Uint8Array {
+  if (outputBuffer.byteLength < view.byteLength) outputBuffer = new Uint8Array(Math.max(view.byteLength, outputBuffer.byteLength * 2));
+  outputBuffer.set(view);
+  return outputBuffer.subarray(0, view.byteLength);
+}
+
+/**
  * The host functions of ABI v1 for one plugin instance. Only what the manifest grants is linked, so a
  * plugin importing more fails to load with a clear message (see load.ts). None of them throws into the
  * plugin: a bad pointer or a bad request sets the call's error or returns an error envelope.
@@ -114,7 +127,7 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
         setError("abi", `the response of ${((len >>> 0) / 1048576).toFixed(1)} MiB is over the limit of ${env.maxOutputBytes / 1048576} MiB; return large results in pages`);
         return;
       }
-      env.state().output = bytesAt(ptr, len).slice();
+      env.state().output = keptOutput(bytesAt(ptr, len));
     }),
     error_write: guarded("error_write", undefined, (ptr: number, len: number) => {
       const envelope = request(ErrorEnvelopeSchema, ptr, len);

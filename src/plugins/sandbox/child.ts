@@ -11,6 +11,7 @@ import createPlugin from "@extism/extism";
 import { redact, registerSecret } from "../../core/redact.ts";
 import { selfCommand, sourceRoot } from "../../core/runtime-info.ts";
 import { checkAnswer, type AnswerFacts } from "../answers.ts";
+import { PageHostnames } from "../host-keyed.ts";
 import { SyncHttp } from "../host/http-bridge.ts";
 import { BASE_FUNCTIONS, HOST_MODULE, hostFunctions, newCallState, PERMISSION_FUNCTIONS, type CallState } from "../host/functions.ts";
 import { KernelOverflow } from "../host/kernel-overflow.ts";
@@ -20,11 +21,11 @@ import type { CallMessage, FileMessage, LoadMessage, ResultMessage, ToSandbox } 
 import { confineSandbox } from "./confine.ts";
 import { DaemonLink, StdioFrames } from "./daemon-link.ts";
 import type { Frame } from "./frames.ts";
-import { dieWithParent, widenPipe } from "./linux.ts";
+import { dieWithParent, readyChannel } from "./linux.ts";
 
 /** An instance that grew past this after a call is replaced: cheaper than carrying a large heap forward. */
 const RECYCLE_BYTES = 32 * 1024 * 1024;
-/** The pipe buffers asked for: Linux's default most (/proc/sys/fs/pipe-max-size) for an unprivileged process. */
+/** The channels' room asked for: Linux's default most for a pipe (/proc/sys/fs/pipe-max-size) for an unprivileged process. */
 const PIPE_BYTES = 1024 * 1024;
 
 const EXTISM_KERNEL = "extism:host/env";
@@ -190,17 +191,16 @@ function classifyThrow(loaded: Loaded, state: CallState, thrown: unknown, memory
 /** The result of a call that failed before the plugin ran. */
 const failedBeforeCall = (id: number, error: PluginError): ResultMessage => ({ type: "result", id, ok: false, error, logs: [], droppedLogs: 0, stats: { ms: 0, memoryBytes: 0 } });
 
-/** The hostnames of the page a call was given, which its answer may key (newline-separated in the frame). */
-const hostnamesOf = (section: Uint8Array | undefined) => (section ? new Set(new TextDecoder().decode(section).split("\n")) : undefined);
 
-async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise<{ header: ResultMessage; output?: Uint8Array }> {
+async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise<{ header: ResultMessage; output?: Uint8Array | Uint8Array[] }> {
   const input = frame.sections.request ?? new Uint8Array(0);
   // The secrets this call was given: every text the plugin produces is redacted with them before it leaves or is stored.
   for (const secret of message.context.secrets ?? []) registerSecret(secret);
   const state = (current = { ...newCallState(input, message.context), id: message.id });
   const started = performance.now();
   let error: PluginError | undefined;
-  let payload: Uint8Array | undefined;
+  let answer: Uint8Array | undefined;
+  let payload: Uint8Array[] | undefined;
   let memoryBytes = 0;
   try {
     const instance = await instanceOf(loaded);
@@ -225,7 +225,7 @@ async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise
       }
       memoryBytes = instance.memory.buffer.byteLength;
       error = state.error ?? undefined;
-      payload = state.output ?? output;
+      answer = state.output ?? output;
       if (!error && memoryBytes > RECYCLE_BYTES) loaded.instance = undefined;
     } catch (thrown) {
       if (thrown instanceof LoadError) throw thrown;
@@ -239,7 +239,7 @@ async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise
   const ms = performance.now() - started;
   let facts: AnswerFacts | undefined;
   if (!error && message.context.answer) {
-    const checked = checkAnswer(payload ?? new Uint8Array(0), loaded.ident, message.export, message.context.answer, hostnamesOf(frame.sections.hostnames));
+    const checked = checkAnswer(answer ?? new Uint8Array(0), loaded.ident, message.export, message.context.answer, new PageHostnames(frame.sections.hostnames));
     if (checked.ok) ({ facts, payload } = checked);
     else error = checked.error;
   }
@@ -254,7 +254,7 @@ async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise
     facts,
   };
   current = undefined;
-  return { header, output: error ? undefined : payload };
+  return { header, output: error ? undefined : (payload ?? answer) };
 }
 
 /** The sandbox's main loop: frames in on stdin, frames out on stdout, until the daemon closes stdin. */
@@ -262,10 +262,10 @@ export async function runSandbox(): Promise<void> {
   dieWithParent();
   // The first start confines itself and starts again; the second goes on from here (confine.ts).
   const confinement = confineSandbox([...selfCommand(), "__sandbox"], sourceRoot());
-  // A request or an answer of a page of hosts (~1 MB) fits in its pipe whole: it crosses while the
-  // other side is busy, instead of 64 KiB each time both sides come round.
-  widenPipe(0, PIPE_BYTES);
-  widenPipe(1, PIPE_BYTES);
+  // An answer of a page of hosts (~1 MB) fits in the channel whole: it crosses while the daemon is
+  // busy, instead of a fraction each time both sides come round.
+  readyChannel(0, PIPE_BYTES);
+  readyChannel(1, PIPE_BYTES);
   // stdout carries frames: anything printed by accident goes to stderr instead.
   console.log = console.info = console.error;
   const io = new StdioFrames();

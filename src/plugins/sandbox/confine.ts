@@ -13,6 +13,7 @@ import { realpathSync, statSync } from "node:fs";
 import { constants } from "node:os";
 import { dirname } from "node:path";
 import type { FFIType as FFITypes, Pointer } from "bun:ffi";
+import { currentEnvironment, executeAgain } from "../../core/execute-again.ts";
 import type { Confinement } from "../protocol.ts";
 
 export type { Confinement };
@@ -56,7 +57,6 @@ interface Libc {
   prctl: (...args: number[]) => number;
   open: (path: Pointer, flags: number) => number;
   close: (fd: number) => number;
-  execve: (path: Pointer, argv: Pointer, envp: Pointer) => number;
   __errno_location: () => Pointer;
 }
 
@@ -73,7 +73,6 @@ function linux() {
       prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
       open: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
       close: { args: [FFIType.i32], returns: FFIType.i32 },
-      execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
       __errno_location: { args: [], returns: FFIType.ptr },
     });
     ffi = { libc: symbols as unknown as Libc, ptr, read };
@@ -201,20 +200,6 @@ function applyLandlock(abi: number, list: Allowance[]): void {
   }
 }
 
-/** execve(2) of the running executable (/proc/self/exe: the same file even if replaced on disk since). */
-function executeAgain(argv: string[], env: Record<string, string>): never {
-  const { libc, ptr } = linux()!;
-  const strings = [...argv, ...Object.entries(env).map(([key, value]) => `${key}=${value}`)].map(cString);
-  const pointers = (from: number, to: number) => new BigUint64Array([...strings.slice(from, to).map((text) => BigInt(ptr(text))), 0n]);
-  const argvArray = pointers(0, argv.length);
-  const envArray = pointers(argv.length, strings.length);
-  const path = cString("/proc/self/exe");
-  libc.execve(ptr(path), ptr(argvArray), ptr(envArray));
-  // Confined already, and half of it would not hold: better no sandbox than a leaky one.
-  process.stderr.write(`syncer sandbox: cannot start again confined: execve: ${errnoName()}\n`);
-  process.exit(70);
-}
-
 /**
  * Confines this sandbox process. The first start sets no_new_privs and Landlock, then executes
  * `command` again and does not return; the second start returns what is in force. `sourceRoot`
@@ -242,6 +227,10 @@ export function confineSandbox(command: string[], sourceRoot: string | undefined
     }
   }
   if (!noNewPrivs && !("abi" in landlock)) return { noNewPrivs, landlock };
-  const env = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  executeAgain(command, { ...env, [CONFINED_ENV]: JSON.stringify({ noNewPrivs, landlock }) });
+  try {
+    executeAgain(command, { ...currentEnvironment(), [CONFINED_ENV]: JSON.stringify({ noNewPrivs, landlock }) });
+  } catch {}
+  // Confined already, and half of it would not hold: better no sandbox than a leaky one.
+  process.stderr.write(`syncer sandbox: cannot start again confined: execve: ${errnoName()}\n`);
+  process.exit(70);
 }

@@ -2,35 +2,61 @@ import { readSync, writeSync } from "node:fs";
 import type { HostsReadSchema } from "../abi.ts";
 import type { PluginData } from "../host/plugin-data.ts";
 import type { HostAnswerMessage, HostCallName } from "../protocol.ts";
-import { FrameReader, frameParts, type Frame, type Sections } from "./frames.ts";
+import { decodeFrame, frameParts, type Frame, type Sections } from "./frames.ts";
 import type * as v from "valibot";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
-/** errno names that mean "not now": stdin or stdout left non-blocking by whoever set up the pipe. */
+/** errno names that mean "not now": stdin or stdout non-blocking where the channel could not be made blocking (readyChannel). */
 const wouldBlock = (error: unknown) => (error as { code?: string }).code === "EAGAIN" || (error as { code?: string }).code === "EWOULDBLOCK";
 
 /**
- * The sandbox's end of its pipes, read and written synchronously: a host function in the middle of a
+ * The sandbox's end of its channel to the daemon (stdin, stdout), read and written synchronously: a host function in the middle of a
  * plugin call (wasm cannot wait for a promise) asks the daemon and blocks until the answer frame
  * arrives, and between calls there is nothing else for the process to do while it waits.
  */
 export class StdioFrames {
-  private readonly reader = new FrameReader();
-  private readonly ready: Frame[] = [];
-  private readonly buffer = new Uint8Array(1024 * 1024);
+  private readonly length = new Uint8Array(4);
+  /** Frames that came while a host call waited for its answer (the daemon's next call, sent ahead), in order. */
+  private readonly deferred: Frame[] = [];
 
-  /** The next frame from the daemon, or undefined once it closed stdin. */
+  /**
+   * The next frame from the daemon, or undefined once it closed stdin. Read straight into a buffer of
+   * its own size: its sections are views of it, kept as long as they are needed (a handed-over file).
+   */
   next(): Frame | undefined {
-    while (this.ready.length === 0) {
-      const read = this.read();
-      if (read === 0) return undefined;
-      // A copy: the buffer is read into again, and frames keep views of what they were cut from.
-      this.ready.push(...this.reader.push(this.buffer.slice(0, read)));
+    return this.deferred.shift() ?? this.read();
+  }
+
+  /** The answer to the host call just sent; frames before it wait for next(). */
+  answer(): Frame | undefined {
+    for (let frame = this.read(); frame; frame = this.read()) {
+      if ((frame.header as { type?: string }).type === "host_answer") return frame;
+      this.deferred.push(frame);
     }
-    return this.ready.shift();
+    return undefined;
+  }
+
+  private read(): Frame | undefined {
+    if (!this.fill(this.length)) return undefined;
+    const body = new Uint8Array(new DataView(this.length.buffer).getUint32(0, true));
+    if (!this.fill(body)) throw new Error("the daemon closed stdin in the middle of a frame");
+    return decodeFrame(body);
+  }
+
+  /** Fills `into` from stdin; false when it is closed before the first byte. */
+  private fill(into: Uint8Array): boolean {
+    for (let filled = 0; filled < into.byteLength; ) {
+      const read = this.readSome(into, filled);
+      if (read === 0) {
+        if (filled === 0) return false;
+        throw new Error("the daemon closed stdin in the middle of a frame");
+      }
+      filled += read;
+    }
+    return true;
   }
 
   send(message: object, sections?: Sections): void {
@@ -46,10 +72,10 @@ export class StdioFrames {
     }
   }
 
-  private read(): number {
+  private readSome(into: Uint8Array, at: number): number {
     for (;;) {
       try {
-        return readSync(0, this.buffer, 0, this.buffer.byteLength, null);
+        return readSync(0, into, at, into.byteLength - at, null);
       } catch (error) {
         if (!wouldBlock(error)) throw error;
         Atomics.wait(pause, 0, 0, 1);
@@ -71,10 +97,9 @@ export class DaemonLink implements PluginData {
 
   private ask(name: HostCallName, args: unknown): unknown {
     this.io.send({ type: "host_call", id: this.callId(), name }, { body: encoder.encode(JSON.stringify(args)) });
-    const frame = this.io.next();
+    const frame = this.io.answer();
     if (!frame) throw new Error(`the daemon closed the pipe while ${name} waited for its answer`);
     const answer = frame.header as HostAnswerMessage;
-    if (answer.type !== "host_answer") throw new Error(`${name} expected its answer; the daemon sent '${answer.type}'`);
     if (!answer.ok) throw new Error(answer.error ?? `${name} failed in the daemon`);
     return JSON.parse(decoder.decode(frame.sections.body));
   }

@@ -12,7 +12,8 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export type Sections = Record<string, Uint8Array | undefined>;
+/** A frame's sections by name; a section may be given as parts, written one after another. */
+export type Sections = Record<string, Uint8Array | Uint8Array[] | undefined>;
 
 export interface Frame<H = unknown> {
   header: H;
@@ -22,27 +23,44 @@ export interface Frame<H = unknown> {
 /** Sections from this size on are written after their frame head rather than copied into one frame. */
 const SEPARATE_SECTION_BYTES = 64 * 1024;
 
+const byteLength = (parts: Uint8Array[]) => parts.reduce((sum, part) => sum + part.byteLength, 0);
+
 /**
  * A frame as the pieces to write in order: one buffer when the sections are small (one write), else
- * the head and then each large section itself (a page of hosts crosses without being copied first).
+ * the head and then each large section's parts themselves (a page of hosts crosses without being copied first).
  */
 export function frameParts(message: object, sections: Sections = {}): Uint8Array[] {
-  const present = Object.entries(sections).filter((entry): entry is [string, Uint8Array] => entry[1] !== undefined);
-  const header = encoder.encode(JSON.stringify({ ...message, sections: present.map(([name, bytes]) => [name, bytes.byteLength]) }));
-  const bodyBytes = present.reduce((sum, [, bytes]) => sum + bytes.byteLength, 0);
-  const small = bodyBytes < SEPARATE_SECTION_BYTES;
-  const head = new Uint8Array(8 + header.byteLength + (small ? bodyBytes : 0));
+  const present = Object.entries(sections)
+    .filter((entry): entry is [string, Uint8Array | Uint8Array[]] => entry[1] !== undefined)
+    .map(([name, value]): [string, Uint8Array[]] => [name, Array.isArray(value) ? value : [value]]);
+  const layout = present.map(([name, parts]): [string, number] => [name, byteLength(parts)]);
+  const bodyBytes = layout.reduce((sum, [, length]) => sum + length, 0);
+  if (bodyBytes >= SEPARATE_SECTION_BYTES) return [frameHead(message, layout), ...present.flatMap(([, parts]) => parts)];
+  const header = encoder.encode(JSON.stringify({ ...message, sections: layout }));
+  const head = new Uint8Array(8 + header.byteLength + bodyBytes);
   const view = new DataView(head.buffer);
   view.setUint32(0, 4 + header.byteLength + bodyBytes, true);
   view.setUint32(4, header.byteLength, true);
   head.set(header, 8);
-  if (!small) return [head, ...present.map(([, bytes]) => bytes)];
   let at = 8 + header.byteLength;
-  for (const [, bytes] of present) {
-    head.set(bytes, at);
-    at += bytes.byteLength;
+  for (const [, parts] of present) {
+    for (const part of parts) {
+      head.set(part, at);
+      at += part.byteLength;
+    }
   }
   return [head];
+}
+
+/** The head of a frame whose sections (name, byte length) are written after it, as they come (a large file, read a chunk at a time). */
+export function frameHead(message: object, layout: [string, number][]): Uint8Array {
+  const header = encoder.encode(JSON.stringify({ ...message, sections: layout }));
+  const head = new Uint8Array(8 + header.byteLength);
+  const view = new DataView(head.buffer);
+  view.setUint32(0, 4 + header.byteLength + layout.reduce((sum, [, length]) => sum + length, 0), true);
+  view.setUint32(4, header.byteLength, true);
+  head.set(header, 8);
+  return head;
 }
 
 /** The whole frame in one buffer. */

@@ -1,14 +1,25 @@
 /**
- * The two Linux system calls a sandbox process makes on itself, through bun:ffi. Elsewhere than
- * Linux (no libc.so.6) both do nothing: the pipes closing and the default pipe size still work.
+ * The Linux system calls a sandbox process makes on itself, through bun:ffi. Elsewhere than Linux (no
+ * libc.so.6) they do nothing: the channels closing and their default sizes still work.
  */
 import type { FFIType as FFITypes } from "bun:ffi";
 
 const PR_SET_PDEATHSIG = 1;
 const SIGKILL = 9;
+const F_GETFL = 3;
+const F_SETFL = 4;
+const O_NONBLOCK = 0o4000;
 const F_SETPIPE_SZ = 1031;
+const SOL_SOCKET = 1;
+const SO_SNDBUF = 7;
 
-let libc: { prctl: (...args: number[]) => number; fcntl: (...args: number[]) => number } | null | undefined;
+interface Libc {
+  prctl: (...args: number[]) => number;
+  fcntl: (...args: number[]) => number;
+  setsockopt: (fd: number, level: number, name: number, value: Int32Array, length: number) => number;
+}
+
+let libc: Libc | null | undefined;
 
 function linux() {
   if (libc !== undefined) return libc;
@@ -17,8 +28,9 @@ function linux() {
     const { symbols } = dlopen("libc.so.6", {
       prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
       fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+      setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
     });
-    libc = symbols as unknown as typeof libc;
+    libc = symbols as unknown as Libc;
   } catch {
     libc = null;
   }
@@ -37,7 +49,17 @@ export function dieWithParent(): void {
   if (process.ppid === 1) process.exit(1);
 }
 
-/** Asks for a pipe buffer of `bytes` on `fd` (fcntl F_SETPIPE_SZ); a refusal leaves the default 64 KiB. */
-export function widenPipe(fd: number, bytes: number): void {
-  linux()?.fcntl(fd, F_SETPIPE_SZ, bytes);
+/**
+ * Readies one end of the channel to the daemon for frames of about `bytes`: blocking, since this
+ * process reads and writes synchronously and has nothing else to do meanwhile (without it, a full
+ * channel means polling), and with room for `bytes`. Bun.spawn's stdio is a socket pair, whose room is
+ * the writer's send buffer (SO_SNDBUF, up to net.core.wmem_max); a pipe's is its size (F_SETPIPE_SZ,
+ * up to fs.pipe-max-size). A refusal leaves the default, 64 KiB to 208 KiB.
+ */
+export function readyChannel(fd: number, bytes: number): void {
+  const calls = linux();
+  if (!calls) return;
+  const flags = calls.fcntl(fd, F_GETFL, 0);
+  if (flags >= 0 && flags & O_NONBLOCK) calls.fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  if (calls.fcntl(fd, F_SETPIPE_SZ, bytes) < 0) calls.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, Int32Array.of(bytes), 4);
 }

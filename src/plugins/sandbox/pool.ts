@@ -1,7 +1,7 @@
 import type { PluginError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { CallContext, LoadMessage } from "../protocol.ts";
-import { SandboxProcess, type CallOutcome, type CallSections, type HostCalls } from "./process.ts";
+import { NOT_BEGUN, SandboxProcess, type CallOutcome, type CallSections, type HostCalls } from "./process.ts";
 
 export interface PoolOptions {
   /** Sandbox processes at most; each runs one call at a time. */
@@ -18,11 +18,19 @@ interface Waiter {
 }
 
 /**
+ * Calls a process holds at most: the one it runs and one sent ahead, whose request is there the moment
+ * the first ends (a page of a million hosts' inventory crosses while the previous one is worked on).
+ */
+const CALLS_PER_PROCESS = 2;
+
+/**
  * The sandbox processes of one plugin and the bounded queue in front of them. Processes start on
- * demand; a dead one (timeout, crash) is dropped and the next call starts a fresh one.
+ * demand; a call goes to an idle process, else to a new one while there is room, else behind the
+ * call a process runs (CALLS_PER_PROCESS), else it waits; calls sent ahead count as waiting. A dead
+ * process (timeout, crash) is dropped, the calls it had not begun go round again, and the next call
+ * starts a fresh one.
  */
 export class PluginPool {
-  private readonly idle: SandboxProcess[] = [];
   private readonly all = new Set<SandboxProcess>();
   private readonly queue: Waiter[] = [];
   /** A module that cannot load will not load on retry either: remember why, answer at once. */
@@ -46,28 +54,53 @@ export class PluginPool {
     const failed = (error: PluginError): CallOutcome => ({ ok: false, error, logs: [], droppedLogs: 0, ms: 0 });
     if (this.loadFailure) return Promise.resolve(failed(this.loadFailure));
     if (this.closed) return Promise.resolve(failed(this.shuttingDown()));
-    const sandbox = this.idle.pop() ?? (this.all.size < this.options.processes ? this.spawn() : undefined);
-    if (sandbox) return this.callOn(sandbox, exportName, request, context, timeoutMs);
-    if (this.queue.length >= this.options.queueLimit) {
+    const free = this.free();
+    if (free) return this.callOn(free, exportName, request, context, timeoutMs);
+    const waiting = this.waiting();
+    if (waiting >= this.options.queueLimit) {
       return Promise.resolve(
         failed({
           kind: "overloaded",
-          message: `plugin ${this.load.ident} has ${this.queue.length} calls waiting (the limit); try again later or raise [sandbox] queue_limit`,
+          message: `plugin ${this.load.ident} has ${waiting} calls waiting (the limit); try again later or raise [sandbox] queue_limit`,
         }),
       );
     }
+    const ahead = this.withRoom();
+    if (ahead) return this.callOn(ahead, exportName, request, context, timeoutMs);
     return new Promise<SandboxProcess>((run, fail) => this.queue.push({ run, fail })).then(
       (next) => this.callOn(next, exportName, request, context, timeoutMs),
       (error: PluginError) => failed(error),
     );
   }
 
+  /** A call sent to a process whose call before it never began (the process died) goes round again. */
   private async callOn(sandbox: SandboxProcess, exportName: string, request: CallSections, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
+    let outcome: CallOutcome | typeof NOT_BEGUN;
     try {
-      return await sandbox.call(exportName, request, context, timeoutMs);
+      outcome = await sandbox.call(exportName, request, context, timeoutMs);
     } finally {
       this.release(sandbox);
     }
+    return outcome === NOT_BEGUN ? this.call(exportName, request, context, timeoutMs) : outcome;
+  }
+
+  /** An idle process, else a new one while there is room. */
+  private free(): SandboxProcess | undefined {
+    for (const sandbox of this.all) if (!sandbox.exited && sandbox.pending === 0) return sandbox;
+    return this.all.size < this.options.processes ? this.spawn() : undefined;
+  }
+
+  /** A process that can take a call behind the one it runs. */
+  private withRoom(): SandboxProcess | undefined {
+    for (const sandbox of this.all) if (!sandbox.exited && sandbox.pending < CALLS_PER_PROCESS) return sandbox;
+    return undefined;
+  }
+
+  /** Calls that wait: in the queue, and sent ahead behind a running call. */
+  private waiting(): number {
+    let ahead = 0;
+    for (const sandbox of this.all) ahead += Math.max(0, sandbox.pending - 1);
+    return this.queue.length + ahead;
   }
 
   private shuttingDown(): PluginError {
@@ -90,18 +123,17 @@ export class PluginPool {
     if (sandbox.exited || this.closed || this.loadFailure) {
       this.all.delete(sandbox);
       sandbox.kill();
-      const waiter = this.queue.shift();
-      // The dead process's place goes to the next waiter, in a fresh process.
-      if (waiter) waiter.run(this.spawn());
+      // The dead process's place goes to the next waiter: a fresh process, unless another call of the dead one took it.
+      const next = this.queue.length > 0 ? (this.free() ?? this.withRoom()) : undefined;
+      if (next) this.queue.shift()!.run(next);
       return;
     }
-    const waiter = this.queue.shift();
-    if (waiter) waiter.run(sandbox);
-    else this.idle.push(sandbox);
+    // The call's place in this process goes to the next waiter.
+    this.queue.shift()?.run(sandbox);
   }
 
   get stats(): { processes: number; idle: number; queued: number } {
-    return { processes: this.all.size, idle: this.idle.length, queued: this.queue.length };
+    return { processes: this.all.size, idle: [...this.all].filter((sandbox) => !sandbox.busy).length, queued: this.queue.length };
   }
 
   close(): void {
@@ -109,6 +141,5 @@ export class PluginPool {
     for (const waiter of this.queue.splice(0)) waiter.fail(this.shuttingDown());
     for (const sandbox of this.all) sandbox.close();
     this.all.clear();
-    this.idle.length = 0;
   }
 }

@@ -1,15 +1,15 @@
 import type { Subprocess } from "bun";
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { describeSystemError, type PluginError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { AnswerFacts } from "../answers.ts";
 import { CONFINED_ENV } from "./confine.ts";
-import { FrameReader, frameParts, type Sections } from "./frames.ts";
+import { FrameReader, frameHead, frameParts, type Sections } from "./frames.ts";
 import type { CallContext, Confinement, FileMessage, FromSandbox, HostCallMessage, HostCallName, LoadedMessage, LoadMessage, LogLine, ResultMessage } from "../protocol.ts";
 
-/** What a call sends: the ABI request and, for a page of hosts, their hostnames (newline-separated). */
+/** What a call sends: the ABI request (UTF-8 JSON, maybe in parts) and, for a page of hosts, their hostnames (newline-separated). */
 export interface CallSections {
-  request: Uint8Array;
+  request: Uint8Array | Uint8Array[];
   hostnames?: Uint8Array;
 }
 
@@ -20,6 +20,9 @@ export type CallOutcome =
 
 const STDERR_LINES_KEPT = 20;
 
+/** A handed-over file larger than this crosses a chunk at a time (SandboxProcess.stream). */
+const FILE_CHUNK_BYTES = 1024 * 1024;
+
 /**
  * The daemon's answers to a plugin's host calls (its cache, events, host reads), given the context of
  * the call in flight; throws when it cannot answer. Absent: no storage (a call outside a database).
@@ -29,15 +32,32 @@ export type HostCalls = (name: HostCallName, args: unknown, context: CallContext
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** What a call sent behind another gets when the process dies before it began: it may be sent again. */
+export const NOT_BEGUN = Symbol("not begun");
+
+/** A call sent to a sandbox process: running (the first of its calls) or waiting behind it. */
+interface SentCall {
+  id: number;
+  export: string;
+  context: CallContext;
+  resolve: (outcome: CallOutcome | typeof NOT_BEGUN) => void;
+  timeoutMs: number;
+  /** Set when it begins to run: its time limit counts from then. */
+  timer?: Timer;
+  started: number;
+}
+
 /**
- * One sandbox process hosting one plugin. It runs one call at a time (the pool sees to that). A call
- * that overruns its time limit gets the process SIGKILLed; a process that dies fails the call in flight
- * and nothing else. Either way the pool starts a new one for the next call.
+ * One sandbox process hosting one plugin. It runs one call at a time; a second call may be sent while
+ * one runs (the pool decides), so that its request is there the moment the first ends: the process
+ * reads its frames in order. A call that overruns its time limit gets the process SIGKILLed; a process
+ * that dies fails the calls sent to it and nothing else. Either way the pool starts a new one for the next call.
  */
 export class SandboxProcess {
   private readonly reader = new FrameReader();
   private nextId = 1;
-  private inflight: { id: number; export: string; context: CallContext; resolve: (outcome: CallOutcome) => void; timer: Timer; started: number } | undefined;
+  /** The calls sent and not answered, in order: the first runs. */
+  private readonly calls: SentCall[] = [];
   private loadedWaiter: ((message: LoadedMessage | undefined) => void) | undefined;
   /** Settles when the plugin is loaded (undefined) or cannot be (why). Calls need not wait for it. */
   readonly loaded: Promise<PluginError | undefined>;
@@ -45,6 +65,8 @@ export class SandboxProcess {
   private readonly stderrTail: string[] = [];
   /** The file last handed to this process, as it was then: sent again only when it changed. */
   private handed: { path: string; mtimeMs: number; size: number } | undefined;
+  /** A large file on its way, a chunk at a time; frames sent meanwhile follow it. */
+  private streaming: Promise<void> | undefined;
   /** What confines the process, once it has said (its "loaded" message). */
   confinement: Confinement | undefined;
   exited = false;
@@ -81,8 +103,54 @@ export class SandboxProcess {
   }
 
   private send(message: object, sections?: Sections): void {
-    for (const part of frameParts(message, sections)) this.child.stdin.write(part);
-    void this.child.stdin.flush();
+    const parts = frameParts(message, sections);
+    // Behind a file on its way, a frame waits its turn: frames cross in the order they were sent.
+    if (this.streaming) this.after(() => this.write(parts));
+    else this.write(parts);
+  }
+
+  /** Runs `step` once what is on its way has gone (see streaming). */
+  private after(step: () => void | Promise<void>): void {
+    const next = (this.streaming ?? Promise.resolve()).then(step).catch(() => {});
+    this.streaming = next;
+    void next.then(() => {
+      if (this.streaming === next) this.streaming = undefined;
+    });
+  }
+
+  private write(parts: Uint8Array[]): void {
+    if (this.exited) return;
+    for (const part of parts) this.child.stdin.write(part);
+    // A process that died cannot take it: its exit answers its calls.
+    void Promise.resolve(this.child.stdin.flush()).catch(() => {});
+  }
+
+  /**
+   * Sends a large file as it reads it, a chunk at a time, each written before the next is read: what
+   * the daemon holds of it is a chunk, not the file and a copy in the channel's buffer. A file that
+   * cannot be read to its end (it shrank meanwhile) leaves the frame short: the process is killed, and
+   * its calls fail.
+   */
+  private async stream(message: FileMessage, path: string, size: number): Promise<void> {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, "r");
+      this.child.stdin.write(frameHead(message, [["file", size]]));
+      for (let sent = 0; sent < size; ) {
+        const chunk = new Uint8Array(Math.min(FILE_CHUNK_BYTES, size - sent));
+        const read = readSync(fd, chunk, 0, chunk.byteLength, sent);
+        if (read === 0) throw new Error(`${path} ended at ${sent} of ${size} bytes while it was handed over`);
+        this.child.stdin.write(chunk.subarray(0, read));
+        sent += read;
+        await this.child.stdin.flush();
+        if (this.exited) return;
+      }
+    } catch (error) {
+      this.log.warn("a file could not be handed over whole; its sandbox is stopped", { plugin: this.ident, path, error: describeSystemError(error) });
+      this.kill();
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   }
 
   private async pump(): Promise<void> {
@@ -113,18 +181,17 @@ export class SandboxProcess {
       return;
     }
     if (message.type === "host_call") return this.answerHostCall(message, sections.body);
-    const inflight = this.inflight;
-    if (!inflight || inflight.id !== message.id) return;
+    if (this.calls[0]?.id !== message.id) return;
     this.finish(this.outcomeOf(message, sections.output ?? new Uint8Array(0)));
   }
 
-  /** Answers a host call of the call in flight; the sandbox waits for it, so every path answers. */
+  /** Answers a host call of the call that runs; the sandbox waits for it, so every path answers. */
   private answerHostCall(message: HostCallMessage, body: Uint8Array | undefined): void {
-    const inflight = this.inflight;
+    const running = this.calls[0];
     try {
-      if (!inflight || inflight.id !== message.id) throw new Error(`${message.name} outside the call in flight`);
+      if (running?.id !== message.id) throw new Error(`${message.name} outside the call in flight`);
       if (!this.hostCalls) throw new Error(`${message.name} needs the database, and this call has none`);
-      const value = this.hostCalls(message.name, JSON.parse(decoder.decode(body)), inflight.context);
+      const value = this.hostCalls(message.name, JSON.parse(decoder.decode(body)), running.context);
       this.send({ type: "host_answer", ok: true }, { body: encoder.encode(JSON.stringify(value ?? null)) });
     } catch (error) {
       this.send({ type: "host_answer", ok: false, error: error instanceof Error ? error.message : String(error) });
@@ -136,12 +203,35 @@ export class SandboxProcess {
     return message.ok ? { ok: true, output, facts: message.facts, ...common } : { ok: false, error: message.error!, ...common };
   }
 
+  /** Answers the running call; the next one, sent already, runs from now on. */
   private finish(outcome: CallOutcome): void {
-    const inflight = this.inflight;
-    if (!inflight) return;
-    clearTimeout(inflight.timer);
-    this.inflight = undefined;
-    inflight.resolve(outcome);
+    const running = this.calls.shift();
+    if (!running) return;
+    clearTimeout(running.timer);
+    running.resolve(outcome);
+    if (this.calls[0] && !this.exited) this.begin(this.calls[0]);
+  }
+
+  /** A call begins to run: its time limit starts. */
+  private begin(call: SentCall): void {
+    call.started = performance.now();
+    call.timer = setTimeout(() => {
+      this.killedForTimeout = true;
+      this.kill();
+      this.finish({
+        ok: false,
+        error: { kind: "timeout", message: `plugin ${this.ident}: ${call.export} did not finish within ${call.timeoutMs / 1000} s; its sandbox was killed` },
+        logs: [],
+        droppedLogs: 0,
+        ms: performance.now() - call.started,
+      });
+      this.failWaiting();
+    }, call.timeoutMs);
+  }
+
+  /** The calls waiting behind the one that ran when the process died never began: they may go elsewhere. */
+  private failWaiting(): void {
+    for (const call of this.calls.splice(0)) call.resolve(NOT_BEGUN);
   }
 
   private lastWords(): string {
@@ -152,44 +242,42 @@ export class SandboxProcess {
   private onExit(): void {
     this.exited = true;
     this.loadedWaiter?.(undefined);
-    const inflight = this.inflight;
-    if (!inflight) return;
+    const running = this.calls[0];
+    if (!running) return;
+    // Answered as a timeout already, with the calls behind it.
+    if (this.killedForTimeout) return;
     const signal = this.child.signalCode;
-    const ms = performance.now() - inflight.started;
-    if (this.killedForTimeout) return; // already answered as a timeout
+    const ms = performance.now() - running.started;
     // A SIGKILL we did not send is almost always the kernel's OOM killer.
     const error: PluginError =
       signal === "SIGKILL"
-        ? { kind: "oom", message: `the sandbox of plugin ${this.ident} was killed (SIGKILL, likely out of memory) during ${inflight.export}` }
-        : { kind: "crash", message: `the sandbox of plugin ${this.ident} died (${signal ?? `exit code ${this.child.exitCode}`}) during ${inflight.export}${this.lastWords()}` };
+        ? { kind: "oom", message: `the sandbox of plugin ${this.ident} was killed (SIGKILL, likely out of memory) during ${running.export}` }
+        : { kind: "crash", message: `the sandbox of plugin ${this.ident} died (${signal ?? `exit code ${this.child.exitCode}`}) during ${running.export}${this.lastWords()}` };
     this.finish({ ok: false, error, logs: [], droppedLogs: 0, ms });
+    this.failWaiting();
   }
 
   get pid(): number {
     return this.child.pid;
   }
 
-  get busy(): boolean {
-    return this.inflight !== undefined;
+  /** Calls sent and not answered yet: the one running and any waiting behind it. */
+  get pending(): number {
+    return this.calls.length;
   }
 
-  call(exportName: string, request: CallSections, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
+  get busy(): boolean {
+    return this.calls.length > 0;
+  }
+
+  /** Sends a call; NOT_BEGUN when the process died before it began (see failWaiting). */
+  call(exportName: string, request: CallSections, context: CallContext, timeoutMs: number): Promise<CallOutcome | typeof NOT_BEGUN> {
     if (this.exited) return Promise.resolve({ ok: false, error: { kind: "crash", message: `the sandbox of plugin ${this.ident} is not running` }, logs: [], droppedLogs: 0, ms: 0 });
     const id = this.nextId++;
-    return new Promise<CallOutcome>((resolve) => {
-      const started = performance.now();
-      const timer = setTimeout(() => {
-        this.killedForTimeout = true;
-        this.kill();
-        this.finish({
-          ok: false,
-          error: { kind: "timeout", message: `plugin ${this.ident}: ${exportName} did not finish within ${timeoutMs / 1000} s; its sandbox was killed` },
-          logs: [],
-          droppedLogs: 0,
-          ms: performance.now() - started,
-        });
-      }, timeoutMs);
-      this.inflight = { id, export: exportName, context, resolve, timer, started };
+    return new Promise<CallOutcome | typeof NOT_BEGUN>((resolve) => {
+      const call: SentCall = { id, export: exportName, context, resolve, timeoutMs, started: performance.now() };
+      this.calls.push(call);
+      if (this.calls.length === 1) this.begin(call);
       if (context.file) this.handOver(context.file);
       this.send({ type: "call", id, export: exportName, context }, { request: request.request, hostnames: request.hostnames });
     });
@@ -208,9 +296,14 @@ export class SandboxProcess {
       if (!stat.isFile()) throw new Error("not a regular file");
       const { handed } = this;
       if (handed?.path === path && handed.mtimeMs === stat.mtimeMs && handed.size === stat.size) return;
-      bytes = readFileSync(path);
       message = { type: "file", path };
       this.handed = { path, mtimeMs: stat.mtimeMs, size: stat.size };
+      if (stat.size > FILE_CHUNK_BYTES) {
+        const file = message;
+        this.after(() => this.stream(file, path, stat.size));
+        return;
+      }
+      bytes = readFileSync(path);
     } catch (error) {
       message = { type: "file", path, error: describeSystemError(error) };
       this.handed = undefined;

@@ -148,6 +148,7 @@ export interface HostFilter {
   search?: string;
   /** Deleted hosts instead of live ones. */
   deleted?: boolean;
+  lifecycle?: LifecycleState;
   /** Hostname cursor: hosts after this one. */
   after?: string;
   limit: number;
@@ -195,7 +196,11 @@ export interface HostRepository {
 
   // --- the CLI's and the API's reads
 
-  /** Live (or with `deleted`, deleted) hosts by hostname, filtered; `next` is the cursor of the next page, if any. */
+  /**
+   * Live (or with `deleted`, deleted) hosts by hostname, filtered; `next` is the cursor of the next page, if
+   * any. Every answer costs bounded work: a filter that matches few of a large inventory's hosts may answer
+   * fewer than `limit` (even none) with `next` set, where the search goes on.
+   */
   list(filter: HostFilter): { hosts: HostRow[]; next: string | null };
   get(hostname: string): HostRow | undefined;
   /**

@@ -210,4 +210,6 @@ export interface HostRepository {
   json(hostname: string): string | undefined;
   /** A host's change log, newest first. */
   changes(hostId: number, limit?: number): HostChangeRow[];
+  /** What one run changed, host by host in the order it wrote them, up to `limit` entries. */
+  runChanges(runId: number, limit: number): { hostname: string; at: Date; changes: HostChanges }[];
 }

@@ -190,7 +190,7 @@ export const jobRuns = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     job: text("job").notNull(),
-    /** schedule, cli, api, webhook. */
+    /** schedule, cli, api, webhook, ui. */
     trigger: text("trigger").notNull(),
     status: text("status", { enum: JOB_RUN_STATUSES }).notNull().default("running"),
     startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),

@@ -1,7 +1,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { LifecycleState } from "../../core/hosts.ts";
-import type { EligiblePage, EligibleReader, ExistingHost, HostChangeRow, HostFilter, HostMap, HostRepository, HostRow, HostStaging, PurgeResult } from "../hosts.ts";
+import type { EligiblePage, EligibleReader, ExistingHost, HostChangeRow, HostChanges, HostFilter, HostMap, HostRepository, HostRow, HostStaging, PurgeResult } from "../hosts.ts";
 import { openBulkConnection, type Db } from "../open.ts";
 import { hostChanges, hostSeen, hosts } from "../schema.ts";
 import { HostCountChanges } from "./host-counts.ts";
@@ -209,6 +209,15 @@ export class SqliteHostRepository implements HostRepository {
     const [id, name, account, labels, inventory, lifecycle, firstSeen, lastSeen, lastChanged, deletedAt, deleteReason] = row;
     const changes = (this.changeValues.values(id, changeLimit) as [number | null, number, string][]).map(([runId, at, change]) => `{"run_id":${runId},"at":${isoText(at)},"changes":${change}}`);
     return `{"hostname":${JSON.stringify(name)},"account":${JSON.stringify(account)},"labels":${labels},"inventory":${inventory},"lifecycle":${JSON.stringify(lifecycle)},"first_seen":${isoText(firstSeen)},"last_seen":${isoText(lastSeen)},"last_changed":${isoText(lastChanged)},"deleted_at":${isoText(deletedAt)},"delete_reason":${JSON.stringify(deleteReason)},"changes":[${changes.join(",")}]}`;
+  }
+
+  runChanges(runId: number, limit: number): { hostname: string; at: Date; changes: HostChanges }[] {
+    return this.sqlite
+      .query<{ hostname: string; at: number; changes: string }, [number, number]>(
+        "SELECT h.hostname, c.at, c.changes FROM host_changes AS c INDEXED BY host_changes_run_idx JOIN hosts AS h ON h.id = c.host_id WHERE c.run_id = ? ORDER BY c.id LIMIT ?",
+      )
+      .all(runId, limit)
+      .map((row) => ({ hostname: row.hostname, at: new Date(row.at), changes: JSON.parse(row.changes) as HostChanges }));
   }
 
   changes(hostId: number, limit = 50): HostChangeRow[] {

@@ -47,6 +47,11 @@ export function parseManifest(text: string, file: string): ManifestResult {
       at(`commands.${name}.file_option`, `'${option}' must be a string option declared in 'options'`);
     }
   }
+  const viewNames = new Set<string>();
+  for (const [index, view] of manifest.views.entries()) {
+    if (viewNames.has(view.name)) at(`views.${index}.name`, `a second view named '${view.name}'`);
+    viewNames.add(view.name);
+  }
   return problems.length ? { ok: false, problems } : { ok: true, manifest };
 }
 

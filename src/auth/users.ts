@@ -19,8 +19,11 @@ export const MIN_PASSWORD_LENGTH = 12;
 /** Longer ones too: hashing megabytes on every login attempt would be a way to load the daemon. */
 export const MAX_PASSWORD_LENGTH = 1024;
 
-/** Compared against when the name is unknown, so a wrong name costs the same time as a wrong password. */
-let decoyHash: Promise<string> | undefined;
+/** argon2id's cost: memory in KiB and passes. Bun's defaults (64 MiB, 2 passes) unless a test asks for less. */
+export interface PasswordCost {
+  memoryCost: number;
+  timeCost: number;
+}
 
 export function parseRole(role: string): UserRole {
   if ((USER_ROLES as readonly string[]).includes(role)) return role as UserRole;
@@ -39,7 +42,6 @@ export function checkPassword(password: string): string {
   return password;
 }
 
-const hashPassword = (password: string) => Bun.password.hash(password, { algorithm: "argon2id" });
 
 /**
  * Web UI users: created with a role, listed, disabled and enabled, given a new password, and checked at
@@ -47,15 +49,23 @@ const hashPassword = (password: string) => Bun.password.hash(password, { algorit
  * ends the user's sessions.
  */
 export class UserStore {
+  /** Compared against when the name is unknown, so a wrong name costs the same time as a wrong password. */
+  private decoyHash: Promise<string> | undefined;
+
   constructor(
     private readonly storage: Pick<Storage, "users" | "sessions" | "transaction">,
     private readonly now: () => number = Date.now,
+    private readonly cost?: PasswordCost,
   ) {}
+
+  private hashPassword(password: string): Promise<string> {
+    return Bun.password.hash(password, { algorithm: "argon2id", ...this.cost });
+  }
 
   async create(request: { name: string; role: string; password: string }): Promise<UserInfo> {
     const name = checkUserName(request.name);
     const role = parseRole(request.role);
-    const passwordHash = await hashPassword(checkPassword(request.password));
+    const passwordHash = await this.hashPassword(checkPassword(request.password));
     return this.storage.transaction(
       ({ users }) => {
         if (users.named(name)) throw new SyncerError("conflict", `a user named '${name}' exists; \`syncer users passwd ${name}\` sets a new password`);
@@ -90,7 +100,7 @@ export class UserStore {
   /** Sets a new password and ends the user's sessions (whoever knew the old one is logged out). */
   async setPassword(name: string, password: string): Promise<{ info: UserInfo; sessionsEnded: number }> {
     this.existing(this.storage, name);
-    const passwordHash = await hashPassword(checkPassword(password));
+    const passwordHash = await this.hashPassword(checkPassword(password));
     return this.storage.transaction(
       (tx) => {
         const user = this.existing(tx, name);
@@ -105,7 +115,7 @@ export class UserStore {
     if (password.length === 0 || password.length > MAX_PASSWORD_LENGTH) return undefined;
     const found = NAME_PATTERN.test(name) ? this.storage.users.credentials(name) : undefined;
     if (!found) {
-      await Bun.password.verify(password, await (decoyHash ??= hashPassword(crypto.randomUUID())));
+      await Bun.password.verify(password, await (this.decoyHash ??= this.hashPassword(crypto.randomUUID())));
       return undefined;
     }
     const matches = await Bun.password.verify(password, found.passwordHash);

@@ -22,6 +22,8 @@ import { FIXTURE_PLUGINS } from "./plugins.ts";
 
 export const ORIGIN = "http://syncer.test";
 export const PASSWORD = "correct horse battery staple";
+/** argon2id at its least cost: the tests log in hundreds of times; the daemon uses Bun's defaults. */
+export const TEST_PASSWORD_COST = { memoryCost: 1024, timeCost: 1 };
 
 export interface Answer {
   status: number;
@@ -59,18 +61,18 @@ export function hiddenField(html: string, name: string): string | undefined {
   return new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(html)?.[1];
 }
 
-/** `extra`: TOML appended to a config whose plugin directories include the fixtures. */
-export function uiApp(extra = ""): UiApp {
+/** `extra`: TOML appended to a config whose plugin directories include the fixtures; `env`: what its secret references read. */
+export function uiApp(extra = "", env: Record<string, string> = {}): UiApp {
   const dir = tempDir("syncer-ui-");
   const config = writeConfig(dir, `[server]\ndata_dir = "data"\n[plugins]\ndirectories = [${JSON.stringify(FIXTURE_PLUGINS)}]\n${extra}`);
-  const setup = bindSetup(parseConfig(readFileSync(config, "utf8"), config, {}), {});
+  const setup = bindSetup(parseConfig(readFileSync(config, "utf8"), config, env), env);
   const storage = openSqliteStorage(setup.config.paths.database);
   storage.migrations.apply();
   const log = createLogger({ level: "error", format: "text", write: () => {} });
   const metrics = new Metrics(storage.stats);
   const services = new DaemonServices(setup, storage, log, metrics);
   const clock = { now: Date.now() };
-  const users = new UserStore(storage, () => clock.now);
+  const users = new UserStore(storage, () => clock.now, TEST_PASSWORD_COST);
   const limiter = new FailedAuthLimiter({ now: () => clock.now });
   const lifetime = () => ({ idleMs: services.setup().config.ui.session_idle_minutes * 60_000, maxMs: services.setup().config.ui.session_max_hours * 3_600_000 });
   const app = createApp({

@@ -21,16 +21,17 @@ import type { HostFilter, HostRow } from "../hosts.ts";
  */
 
 /** A label whose posting list holds at most this many hosts drives the query by its ids. */
-export const LABEL_DRIVER_MAX_HOSTS = 5_000;
+export const LABEL_DRIVER_MAX_HOSTS = 2_000;
 /** Rows a filtered walk may look at per answer, weighted: a label check costs as much as four rows. */
-export const SCAN_BUDGET = 262_144;
+export const SCAN_BUDGET = 150_000;
 const FIRST_WINDOW = 1_024;
 /** Bytes of a posting list (a JSON array of ids) per host, at most: 7 digits and a comma. */
 const POSTING_BYTES_PER_HOST = 8;
 
 export interface ListOptions {
-  /** Overrides SCAN_BUDGET (tests). */
+  /** Override SCAN_BUDGET and LABEL_DRIVER_MAX_HOSTS (tests, on small inventories). */
   scanBudget?: number;
+  labelDriverMaxHosts?: number;
 }
 
 type Param = string | number | null;
@@ -86,7 +87,7 @@ export function listHosts(sqlite: Database, filter: HostFilter, options: ListOpt
     if (bytes === undefined) return { hosts: [], next: null };
     if (!rarest || bytes < rarest.bytes) rarest = { key, value, bytes };
   }
-  if (rarest && rarest.bytes <= LABEL_DRIVER_MAX_HOSTS * POSTING_BYTES_PER_HOST) {
+  if (rarest && rarest.bytes <= (options.labelDriverMaxHosts ?? LABEL_DRIVER_MAX_HOSTS) * POSTING_BYTES_PER_HOST) {
     driver = {
       index: "",
       range: ["h.id IN (SELECT value FROM json_each((SELECT host_ids FROM label_index WHERE key = ? AND value = ?)))"],

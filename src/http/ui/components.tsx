@@ -27,21 +27,6 @@ export function Time({ at }: { at: Date | number | null | undefined }) {
 export const Duration = ({ ms }: { ms: number | null | undefined }) =>
   ms === null || ms === undefined ? <span class="muted">—</span> : <span>{ms < 1000 ? `${Math.round(ms)} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`}</span>;
 
-/** Labels as chips. */
-export function Labels({ labels }: { labels: Record<string, string> }) {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return <span class="muted">none</span>;
-  return (
-    <span class="labels">
-      {entries.map(([key, value]) => (
-        <span class="label">
-          {key}={value}
-        </span>
-      ))}
-    </span>
-  );
-}
-
 /** A value of unknown shape as text: strings as they are, the rest as JSON. */
 export const valueText = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value) ?? "");
 

@@ -20,6 +20,7 @@ const ROOT = join(import.meta.dir, "..", "..", "..");
 export function readUiAssets(): UiAsset[] {
   const files = [
     { name: "style.css", file: join(import.meta.dir, "assets", "style.css"), contentType: "text/css; charset=utf-8" },
+    { name: "favicon.svg", file: join(import.meta.dir, "assets", "favicon.svg"), contentType: "image/svg+xml" },
     { name: "htmx.min.js", file: join(ROOT, "node_modules", "htmx.org", "dist", "htmx.min.js"), contentType: "text/javascript; charset=utf-8" },
   ];
   return files.map(({ name, file, contentType }) => {

@@ -6,7 +6,7 @@ import type { UiAsset } from "./asset-files.ts";
 const ASSETS: UiAsset[] = readUiAssets();
 
 /** Where a page links an asset: its path with the content hash. */
-export function assetPath(name: "style.css" | "htmx.min.js"): string {
+export function assetPath(name: "style.css" | "htmx.min.js" | "favicon.svg"): string {
   return ASSETS.find((asset) => asset.name === name)!.path;
 }
 

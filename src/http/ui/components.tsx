@@ -68,7 +68,7 @@ export function Table({ caption, head, children, numeric = [] }: { caption: stri
 /** A link to a host's page. */
 export const HostLink = ({ hostname }: { hostname: string }) => <a href={`/hosts/${encodeURIComponent(hostname)}`}>{hostname}</a>;
 
-export const Notice = ({ kind, children }: { kind: "ok" | "error" | "info"; children: Child }) => (
+export const Notice = ({ kind, children }: { kind: "ok" | "error" | "warn" | "info"; children: Child }) => (
   <div class={`notice ${kind}`} role={kind === "error" ? "alert" : "status"}>
     {children}
   </div>

@@ -42,6 +42,7 @@ function Document({ title, children }: { title: string; children: Child }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="htmx-config" content={HTMX_CONFIG} />
         <title>{`${title} · Syncer`}</title>
+        <link rel="icon" href={assetPath("favicon.svg")} type="image/svg+xml" />
         <link rel="stylesheet" href={assetPath("style.css")} />
         <script src={assetPath("htmx.min.js")} defer></script>
       </head>

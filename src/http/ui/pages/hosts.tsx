@@ -105,7 +105,7 @@ export function hostRoutes({ services }: UiContext): Hono<UiEnv> {
     return c.html(
       <Page title="Hosts" section="hosts" session={session}>
         <h1>Hosts</h1>
-        <form class="filters" method="get" action="/hosts" role="search" hx-get="/hosts" hx-target="#results" hx-swap="outerHTML" hx-push-url="true" hx-trigger="input changed delay:300ms from:#search, change, submit">
+        <form class="filters" method="get" action="/hosts" role="search" hx-get="/hosts" hx-target="#results" hx-swap="outerHTML" hx-push-url="true" hx-trigger="input changed delay:300ms from:#search, input changed delay:500ms from:#label, change from:#account, change from:#lifecycle, submit">
           <div>
             <label for="search">Host name contains</label>
             <input type="search" id="search" name="search" value={filters.search ?? ""} autocomplete="off" />

@@ -19,7 +19,7 @@ function RunNow({ job, session }: { job: JobInfo; session: Session }) {
   return (
     <form method="post" action={`/jobs/${encodeURIComponent(job.name)}/run`}>
       <CsrfField session={session} />
-      <button type="submit" disabled={job.running} aria-label={`Run ${job.name} now`}>
+      <button type="submit" disabled={job.running} aria-label={`${job.running ? "Running…" : "Run now"}: ${job.name}`}>
         {job.running ? "Running…" : "Run now"}
       </button>
     </form>

@@ -74,7 +74,7 @@ export function overviewRoutes({ services }: UiContext): Hono<UiEnv> {
               </Table>
             )}
           </section>
-          <section class="panel" aria-labelledby="plugins-heading">
+          <section class="panel wide" aria-labelledby="plugins-heading">
             <h2 id="plugins-heading">Plugins</h2>
             <Table caption="Plugin health" head={["plugin", "state", "last run", "sandboxes"]}>
               {plugins.map(({ plugin, last, pool }) => (

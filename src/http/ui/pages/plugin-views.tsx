@@ -25,7 +25,7 @@ function ViewBlock({ block, ident }: { block: ViewBlockData; ident: string }) {
     case "text":
       return <p>{block.text}</p>;
     case "notice":
-      return <Notice kind={block.level === "ok" ? "ok" : block.level === "error" || block.level === "warn" ? "error" : "info"}>{block.text}</Notice>;
+      return <Notice kind={block.level}>{block.text}</Notice>;
     case "keyvalue":
       return (
         <section class="panel">

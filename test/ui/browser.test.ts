@@ -177,15 +177,15 @@ describe.skipIf(!HAS_CHROMIUM)("the web UI in Chromium", () => {
     await page.goto("/jobs");
     expect(await page.getByRole("button", { name: /Run now/ }).count()).toBe(0);
     // The form an operator would post, with the viewer's own session and CSRF token.
-    await page.evaluate(() => {
+    // A form as the page's own script could make one: the operator's action, the viewer's token.
+    await page.evaluate(`(() => {
       const form = document.createElement("form");
       form.method = "post";
       form.action = "/jobs/import-demo/run";
-      const token = document.querySelector<HTMLInputElement>('input[name="_csrf"]')!.cloneNode() as HTMLInputElement;
-      form.append(token);
+      form.append(document.querySelector('input[name="_csrf"]').cloneNode());
       document.body.append(form);
       form.submit();
-    });
+    })()`);
     await page.getByRole("heading", { name: "Not allowed" }).waitFor();
     expect(await page.locator(".notice").textContent()).toContain("Your role 'viewer' may not do this: it needs the scope 'runs:trigger'");
     await accessible(page);
@@ -209,12 +209,12 @@ describe.skipIf(!HAS_CHROMIUM)("the web UI in Chromium", () => {
     await page.goto("/hosts?search=onerror");
     await page.getByRole("link", { name: HOSTILE_HOST }).click();
     await page.getByRole("heading", { name: HOSTILE_HOST }).waitFor();
-    expect(await page.evaluate(() => document.body.dataset.owned ?? null)).toBeNull();
+    expect(await page.evaluate("document.body.dataset.owned ?? null")).toBeNull();
     expect(await page.locator("img").count()).toBe(0);
 
     await page.goto("/plugins/viewkit/views/status");
     await page.getByRole("heading", { name: `<script>document.title="owned"</script>Status` }).waitFor();
-    expect(await page.evaluate(() => [document.body.dataset.owned ?? null, document.title])).toEqual([null, `<script>document.title="owned"</script>Status · Syncer`]);
+    expect(await page.evaluate("[document.body.dataset.owned ?? null, document.title]")).toEqual([null, `<script>document.title="owned"</script>Status · Syncer`]);
     expect(await page.locator("main script, main img, main svg").count()).toBe(0);
     expect(await page.getByRole("link", { name: "web01" }).getAttribute("href")).toBe("/hosts/web01.example.com");
     await accessible(page);

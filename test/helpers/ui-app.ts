@@ -3,7 +3,6 @@
  * database, plugin runtime, users and sessions), driven with app.request, plus a small browser: a cookie
  * jar, form posts that carry the page's CSRF token, and a clock the sessions read.
  */
-import { Database } from "bun:sqlite";
 import { readFileSync } from "node:fs";
 import { SessionStore } from "../../src/auth/sessions.ts";
 import { TokenStore } from "../../src/auth/tokens.ts";
@@ -18,6 +17,7 @@ import { authenticate, requireScope } from "../../src/http/auth.ts";
 import { FailedAuthLimiter } from "../../src/http/failed-auth-limiter.ts";
 import { bindSetup } from "../../src/plugins/setup.ts";
 import { tempDir, writeConfig } from "./binary.ts";
+import { readRows } from "./database.ts";
 import { FIXTURE_PLUGINS } from "./plugins.ts";
 
 export const ORIGIN = "http://syncer.test";
@@ -124,14 +124,7 @@ export function uiApp(extra = "", env: Record<string, string> = {}): UiApp {
     users,
     clock,
     browser,
-    query<T>(sql: string) {
-      const db = new Database(setup.config.paths.database, { readonly: true });
-      try {
-        return db.query(sql).all() as T[];
-      } finally {
-        db.close();
-      }
-    },
+    query: <T>(sql: string) => readRows<T>(setup.config.paths.database, sql),
     close() {
       services.jobs.stop();
       services.close();

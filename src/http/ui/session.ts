@@ -26,7 +26,7 @@ export const SESSION_COOKIE = "syncer_session";
  * Whether the browser reached the daemon over TLS: the URL's scheme, or the proxy in front saying so.
  * Trusting X-Forwarded-Proto here can only make a cookie Secure, never less safe.
  */
-const overTls = (c: Context) => new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() === "https";
+export const overTls = (c: Context) => new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() === "https";
 
 /** The session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site's request carries it), Secure behind TLS. */
 export function setSessionCookie(c: Context, token: string): void {

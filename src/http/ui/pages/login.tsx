@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { Notice } from "../components.tsx";
 import { errorPage, type UiContext } from "../context.tsx";
 import { BarePage } from "../layout.tsx";
-import { clearSessionCookie, safeReturnPath, setSessionCookie, verifyForm, type UiEnv } from "../session.ts";
+import { clearSessionCookie, overTls, safeReturnPath, setSessionCookie, verifyForm, type UiEnv } from "../session.ts";
 
 /**
  * The login form's own CSRF token, before any session exists: a random value in a SameSite=Strict cookie
@@ -28,7 +28,7 @@ interface FormState {
 
 function loginPage(c: Context<UiEnv>, state: FormState, status: 200 | 401 | 429 = 200) {
   const token = newLoginToken();
-  setCookie(c, LOGIN_COOKIE, token, { path: "/login", httpOnly: true, sameSite: "Strict", secure: new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https" });
+  setCookie(c, LOGIN_COOKIE, token, { path: "/login", httpOnly: true, sameSite: "Strict", secure: overTls(c) });
   return c.html(
     <BarePage title="Log in">
       <div class="login panel">

@@ -82,12 +82,14 @@ export function jobRoutes({ services }: UiContext, refuse: Refusal): Hono<UiEnv>
     } catch (error) {
       return errorPage(c, 404, "No such job", asSyncerError(error).message, "jobs");
     }
-    const started = c.req.query("started");
+    const startedText = c.req.query("started");
+    const started = startedText && /^[0-9]{1,15}$/.test(startedText) ? startedText : undefined;
+    const self = `/jobs/${encodeURIComponent(name)}${started ? `?started=${started}` : ""}`;
     return c.html(
       <Page title={`Job ${name}`} section="jobs" session={session}>
-        <div id="job" {...(job?.running ? { "hx-get": `/jobs/${encodeURIComponent(name)}`, "hx-trigger": "every 2s", "hx-select": "#job", "hx-target": "#job", "hx-swap": "outerHTML" } : {})}>
+        <div id="job" {...(job?.running ? { "hx-get": self, "hx-trigger": "every 2s", "hx-select": "#job", "hx-target": "#job", "hx-swap": "outerHTML" } : {})}>
           <h1>Job {name}</h1>
-          {started && /^[0-9]+$/.test(started) && <Notice kind="ok">Started: job run #{started}.</Notice>}
+          {started && <Notice kind="ok">Started: job run #{started}.</Notice>}
           {job ? (
             <section class="panel">
               <KeyValues

@@ -18,9 +18,6 @@ function withInput(args: string[], stdin: string) {
   return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 
-/** Each test starts the binary several times, and each password is hashed at argon2id's full cost. */
-const SLOW = 60_000;
-
 describe("syncer users", () => {
   test("create reads the password's first line from standard input, stores an argon2id hash and lists the user", () => {
     const { config, database } = setup();
@@ -33,7 +30,7 @@ describe("syncer users", () => {
     const listed = JSON.parse(runSyncer(["users", "list", "--json", "--config", config]).stdout);
     expect(listed.users).toEqual([expect.objectContaining({ name: "ada", role: "operator", scopes: ["hosts:read", "runs:trigger"], disabled_at: null })]);
     expect(JSON.stringify(listed)).not.toContain("argon2");
-  }, SLOW);
+  });
 
   test("a password is never an argument; a short or missing one, a bad role or name, or a taken name changes nothing", () => {
     const { config, database } = setup();
@@ -51,7 +48,7 @@ describe("syncer users", () => {
     const again = withInput(["users", "create", "ada", "--role", "viewer", "--config", config], "another long password\n");
     expect([again.code, again.stderr]).toEqual([1, "error: a user named 'ada' exists; `syncer users passwd ada` sets a new password\n"]);
     expect(count()).toBe(1);
-  }, SLOW);
+  });
 
   test("disable, enable and passwd; an unknown user is named with a did-you-mean", () => {
     const { config } = setup();
@@ -62,5 +59,5 @@ describe("syncer users", () => {
     expect(withInput(["users", "passwd", "ada", "--config", config], "a brand new password\n").stdout).toBe("set a new password for 'ada'; 0 session(s) ended\n");
     const unknown = withInput(["users", "passwd", "adaa", "--config", config], "a brand new password\n");
     expect([unknown.code, unknown.stderr]).toEqual([1, "error: no user 'adaa'; did you mean 'ada'?; `syncer users list` shows them\n"]);
-  }, SLOW);
+  });
 });

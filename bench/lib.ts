@@ -139,6 +139,21 @@ export function seedInventoryHosts(databasePath: string, hosts: number, hostAt: 
   db.close();
 }
 
+/**
+ * Fills what a database's writers keep beside the hosts, for hosts seedInventoryHosts inserted directly: the label
+ * index (label → host ids) and host_counts (live hosts per owner and lifecycle), as a real import leaves them.
+ */
+export function indexSeededHosts(databasePath: string): void {
+  const db = new Database(databasePath);
+  db.transaction(() => {
+    db.run("DELETE FROM label_index");
+    db.run("INSERT INTO label_index (key, value, host_ids) SELECT j.key, j.value, json_group_array(h.id) FROM hosts AS h, json_each(h.labels) AS j GROUP BY j.key, j.value");
+    db.run("DELETE FROM host_counts");
+    db.run("INSERT INTO host_counts (account, lifecycle, hosts) SELECT ifnull(account, ''), lifecycle, count(*) FROM hosts WHERE deleted_at IS NULL GROUP BY 1, 2");
+  })();
+  db.close();
+}
+
 // --- run as a program: bench/scale.ts's heavy setup in a process of its own
 
 /**

@@ -167,7 +167,8 @@ export async function serve(initial: Setup, log: Logger, front: HttpFront): Prom
   });
   for (const warning of initial.warnings) log.warn(warning.message, { file: warning.file, key: warning.key });
   log.info(`syncer ${VERSION} serving ${urlOf(server)}`, { config: config.source.path, database: config.paths.database });
-  log.info(`health: curl ${urlOf(server)}/healthz · API: ${urlOf(server)}/api/v1/openapi.json · token: syncer token create --name me --scope admin`);
+  log.info(`web UI: ${urlOf(server)}/ · health: curl ${urlOf(server)}/healthz · API: ${urlOf(server)}/api/v1/openapi.json · token: syncer token create --name me --scope admin`);
+  if (storage.users.list().length === 0) log.info("no web UI user yet: create the first with `syncer users create NAME --role admin` (it asks for the password)");
 
   await stopped;
 }

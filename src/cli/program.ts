@@ -13,6 +13,7 @@ import { loadConfig } from "../config/load.ts";
 import { discoverPlugins, type Registry } from "../plugins/registry.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerToken } from "./commands/token.ts";
+import { registerUsers } from "./commands/users.ts";
 import { registerSystemdUnit } from "./commands/systemd-unit.ts";
 import { registerBackup } from "./commands/backup.ts";
 import { registerMaintenance } from "./commands/maintenance.ts";
@@ -69,6 +70,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerAccounts(program);
   registerRuns(program);
   registerToken(program);
+  registerUsers(program);
   registerJobs(program);
   registerRules(program);
   registerBackup(program);

@@ -183,6 +183,18 @@ export const RetentionSchema = v.strictObject({
   ),
 });
 
+/** The web UI's sessions; read at every request, so a reload applies to sessions already open. */
+export const UiSchema = v.strictObject({
+  session_idle_minutes: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10080), v.description("A session unused this long ends; the user logs in again.")),
+    120,
+  ),
+  session_max_hours: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(8760), v.description("A session ends this long after its login, however busy.")),
+    12,
+  ),
+});
+
 export const ConfigSchema = v.strictObject({
   server: v.optional(ServerSchema, {}),
   log: v.optional(LogSchema, {}),
@@ -191,6 +203,7 @@ export const ConfigSchema = v.strictObject({
   inventory: v.optional(InventorySchema, {}),
   scheduler: v.optional(SchedulerSchema, {}),
   retention: v.optional(RetentionSchema, {}),
+  ui: v.optional(UiSchema, {}),
   accounts: v.optional(v.record(Name, AccountSchema), {}),
   jobs: v.optional(v.record(Name, JobSchema), {}),
   include: v.optional(IncludeSchema, {}),
@@ -212,3 +225,4 @@ export type AccountFile = v.InferOutput<typeof AccountSchema>;
 export type AccountConfig = Omit<AccountFile, "plugin"> & { plugin: string };
 export type JobConfig = v.InferOutput<typeof JobSchema>;
 export type RetentionConfig = v.InferOutput<typeof RetentionSchema>;
+export type UiConfig = v.InferOutput<typeof UiSchema>;

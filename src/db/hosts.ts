@@ -172,6 +172,7 @@ export interface HostFilter {
   search?: string;
   /** Deleted hosts instead of live ones. */
   deleted?: boolean;
+  lifecycle?: LifecycleState;
   /** Hostname cursor: hosts after this one. */
   after?: string;
   limit: number;
@@ -219,7 +220,11 @@ export interface HostRepository {
 
   // --- the CLI's and the API's reads
 
-  /** Live (or with `deleted`, deleted) hosts by hostname, filtered; `next` is the cursor of the next page, if any. */
+  /**
+   * Live (or with `deleted`, deleted) hosts by hostname, filtered; `next` is the cursor of the next page, if
+   * any. Every answer costs bounded work: a filter that matches few of a large inventory's hosts may answer
+   * fewer than `limit` (even none) with `next` set, where the search goes on.
+   */
   list(filter: HostFilter): { hosts: HostRow[]; next: string | null };
   get(hostname: string): HostRow | undefined;
   /**
@@ -229,4 +234,6 @@ export interface HostRepository {
   json(hostname: string): string | undefined;
   /** A host's change log, newest first. */
   changes(hostId: number, limit?: number): HostChangeRow[];
+  /** What one run changed, host by host in the order it wrote them, up to `limit` entries. */
+  runChanges(runId: number, limit: number): { hostname: string; at: Date; changes: HostChanges }[];
 }

@@ -19,7 +19,7 @@ export interface JobStepOutcome {
 export interface JobRunReport {
   id: number;
   job: string;
-  /** schedule, cli, api or webhook. */
+  /** schedule, cli, api, webhook or ui (the web UI). */
   trigger: string;
   status: JobRunStatus;
   startedAt: number;

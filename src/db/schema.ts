@@ -3,6 +3,7 @@ import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlit
 import { LIFECYCLE_STATES } from "../core/hosts.ts";
 import { JOB_RUN_STATUSES } from "./job-runs.ts";
 import { RUN_STATUSES } from "./runs.ts";
+import { USER_ROLES } from "./users.ts";
 
 /**
  * The database schema. Change it here, then `npm run db:generate` writes a migration into
@@ -32,7 +33,28 @@ export const hosts = sqliteTable(
     /** The run that created the host (creation is not repeated in host_changes, to keep first imports lean). */
     createdRun: integer("created_run"),
   },
-  (table) => [index("hosts_account_idx").on(table.account), index("hosts_deleted_at_idx").on(table.deletedAt)],
+  (table) => [
+    // By owner in hostname order: an account's hosts paged without a sort (the UI, the API's ?account=).
+    index("hosts_account_hostname_idx").on(table.account, table.hostname),
+    index("hosts_deleted_at_idx").on(table.deletedAt),
+    // Hosts not active are few: paged by lifecycle through a small index that imports of active hosts never touch.
+    index("hosts_lifecycle_hostname_idx").on(table.lifecycle, table.hostname).where(sql`lifecycle <> 'active'`),
+  ],
+);
+
+/**
+ * Live (not deleted) hosts per owner and lifecycle, kept by every write of hosts in the same transaction
+ * (src/db/sqlite/host-counts.ts): the overview and /metrics read a handful of rows instead of counting a
+ * million. `account` is '' for hosts without an owner (no account may have that name).
+ */
+export const hostCounts = sqliteTable(
+  "host_counts",
+  {
+    account: text("account").notNull(),
+    lifecycle: text("lifecycle", { enum: LIFECYCLE_STATES }).notNull(),
+    hosts: integer("hosts").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.account, table.lifecycle] })],
 );
 
 /**
@@ -76,7 +98,8 @@ export const hostChanges = sqliteTable(
     changes: text("changes", { mode: "json" }).$type<Record<string, { old: unknown; new: unknown }>>().notNull(),
   },
   // By time too, for retention ([retention] host_changes_days).
-  (table) => [index("host_changes_host_idx").on(table.hostId, table.id), index("host_changes_at_idx").on(table.at)],
+  // By run too, for a run's page: the hosts it changed.
+  (table) => [index("host_changes_host_idx").on(table.hostId, table.id), index("host_changes_at_idx").on(table.at), index("host_changes_run_idx").on(table.runId)],
 );
 
 /** One import, inventorize, export or action run: the run log. */
@@ -167,7 +190,7 @@ export const jobRuns = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     job: text("job").notNull(),
-    /** schedule, cli, api, webhook. */
+    /** schedule, cli, api, webhook, ui. */
     trigger: text("trigger").notNull(),
     status: text("status", { enum: JOB_RUN_STATUSES }).notNull().default("running"),
     startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
@@ -182,4 +205,36 @@ export const jobRuns = sqliteTable(
     ownerStarted: text("owner_started"),
   },
   (table) => [index("job_runs_job_idx").on(table.job, table.id)],
+);
+
+/** People who log in to the web UI. Only an argon2id hash of the password is kept (Bun.password). */
+export const users = sqliteTable("users", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique(),
+  role: text("role", { enum: USER_ROLES }).notNull(),
+  passwordHash: text("password_hash").notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  passwordChangedAt: integer("password_changed_at", { mode: "timestamp_ms" }).notNull(),
+  disabledAt: integer("disabled_at", { mode: "timestamp_ms" }),
+});
+
+/**
+ * Web UI sessions, held by the server: the browser's cookie carries a random token, of which only the
+ * SHA-256 is kept (`id`). Logging out, disabling the user or changing the password deletes rows here.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The token every form of this session carries (synchroniser token against cross-site requests). */
+    csrfToken: text("csrf_token").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+    /** The latest moment it may be used, however active: created_at plus the longest session. */
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [index("sessions_user_idx").on(table.userId), index("sessions_expires_at_idx").on(table.expiresAt)],
 );

@@ -1,5 +1,9 @@
-/** Counts read at scrape time for /metrics. */
+import type { LifecycleState } from "../core/hosts.ts";
+
+/** Counts of the inventory, read without counting it: the overview page and /metrics. */
 export interface StatsRepository {
-  /** Live (not deleted) hosts per owning account; null: hosts without one. */
+  /** Live (not deleted) hosts per owning account and lifecycle; account null: hosts without one. */
+  liveHosts(): { account: string | null; lifecycle: LifecycleState; hosts: number }[];
+  /** Live hosts per owning account; null: hosts without one. */
   liveHostsByAccount(): { account: string | null; hosts: number }[];
 }

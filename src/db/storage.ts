@@ -6,7 +6,9 @@ import type { PluginHostRepository } from "./plugin-hosts.ts";
 import type { RetentionRepository } from "./retention.ts";
 import type { RunRepository } from "./runs.ts";
 import type { StatsRepository } from "./stats.ts";
+import type { SessionRepository } from "./sessions.ts";
 import type { TokenRepository } from "./tokens.ts";
+import type { UserRepository } from "./users.ts";
 
 /**
  * The storage seam. Everything outside src/db/ reads and writes through these repositories, which speak
@@ -23,6 +25,9 @@ export interface Storage {
   readonly runs: RunRepository;
   readonly jobRuns: JobRunRepository;
   readonly tokens: TokenRepository;
+  /** Web UI users and their sessions. */
+  readonly users: UserRepository;
+  readonly sessions: SessionRepository;
   /** Plugins' key-value cache. */
   readonly kv: KvRepository;
   readonly events: EventRepository;

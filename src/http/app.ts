@@ -9,12 +9,16 @@ import type { ApiServices } from "../app/services.ts";
 import { errorBody, statusOf } from "./errors.ts";
 import type { Metrics } from "../app/metrics.ts";
 import { healthRoutes, type HealthProbe } from "./routes/health.ts";
+import { uiApp, type UiContext } from "./ui/ui.ts";
+import { notFoundPage } from "./ui/not-found.tsx";
 
 export interface AppDeps {
   log: Logger;
   health: HealthProbe;
   /** The API and /metrics; without them only /healthz answers (while the daemon starts). */
   api?: { services: ApiServices; auth: ApiAuth; metrics: Metrics; maxBodyBytes: number };
+  /** The web UI at /; served with the API. */
+  ui?: UiContext["auth"];
 }
 
 /** The Hono application: routes and cross-cutting middleware, no server or process concerns. */
@@ -42,9 +46,14 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
     app.use("/api/*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
     app.route("/api/v1", apiV1(api.services, api.auth));
     app.get("/metrics", api.auth.authenticate, async (c) => c.body(await api.metrics.text(), 200, { "content-type": api.metrics.contentType }));
+    if (deps.ui) app.route("/", uiApp({ services: api.services, auth: deps.ui }));
   }
 
-  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) => {
+    // A browser asking for a page the UI does not have gets a page; the API and other clients JSON.
+    if (deps.ui && !c.req.path.startsWith("/api/") && c.req.header("accept")?.includes("text/html")) return notFoundPage(c);
+    return c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404);
+  });
   app.onError((error, c) => {
     if (error instanceof SyncerError) {
       const status = statusOf(error);

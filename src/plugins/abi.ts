@@ -219,6 +219,72 @@ export const FunctionResultSchema = v.union([v.strictObject({ value: v.unknown()
 
 /** What a filter or test answers: one result per item, in the items' order (checked item by item: one bad result fails its item only). */
 export const FunctionAnswerSchema = v.strictObject({ results: v.array(FunctionResultSchema) });
+/** What a view's export receives as `input`: which view, and the page's query parameters (from links the view made). */
+export const ViewRequestSchema = v.object({
+  view: v.string(),
+  query: v.record(v.string(), v.string()),
+});
+
+const VIEW_LEVELS = ["ok", "info", "warn", "error"] as const;
+/** Text of a view: shown as text, never as markup. */
+const ViewText = v.pipe(v.string(), v.maxLength(10_000, "at most 10,000 characters"));
+/** A view's query parameters: links within the plugin's views carry them. */
+const ViewQuery = v.pipe(v.record(v.pipe(v.string(), v.maxLength(100)), v.pipe(v.string(), v.maxLength(1_000))), v.description("Query parameters of the view linked to."));
+/** A cell or value: plain text, a number, a truth value, nothing, or text with a status colour or a link to a host's page. */
+const ViewValue = v.union(
+  [
+    v.string(),
+    v.number(),
+    v.boolean(),
+    v.null(),
+    v.strictObject({
+      text: ViewText,
+      status: v.optional(v.pipe(v.picklist(VIEW_LEVELS), v.description("Shown as a coloured badge."))),
+      host: v.optional(v.pipe(v.string(), v.maxLength(253), v.description("Links the text to this host's page."))),
+    }),
+  ],
+  "a string, number, boolean, null or {text, status?, host?}",
+);
+
+/** The few things a view is made of; the daemon renders each, escaping every text. */
+const ViewBlock = v.variant("type", [
+  v.strictObject({ type: v.literal("heading"), text: ViewText }),
+  v.strictObject({ type: v.literal("text"), text: ViewText }),
+  v.strictObject({ type: v.literal("notice"), level: v.picklist(VIEW_LEVELS), text: ViewText }),
+  v.strictObject({
+    type: v.literal("keyvalue"),
+    title: v.optional(ViewText),
+    items: v.pipe(v.array(v.strictObject({ key: ViewText, value: ViewValue })), v.maxLength(500, "at most 500 items")),
+  }),
+  v.pipe(
+    v.strictObject({
+      type: v.literal("table"),
+      title: v.optional(ViewText),
+      columns: v.pipe(v.array(ViewText), v.minLength(1, "at least one column"), v.maxLength(50, "at most 50 columns")),
+      rows: v.pipe(v.array(v.array(ViewValue)), v.maxLength(1_000, "at most 1,000 rows")),
+    }),
+    v.forward(
+      v.check((table) => table.rows.every((row) => row.length === table.columns.length), "every row has one cell per column"),
+      ["rows"],
+    ),
+  ),
+  v.strictObject({
+    type: v.literal("link"),
+    text: ViewText,
+    view: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_-]{0,31}$/, "the name of one of the plugin's views")),
+    query: v.optional(ViewQuery),
+  }),
+]);
+
+/** What a view's export answers: data the daemon renders as a page of the web UI. Never HTML: every text is shown as text. */
+export const ViewAnswerSchema = v.strictObject({
+  title: v.optional(ViewText),
+  blocks: v.pipe(v.array(ViewBlock), v.maxLength(100, "at most 100 blocks")),
+});
+
+export type ViewAnswer = v.InferOutput<typeof ViewAnswerSchema>;
+export type ViewBlockData = v.InferOutput<typeof ViewBlock>;
+export type ViewValueData = v.InferOutput<typeof ViewValue>;
 
 export type HostRecord = v.InferOutput<typeof HostRecordSchema>;
 export type HostChange = v.InferOutput<typeof HostChangeSchema>;
@@ -244,4 +310,6 @@ export const ABI_SCHEMAS = {
   "endpoint-answer": EndpointAnswerSchema,
   "function-input": FunctionInputSchema,
   "function-answer": FunctionAnswerSchema,
+  "view-request": ViewRequestSchema,
+  "view-answer": ViewAnswerSchema,
 } as const;

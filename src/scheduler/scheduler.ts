@@ -10,7 +10,7 @@ import { busyError, JobRunLog, jobRunJson, type JobRunReport, type JobStepOutcom
 import { parseStep } from "../config/steps.ts";
 
 /** What started a job run. Its steps' runs carry the trigger `job:<name>` instead. */
-export const JOB_TRIGGERS = ["schedule", "cli", "api", "webhook"] as const;
+export const JOB_TRIGGERS = ["schedule", "cli", "api", "webhook", "ui"] as const;
 export type JobTrigger = (typeof JOB_TRIGGERS)[number];
 
 export interface JobSchedulerDeps {

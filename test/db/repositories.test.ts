@@ -162,10 +162,6 @@ describe("hosts as plugins read them", () => {
     expect(names(storage.pluginHosts.page({ limit: 10, account: "x" }))).toEqual([["a", "d"], null]);
     expect(names(storage.pluginHosts.page({ limit: 10, hostnames: ["c", "d", "e"] }))).toEqual([["d"], null]);
     expect(storage.pluginHosts.page({ limit: 1 }).hosts[0]).toEqual({ hostname: "a", account: "x", labels: {}, inventory: {}, lifecycle: "active" });
-    expect(storage.stats.liveHostsByAccount()).toEqual([
-      { account: "x", hosts: 2 },
-      { account: "y", hosts: 1 },
-    ]);
   });
 });
 

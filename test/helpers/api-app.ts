@@ -3,7 +3,6 @@
  * plugin runtime, token store), driven with app.request — no socket, so requests reach the router
  * exactly as written.
  */
-import { Database } from "bun:sqlite";
 import { readFileSync } from "node:fs";
 import { TokenStore } from "../../src/auth/tokens.ts";
 import { parseConfig } from "../../src/config/load.ts";
@@ -16,6 +15,7 @@ import { Metrics } from "../../src/app/metrics.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { bindSetup } from "../../src/plugins/setup.ts";
 import { tempDir, writeConfig } from "./binary.ts";
+import { readRows } from "./database.ts";
 import { FIXTURE_PLUGINS } from "./plugins.ts";
 
 export interface ApiApp {
@@ -54,14 +54,7 @@ export function apiApp(extra: string): ApiApp {
       if (init.json !== undefined) headers.set("content-type", "application/json");
       return answerOf(await app.request(path, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body }));
     },
-    query<T>(sql: string) {
-      const db = new Database(setup.config.paths.database, { readonly: true });
-      try {
-        return db.query(sql).all() as T[];
-      } finally {
-        db.close();
-      }
-    },
+    query: <T>(sql: string) => readRows<T>(setup.config.paths.database, sql),
     close() {
       services.jobs.stop();
       services.close();

@@ -2,6 +2,7 @@ import { SQLiteError, type Database, type Statement } from "bun:sqlite";
 import { describeSystemError, SyncerError } from "../../core/errors.ts";
 import type { ExistingHost, HostMap, HostStaging, PageRecord, StagedAction, StagedDuplicate, StagedHost, StagedOrigin } from "../hosts.ts";
 import { EXISTING_SQL, existingHosts } from "./host-lookup.ts";
+import { HostCountChanges } from "./host-counts.ts";
 import { LabelIndexChanges } from "./label-index.ts";
 
 /**
@@ -362,6 +363,7 @@ export class SqliteHostStaging implements HostStaging {
     const labelIndex = this.labelChanges ?? this.labelIndexChanges();
     sqlite
       .transaction(() => {
+        this.countChanges().apply(sqlite);
         if (count.update > 0) {
           const { changes } = this
             .statement<never, [number, number]>(
@@ -433,6 +435,33 @@ export class SqliteHostStaging implements HostStaging {
       })
       .immediate();
     this.applied();
+  }
+
+  /**
+   * What the write does to the live hosts per owner and lifecycle, read inside its transaction before it
+   * writes (a conflict rolls both back): deletions and changes of owner leave their old count, updates
+   * (restorations too) of a changed owner or of a deleted host join their new one, creations join theirs.
+   */
+  private countChanges(): HostCountChanges {
+    const changes = new HostCountChanges();
+    const { count, table } = this;
+    type Count = { account: string | null; lifecycle: string; hosts: number };
+    if (count.update + count.delete > 0) {
+      const leaving = this.statement<Count, [number, number]>(
+        `SELECT h.account, h.lifecycle, count(*) AS hosts FROM ${table} AS s JOIN main.hosts AS h ON h.id = s.host_id
+         WHERE h.deleted_at IS NULL AND (s.action = ?1 OR (s.action = ?2 AND s.old_account IS NOT s.account)) GROUP BY 1, 2`,
+      );
+      changes.addRows(leaving.all(CODE.delete, CODE.update), -1);
+      const joining = this.statement<Count, [number]>(
+        `SELECT s.account, h.lifecycle, count(*) AS hosts FROM ${table} AS s JOIN main.hosts AS h ON h.id = s.host_id
+         WHERE s.action = ?1 AND (h.deleted_at IS NOT NULL OR s.old_account IS NOT s.account) GROUP BY 1, 2`,
+      );
+      changes.addRows(joining.all(CODE.update), 1);
+    }
+    if (count.create > 0) {
+      changes.addRows(this.statement<Count, [number]>(`SELECT account, 'active' AS lifecycle, count(*) AS hosts FROM ${table} WHERE action = ?1 GROUP BY 1`).all(CODE.create), 1);
+    }
+    return changes;
   }
 
   /** The label index's changes: created hosts' labels, and old and new labels of updates that change them. Read before the write lock is taken. */

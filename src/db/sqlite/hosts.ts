@@ -1,9 +1,11 @@
 import type { Database, Statement } from "bun:sqlite";
-import { and, asc, desc, eq, getTableColumns, gt, isNotNull, isNull, like, sql, type SQL } from "drizzle-orm";
+import { desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { LifecycleState } from "../../core/hosts.ts";
-import type { EligiblePage, EligibleReader, ExistingHost, HostChangeRow, HostFilter, HostMap, HostRepository, HostRow, HostStaging, PurgeResult } from "../hosts.ts";
+import type { EligiblePage, EligibleReader, ExistingHost, HostChangeRow, HostChanges, HostFilter, HostMap, HostRepository, HostRow, HostStaging, PurgeResult } from "../hosts.ts";
 import { openBulkConnection, type Db } from "../open.ts";
-import { hostChanges, hostSeen, hosts, labelIndex } from "../schema.ts";
+import { hostChanges, hostSeen, hosts } from "../schema.ts";
+import { HostCountChanges } from "./host-counts.ts";
+import { listHosts } from "./host-list.ts";
 import { EXISTING_SQL, existingHosts, type ExistingRow } from "./host-lookup.ts";
 import { SqliteHostStaging } from "./host-staging.ts";
 import { LabelIndexChanges } from "./label-index.ts";
@@ -103,10 +105,18 @@ export class SqliteHostRepository implements HostRepository {
 
   setLifecycle(hostname: string, state: LifecycleState, now: number, runId: number | null = null): boolean {
     return this.sqlite.transaction(() => {
-      const row = this.sqlite.query<{ id: number; lifecycle: string }, [string]>("SELECT id, lifecycle FROM hosts WHERE hostname = ?").get(hostname);
+      const row = this.sqlite
+        .query<{ id: number; lifecycle: string; account: string | null; deleted_at: number | null }, [string]>("SELECT id, lifecycle, account, deleted_at FROM hosts WHERE hostname = ?")
+        .get(hostname);
       if (!row) return false;
       if (row.lifecycle === state) return true;
       this.sqlite.query("UPDATE hosts SET lifecycle = ?, last_changed = ? WHERE id = ?").run(state, now, row.id);
+      if (row.deleted_at === null) {
+        const counts = new HostCountChanges();
+        counts.add(row.account, row.lifecycle, -1);
+        counts.add(row.account, state, 1);
+        counts.apply(this.sqlite);
+      }
       this.sqlite
         .query("INSERT INTO host_changes (host_id, run_id, at, changes) VALUES (?, ?, ?, ?)")
         .run(row.id, runId, now, JSON.stringify({ lifecycle: { old: row.lifecycle, new: state } }));
@@ -159,23 +169,7 @@ export class SqliteHostRepository implements HostRepository {
   // --- the CLI's and the API's reads
 
   list(filter: HostFilter): { hosts: HostRow[]; next: string | null } {
-    const conditions: SQL[] = [filter.deleted ? isNotNull(hosts.deletedAt) : isNull(hosts.deletedAt)];
-    if (filter.account) conditions.push(eq(hosts.account, filter.account));
-    if (filter.search) conditions.push(like(hosts.hostname, `%${filter.search.replace(/[\\%_]/g, "\\$&")}%`));
-    if (filter.after) conditions.push(gt(hosts.hostname, filter.after));
-    for (const [key, value] of Object.entries(filter.labels ?? {})) {
-      conditions.push(sql`${hosts.id} IN (SELECT value FROM json_each((SELECT ${labelIndex.hostIds} FROM ${labelIndex} WHERE ${labelIndex.key} = ${key} AND ${labelIndex.value} = ${value})))`);
-    }
-    const rows = this.db
-      .select(hostColumns)
-      .from(hosts)
-      .leftJoin(hostSeen, eq(hostSeen.hostId, hosts.id))
-      .where(and(...conditions))
-      .orderBy(asc(hosts.hostname))
-      .limit(filter.limit + 1)
-      .all();
-    const page = rows.slice(0, filter.limit);
-    return { hosts: page, next: rows.length > filter.limit ? page[page.length - 1]!.hostname : null };
+    return listHosts(this.sqlite, filter);
   }
 
   get(hostname: string): HostRow | undefined {
@@ -218,6 +212,15 @@ export class SqliteHostRepository implements HostRepository {
     const [id, name, account, labels, inventory, lifecycle, firstSeen, lastSeen, lastChanged, deletedAt, deleteReason] = row;
     const changes = (this.changeValues.values(id, changeLimit) as [number | null, number, string][]).map(([runId, at, change]) => `{"run_id":${runId},"at":${isoText(at)},"changes":${change}}`);
     return `{"hostname":${JSON.stringify(name)},"account":${JSON.stringify(account)},"labels":${labels},"inventory":${inventory},"lifecycle":${JSON.stringify(lifecycle)},"first_seen":${isoText(firstSeen)},"last_seen":${isoText(lastSeen)},"last_changed":${isoText(lastChanged)},"deleted_at":${isoText(deletedAt)},"delete_reason":${JSON.stringify(deleteReason)},"changes":[${changes.join(",")}]}`;
+  }
+
+  runChanges(runId: number, limit: number): { hostname: string; at: Date; changes: HostChanges }[] {
+    return this.sqlite
+      .query<{ hostname: string; at: number; changes: string }, [number, number]>(
+        "SELECT h.hostname, c.at, c.changes FROM host_changes AS c INDEXED BY host_changes_run_idx JOIN hosts AS h ON h.id = c.host_id WHERE c.run_id = ? ORDER BY c.id LIMIT ?",
+      )
+      .all(runId, limit)
+      .map((row) => ({ hostname: row.hostname, at: new Date(row.at), changes: JSON.parse(row.changes) as HostChanges }));
   }
 
   changes(hostId: number, limit = 50): HostChangeRow[] {

@@ -10,13 +10,15 @@ import { SqlitePluginHostRepository } from "./plugin-hosts.ts";
 import { SqliteRetentionRepository } from "./retention.ts";
 import { SqliteRunRepository } from "./runs.ts";
 import { SqliteStatsRepository } from "./stats.ts";
+import { SqliteSessionRepository } from "./sessions.ts";
 import { SqliteTokenRepository } from "./tokens.ts";
+import { SqliteUserRepository } from "./users.ts";
 
 /**
  * Storage in one SQLite file. Each repository is made on first use: some prepare their statements when
  * made, which needs the tables, and a database may be opened before it is migrated.
  */
-type Repositories = "hosts" | "runs" | "jobRuns" | "tokens" | "kv" | "events" | "pluginHosts" | "retention" | "stats";
+type Repositories = "hosts" | "runs" | "jobRuns" | "tokens" | "users" | "sessions" | "kv" | "events" | "pluginHosts" | "retention" | "stats";
 
 export class SqliteStorage implements Storage {
   private readonly made: { -readonly [name in Repositories]?: Storage[name] } = {};
@@ -55,6 +57,14 @@ export class SqliteStorage implements Storage {
 
   get tokens() {
     return (this.made.tokens ??= new SqliteTokenRepository(this.sqlite, this.db));
+  }
+
+  get users() {
+    return (this.made.users ??= new SqliteUserRepository(this.db));
+  }
+
+  get sessions() {
+    return (this.made.sessions ??= new SqliteSessionRepository(this.sqlite));
   }
 
   get kv() {

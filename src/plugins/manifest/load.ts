@@ -52,6 +52,11 @@ export function parseManifest(text: string, file: string): ManifestResult {
     const late = firstOptional < 0 ? -1 : filter.arguments.findIndex((argument, index) => index > firstOptional && !argument.optional);
     if (late >= 0) at(`filters.${name}.arguments.${late}`, `required argument '${filter.arguments[late]!.name}' after optional '${filter.arguments[firstOptional]!.name}': optional arguments come last`);
   }
+  const viewNames = new Set<string>();
+  for (const [index, view] of manifest.views.entries()) {
+    if (viewNames.has(view.name)) at(`views.${index}.name`, `a second view named '${view.name}'`);
+    viewNames.add(view.name);
+  }
   return problems.length ? { ok: false, problems } : { ok: true, manifest };
 }
 

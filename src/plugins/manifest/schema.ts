@@ -102,6 +102,20 @@ export const TestSchema = v.strictObject({
   ),
 });
 
+export const VIEW_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/**
+ * A page the plugin adds to the web UI, at /plugins/<ident>/views/<name>. Its export answers data (a view:
+ * see ViewAnswerSchema in abi.ts), which the daemon renders; a plugin never sends HTML or script.
+ */
+export const ViewSchema = v.strictObject({
+  name: v.pipe(v.string(), v.regex(VIEW_NAME_PATTERN, "a view name of 1-32 lower-case letters, digits, '_' and '-', starting with a letter")),
+  title: v.pipe(v.string(), v.minLength(1, "a title"), v.maxLength(80, "a title of at most 80 characters")),
+  export: ExportName,
+  scope: v.optional(v.pipe(v.picklist(TOKEN_SCOPES), v.description("The scope a user's role needs to open the view. Default: hosts:read.")), "hosts:read"),
+  description: v.optional(v.string()),
+});
+
 export const PermissionsSchema = v.strictObject({
   http: v.optional(
     v.strictObject({
@@ -168,6 +182,7 @@ export const ManifestSchema = v.strictObject({
     v.pipe(v.record(FunctionName, TestSchema), v.description("Condition tests rules may use as a match type, as <ident>_<name> (ABI v1's optional filter and test exports).")),
     {},
   ),
+  views: v.optional(v.pipe(v.array(ViewSchema), v.description("Pages in the web UI whose content the plugin answers as data.")), []),
 });
 
 export type Manifest = v.InferOutput<typeof ManifestSchema>;
@@ -175,3 +190,4 @@ export type OptionSpec = v.InferOutput<typeof OptionSchema>;
 export type CommandSpec = v.InferOutput<typeof CommandSchema>;
 export type FilterSpec = v.InferOutput<typeof FilterSchema>;
 export type TestSpec = v.InferOutput<typeof TestSchema>;
+export type ViewSpec = v.InferOutput<typeof ViewSchema>;

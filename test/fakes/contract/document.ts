@@ -6,7 +6,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const SPECS_DIR = join(import.meta.dir, "..", "..", "..", "..", "shared", "specs");
+/**
+ * The contracts, copied from the workplace's `shared/specs/` into the repository so that a clean clone tests
+ * against them (test/fakes/specs.test.ts fails when a copy drifts from shared/specs/ where that folder exists).
+ */
+export const SPECS_DIR = join(import.meta.dir, "..", "specs");
+/** The workplace's own copies, beside the repository, when there are any. */
+export const SHARED_SPECS_DIR = join(import.meta.dir, "..", "..", "..", "..", "shared", "specs");
 
 export interface OpenApiDocument {
   openapi: string;

@@ -334,7 +334,12 @@ export class JsonReader {
   private nextMember(closing: u8, expected: string): bool {
     if (this.failed) return false;
     this.skipWhitespace();
-    if (this.pos >= this.end) return this.fail("expected " + expected + ", found end of the document");
+    if (this.pos >= this.end) {
+      if (!this.first) return this.fail("expected " + expected + ", found end of the document");
+      // Right after the bracket: the member the caller reads next names what is missing.
+      this.first = false;
+      return true;
+    }
     const c = load<u8>(this.pos);
     if (c == closing) {
       this.pos++;

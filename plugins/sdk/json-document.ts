@@ -114,6 +114,12 @@ export class JsonValue {
     return found;
   }
 
+  /** The string member named `key` of an object, or null when it has none (or it is not a string). */
+  stringAt(key: string): string | null {
+    const value = this.member(key);
+    return value !== null && value.kind == JsonKind.String ? value.asString() : null;
+  }
+
   /** The string's decoded text (escapes resolved). Only for kind String. */
   asString(): string {
     return this.reader().string();

@@ -1,8 +1,8 @@
 /**
  * Generates the AssemblyScript SDK's ABI classes (plugins/sdk/abi.generated.ts) from the valibot schemas
  * in src/plugins/abi.ts, their single source: one class per message, with its fields typed, a reader
- * (over the SDK's JsonReader) and a writer (into its JsonWriter). `npm run schemas` rewrites the file with
- * the JSON Schemas; test/schemas/sdk-types.test.ts fails when the checked-in file drifts.
+ * (over the SDK's JsonReader) and a writer (into its JsonWriter). `npm run schemas` (src/schemas/generate.ts)
+ * rewrites the file with the JSON Schemas; test/schemas/sdk-types.test.ts fails when the checked-in file drifts.
  *
  * Types: string → string; an integer within i32 → i32, else i64; another number → f64; boolean → bool;
  * a literal → its type; a picklist → string (with a namespace of its choices); an object → a class; a
@@ -415,9 +415,4 @@ ${body}
 
 ${readers}
 `;
-}
-
-if (import.meta.main && process.argv.includes("--write")) {
-  await Bun.write(SDK_TYPES_FILE, generateSdkTypes());
-  console.log("wrote plugins/sdk/abi.generated.ts");
 }

@@ -920,7 +920,7 @@ export class HttpResponse {
     const _error = this.error;
     if (_error !== null) {
       writer.key("error");
-      _error!.write(writer);
+      _error.write(writer);
     }
     writer.endObject();
   }
@@ -1057,7 +1057,7 @@ export class Event {
     const _data = this.data;
     if (_data !== null) {
       writer.key("data");
-      writer.raw(_data!.data);
+      writer.raw(_data.data);
     }
     writer.endObject();
   }
@@ -1131,8 +1131,8 @@ export class HostsRead {
     if (_hostnames !== null) {
       writer.key("hostnames");
       writer.beginArray();
-      for (let i = 0, n = _hostnames!.length; i < n; i++) {
-        writer.string(unchecked(_hostnames![i]));
+      for (let i = 0, n = _hostnames.length; i < n; i++) {
+        writer.string(unchecked(_hostnames[i]));
       }
       writer.endArray();
     }

@@ -358,7 +358,7 @@ function classText(def: ClassDef): string {
     if (field.optional && isScalar(type)) {
       lines.push(`    if (this.has${pascal(field.name)}) {`, `      ${key}`, writeStatement(type, value, "      "), `    }`);
     } else if (field.optional && type.t === "nullable") {
-      lines.push(`    const _${field.name} = ${value};`, `    if (_${field.name} !== null) {`, `      ${key}`, writeStatement(type.inner, `_${field.name}!`, "      "), `    }`);
+      lines.push(`    const _${field.name} = ${value};`, `    if (_${field.name} !== null) {`, `      ${key}`, writeStatement(type.inner, `_${field.name}`, "      "), `    }`);
     } else {
       lines.push(`    ${key}`, writeStatement(type, value, "    "));
     }

@@ -211,6 +211,20 @@ function readInput(reader: JsonReader, visitor: HostVisitor): string {
   return "";
 }
 
+/** Where the object objectAt() read lies: [objectFrom, objectTo), both 0 for null. */
+let objectFrom: usize = 0;
+let objectTo: usize = 0;
+
+/** Reads an object or null (absent) as its exact bytes; false when the value is something else or malformed. */
+function objectAt(reader: JsonReader): bool {
+  objectFrom = objectTo = 0;
+  if (reader.nullValue()) return true;
+  if (reader.kind() != JsonKind.Object || !reader.capture()) return false;
+  objectFrom = reader.valuePtr;
+  objectTo = reader.valuePtr + <usize>reader.valueLength;
+  return true;
+}
+
 /** One host record into `entry`: "" when read, else what is wrong with it. */
 function readHost(reader: JsonReader, index: i32): string {
   entry.reset(index);
@@ -227,23 +241,17 @@ function readHost(reader: JsonReader, index: i32): string {
     } else if (reader.keyIs("account")) {
       entry.account = reader.nullValue() ? null : reader.string();
     } else if (reader.keyIs("labels")) {
-      if (reader.nullValue()) continue;
-      if (reader.kind() != JsonKind.Object) return reader.failed ? "" : "has labels that are not an object";
-      if (!reader.capture()) return "";
-      entry.labelsFrom = reader.valuePtr;
-      entry.labelsTo = reader.valuePtr + <usize>reader.valueLength;
+      if (!objectAt(reader)) return reader.failed ? "" : "has labels that are not an object";
+      entry.labelsFrom = objectFrom;
+      entry.labelsTo = objectTo;
     } else if (reader.keyIs("inventory")) {
-      if (reader.nullValue()) continue;
-      if (reader.kind() != JsonKind.Object) return reader.failed ? "" : "has an inventory that is not an object";
-      if (!reader.capture()) return "";
-      entry.inventoryFrom = reader.valuePtr;
-      entry.inventoryTo = reader.valuePtr + <usize>reader.valueLength;
+      if (!objectAt(reader)) return reader.failed ? "" : "has an inventory that is not an object";
+      entry.inventoryFrom = objectFrom;
+      entry.inventoryTo = objectTo;
     } else if (reader.keyIs("outcomes")) {
-      if (reader.nullValue()) continue;
-      if (reader.kind() != JsonKind.Object) return reader.failed ? "" : "has outcomes that are not an object";
-      if (!reader.capture()) return "";
-      entry.outcomesFrom = reader.valuePtr;
-      entry.outcomesTo = reader.valuePtr + <usize>reader.valueLength;
+      if (!objectAt(reader)) return reader.failed ? "" : "has outcomes that are not an object";
+      entry.outcomesFrom = objectFrom;
+      entry.outcomesTo = objectTo;
     } else if (!reader.skip()) {
       return "";
     }

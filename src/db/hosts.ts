@@ -228,6 +228,11 @@ export interface HostRepository {
   list(filter: HostFilter): { hosts: HostRow[]; next: string | null };
   get(hostname: string): HostRow | undefined;
   /**
+   * A stamp that changes whenever the hosts may have changed (a write of this process, a commit of another
+   * within a millisecond): what is computed from the whole inventory is kept beside it until it moves.
+   */
+  version(): string;
+  /**
    * The host and its newest 50 changes as the API's JSON text (hostJson's shape plus `changes`), or
    * undefined. The API's hottest read: implementations may keep rendered hosts until the data changes.
    */

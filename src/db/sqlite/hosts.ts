@@ -176,19 +176,23 @@ export class SqliteHostRepository implements HostRepository {
     return this.byName.get({ hostname });
   }
 
+  /** From SQLite's change counters; other processes' commits are looked for at most once a millisecond (the PRAGMA costs more than a cached read). */
+  version(): string {
+    const now = performance.now();
+    if (now - this.othersCheckedAt >= 1) {
+      this.othersVersion = this.othersChanges.values()[0]![0] as number;
+      this.othersCheckedAt = now;
+    }
+    return `${this.ownChanges.values()[0]![0]}:${this.stagedWrites}:${this.othersVersion}`;
+  }
+
   /**
    * Written from the stored JSON text without parsing it, and kept until the database changes at all,
    * which SQLite's change counters tell: a write of this process (its stagings' too) at once, a commit of
    * another process within a millisecond. A test holds the text to hostJson.
    */
   json(hostname: string): string | undefined {
-    // Other processes' commits are looked for at most once a millisecond (the PRAGMA costs more than a cached read).
-    const now = performance.now();
-    if (now - this.othersCheckedAt >= 1) {
-      this.othersVersion = this.othersChanges.values()[0]![0] as number;
-      this.othersCheckedAt = now;
-    }
-    const stamp = `${this.ownChanges.values()[0]![0]}:${this.stagedWrites}:${this.othersVersion}`;
+    const stamp = this.version();
     if (stamp !== this.renderedAt) {
       this.rendered.clear();
       this.renderedAt = stamp;

@@ -239,6 +239,8 @@ export interface HostRepository {
   json(hostname: string): string | undefined;
   /** A host's change log, newest first. */
   changes(hostId: number, limit?: number): HostChangeRow[];
+  /** Hostnames of the hosts one run created, newest first, up to `limit`. */
+  createdBy(runId: number, limit: number): string[];
   /** What one run changed, host by host in the order it wrote them, up to `limit` entries. */
   runChanges(runId: number, limit: number): { hostname: string; at: Date; changes: HostChanges }[];
 }

@@ -153,6 +153,12 @@ describe.skipIf(!HAS_CHROMIUM)("the web UI in Chromium", () => {
     await page.getByRole("heading", { name: "Changes per host" }).waitFor();
     await accessible(page);
     await photograph(page, "run");
+    // The first import's run lists the hosts it created, newest first, each a link to its page.
+    await page.goto("/runs/1");
+    await page.getByRole("heading", { name: "Hosts created" }).waitFor();
+    expect(await page.locator("ul.hosts-created li").count()).toBe(200);
+    await page.getByText(/^The newest 200 of the \d{3} hosts the run created are shown\.$/).waitFor();
+    await accessible(page);
 
     await page.getByRole("link", { name: "Plugins", exact: true }).click();
     await page.waitForURL("**/plugins");

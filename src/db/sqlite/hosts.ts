@@ -218,6 +218,14 @@ export class SqliteHostRepository implements HostRepository {
     return `{"hostname":${JSON.stringify(name)},"account":${JSON.stringify(account)},"labels":${labels},"inventory":${inventory},"lifecycle":${JSON.stringify(lifecycle)},"first_seen":${isoText(firstSeen)},"last_seen":${isoText(lastSeen)},"last_changed":${isoText(lastChanged)},"deleted_at":${isoText(deletedAt)},"delete_reason":${JSON.stringify(deleteReason)},"changes":[${changes.join(",")}]}`;
   }
 
+  /** Newest first: a run's hosts lie together at the end of the table's ids, so a recent run's are found without reading the rest. */
+  createdBy(runId: number, limit: number): string[] {
+    return this.sqlite
+      .query<{ hostname: string }, [number, number]>("SELECT hostname FROM hosts WHERE created_run = ? ORDER BY id DESC LIMIT ?")
+      .all(runId, limit)
+      .map((row) => row.hostname);
+  }
+
   runChanges(runId: number, limit: number): { hostname: string; at: Date; changes: HostChanges }[] {
     return this.sqlite
       .query<{ hostname: string; at: number; changes: string }, [number, number]>(

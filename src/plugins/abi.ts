@@ -184,9 +184,9 @@ export const ExportBeginAnswerSchema = v.object({
 /** What a page call of a phased export receives. */
 export const ExportPageInputSchema = v.object({
   page: v.number(),
-  hosts: v.array(v.unknown()),
-  /** What the target holds of this page's hosts, by hostname: those it lacks are not in it. */
+  /** What the target holds of this page's hosts, by hostname (those it lacks are not in it); sent before `hosts`. */
   current: v.optional(v.record(v.string(), v.unknown())),
+  hosts: v.array(v.unknown()),
 });
 
 /** What the finish phase receives, in chunks of [inventory] page_size deletions; `last` on the final call. */

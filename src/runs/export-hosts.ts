@@ -82,7 +82,8 @@ async function exportPages(scope: RunScope, reader: EligibleReader, target: Targ
     const current = target?.take([...hostnames, ...failed.map((host) => host.hostname)]);
     if (batch.count === 0) continue;
     if (request.dryRun) wouldSend.push(...(JSON.parse(decoder.decode(batch.json)) as unknown[]));
-    const input = { page, hosts: new RawJson(batch.json), ...(current ? { current: new RawJson(stateObject(current)) } : {}) };
+    // `current` before `hosts`: a plugin reading the request as a stream knows the target's side of each host as it reaches it.
+    const input = { page, ...(current ? { current: new RawJson(stateObject(current)) } : {}), hosts: new RawJson(batch.json) };
     const result = await callPlugin(scope, command, input);
     request.onProgress?.({ page: page + 1, records: page * setup.config.inventory.page_size + batch.count });
     if (!result.ok) {

@@ -228,12 +228,19 @@ export interface HostRepository {
   list(filter: HostFilter): { hosts: HostRow[]; next: string | null };
   get(hostname: string): HostRow | undefined;
   /**
+   * A stamp that changes whenever the hosts may have changed (a write of this process, a commit of another
+   * within a millisecond): what is computed from the whole inventory is kept beside it until it moves.
+   */
+  version(): string;
+  /**
    * The host and its newest 50 changes as the API's JSON text (hostJson's shape plus `changes`), or
    * undefined. The API's hottest read: implementations may keep rendered hosts until the data changes.
    */
   json(hostname: string): string | undefined;
   /** A host's change log, newest first. */
   changes(hostId: number, limit?: number): HostChangeRow[];
+  /** Hostnames of the hosts one run created, newest first, up to `limit`. */
+  createdBy(runId: number, limit: number): string[];
   /** What one run changed, host by host in the order it wrote them, up to `limit` entries. */
   runChanges(runId: number, limit: number): { hostname: string; at: Date; changes: HostChanges }[];
 }

@@ -6,6 +6,7 @@ import type { PluginHostRepository } from "./plugin-hosts.ts";
 import type { RetentionRepository } from "./retention.ts";
 import type { RunRepository } from "./runs.ts";
 import type { StatsRepository } from "./stats.ts";
+import type { TargetStateStore } from "./target-state.ts";
 import type { SessionRepository } from "./sessions.ts";
 import type { TokenRepository } from "./tokens.ts";
 import type { UserRepository } from "./users.ts";
@@ -37,6 +38,8 @@ export interface Storage {
   /** Counts for /metrics. */
   readonly stats: StatsRepository;
   readonly migrations: SchemaMigrations;
+  /** A scratch store of an export target's hosts, for one run; close it when done. */
+  targetState(): TargetStateStore;
 
   /**
    * Runs `work` in one transaction: all of its writes or none. `tx` is the storage to use inside it.

@@ -179,6 +179,48 @@ export const ExportResultSchema = v.object({
   ),
 });
 
+/**
+ * ABI v1's optional export phases (a command's `phases` in plugin.json), for targets an export diffs against
+ * rather than writes blindly. `begin` reads the target's hosts once per run, a page at a time; every page
+ * call then receives, beside its hosts, what the target holds of them (`current`); `finish` receives the
+ * target's owned hosts that no page carried (to delete, within the account's delete_limit) and whether
+ * the run changed anything (to activate, say). docs/abi-v1.md tells the whole protocol.
+ */
+export const ExportBeginInputSchema = v.object({
+  /** null for the first page; then the `next` the last answer gave. */
+  cursor: v.nullable(v.string()),
+});
+
+/** One host the target has, as the begin phase reports it. */
+export const TargetHostSchema = v.object({
+  hostname: Hostname,
+  /** Whether Syncer owns the host on the target (created it, carries its mark): only owned hosts are ever deleted. */
+  owned: v.boolean(),
+  /** The plugin's own record of the host, handed back to it unchanged in `current` and `delete`. */
+  state: v.unknown(),
+});
+
+export const ExportBeginAnswerSchema = v.object({
+  hosts: v.array(TargetHostSchema),
+  next: v.nullable(v.string()),
+});
+
+/** What a page call of a phased export receives. */
+export const ExportPageInputSchema = v.object({
+  page: v.number(),
+  /** What the target holds of this page's hosts, by hostname (those it lacks are not in it); sent before `hosts`. */
+  current: v.optional(v.record(v.string(), v.unknown())),
+  hosts: v.array(v.unknown()),
+});
+
+/** What the finish phase receives, in chunks of [inventory] page_size deletions; `last` on the final call. */
+export const ExportFinishInputSchema = v.object({
+  delete: v.array(v.object({ hostname: v.string(), state: v.unknown() })),
+  /** Whether this run created, updated or deleted anything so far. */
+  changed: v.boolean(),
+  last: v.boolean(),
+});
+
 const HostState = v.object({ labels: v.record(v.string(), v.string()), inventory: v.record(v.string(), InventoryValue) });
 
 /** One pending change as hooks see it. */
@@ -329,6 +371,10 @@ export const ABI_SCHEMAS = {
   "host-record": HostRecordSchema,
   "host-view": HostViewSchema,
   "export-result": ExportResultSchema,
+  "export-begin-input": ExportBeginInputSchema,
+  "export-begin-answer": ExportBeginAnswerSchema,
+  "export-page-input": ExportPageInputSchema,
+  "export-finish-input": ExportFinishInputSchema,
   "host-change": HostChangeSchema,
   "hook-answer": HookAnswerSchema,
   "endpoint-request": EndpointRequestSchema,

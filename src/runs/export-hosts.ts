@@ -1,27 +1,68 @@
 import * as v from "valibot";
-import { ExportResultSchema } from "../plugins/abi.ts";
-import { RawJson } from "../plugins/raw-json.ts";
+import { SyncerError } from "../core/errors.ts";
 import type { EligibleReader } from "../db/hosts.ts";
-import type { RunScope } from "./scope.ts";
+import type { TargetStateStore } from "../db/target-state.ts";
+import { ExportBeginAnswerSchema, ExportResultSchema } from "../plugins/abi.ts";
 import { functionCaller } from "../plugins/functions.ts";
+import { RawJson } from "../plugins/raw-json.ts";
+import { deleteLimit } from "./delete-limit.ts";
+import type { RunScope } from "./scope.ts";
 import { pageForTarget } from "./target-page.ts";
+
+const decoder = new TextDecoder();
 
 /**
  * An export run: the eligible hosts (active, not deleted) in pages of [inventory] page_size, each page
  * one plugin call answering per-host results, which are counted into the run. A page whose call fails
  * is logged, its hosts counted as failed, and the export goes on. A dry run tells the plugin (its
  * non-GET HTTP is not sent) and keeps what would have been sent.
+ *
+ * A command with phases (ABI v1's export phases) diffs against its target: `begin` reads the target's
+ * hosts first, all of them, into a scratch store (a failure there fails the run before anything is
+ * sent); each page call gets what the target holds of its hosts; `finish` gets the owned hosts no page
+ * carried, to delete within the account's delete_limit. Hosts that failed in the rules or in a failed
+ * page count as carried: a failure never deletes.
  */
 export async function exportHosts(scope: RunScope): Promise<void> {
+  const phases = scope.plugin.manifest.commands[scope.command]?.phases;
   const reader = scope.hosts.eligibleReader();
+  const target = phases?.begin ? scope.targetState() : undefined;
   try {
-    await exportPages(scope, reader);
+    if (phases?.begin) await readTarget(scope, phases.begin, target!);
+    await exportPages(scope, reader, target);
+    if (phases?.finish) await finishExport(scope, phases.finish, target);
   } finally {
     reader.close();
+    target?.close();
   }
 }
 
-async function exportPages(scope: RunScope, reader: EligibleReader): Promise<void> {
+/** A phase's or page's call, with the run's flags; its log lines join the run's. */
+async function callPlugin(scope: RunScope, exportName: string, input: unknown) {
+  const { runtime, plugin, account, request, report } = scope;
+  const result = await runtime.call(plugin, exportName, { account, input, dryRun: request.dryRun, debug: request.debug, runId: report.id ?? undefined });
+  scope.addLogs(result.logs, result.droppedLogs);
+  return result;
+}
+
+/** The begin phase, page by page until its cursor is null, into `target`. */
+async function readTarget(scope: RunScope, begin: string, target: TargetStateStore): Promise<void> {
+  const where = `${scope.plugin.ident} ${scope.command} (${begin})`;
+  let cursor: string | null = null;
+  for (let page = 1; ; page++) {
+    const result = await callPlugin(scope, begin, { cursor });
+    if (!result.ok) throw new SyncerError(result.error.kind, `${where}: reading the target failed at page ${page}: ${result.error.message}; nothing was sent`);
+    const answer = v.safeParse(ExportBeginAnswerSchema, result.value);
+    if (!answer.success) throw new SyncerError("abi", `${where}: page ${page} is not {"hosts": [{hostname, owned, state}], "next": …}: ${v.summarize(answer.issues)}; nothing was sent`);
+    target.add(answer.output.hosts.map((host) => ({ hostname: host.hostname, owned: host.owned, state: JSON.stringify(host.state ?? null) })));
+    const next = answer.output.next;
+    if (next === null) return;
+    if (next === cursor) throw new SyncerError("abi", `${where}: page ${page} answered the cursor it was given (${JSON.stringify(next)}) as the next one; nothing was sent`);
+    cursor = next;
+  }
+}
+
+async function exportPages(scope: RunScope, reader: EligibleReader, target: TargetStateStore | undefined): Promise<void> {
   const { setup, runtime, plugin, command, account, request, report } = scope;
   const rules = setup.rules.forTarget(plugin.ident, account?.name);
   // The plugins' filters and tests the rules use, a page's values at a time; their log lines join the run's.
@@ -37,32 +78,76 @@ async function exportPages(scope: RunScope, reader: EligibleReader): Promise<voi
     report.counts.skipped += ignored;
     report.counts.failed += failed.length;
     for (const host of failed) scope.addDetail("error", host.message);
+    const hostnames = batch.count === 0 ? [] : decoder.decode(batch.hostnames).split("\n");
+    const current = target?.take([...hostnames, ...failed.map((host) => host.hostname)]);
     if (batch.count === 0) continue;
-    if (request.dryRun) wouldSend.push(...(JSON.parse(new TextDecoder().decode(batch.json)) as unknown[]));
-    const result = await runtime.call(plugin, command, {
-      account,
-      input: { page, hosts: new RawJson(batch.json) },
-      dryRun: request.dryRun,
-      debug: request.debug,
-      runId: report.id ?? undefined,
-    });
-    scope.addLogs(result.logs, result.droppedLogs);
+    if (request.dryRun) wouldSend.push(...(JSON.parse(decoder.decode(batch.json)) as unknown[]));
+    // `current` before `hosts`: a plugin reading the request as a stream knows the target's side of each host as it reaches it.
+    const input = { page, ...(current ? { current: new RawJson(stateObject(current)) } : {}), hosts: new RawJson(batch.json) };
+    const result = await callPlugin(scope, command, input);
     request.onProgress?.({ page: page + 1, records: page * setup.config.inventory.page_size + batch.count });
     if (!result.ok) {
       report.counts.failed += batch.count;
       scope.addDetail("error", `page ${page + 1} (${batch.count} hosts up to ${batch.last}) failed: ${result.error.kind}: ${result.error.message}`);
       continue;
     }
-    const answer = v.safeParse(ExportResultSchema, result.value);
-    if (!answer.success) {
-      report.counts.failed += batch.count;
-      scope.addDetail("error", `page ${page + 1}: ${plugin.ident} ${command} answered something that is not {"results": [...]}: ${v.summarize(answer.issues)}`);
-      continue;
-    }
-    for (const item of answer.output.results) {
-      report.counts[item.status]++;
-      if (item.status === "failed" || item.message) scope.addDetail(item.status === "failed" ? "error" : "info", `${item.hostname}: ${item.status}${item.message ? `: ${item.message}` : ""}`);
-    }
+    countResults(scope, result.value, `page ${page + 1}`, batch.count);
   }
   if (request.dryRun) report.wouldSend = wouldSend;
+}
+
+/**
+ * The finish phase: the target's owned hosts no page carried, in chunks of page_size, then a last call
+ * (with an empty chunk when there is nothing to delete, so that the plugin may activate). Past the
+ * account's delete_limit nothing is deleted, the plugin still finishes, and the run fails saying so.
+ */
+async function finishExport(scope: RunScope, finish: string, target: TargetStateStore | undefined): Promise<void> {
+  const { plugin, command, account, request, report, setup } = scope;
+  const { owned, untaken } = target?.ownedCounts() ?? { owned: 0, untaken: 0 };
+  const limit = account ? deleteLimit(account.config.delete_limit, owned) : 0;
+  const refused = untaken > limit && !request.force;
+  const size = setup.config.inventory.page_size;
+  for (let after = "", chunk = 1; ; chunk++) {
+    const entries = refused || !target ? [] : target.untakenOwned(after, size);
+    const last = entries.length < size;
+    const changed = report.counts.created + report.counts.updated + report.counts.deleted > 0;
+    const input = { delete: new RawJson(`[${entries.map((entry) => `{"hostname":${JSON.stringify(entry.hostname)},"state":${entry.state}}`).join(",")}]`), changed, last };
+    const result = await callPlugin(scope, finish, input);
+    if (!result.ok) {
+      report.counts.failed += entries.length;
+      scope.addDetail("error", `${finish} (chunk ${chunk}, ${entries.length} deletions) failed: ${result.error.kind}: ${result.error.message}`);
+    } else {
+      countResults(scope, result.value, `${finish} (chunk ${chunk})`, entries.length);
+    }
+    if (last) break;
+    after = entries.at(-1)!.hostname;
+  }
+  if (refused) {
+    throw new SyncerError(
+      "delete_limit",
+      `${plugin.ident} ${command}: the export would delete ${untaken} of the ${owned} hosts it owns on the target, more than the delete_limit of account ${account?.name ?? "(none)"} (${account?.config.delete_limit ?? 0}); nothing was deleted. Check the inventory, or run again with --force`,
+    );
+  }
+}
+
+/** `{"hostname": state, …}` from the kept states, their JSON text as it is. */
+function stateObject(states: Map<string, string>): string {
+  const parts: string[] = [];
+  for (const [hostname, state] of states) parts.push(`${JSON.stringify(hostname)}:${state}`);
+  return `{${parts.join(",")}}`;
+}
+
+/** Counts an answer's per-host results into the run; an answer of another shape fails its `hosts` hosts. */
+function countResults(scope: RunScope, value: unknown, what: string, hosts: number): void {
+  const { plugin, command, report } = scope;
+  const answer = v.safeParse(ExportResultSchema, value);
+  if (!answer.success) {
+    report.counts.failed += hosts;
+    scope.addDetail("error", `${what}: ${plugin.ident} ${command} answered something that is not {"results": [...]}: ${v.summarize(answer.issues)}`);
+    return;
+  }
+  for (const item of answer.output.results) {
+    report.counts[item.status]++;
+    if (item.status === "failed" || item.message) scope.addDetail(item.status === "failed" ? "error" : "info", `${item.hostname}: ${item.status}${item.message ? `: ${item.message}` : ""}`);
+  }
 }

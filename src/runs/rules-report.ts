@@ -1,9 +1,11 @@
+import type { HostRow } from "../db/hosts.ts";
 import type { Storage } from "../db/storage.ts";
 import { invalid } from "../config/load.ts";
 import { readIncludedRules } from "../config/include.ts";
 import { SyncerError } from "../core/errors.ts";
 import { suggestion } from "../core/problems.ts";
 import { functionCaller } from "../plugins/functions.ts";
+import type { FunctionCaller } from "../rules/plugin-functions.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
 import { catalogOf, type Setup } from "../plugins/setup.ts";
 import { compileRules, type RuleBook } from "../rules/compile.ts";
@@ -33,8 +35,11 @@ export function targetsOf(book: RuleBook, target: string | undefined): TargetRul
 export function hostForRules(database: Storage, hostname: string): HostData {
   const host = database.hosts.get(hostname);
   if (!host) throw new SyncerError("not_found", `no host ${JSON.stringify(hostname)}`);
-  return { hostname: host.hostname, account: host.account, labels: host.labels, inventory: host.inventory };
+  return rulesViewOf(host);
 }
+
+/** What rules read of a stored host. */
+export const rulesViewOf = (host: HostRow): HostData => ({ hostname: host.hostname, account: host.account, labels: host.labels, inventory: host.inventory });
 
 /** Why a host gets what it gets, per target; the plugin filters and tests the rules use are called through `runtime`. */
 export async function explainHost(setup: Setup, runtime: PluginRuntime, host: HostData, target: string | undefined): Promise<Explanation[]> {
@@ -87,10 +92,18 @@ export async function testRules(setup: Setup, runtime: PluginRuntime, database: 
   if (included.problems.length > 0) throw invalid(file, included.problems);
   const { book, problems } = compileRules({ ...setup.config, rules: included.rules, targets: {} }, catalogOf(setup.registry, setup.config));
   if (problems.length > 0) throw invalid(file, problems);
+  const counted = await countRuleMatches(book, database, functionCaller(runtime, setup.registry, setup.pluginOptions));
+  return { file: included.files[0] ?? file, ...counted };
+}
+
+/**
+ * Every rule of `book`, in its order, with the eligible hosts it matches, each rule for its own target ("*" rules for
+ * every target at once): a rule after a matching last_match rule of its target counts no host.
+ */
+export async function countRuleMatches(book: RuleBook, database: Storage, call: FunctionCaller): Promise<{ hosts: number; rules: RuleCount[] }> {
   const counts = new Map(book.rules.map((rule) => [rule, { name: rule.name, at: placeOf(rule), target: rule.target, matched: 0, failed: 0 }]));
   // Each distinct target once; "*" rules are counted through the "*" target, where no other rule is.
   const targets = [...new Set(book.rules.map((rule) => rule.target))].map((name) => targetsOf(book, name)[0]!);
-  const call = functionCaller(runtime, setup.registry, setup.pluginOptions);
   let hosts = 0;
   for (const page of eligiblePages(database)) {
     hosts += page.length;
@@ -106,5 +119,29 @@ export async function testRules(setup: Setup, runtime: PluginRuntime, database: 
       }
     }
   }
-  return { file: included.files[0] ?? file, hosts, rules: [...counts.values()] };
+  return { hosts, rules: [...counts.values()] };
+}
+
+/**
+ * The config's rules with their counts, for the UI's rules page: counted once per rule book and inventory
+ * version (HostRepository.version), so reloading the page costs nothing until the hosts or the rules change.
+ * Requests that arrive while a count runs share it.
+ */
+export class RuleMatchCounts {
+  private kept?: { book: RuleBook; version: string; counts: Promise<{ hosts: number; rules: RuleCount[] }> };
+
+  constructor(private readonly database: Storage) {}
+
+  of(setup: Setup, runtime: PluginRuntime): Promise<{ hosts: number; rules: RuleCount[] }> {
+    const version = this.database.hosts.version();
+    const kept = this.kept;
+    if (kept && kept.book === setup.rules && kept.version === version) return kept.counts;
+    const counts = countRuleMatches(setup.rules, this.database, functionCaller(runtime, setup.registry, setup.pluginOptions));
+    this.kept = { book: setup.rules, version, counts };
+    // A failed count is not kept: the next request tries again.
+    counts.catch(() => {
+      if (this.kept?.counts === counts) this.kept = undefined;
+    });
+    return counts;
+  }
 }

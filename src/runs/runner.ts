@@ -79,6 +79,7 @@ export class Runner {
       setup: this.setup,
       runtime: this.runtime,
       hosts: this.storage.hosts,
+      targetState: () => this.storage.targetState(),
       hooks: new Hooks(this.setup, this.runtime),
       plugin,
       command: request.command,

@@ -1,4 +1,5 @@
 import type { HostRepository } from "../db/hosts.ts";
+import type { TargetStateStore } from "../db/target-state.ts";
 import type { Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
@@ -54,6 +55,8 @@ export interface RunScope {
   setup: Setup;
   runtime: PluginRuntime;
   hosts: HostRepository;
+  /** A scratch store for an export target's hosts (export phases), closed by the caller. */
+  targetState: () => TargetStateStore;
   hooks: Hooks;
   plugin: Plugin;
   command: string;

@@ -4,6 +4,7 @@ import { deletedChanges, entryOf, planRecord, stagedOf, stateOf } from "../inven
 import { RecordCollector } from "../inventory/records.ts";
 import type { HostRecord } from "../plugins/abi.ts";
 import { checkedRecords } from "../plugins/answers.ts";
+import { deleteLimit } from "./delete-limit.ts";
 import type { RunScope } from "./scope.ts";
 
 const decoder = new TextDecoder();
@@ -16,11 +17,6 @@ const recordOf = (record: PageRecord): HostRecord & { labelsText: string } => ({
   ...(record.inventory === null ? {} : { inventory: JSON.parse(record.inventory) as HostRecord["inventory"] }),
   ...(record.row === null ? {} : { row: record.row }),
 });
-
-/** A share such as "10%" or a count, against the number of hosts an account owns. */
-function deleteLimit(limit: number | string, owned: number): number {
-  return typeof limit === "number" ? limit : Math.floor((owned * Number.parseFloat(limit)) / 100);
-}
 
 /**
  * An import or inventorize run: pages from the plugin, each planned against the inventory as it arrives

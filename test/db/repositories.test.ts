@@ -1,3 +1,4 @@
+import { SqliteTargetStateStore } from "../../src/db/sqlite/target-state.ts";
 import { describe, expect, test } from "bun:test";
 import { freshDatabase } from "../helpers/database.ts";
 
@@ -212,5 +213,37 @@ describe("hosts as exports and inventories read them", () => {
     }
     reader.close();
     expect(seen).toEqual([...names, "a", "b", "m", "zz"].sort());
+  });
+});
+
+describe("an export target's hosts (export phases)", () => {
+  test("take answers the kept states of the hosts the target has and marks every one taken; the owned ones never taken are left for finish", () => {
+    const store = new SqliteTargetStateStore();
+    try {
+      store.add([
+        { hostname: "web01", owned: true, state: '{"folder":"/a"}' },
+        { hostname: "web02", owned: true, state: '{"folder":"/b"}' },
+        { hostname: "people01", owned: false, state: "null" },
+      ]);
+      store.add([{ hostname: "web03", owned: true, state: '{"folder":"/c"}' }]);
+      expect(store.take(["web01", "web09", "people01"])).toEqual(new Map([["web01", '{"folder":"/a"}'], ["people01", "null"]]));
+      expect(store.ownedCounts()).toEqual({ owned: 3, untaken: 2 });
+      expect(store.untakenOwned("", 1)).toEqual([{ hostname: "web02", state: '{"folder":"/b"}' }]);
+      expect(store.untakenOwned("web02", 10)).toEqual([{ hostname: "web03", state: '{"folder":"/c"}' }]);
+      expect(store.untakenOwned("web03", 10)).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  test("a hostname listed twice is a validation error naming it, and the page it came in is not kept", () => {
+    const store = new SqliteTargetStateStore();
+    try {
+      store.add([{ hostname: "web01", owned: true, state: "1" }]);
+      expect(() => store.add([{ hostname: "web02", owned: true, state: "2" }, { hostname: "web01", owned: true, state: "3" }])).toThrow('the target listed host "web01" twice');
+      expect(store.ownedCounts()).toEqual({ owned: 1, untaken: 1 });
+    } finally {
+      store.close();
+    }
   });
 });

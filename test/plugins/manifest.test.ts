@@ -108,6 +108,16 @@ describe("parseManifest", () => {
     expect(formatProblem(problem!)).toStartWith(`${FILE}: commands.x.kind: expected one of`);
   });
 
+  test("export phases belong to export commands: on another kind they are refused, naming the command", () => {
+    const manifest = testkit();
+    manifest.commands.sync = { kind: "export", description: "Exports", phases: { begin: "read_target", finish: "finish_export" } };
+    expect(parseManifest(JSON.stringify(manifest), FILE).ok).toBe(true);
+    manifest.commands.hello.phases = { begin: "read_target" };
+    const [problem, ...more] = refused(manifest);
+    expect(more).toEqual([]);
+    expect(formatProblem(problem!)).toBe(`${FILE}: commands.hello.phases: only an export command has phases; this one is action`);
+  });
+
   test("refuses a wrong type, saying what was expected and what was found", () => {
     const [problem] = refused(minimal({ enabled: "yes" }));
     expect(problem!.key).toBe("enabled");

@@ -469,6 +469,79 @@ describe("export runs", () => {
     expect(dry.would_send.map((h: Json) => h.hostname)).toEqual(["a1", "a2", "a3", "boom", "c2"]);
   });
 
+  describe("with phases (begin reads the target, finish deletes and activates)", () => {
+    // Account t: its target starts with two hosts people made there (not owned by Syncer).
+    const phased = () => {
+      const w = world(`[inventory]\npage_size = 2\n[accounts.t]\nplugin = "syncfix"\ndelete_limit = "50%"\n[accounts.t.custom_fields]\npath = "t.pages"\nmanual = ["people01", "web01"]\n`);
+      w.pages("t", [host("web01", { site: "berlin" }), host("web02", { site: "berlin" }), host("web03", { site: "paris" }), host("web04", { site: "rome" })]);
+      w.run("syncfix", "import_hosts", "t");
+      return w;
+    };
+    const target = (w: World) => w.run("syncfix", "show_target", "t").json.value as { hosts: Record<string, { labels: Json; owned: boolean }>; activations: number };
+
+    test("a first export creates what the target lacks, leaves hosts people made alone, and activates once", () => {
+      const w = phased();
+      const { code, json } = w.run("syncfix", "export_phased", "t");
+      expect(code).toBe(0);
+      expect(json).toMatchObject({ created: 3, skipped: 1, updated: 0, deleted: 0, failed: 0 });
+      expect(json.details).toContainEqual({ level: "info", message: "web01: skipped: made by people: left alone" });
+      expect(json.details).toContainEqual({ level: "info", message: "activated the target's changes" });
+      const after = target(w);
+      expect(Object.keys(after.hosts).sort()).toEqual(["people01", "web01", "web02", "web03", "web04"]);
+      expect(after.hosts.web01).toEqual({ labels: {}, owned: false });
+      expect(after.hosts.web02).toEqual({ labels: { site: "berlin" }, owned: true });
+      expect(after.activations).toBe(1);
+    });
+
+    test("a second export with nothing changed writes nothing and does not activate; a changed host is the only update", () => {
+      const w = phased();
+      w.run("syncfix", "export_phased", "t");
+      expect(w.run("syncfix", "export_phased", "t").json).toMatchObject({ created: 0, updated: 0, unchanged: 3, skipped: 1, deleted: 0 });
+      expect(target(w).activations).toBe(1);
+      w.pages("t", [host("web01", { site: "berlin" }), host("web02", { site: "hamburg" }), host("web03", { site: "paris" }), host("web04", { site: "rome" })]);
+      w.run("syncfix", "import_hosts", "t");
+      expect(w.run("syncfix", "export_phased", "t").json).toMatchObject({ created: 0, updated: 1, unchanged: 2 });
+      expect(target(w)).toMatchObject({ activations: 2, hosts: { web02: { labels: { site: "hamburg" }, owned: true } } });
+    });
+
+    test("owned hosts Syncer no longer exports are deleted by finish, within delete_limit unless --force; hosts people made never are", () => {
+      const w = phased();
+      w.run("syncfix", "export_phased", "t");
+      expect(w.cli("hosts", "lifecycle", "web03", "decommissioned").code).toBe(0);
+      expect(w.run("syncfix", "export_phased", "t").json).toMatchObject({ deleted: 1, unchanged: 2 });
+      expect(Object.keys(target(w).hosts).sort()).toEqual(["people01", "web01", "web02", "web04"]);
+      // 2 of the 2 owned hosts left: past 50%, nothing is deleted, the run fails saying why, and finish still ran.
+      for (const name of ["web02", "web04"]) w.cli("hosts", "lifecycle", name, "decommissioned");
+      const refused = w.run("syncfix", "export_phased", "t");
+      expect(refused.code).not.toBe(0);
+      expect(refused.json.error.kind).toBe("delete_limit");
+      expect(refused.json.error.message).toContain("the export would delete 2 of the 2 hosts it owns on the target, more than the delete_limit of account t (50%); nothing was deleted");
+      expect(Object.keys(target(w).hosts).sort()).toEqual(["people01", "web01", "web02", "web04"]);
+      expect(w.run("syncfix", "export_phased", "t", "--force").json).toMatchObject({ deleted: 2 });
+      expect(Object.keys(target(w).hosts).sort()).toEqual(["people01", "web01"]);
+    });
+
+    test("a dry run reads the target and reports what it would do, and changes nothing", () => {
+      const w = phased();
+      const dry = w.run("syncfix", "export_phased", "t", "--dry-run").json;
+      expect(dry).toMatchObject({ created: 3, skipped: 1 });
+      expect(dry.would_send.map((h: Json) => h.hostname)).toEqual(["web01", "web02", "web03", "web04"]);
+      expect(Object.keys(target(w).hosts).sort()).toEqual(["people01", "web01"]);
+    });
+
+    test("a begin phase that fails fails the run before anything is sent, with the plugin's error kind", () => {
+      const w = phased();
+      w.run("syncfix", "export_phased", "t");
+      writeFileSync(w.config, readFileSync(w.config, "utf8").replace('manual = ["people01", "web01"]', 'manual = ["people01", "web01"]\nfail_begin = true'));
+      w.pages("t", [host("web09")]);
+      w.run("syncfix", "import_hosts", "t");
+      const failed = w.run("syncfix", "export_phased", "t");
+      expect(failed.code).not.toBe(0);
+      expect(failed.json.error).toEqual({ kind: "connection", message: "syncfix export_phased (target_begin): reading the target failed at page 1: the target cannot be reached; nothing was sent" });
+      expect(failed.json).toMatchObject({ created: 0, deleted: 0 });
+    });
+  });
+
   test("an action command runs once and shows its answer", () => {
     const w = world();
     expect(w.run("syncfix", "ping").json).toMatchObject({ ok: true, value: "pong" });

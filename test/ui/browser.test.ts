@@ -74,7 +74,9 @@ describe.skipIf(!HAS_CHROMIUM)("the web UI in Chromium", () => {
       dir,
       `[server]\nlisten = "127.0.0.1:0"\ndata_dir = "data"\n[plugins]\ndirectories = [${JSON.stringify(FIXTURE_PLUGINS)}]\n` +
         `[accounts.demo]\nplugin = "csv"\n[accounts.demo.custom_fields]\npath = ${JSON.stringify(DEMO_CSV)}\nhostname_column = "host"\nlabel_columns = ["site", "role", "os", "env", "rack", "owner"]\n` +
-        `[jobs.import-demo]\nschedule = "0 3 * * *"\nsteps = ["csv import_hosts demo"]\n`,
+        `[jobs.import-demo]\nschedule = "0 3 * * *"\nsteps = ["csv import_hosts demo"]\n` +
+        `[[rules]]\nname = "berlin hosts"\nconditions = [{ label = "site", match = "equal", value = "berlin" }]\nset = { tier = "primary" }\n` +
+        `[[rules]]\nname = "databases"\ntarget = "demo"\nconditions = [{ label = "role", match = "equal", value = "db" }]\nset = { backup = "nightly" }\n`,
     );
     syncer(["migrate"], config);
     syncer(["csv", "import_hosts", "demo"], config);
@@ -125,6 +127,8 @@ describe.skipIf(!HAS_CHROMIUM)("the web UI in Chromium", () => {
     await page.waitForURL(/\/hosts\/web01\.berlin\.example\.com$/);
     await page.getByRole("heading", { name: "Inventory" }).waitFor();
     expect(await page.locator("dl.kv").first().textContent()).toContain("demo");
+    await page.getByRole("heading", { name: "Rules per target" }).waitFor();
+    await page.getByRole("table", { name: "Rules for demo, in order" }).getByText("berlin hosts").waitFor();
     await accessible(page);
     await photograph(page, "host");
 
@@ -149,6 +153,12 @@ describe.skipIf(!HAS_CHROMIUM)("the web UI in Chromium", () => {
     await page.getByRole("heading", { name: "Changes per host" }).waitFor();
     await accessible(page);
     await photograph(page, "run");
+    // The first import's run lists the hosts it created, newest first, each a link to its page.
+    await page.goto("/runs/1");
+    await page.getByRole("heading", { name: "Hosts created" }).waitFor();
+    expect(await page.locator("ul.hosts-created li").count()).toBe(200);
+    await page.getByText(/^The newest 200 of the \d{3} hosts the run created are shown\.$/).waitFor();
+    await accessible(page);
 
     await page.getByRole("link", { name: "Plugins", exact: true }).click();
     await page.waitForURL("**/plugins");
@@ -205,6 +215,12 @@ describe.skipIf(!HAS_CHROMIUM)("the web UI in Chromium", () => {
     await page.getByRole("heading", { name: "Accounts" }).waitFor();
     await accessible(page);
     await photograph(page, "accounts");
+
+    await page.getByRole("link", { name: "Rules", exact: true }).click();
+    await page.waitForURL("**/rules");
+    await page.getByRole("table", { name: "Rules in order" }).getByText("databases").waitFor();
+    await accessible(page);
+    await photograph(page, "rules");
 
     await page.goto("/hosts?search=onerror");
     await page.getByRole("link", { name: HOSTILE_HOST }).click();

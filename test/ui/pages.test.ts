@@ -10,13 +10,32 @@ import { PASSWORD, uiApp, type UiApp, type UiBrowser } from "../helpers/ui-app.t
 const SECRET = "s3cret-cmdb-password";
 const HOSTILE_HOST = `<script>document.body.dataset.owned="host"</script>.example.com`;
 
+const RULES = `
+[[rules]]
+name = "berlin hosts"
+conditions = [{ label = "site", match = "equal", value = "berlin" }]
+set = { tier = "primary" }
+
+[[rules]]
+name = "web hosts of cmdb"
+target = "cmdb"
+conditions = [{ label = "role", match = "equal", value = "web" }]
+set = { team = "<b>web</b>" }
+
+[[rules]]
+name = "leave paris out"
+target = "cmdb"
+conditions = [{ label = "site", match = "equal", value = "paris" }]
+set = { ignore_host = true }
+`;
+
 let app: UiApp;
 let admin: UiBrowser;
 let viewer: UiBrowser;
 
 beforeAll(async () => {
   buildFixturePlugins();
-  app = uiApp(`[accounts.cmdb]\nplugin = "testkit"\npassword = "\${env:CMDB_PASSWORD}"\n[jobs.nightly]\nschedule = "0 3 * * *"\nsteps = ["testkit hello"]\n`, { CMDB_PASSWORD: SECRET });
+  app = uiApp(`[accounts.cmdb]\nplugin = "testkit"\npassword = "\${env:CMDB_PASSWORD}"\n[jobs.nightly]\nschedule = "0 3 * * *"\nsteps = ["testkit hello"]\n${RULES}`, { CMDB_PASSWORD: SECRET });
   await app.users.create({ name: "ada", role: "admin", password: PASSWORD });
   await app.users.create({ name: "vic", role: "viewer", password: PASSWORD });
   const writes = app.services.writes();
@@ -96,6 +115,52 @@ describe("pages", () => {
     expect(text).toContain("rack");
     expect(text).toMatch(/by hand labels \{\} \{"rack":"r7"\}/);
     expect((await admin.get("/hosts/nope.example.com")).status).toBe(404);
+  });
+
+  test("a host's page explains the rules per target: each rule in order, its conditions with the value seen, and what the target receives", async () => {
+    const web01 = visible((await admin.get(`/hosts/${encodeURIComponent("web01.berlin.example.com")}`)).text);
+    expect(web01).toContain("Rules per target");
+    // The account cmdb (a target the rules name), with the "*" rule and its own rules in order.
+    expect(web01).toMatch(/cmdb \(plugin testkit\) receives exported/);
+    expect(web01).toMatch(/berlin hosts \S+:\d+:\d+ matched ✓ label site equal "berlin" \(berlin\) tier = primary/);
+    expect(web01).toMatch(/web hosts of cmdb \S+:\d+:\d+ matched ✓ label role equal "web" \(web\) team = <b>web<\/b>/);
+    expect(web01).toMatch(/leave paris out \S+:\d+:\d+ no match ✗ label site equal "paris" \(berlin\)/);
+    const paris = visible((await admin.get(`/hosts/${encodeURIComponent("web02.paris.example.com")}`)).text);
+    expect(paris).toContain("ignored a rule tells this target to leave the host out");
+    // Text a rule sets is text on the page.
+    expect((await admin.get(`/hosts/${encodeURIComponent("web01.berlin.example.com")}`)).text).not.toContain("<b>web</b>");
+  });
+
+  test("the rules page lists every rule in order with how many active hosts it matches", async () => {
+    const page = await admin.get("/rules");
+    expect(page.status).toBe(200);
+    const text = visible(page.text);
+    expect(text).toContain("matches counted over 3 active hosts");
+    expect(text).toMatch(/berlin hosts \S+:\d+:\d+ every target label site equal "berlin" tier = primary 1 0/);
+    expect(text).toMatch(/web hosts of cmdb \S+:\d+:\d+ cmdb label role equal "web" team = <b>web<\/b> 2 0/);
+    expect(text).toMatch(/leave paris out \S+:\d+:\d+ cmdb label site equal "paris" ignore_host = true 1 0/);
+    expect((await viewer.get("/rules")).status).toBe(200);
+  });
+
+  test("the rules page counts again once the hosts change, and not before", async () => {
+    const hosts = app.services.database.hosts;
+    const readInventory = hosts.eligibleReader.bind(hosts);
+    let reads = 0;
+    hosts.eligibleReader = () => (reads++, readInventory());
+    const before = visible((await admin.get("/rules")).text);
+    expect(before).toContain("over 3 active hosts");
+    await admin.get("/rules");
+    expect(reads).toBe(0);
+    const writes = app.services.writes();
+    await writes.upsert("cmdb", [{ hostname: "web03.berlin.example.com", labels: { site: "berlin", role: "web" } }]);
+    const after = visible((await admin.get("/rules")).text);
+    expect(after).toContain("over 4 active hosts");
+    expect(after).toMatch(/berlin hosts \S+ every target .* tier = primary 2 0/);
+    expect(reads).toBe(1);
+    app.storage.hosts.setLifecycle("web03.berlin.example.com", "decommissioned", Date.now());
+    expect(visible((await admin.get("/rules")).text)).toContain("over 3 active hosts");
+    expect(reads).toBe(2);
+    hosts.eligibleReader = readInventory;
   });
 
   test("a host name with HTML in it is shown as text on every page, never as markup", async () => {

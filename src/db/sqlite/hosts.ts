@@ -176,19 +176,23 @@ export class SqliteHostRepository implements HostRepository {
     return this.byName.get({ hostname });
   }
 
+  /** From SQLite's change counters; other processes' commits are looked for at most once a millisecond (the PRAGMA costs more than a cached read). */
+  version(): string {
+    const now = performance.now();
+    if (now - this.othersCheckedAt >= 1) {
+      this.othersVersion = this.othersChanges.values()[0]![0] as number;
+      this.othersCheckedAt = now;
+    }
+    return `${this.ownChanges.values()[0]![0]}:${this.stagedWrites}:${this.othersVersion}`;
+  }
+
   /**
    * Written from the stored JSON text without parsing it, and kept until the database changes at all,
    * which SQLite's change counters tell: a write of this process (its stagings' too) at once, a commit of
    * another process within a millisecond. A test holds the text to hostJson.
    */
   json(hostname: string): string | undefined {
-    // Other processes' commits are looked for at most once a millisecond (the PRAGMA costs more than a cached read).
-    const now = performance.now();
-    if (now - this.othersCheckedAt >= 1) {
-      this.othersVersion = this.othersChanges.values()[0]![0] as number;
-      this.othersCheckedAt = now;
-    }
-    const stamp = `${this.ownChanges.values()[0]![0]}:${this.stagedWrites}:${this.othersVersion}`;
+    const stamp = this.version();
     if (stamp !== this.renderedAt) {
       this.rendered.clear();
       this.renderedAt = stamp;
@@ -212,6 +216,14 @@ export class SqliteHostRepository implements HostRepository {
     const [id, name, account, labels, inventory, lifecycle, firstSeen, lastSeen, lastChanged, deletedAt, deleteReason] = row;
     const changes = (this.changeValues.values(id, changeLimit) as [number | null, number, string][]).map(([runId, at, change]) => `{"run_id":${runId},"at":${isoText(at)},"changes":${change}}`);
     return `{"hostname":${JSON.stringify(name)},"account":${JSON.stringify(account)},"labels":${labels},"inventory":${inventory},"lifecycle":${JSON.stringify(lifecycle)},"first_seen":${isoText(firstSeen)},"last_seen":${isoText(lastSeen)},"last_changed":${isoText(lastChanged)},"deleted_at":${isoText(deletedAt)},"delete_reason":${JSON.stringify(deleteReason)},"changes":[${changes.join(",")}]}`;
+  }
+
+  /** Newest first: a run's hosts lie together at the end of the table's ids, so a recent run's are found without reading the rest. */
+  createdBy(runId: number, limit: number): string[] {
+    return this.sqlite
+      .query<{ hostname: string }, [number, number]>("SELECT hostname FROM hosts WHERE created_run = ? ORDER BY id DESC LIMIT ?")
+      .all(runId, limit)
+      .map((row) => row.hostname);
   }
 
   runChanges(runId: number, limit: number): { hostname: string; at: Date; changes: HostChanges }[] {

@@ -10,6 +10,7 @@ import { SqlitePluginHostRepository } from "./plugin-hosts.ts";
 import { SqliteRetentionRepository } from "./retention.ts";
 import { SqliteRunRepository } from "./runs.ts";
 import { SqliteStatsRepository } from "./stats.ts";
+import { SqliteTargetStateStore } from "./target-state.ts";
 import { SqliteSessionRepository } from "./sessions.ts";
 import { SqliteTokenRepository } from "./tokens.ts";
 import { SqliteUserRepository } from "./users.ts";
@@ -41,6 +42,10 @@ export class SqliteStorage implements Storage {
       },
       apply: () => applyMigrations(sqlite),
     };
+  }
+
+  targetState(): SqliteTargetStateStore {
+    return new SqliteTargetStateStore();
   }
 
   get hosts() {

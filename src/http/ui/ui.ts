@@ -12,6 +12,7 @@ import { loginRoutes } from "./pages/login.tsx";
 import { overviewRoutes } from "./pages/overview.tsx";
 import { pluginViewRoutes } from "./pages/plugin-views.tsx";
 import { pluginRoutes } from "./pages/plugins.tsx";
+import { ruleRoutes } from "./pages/rules.tsx";
 import { runRoutes } from "./pages/runs.tsx";
 import { loadSession, requireSession, type Refusal, type UiEnv } from "./session.ts";
 
@@ -25,6 +26,7 @@ const SECTION_SCOPES: [string, Scope][] = [
   ["/", "hosts:read"],
   ["/hosts", "hosts:read"],
   ["/hosts/*", "hosts:read"],
+  ["/rules", "hosts:read"],
   ["/plugins", "hosts:read"],
   ["/plugins/*", "hosts:read"],
   ["/runs", "runs:read"],
@@ -86,6 +88,7 @@ export function uiApp(context: UiContext): Hono<UiEnv> {
   app.route("/", pluginViewRoutes(context, refuse));
   app.route("/", pluginRoutes(context));
   app.route("/", runRoutes(context));
+  app.route("/", ruleRoutes(context));
   app.route("/", jobRoutes(context, refuse));
   return app;
 }

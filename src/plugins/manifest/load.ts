@@ -46,6 +46,7 @@ export function parseManifest(text: string, file: string): ManifestResult {
     if (option !== undefined && manifest.options[option]?.type !== "string") {
       at(`commands.${name}.file_option`, `'${option}' must be a string option declared in 'options'`);
     }
+    if (command.phases && command.kind !== "export") at(`commands.${name}.phases`, `only an export command has phases; this one is ${command.kind}`);
   }
   for (const [name, filter] of Object.entries(manifest.filters)) {
     const firstOptional = filter.arguments.findIndex((argument) => argument.optional);

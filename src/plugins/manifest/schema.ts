@@ -39,6 +39,15 @@ export const CommandSchema = v.strictObject({
   account: v.optional(v.pipe(v.picklist(["required", "optional", "none"]), v.description("Whether the command takes an account.")), "required"),
   schedulable: v.optional(v.pipe(v.boolean(), v.description("May a [jobs] step run it?")), true),
   timeout_seconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86400))),
+  phases: v.optional(
+    v.pipe(
+      v.strictObject({
+        begin: v.optional(v.pipe(ExportName, v.description("Reads the target's hosts once per run, before the pages (ABI v1's export phases)."))),
+        finish: v.optional(v.pipe(ExportName, v.description("Deletes the target's owned hosts no page carried, and activates, after the pages."))),
+      }),
+      v.description("An export's optional phases around its pages: see docs/abi-v1.md."),
+    ),
+  ),
   file_option: v.optional(
     v.pipe(
       v.string(),

@@ -2,10 +2,14 @@ import { Hono } from "hono";
 import { html } from "hono/html";
 import type { Child } from "hono/jsx";
 import { LIFECYCLE_STATES, MANUAL_OWNER, type LifecycleState } from "../../../core/hosts.ts";
+import { asSyncerError } from "../../../core/errors.ts";
 import type { HostRow } from "../../../db/hosts.ts";
+import type { Explanation } from "../../../rules/evaluate.ts";
+import { explainHost, rulesViewOf } from "../../../runs/rules-report.ts";
 import { Badge, KeyValues, Notice, Table, Time, valueText } from "../components.tsx";
 import { errorPage, type UiContext } from "../context.tsx";
 import { Page } from "../layout.tsx";
+import { TargetExplanation } from "../rules-explanation.tsx";
 import type { UiEnv } from "../session.ts";
 
 const PAGE_SIZE = 50;
@@ -143,13 +147,23 @@ export function hostRoutes({ services }: UiContext): Hono<UiEnv> {
     );
   });
 
-  app.get("/hosts/:hostname", (c) => {
+  /** Why the host gets what it gets per target; a failure (a plugin filter that fails, say) is shown, not thrown. */
+  const rulesFor = async (host: HostRow): Promise<{ explanations: Explanation[] } | { failure: string }> => {
+    try {
+      return { explanations: await explainHost(services.setup(), services.runtime(), rulesViewOf(host), undefined) };
+    } catch (error) {
+      return { failure: asSyncerError(error).message };
+    }
+  };
+
+  app.get("/hosts/:hostname", async (c) => {
     const session = c.get("session")!;
     const hostname = c.req.param("hostname");
     const host = services.database.hosts.get(hostname);
     if (!host) return errorPage(c, 404, "No such host", `There is no host ${JSON.stringify(hostname)}.`, "hosts");
     const changes = services.database.hosts.changes(host.id, CHANGES_SHOWN);
     const namespaces = byNamespace(host.inventory);
+    const rules = await rulesFor(host);
     return c.html(
       <Page title={host.hostname} section="hosts" session={session}>
         <h1>
@@ -191,6 +205,14 @@ export function hostRoutes({ services }: UiContext): Hono<UiEnv> {
               </section>
             ))}
           </div>
+        )}
+        <h2>Rules per target</h2>
+        {"failure" in rules ? (
+          <Notice kind="error">The rules could not be explained: {rules.failure}</Notice>
+        ) : services.setup().rules.rules.length === 0 ? (
+          <p class="muted">No rules in the config: every target receives the host's labels and inventory as they are.</p>
+        ) : (
+          rules.explanations.map((explanation) => <TargetExplanation explanation={explanation} />)
         )}
         <h2>Change history</h2>
         {changes.length === 0 ? (

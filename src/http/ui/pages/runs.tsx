@@ -8,6 +8,7 @@ import type { UiEnv } from "../session.ts";
 const PAGE_SIZE = 50;
 /** A run's changes shown on its page; the change log of each host holds the rest. */
 const CHANGES_SHOWN = 500;
+const CREATED_SHOWN = 200;
 
 /** Runs as table rows: id, what, status, counts, when. */
 export function RunRows({ runs }: { runs: RunRecord[] }) {
@@ -120,6 +121,7 @@ export function runRoutes({ services }: UiContext): Hono<UiEnv> {
     if (!run) return errorPage(c, 404, "No such run", `There is no run #${idText}.`, "runs");
     const lines = run.details.map(detailOf);
     const changes = services.database.hosts.runChanges(run.id, CHANGES_SHOWN + 1);
+    const created = run.created > 0 ? services.database.hosts.createdBy(run.id, CREATED_SHOWN) : [];
     return c.html(
       <Page title={`Run #${run.id}`} section="runs" session={session}>
         <div id="run" {...(run.status === "running" ? { "hx-get": `/runs/${run.id}`, "hx-trigger": "every 2s", "hx-select": "#run", "hx-target": "#run", "hx-swap": "outerHTML" } : {})}>
@@ -161,9 +163,26 @@ export function runRoutes({ services }: UiContext): Hono<UiEnv> {
               ))}
             </pre>
           )}
+          {created.length > 0 && (
+            <>
+              <h2>Hosts created</h2>
+              <ul class="hosts-created">
+                {created.map((hostname) => (
+                  <li>
+                    <HostLink hostname={hostname} />
+                  </li>
+                ))}
+              </ul>
+              {run.created > created.length && (
+                <p class="muted">
+                  The newest {created.length} of the {run.created.toLocaleString("en")} hosts the run created are shown{created.length < CREATED_SHOWN ? "; the others have been deleted since" : ""}.
+                </p>
+              )}
+            </>
+          )}
           <h2>Changes per host</h2>
           {changes.length === 0 ? (
-            <p class="muted">This run changed no host's labels, inventory or owner (creations by imports are counted above, not logged per host).</p>
+            <p class="muted">This run changed no existing host's labels, inventory or owner.</p>
           ) : (
             <>
               <Table caption="What the run changed per host" head={["host", "field", "before", "after"]}>

@@ -1,0 +1,61 @@
+import { Database } from "bun:sqlite";
+import { SyncerError, describeSystemError } from "../../core/errors.ts";
+import type { TargetEntry, TargetStateStore } from "../target-state.ts";
+
+/** Pages of SQLite's cache the store may hold, in KiB: the rest of a large target waits on disk. */
+const CACHE_KIB = 16 * 1024;
+
+/**
+ * A target's hosts in a temporary database of their own (SQLite's '' file: on disk, deleted when closed),
+ * so that a target of a million hosts costs a run disk, not memory; nothing here survives a crash, nor
+ * needs to.
+ */
+export class SqliteTargetStateStore implements TargetStateStore {
+  private readonly sqlite: Database;
+
+  constructor() {
+    try {
+      this.sqlite = new Database(":memory:");
+      this.sqlite.run("ATTACH DATABASE '' AS target");
+      this.sqlite.run("PRAGMA target.journal_mode = OFF");
+      this.sqlite.run("PRAGMA target.synchronous = OFF");
+      this.sqlite.run(`PRAGMA target.cache_size = -${CACHE_KIB}`);
+      this.sqlite.run("CREATE TABLE target.entries (hostname TEXT PRIMARY KEY, owned INTEGER NOT NULL, state TEXT NOT NULL, taken INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID");
+    } catch (error) {
+      throw new SyncerError("database", `cannot keep the target's hosts for the export: ${describeSystemError(error)}`);
+    }
+  }
+
+  add(hosts: readonly TargetEntry[]): void {
+    const insert = this.sqlite.query<never, [string, number, string]>("INSERT INTO target.entries (hostname, owned, state) VALUES (?, ?, ?)");
+    const exists = this.sqlite.query<{ n: number }, [string]>("SELECT count(*) AS n FROM target.entries WHERE hostname = ?");
+    this.sqlite.transaction(() => {
+      for (const host of hosts) {
+        if (exists.get(host.hostname)!.n > 0) throw new SyncerError("validation", `the target listed host ${JSON.stringify(host.hostname)} twice`);
+        insert.run(host.hostname, host.owned ? 1 : 0, host.state);
+      }
+    })();
+  }
+
+  take(hostnames: readonly string[]): Map<string, string> {
+    const names = JSON.stringify(hostnames);
+    const rows = this.sqlite.query<{ hostname: string; state: string }, [string]>("SELECT hostname, state FROM target.entries WHERE hostname IN (SELECT value FROM json_each(?))").all(names);
+    this.sqlite.query("UPDATE target.entries SET taken = 1 WHERE hostname IN (SELECT value FROM json_each(?))").run(names);
+    return new Map(rows.map((row) => [row.hostname, row.state]));
+  }
+
+  untakenOwned(after: string, limit: number): { hostname: string; state: string }[] {
+    return this.sqlite
+      .query<{ hostname: string; state: string }, [string, number]>("SELECT hostname, state FROM target.entries WHERE owned = 1 AND taken = 0 AND hostname > ? ORDER BY hostname LIMIT ?")
+      .all(after, limit);
+  }
+
+  ownedCounts(): { owned: number; untaken: number } {
+    const row = this.sqlite.query<{ owned: number; untaken: number | null }, []>("SELECT count(*) AS owned, sum(taken = 0) AS untaken FROM target.entries WHERE owned = 1").get()!;
+    return { owned: row.owned, untaken: row.untaken ?? 0 };
+  }
+
+  close(): void {
+    this.sqlite.close();
+  }
+}

@@ -1,0 +1,319 @@
+// An export page: each host's wanted folder and attributes (from the rules' outcomes and its labels)
+// against what the site holds (`current`, read by the begin phase), then the writes in bulk: missing
+// folders (parents first), bulk create, bulk update, and a move (with the host's ETag) where the folder
+// changed. Hosts people made on the site are left alone; a host nothing changed for is not written.
+import { ApiResponse, Exporter, ExportPage, HostEntry, HostResultStatus, JsonDocument, JsonKind, JsonRaw, JsonReader, JsonWriter, ErrorKind, Query, log } from "../../sdk/index";
+import { canonicalText, differences } from "./canonical";
+import { failedHosts, problemOf } from "./problem";
+import { OWNER_LABEL, Settings, folderSlug, normalFolder, settingsOf } from "./settings";
+
+/** What the site holds of a host, from the begin phase's state. */
+class Current {
+  folder: string = "/";
+  attributes: string = "{}";
+}
+
+/** One host's write and how it went. */
+class Wanted {
+  status: string = HostResultStatus.Unchanged;
+  message: string = "";
+  constructor(
+    public hostname: string,
+    public folder: string,
+    /** The whole attributes object Syncer wants, canonical: sent as `attributes` (replacing all). */
+    public attributes: string,
+  ) {}
+}
+
+export class SiteExporter extends Exporter {
+  settings: Settings = new Settings();
+  current: Map<string, Current> = new Map<string, Current>();
+  creates: Wanted[] = [];
+  updates: Wanted[] = [];
+  moves: Wanted[] = [];
+  /** Every host of the page that is written, in page order, for the results. */
+  written: Wanted[] = [];
+
+  start(page: ExportPage): bool {
+    if (page.request.account === null) return this.fail(ErrorKind.Options, "an export needs an account");
+    this.settings = settingsOf(page.request.account!);
+    if (this.settings.problem.length > 0) return this.fail(ErrorKind.Options, this.settings.problem);
+    return true;
+  }
+
+  /** `current`: {hostname: {folder, attributes}} for the page's hosts the site has. */
+  inputMember(key: string, reader: JsonReader): bool {
+    if (key != "current") return reader.skip();
+    if (reader.nullValue() || !reader.beginObject()) return !reader.failed;
+    while (reader.nextKey()) {
+      const hostname = reader.key();
+      const state = JsonDocument.fromString(JsonRaw.read(reader).data).root();
+      const kept = new Current();
+      const folder = state.stringAt("folder");
+      if (folder !== null) kept.folder = folder!;
+      const attributes = state.member("attributes");
+      if (attributes !== null) kept.attributes = attributes.compactText();
+      this.current.set(hostname, kept);
+    }
+    return !reader.failed;
+  }
+
+  export(host: HostEntry, page: ExportPage): bool {
+    const hostname = host.hostname;
+    const folderOutcome = host.outcome("folder");
+    let folder = this.settings.defaultFolder;
+    if (folderOutcome !== null && !folderOutcome.isNull) {
+      const text = folderOutcome.reader().kind() == JsonKind.String ? folderOutcome.reader().string() : folderOutcome.data;
+      const normal = normalFolder(text);
+      if (normal === null) {
+        page.result(hostname, HostResultStatus.Failed, "the rules' folder '" + text + "' is not a folder path such as /servers/berlin");
+        return true;
+      }
+      folder = normal!;
+    }
+    const wanted = new Wanted(hostname, folder, this.attributesOf(host));
+    if (!this.current.has(hostname)) {
+      wanted.status = HostResultStatus.Created;
+      this.creates.push(wanted);
+      this.written.push(wanted);
+      return true;
+    }
+    const current = this.current.get(hostname);
+    if (!ownedBy(current.attributes, this.settings.account)) {
+      page.result(hostname, HostResultStatus.Skipped, "on the site without the label " + OWNER_LABEL + ": " + this.settings.account + " (made by people): left alone");
+      return true;
+    }
+    const changes = new Array<string>();
+    if (current.folder != folder) {
+      changes.push("folder: " + current.folder + " → " + folder);
+      this.moves.push(wanted);
+    }
+    if (current.attributes != wanted.attributes) {
+      changes.push(differences(current.attributes, wanted.attributes));
+      this.updates.push(wanted);
+    }
+    if (changes.length == 0) {
+      page.result(hostname, HostResultStatus.Unchanged);
+      return true;
+    }
+    wanted.status = HostResultStatus.Updated;
+    wanted.message = changes.join("; ");
+    this.written.push(wanted);
+    return true;
+  }
+
+  /** The rules' attributes (outcome `attributes`), and the host's labels with the prefix and the ownership label. */
+  attributesOf(host: HostEntry): string {
+    const writer = new JsonWriter(512);
+    writer.beginObject();
+    const outcome = host.outcome("attributes");
+    if (outcome !== null && !outcome.isNull) {
+      const reader = outcome.reader();
+      if (reader.beginObject()) {
+        while (reader.nextKey()) {
+          const name = reader.key();
+          // Labels are Syncer's to set (below); meta_data is Checkmk's.
+          if (name == "labels" || name == "meta_data") {
+            reader.skip();
+            continue;
+          }
+          writer.key(name);
+          writer.raw(JsonRaw.read(reader).data);
+        }
+      }
+    }
+    writer.key("labels");
+    writer.beginObject();
+    const labels = host.labels();
+    const names = labels.keys();
+    for (let i = 0; i < names.length; i++) {
+      writer.key(this.settings.labelPrefix + names[i]);
+      writer.string(labels.get(names[i]));
+    }
+    writer.key(OWNER_LABEL);
+    writer.string(this.settings.account);
+    writer.endObject();
+    writer.endObject();
+    return canonicalText(writer.toString());
+  }
+
+  finish(page: ExportPage): bool {
+    const folders = new FolderMaker(this.settings);
+    for (let i = 0; i < this.creates.length; i++) folders.need(this.creates[i]);
+    for (let i = 0; i < this.moves.length; i++) folders.need(this.moves[i]);
+    if (!folders.make()) return this.fail(folders.failKind, folders.failMessage);
+    this.create();
+    this.update();
+    this.move();
+    for (let i = 0; i < this.written.length; i++) page.result(this.written[i].hostname, this.written[i].status, this.written[i].message);
+    return true;
+  }
+
+  private create(): void {
+    const size = this.settings.createChunk;
+    for (let from = 0; from < this.creates.length; from += size) {
+      const chunk = this.creates.slice(from, min(from + size, this.creates.length));
+      let sending = 0;
+      for (let i = 0; i < chunk.length; i++) if (chunk[i].status != HostResultStatus.Failed) sending++;
+      if (sending == 0) continue;
+      const body = new JsonWriter(chunk.length * 256);
+      body.beginObject();
+      body.key("entries");
+      body.beginArray();
+      for (let i = 0; i < chunk.length; i++) {
+        const host = chunk[i];
+        if (host.status == HostResultStatus.Failed) continue;
+        body.beginObject();
+        body.key("host_name");
+        body.string(host.hostname);
+        body.key("folder");
+        body.string(host.folder);
+        body.key("attributes");
+        body.raw(host.attributes);
+        body.endObject();
+      }
+      body.endArray();
+      body.endObject();
+      settle(chunk, this.settings.api.send("POST", "/domain-types/host_config/actions/bulk-create/invoke", body), "bulk create");
+    }
+  }
+
+  private update(): void {
+    const size = this.settings.updateChunk;
+    for (let from = 0; from < this.updates.length; from += size) {
+      const chunk = this.updates.slice(from, min(from + size, this.updates.length));
+      const body = new JsonWriter(chunk.length * 256);
+      body.beginObject();
+      body.key("entries");
+      body.beginArray();
+      for (let i = 0; i < chunk.length; i++) {
+        body.beginObject();
+        body.key("host_name");
+        body.string(chunk[i].hostname);
+        body.key("attributes");
+        body.raw(chunk[i].attributes);
+        body.endObject();
+      }
+      body.endArray();
+      body.endObject();
+      settle(chunk, this.settings.api.send("PUT", "/domain-types/host_config/actions/bulk-update/invoke", body), "bulk update");
+    }
+  }
+
+  /** One request each, with the host's ETag: Checkmk has no bulk move, and a move without If-Match is refused. */
+  private move(): void {
+    for (let i = 0; i < this.moves.length; i++) {
+      const host = this.moves[i];
+      if (host.status == HostResultStatus.Failed) continue;
+      const path = "/objects/host_config/" + encodeURIComponent(host.hostname);
+      const read = this.settings.api.get(path);
+      if (!read.ok) {
+        refuse(host, "reading its ETag for the move: " + problemOf(read));
+        continue;
+      }
+      const body = new JsonWriter(128);
+      body.beginObject();
+      body.key("target_folder");
+      body.string(host.folder);
+      body.endObject();
+      const moved = this.settings.api.send("POST", path + "/actions/move/invoke", body, read.etag.length > 0 ? read.etag : "*");
+      if (!moved.ok) refuse(host, "move: " + problemOf(moved));
+    }
+  }
+}
+
+function ownedBy(attributes: string, account: string): bool {
+  const labels = JsonDocument.fromString(attributes).root().member("labels");
+  if (labels === null) return false;
+  const owner = labels.stringAt(OWNER_LABEL);
+  return owner !== null && owner! == account;
+}
+
+function refuse(host: Wanted, message: string): void {
+  host.status = HostResultStatus.Failed;
+  host.message = message;
+}
+
+/** A bulk answer into its hosts: all done, all refused (a field error refuses the whole request), or the hosts Checkmk names failed. */
+function settle(chunk: Wanted[], answer: ApiResponse, what: string): void {
+  if (answer.ok) return;
+  const failed = failedHosts(answer);
+  if (failed.size == 0) {
+    const message = what + " of " + chunk.length.toString() + " hosts refused: " + problemOf(answer);
+    log.error(message);
+    for (let i = 0; i < chunk.length; i++) if (chunk[i].status != HostResultStatus.Failed) refuse(chunk[i], message);
+    return;
+  }
+  for (let i = 0; i < chunk.length; i++) {
+    if (failed.has(chunk[i].hostname)) refuse(chunk[i], what + " refused by the site: " + failed.get(chunk[i].hostname));
+  }
+}
+
+/** The folders the page's hosts go to that the site lacks, made parents first; a host whose folder cannot be made fails. */
+class FolderMaker {
+  wanted: Map<string, Wanted[]> = new Map<string, Wanted[]>();
+  failKind: string = "";
+  failMessage: string = "";
+  constructor(private settings: Settings) {}
+
+  need(host: Wanted): void {
+    if (host.folder == "/") return;
+    if (!this.wanted.has(host.folder)) this.wanted.set(host.folder, []);
+    this.wanted.get(host.folder).push(host);
+  }
+
+  make(): bool {
+    if (this.wanted.size == 0) return true;
+    const listed = this.settings.api.get("/domain-types/folder_config/collections/all", new Query().set("recursive", "true"));
+    if (!listed.ok) {
+      this.failKind = listed.errorKind;
+      this.failMessage = "reading the site's folders: " + problemOf(listed);
+      return false;
+    }
+    const known = new Set<string>();
+    known.add("/");
+    const value = listed.document!.root().member("value");
+    if (value !== null) {
+      const folders = value.elements();
+      for (let i = 0; i < folders.length; i++) {
+        const extensions = folders[i].member("extensions");
+        const path: string | null = extensions === null ? null : extensions.stringAt("path");
+        if (path === null) continue;
+        const normal = normalFolder(path!);
+        known.add(normal === null ? path! : normal!);
+      }
+    }
+    const folders = this.wanted.keys();
+    folders.sort();
+    for (let i = 0; i < folders.length; i++) {
+      const problem = this.makeFolder(folders[i], known);
+      if (problem.length == 0) continue;
+      const hosts = this.wanted.get(folders[i]);
+      for (let h = 0; h < hosts.length; h++) refuse(hosts[h], problem);
+    }
+    return true;
+  }
+
+  /** Makes `folder` and its missing parents: "" when they exist, else why not. */
+  private makeFolder(folder: string, known: Set<string>): string {
+    if (known.has(folder)) return "";
+    const cut = folder.lastIndexOf("/");
+    const parent = cut <= 0 ? "/" : folder.substring(0, cut);
+    const problem = this.makeFolder(parent, known);
+    if (problem.length > 0) return problem;
+    const name = folder.substring(cut + 1);
+    const body = new JsonWriter(128);
+    body.beginObject();
+    body.key("name");
+    body.string(name);
+    body.key("title");
+    body.string(name);
+    body.key("parent");
+    body.string(folderSlug(parent));
+    body.endObject();
+    const made = this.settings.api.send("POST", "/domain-types/folder_config/collections/all", body);
+    if (!made.ok) return "creating the folder " + folder + ": " + problemOf(made);
+    known.add(folder);
+    return "";
+  }
+}

@@ -1,0 +1,221 @@
+import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runSyncerAsync, tempDir, writeConfig } from "../helpers/binary.ts";
+import { type CheckmkFake, startCheckmkFake } from "../fakes/checkmk/fake.ts";
+
+/**
+ * The checkmk plugin through the compiled binary against the contract-checking Checkmk fake: hosts
+ * imported from CSV, given folders and attributes by rules, exported, changed, exported again, removed,
+ * exported again, activated. Every request the plugin sends is checked against Checkmk's OpenAPI
+ * contract; closing the fake fails the test on any violation.
+ */
+
+const SECRET = "automation-s3cret-value";
+const BULK_CREATE = "POST /domain-types/host_config/actions/bulk-create/invoke";
+const BULK_UPDATE = "PUT /domain-types/host_config/actions/bulk-update/invoke";
+const BULK_DELETE = "POST /domain-types/host_config/actions/bulk-delete/invoke";
+const MOVE = "POST /objects/host_config/{host_name}/actions/move/invoke";
+
+type Json = Record<string, any>;
+
+let fake: CheckmkFake | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+interface Site {
+  dir: string;
+  fake: CheckmkFake;
+  csv(rows: string[][]): void;
+  syncer(...args: string[]): Promise<{ code: number; json: Json; stderr: string }>;
+  /** A command without --json (hosts lifecycle). */
+  cli(...args: string[]): Promise<number>;
+  writes(): number;
+}
+
+const RULES = `
+[[rules]]
+name = "berlin hosts go to their folder"
+target = "checkmk"
+conditions = [{ label = "site", match = "equal", value = "berlin" }]
+set = { folder = "/servers/berlin" }
+
+[[rules]]
+name = "alias and criticality"
+target = "checkmk"
+match = "anyway"
+set = { attributes = { alias = "{{ hostname | upcase }}", tag_criticality = "prod" } }
+`;
+
+function site(): Site {
+  fake = startCheckmkFake({ users: [{ name: "automation", secret: SECRET, role: "admin" }] });
+  // Made by people on the site: one Syncer does not know, one with the name of a host Syncer exports.
+  fake.site.createHost("people01", "", { alias: "by hand" }, "cmkadmin");
+  fake.site.createHost("app01", "", { ipaddress: "10.9.9.9" }, "cmkadmin");
+  // …and activated by them: the site starts with nothing pending.
+  fake.site.pendingChanges.length = 0;
+  const dir = tempDir("syncer-checkmk-");
+  const config = writeConfig(
+    dir,
+    `[server]\ndata_dir = "data"\n` +
+      `[accounts.cmdb]\nplugin = "csv"\n[accounts.cmdb.custom_fields]\npath = "hosts.csv"\nhostname_column = "host"\nlabel_columns = ["site", "role"]\n` +
+      `[accounts.monitoring]\nplugin = "checkmk"\naddress = "${fake.address}"\nusername = "automation"\npassword = "\${env:CHECKMK_SECRET}"\ndelete_limit = "50%"\n` +
+      RULES,
+  );
+  const current = fake;
+  const writes = () => {
+    const counts = current.server.requestCounts();
+    return Object.entries(counts)
+      .filter(([key]) => !key.startsWith("GET "))
+      .reduce((sum, [, count]) => sum + count, 0);
+  };
+  return {
+    dir,
+    fake: current,
+    csv: (rows) => writeFileSync(join(dir, "hosts.csv"), ["host,site,role", ...rows.map((row) => row.join(","))].join("\n") + "\n"),
+    syncer: async (...args) => {
+      const result = await runSyncerAsync([...args, "--config", config, "--json"], { env: { CHECKMK_SECRET: SECRET } });
+      let json: Json = {};
+      try {
+        json = JSON.parse(result.stdout);
+      } catch {
+        throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\n${result.stderr}`);
+      }
+      expect(result.stdout + result.stderr).not.toContain(SECRET);
+      return { code: result.code, json, stderr: result.stderr };
+    },
+    cli: async (...args) => (await runSyncerAsync([...args, "--config", config], { env: { CHECKMK_SECRET: SECRET } })).code,
+    writes,
+  };
+}
+
+const hostOf = (fake: CheckmkFake, name: string) => {
+  const host = fake.site.hosts.get(name);
+  if (!host) return undefined;
+  const { meta_data: _meta, ...attributes } = host.attributes;
+  return { folder: host.folder, attributes };
+};
+
+describe("checkmk export_hosts", () => {
+  test("the first export creates the folders and hosts the rules give, leaves hosts people made alone, and activates", async () => {
+    const s = site();
+    s.csv([["web01", "berlin", "web"], ["web02", "berlin", "db"], ["app01", "paris", "web"]]);
+    expect((await s.syncer("csv", "import_hosts", "cmdb")).code).toBe(0);
+    const { code, json } = await s.syncer("checkmk", "export_hosts", "monitoring");
+    expect(code).toBe(0);
+    expect(json).toMatchObject({ created: 2, skipped: 1, updated: 0, deleted: 0, failed: 0 });
+    expect(json.details).toContainEqual({ level: "info", message: expect.stringMatching(/^app01: skipped: on the site without the label cmdb_syncer: monitoring/) });
+    expect(json.details).toContainEqual({ level: "info", message: expect.stringMatching(/^activated \d+ pending changes \(activation /) });
+    expect(hostOf(s.fake, "web01")).toEqual({
+      folder: "servers/berlin",
+      attributes: { alias: "WEB01", tag_criticality: "prod", labels: { site: "berlin", role: "web", cmdb_syncer: "monitoring" } },
+    });
+    expect(hostOf(s.fake, "app01")).toEqual({ folder: "", attributes: { ipaddress: "10.9.9.9" } });
+    expect(hostOf(s.fake, "people01")).toEqual({ folder: "", attributes: { alias: "by hand" } });
+    expect(s.fake.site.folders.has("servers/berlin")).toBe(true);
+    expect(s.fake.site.pendingChanges).toEqual([]);
+    // Hosts in bulk: one create for both, never one request per host.
+    expect(s.fake.server.requestCounts()[BULK_CREATE]).toBe(1);
+  });
+
+  test("a second export with nothing changed sends no write at all; a changed host is updated or moved alone", async () => {
+    const s = site();
+    s.csv([["web01", "berlin", "web"], ["web02", "berlin", "db"], ["web03", "paris", "web"]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    await s.syncer("checkmk", "export_hosts", "monitoring");
+    const before = s.writes();
+    const again = await s.syncer("checkmk", "export_hosts", "monitoring");
+    expect(again.json).toMatchObject({ created: 0, updated: 0, unchanged: 3, deleted: 0 });
+    expect(s.writes()).toBe(before);
+
+    s.csv([["web01", "paris", "web"], ["web02", "berlin", "cache"], ["web03", "paris", "web"]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    const changed = await s.syncer("checkmk", "export_hosts", "monitoring");
+    expect(changed.json).toMatchObject({ updated: 2, unchanged: 1 });
+    expect(changed.json.details).toContainEqual({ level: "info", message: expect.stringContaining("web01: updated: folder: /servers/berlin → /") });
+    expect(changed.json.details).toContainEqual({ level: "info", message: expect.stringContaining('web02: updated: labels: {"cmdb_syncer":"monitoring","role":"db","site":"berlin"} → {"cmdb_syncer":"monitoring","role":"cache","site":"berlin"}') });
+    expect(hostOf(s.fake, "web01")!.folder).toBe("");
+    expect(hostOf(s.fake, "web02")!.attributes.labels).toEqual({ site: "berlin", role: "cache", cmdb_syncer: "monitoring" });
+    const counts = s.fake.server.requestCounts();
+    expect(counts[MOVE]).toBe(1);
+    expect(counts[BULK_UPDATE]).toBe(1);
+  });
+
+  test("hosts Syncer no longer exports are deleted, within the delete limit; hosts people made never are", async () => {
+    const s = site();
+    s.csv([["web01", "berlin", "web"], ["web02", "berlin", "db"], ["web03", "paris", "web"]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    await s.syncer("checkmk", "export_hosts", "monitoring");
+    expect(await s.cli("hosts", "lifecycle", "web03", "decommissioned")).toBe(0);
+    const removed = await s.syncer("checkmk", "export_hosts", "monitoring");
+    expect(removed.json).toMatchObject({ deleted: 1, unchanged: 2 });
+    expect([...s.fake.site.hosts.keys()].sort()).toEqual(["app01", "people01", "web01", "web02"]);
+    expect(s.fake.server.requestCounts()[BULK_DELETE]).toBe(1);
+    // Both remaining owned hosts gone: past 50%, nothing is deleted and the run says why.
+    expect(await s.cli("hosts", "lifecycle", "web01", "decommissioned")).toBe(0);
+    expect(await s.cli("hosts", "lifecycle", "web02", "decommissioned")).toBe(0);
+    const refused = await s.syncer("checkmk", "export_hosts", "monitoring");
+    expect(refused.code).not.toBe(0);
+    expect(refused.json.error.kind).toBe("delete_limit");
+    expect([...s.fake.site.hosts.keys()].sort()).toEqual(["app01", "people01", "web01", "web02"]);
+    expect((await s.syncer("checkmk", "export_hosts", "monitoring", "--force")).json).toMatchObject({ deleted: 2 });
+    expect([...s.fake.site.hosts.keys()].sort()).toEqual(["app01", "people01"]);
+  });
+
+  test("--dry-run reads the site and reports the full diff, and writes nothing", async () => {
+    const s = site();
+    s.csv([["web01", "berlin", "web"]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    await s.syncer("checkmk", "export_hosts", "monitoring");
+    s.csv([["web01", "berlin", "db"], ["web04", "rome", "web"]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    const writes = s.writes();
+    const dry = await s.syncer("checkmk", "export_hosts", "monitoring", "--dry-run");
+    expect(dry.json).toMatchObject({ created: 1, updated: 1 });
+    expect(dry.json.details).toContainEqual({ level: "info", message: expect.stringContaining("web01: updated: labels:") });
+    expect(s.writes()).toBe(writes);
+    expect(s.fake.site.hosts.has("web04")).toBe(false);
+  });
+
+  test("a refused chunk is logged with Checkmk's error, its hosts failed, and the export goes on; bad credentials are an auth error", async () => {
+    const s = site();
+    s.csv([["web01", "berlin", "web"], ["web02", "paris", "web"]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    s.fake.server.failNth("POST", "/domain-types/host_config/actions/bulk-create/invoke", 1);
+    const failed = await s.syncer("checkmk", "export_hosts", "monitoring");
+    expect(failed.json).toMatchObject({ created: 0, failed: 2 });
+    expect(failed.json.details.some((d: Json) => d.level === "error" && /bulk create of 2 hosts refused: HTTP 500/.test(d.message))).toBe(true);
+    // The next export creates them.
+    expect((await s.syncer("checkmk", "export_hosts", "monitoring")).json).toMatchObject({ created: 2 });
+
+    s.fake.server.refuseAuth();
+    const refused = await s.syncer("checkmk", "export_hosts", "monitoring");
+    expect(refused.code).not.toBe(0);
+    expect(refused.json.error.kind).toBe("auth");
+    s.fake.server.refuseAuth(false);
+  });
+});
+
+describe("checkmk activate_changes", () => {
+  test("activates what is pending and waits until the activation is done; with nothing pending it says so", async () => {
+    const s = site();
+    s.fake.site.createHost("db07", "", {}, "automation");
+    s.fake.site.createHost("db08", "", {}, "automation");
+    const activated = await s.syncer("checkmk", "activate_changes", "monitoring");
+    expect(activated.code).toBe(0);
+    expect(activated.json.value).toMatch(/^activated 2 pending changes/);
+    expect(s.fake.site.pendingChanges).toEqual([]);
+    expect((await s.syncer("checkmk", "activate_changes", "monitoring")).json.value).toBe("nothing to activate: the site has no pending changes");
+  });
+
+  test("changes other users left pending are not activated without force_foreign_changes: the run fails saying so, and they stay pending", async () => {
+    const s = site();
+    s.fake.site.createHost("db09", "", {}, "cmkadmin");
+    const refused = await s.syncer("checkmk", "activate_changes", "monitoring");
+    expect(refused.code).not.toBe(0);
+    expect(refused.json.error).toEqual({ kind: "auth", message: expect.stringContaining("There are changes from other users and foreign changes are not allowed") });
+    expect(s.fake.site.pendingChanges.length).toBe(1);
+  });
+});

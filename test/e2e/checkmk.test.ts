@@ -198,6 +198,25 @@ describe("checkmk export_hosts", () => {
   });
 });
 
+describe("checkmk import_hosts", () => {
+  test("the site's hosts become Syncer hosts, a folder per page: labels as labels, folder and attributes as inventory", async () => {
+    const s = site();
+    s.fake.site.createFolder("", "linux", "Linux", {}, "cmkadmin");
+    s.fake.site.createHost("db01", "linux", { ipaddress: "10.0.0.7", tag_criticality: "prod", labels: { os: "debian", cmdb_syncer: "monitoring" } }, "cmkadmin");
+    const imported = await s.syncer("checkmk", "import_hosts", "monitoring");
+    expect(imported.code).toBe(0);
+    expect(imported.json).toMatchObject({ created: 3, failed: 0 });
+    const db01 = await s.syncer("hosts", "show", "db01");
+    expect(db01.json).toMatchObject({
+      hostname: "db01",
+      account: "monitoring",
+      labels: { os: "debian" },
+      inventory: { monitoring__folder: "/linux", monitoring__ipaddress: "10.0.0.7", monitoring__tag_criticality: "prod" },
+    });
+    expect((await s.syncer("hosts", "show", "people01")).json).toMatchObject({ labels: {}, inventory: { monitoring__folder: "/", monitoring__alias: "by hand" } });
+  });
+});
+
 describe("checkmk activate_changes", () => {
   test("activates what is pending and waits until the activation is done; with nothing pending it says so", async () => {
     const s = site();

@@ -2,10 +2,11 @@
 // export_hosts is an export with phases (docs/abi-v1.md): read_site reads every host of the site once,
 // each page is diffed against it and written in bulk (export.ts), finish_export deletes the hosts Syncer
 // made that it no longer exports and activates.
-import { ErrorKind, fail, log, outputString, request, runExport } from "../../sdk/index";
+import { ErrorKind, fail, log, outputString, request, runExport, runImport } from "../../sdk/index";
 import { activate } from "./activation";
 import { SiteExporter } from "./export";
 import { finishExport } from "./finish";
+import { SiteImporter } from "./import";
 import { readSite } from "./site";
 import { settingsOf } from "./settings";
 
@@ -15,6 +16,10 @@ export function read_site(): i32 {
 
 export function export_hosts(): i32 {
   return runExport(new SiteExporter());
+}
+
+export function import_hosts(): i32 {
+  return runImport(new SiteImporter());
 }
 
 export function finish_export(): i32 {

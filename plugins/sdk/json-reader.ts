@@ -1,11 +1,14 @@
-// JsonReader: a pull parser over UTF-8 JSON bytes (e.g. inputBytes()), for inputs too large for json-as's
-// UTF-16 strings. The caller walks the document: beginObject() + nextKey() loops, beginArray() +
-// nextItem() loops, and reads values as AS strings, as byte slices, as numbers, or skips or captures them.
+// JsonReader: the SDK's one JSON reader, a pull parser over UTF-8 JSON bytes (the request, a file, an
+// HTTP body). The caller walks the document: beginObject() + nextKey() loops, beginArray() + nextItem()
+// loops, and reads values as AS strings, as byte slices, as numbers, or skips or captures them. Nothing
+// is built that the caller does not ask for, so it streams over bodies of any size. JsonDocument
+// (json-document.ts) is the random-access view over the same reader; the generated ABI classes
+// (abi.generated.ts) read themselves with it.
 //
 // Errors latch: the first problem (malformed JSON, or a value of another type than the one asked for)
-// sets `error` ("invalid JSON at byte 17: expected ':' after a key") and every later call does nothing
-// and returns false, 0 or "". So a caller reads on and checks `failed` where it matters, typically
-// `if (reader.failed) return fail(ErrorKind.Parser, reader.error)`. `fail()` adds the caller's own.
+// sets `error` ("expected ':' after a member name, found character '1' at line 3, column 7") and every
+// later call does nothing and returns false, 0 or "". So a caller reads on and checks `failed` where it
+// matters, typically `if (reader.failed) return fail(ErrorKind.Parser, reader.error)`.
 //
 // Strings are checked to be valid UTF-8; a lone \uD800-style surrogate escape becomes U+FFFD.
 import { ByteBuffer } from "./byte-buffer";
@@ -28,6 +31,7 @@ export const JSON_MAX_DEPTH: i32 = 512;
 export class JsonReader {
   /** Keeps the bytes alive when the reader was made from a buffer. */
   private source: ArrayBuffer | null = null;
+  /** Where lines and columns are counted from: the first byte, or the one after a UTF-8 byte order mark. */
   private start: usize;
   private end: usize;
   private pos: usize;
@@ -35,8 +39,10 @@ export class JsonReader {
   private first: bool = false;
   private depth: i32 = 0;
 
-  /** The first error, "" while there is none. */
+  /** The first error with its place ("… at line 3, column 7"), "" while there is none. */
   error: string = "";
+  /** The first error without its place. */
+  problem: string = "";
   /** Byte offset of the first error, -1 while there is none. */
   errorAt: i32 = -1;
 
@@ -50,10 +56,14 @@ export class JsonReader {
   private keyScratch: ByteBuffer = new ByteBuffer(64);
   private valueScratch: ByteBuffer = new ByteBuffer(256);
 
-  /** Reads the `len` bytes at `ptr`, which must stay unchanged while the reader is used. */
+  /**
+   * Reads the `len` bytes at `ptr`, which must stay unchanged while the reader is used; a UTF-8 byte order
+   * mark (which some tools write) is passed over.
+   */
   constructor(ptr: usize, len: i32) {
-    this.start = ptr;
-    this.pos = ptr;
+    const bom = len >= 3 && load<u8>(ptr) == 0xef && load<u8>(ptr, 1) == 0xbb && load<u8>(ptr, 2) == 0xbf;
+    this.start = bom ? ptr + 3 : ptr;
+    this.pos = this.start;
     this.end = ptr + <usize>len;
   }
 
@@ -61,6 +71,30 @@ export class JsonReader {
     const reader = new JsonReader(changetype<usize>(bytes), bytes.byteLength);
     reader.source = bytes;
     return reader;
+  }
+
+  static fromString(text: string): JsonReader {
+    return JsonReader.fromBytes(String.UTF8.encode(text));
+  }
+
+  /** A reader of the same bytes that starts at byte `offset` (from the start, after any byte order mark). */
+  at(offset: i32): JsonReader {
+    const reader = new JsonReader(this.start, <i32>(this.end - this.start));
+    reader.source = this.source;
+    reader.pos = this.start + <usize>offset;
+    return reader;
+  }
+
+  /** The next byte (after whitespace is passed over), -1 at the end. */
+  nextByte(): i32 {
+    this.skipWhitespace();
+    return this.pos < this.end ? <i32>load<u8>(this.pos) : -1;
+  }
+
+  /** Whether the reader has read everything but whitespace. */
+  get atEnd(): bool {
+    this.skipWhitespace();
+    return this.pos >= this.end;
   }
 
   get failed(): bool {
@@ -76,9 +110,36 @@ export class JsonReader {
   fail(message: string): bool {
     if (this.errorAt < 0) {
       this.errorAt = this.position;
-      this.error = "invalid JSON at byte " + this.errorAt.toString() + ": " + message;
+      this.problem = message;
+      this.error = message + " at " + this.lineColumn(this.errorAt);
     }
     return false;
+  }
+
+  /** "line 3, column 7" of a byte offset; columns count characters, not bytes. */
+  lineColumn(offset: i32): string {
+    let line = 1;
+    let column = 1;
+    const to = min(this.start + <usize>offset, this.end);
+    for (let p = this.start; p < to; p++) {
+      const b = load<u8>(p);
+      if (b == 0x0a) {
+        line++;
+        column = 1;
+      } else if ((b & 0xc0) != 0x80) {
+        column++; // continuation bytes belong to the character before them
+      }
+    }
+    return "line " + line.toString() + ", column " + column.toString();
+  }
+
+  /** What is at the current position, for messages: "character '}'", "end of the document"… */
+  found(): string {
+    if (this.pos >= this.end) return "end of the document";
+    const b = <u32>load<u8>(this.pos);
+    if (b >= 0x80) return "non-ASCII character";
+    if (b < 0x20) return "control character 0x" + b.toString(16);
+    return "character '" + String.fromCharCode(b) + "'";
   }
 
   // ------------------------------------------------------------ structure
@@ -88,7 +149,7 @@ export class JsonReader {
     if (this.failed) return JsonKind.None;
     this.skipWhitespace();
     if (this.pos >= this.end) {
-      this.fail("unexpected end of input, expected a value");
+      this.fail("expected a value, found end of the document");
       return JsonKind.None;
     }
     const c = <u32>load<u8>(this.pos);
@@ -98,7 +159,7 @@ export class JsonReader {
     if (c == 0x2d || (c >= 0x30 && c <= 0x39)) return JsonKind.Number;
     if (c == 0x74 || c == 0x66) return JsonKind.Bool;
     if (c == 0x6e) return JsonKind.Null;
-    this.fail("unexpected " + describeByte(c) + ", expected a value");
+    this.fail("expected a value, found " + this.found());
     return JsonKind.None;
   }
 
@@ -112,13 +173,13 @@ export class JsonReader {
    * keyIs()), the value to be read next; false at the closing '}' (consumed) or on an error.
    */
   nextKey(): bool {
-    if (!this.nextMember(0x7d, "'}'")) return false;
-    if (this.pos >= this.end || load<u8>(this.pos) != 0x22) return this.fail("expected a key string");
+    if (!this.nextMember(0x7d, "',' or '}' in an object")) return false;
+    if (this.pos >= this.end || load<u8>(this.pos) != 0x22) return this.fail("expected a member name in double quotes, found " + this.found());
     if (!this.scanString(this.keyScratch)) return false;
     this.keyPtr = this.valuePtr;
     this.keyLength = this.valueLength;
     this.skipWhitespace();
-    if (this.pos >= this.end || load<u8>(this.pos) != 0x3a) return this.fail("expected ':' after a key");
+    if (this.pos >= this.end || load<u8>(this.pos) != 0x3a) return this.fail("expected ':' after a member name, found " + this.found());
     this.pos++;
     return true;
   }
@@ -130,7 +191,7 @@ export class JsonReader {
 
   /** Moves to the next item of the open array: true when there is one to read; false at the closing ']' (consumed) or on an error. */
   nextItem(): bool {
-    return this.nextMember(0x5d, "']'");
+    return this.nextMember(0x5d, "',' or ']' in an array");
   }
 
   /** The current key as a string. */
@@ -254,7 +315,7 @@ export class JsonReader {
   finish(): bool {
     if (this.failed) return false;
     this.skipWhitespace();
-    return this.pos == this.end || this.fail("unexpected " + describeByte(load<u8>(this.pos)) + " after the JSON value");
+    return this.pos == this.end || this.fail("unexpected " + this.found() + " after the end of the value");
   }
 
   // ------------------------------------------------------------ scanning
@@ -262,7 +323,7 @@ export class JsonReader {
   private open(bracket: u8, what: string): bool {
     if (this.kind() == JsonKind.None) return false;
     if (load<u8>(this.pos) != bracket) return this.expected(what);
-    if (this.depth >= JSON_MAX_DEPTH) return this.fail("nesting deeper than " + JSON_MAX_DEPTH.toString() + " levels");
+    if (this.depth >= JSON_MAX_DEPTH) return this.fail("nested deeper than " + JSON_MAX_DEPTH.toString() + " levels");
     this.pos++;
     this.depth++;
     this.first = true;
@@ -270,10 +331,15 @@ export class JsonReader {
   }
 
   /** The comma or closing bracket before a member; true when a member follows. */
-  private nextMember(closing: u8, closingText: string): bool {
+  private nextMember(closing: u8, expected: string): bool {
     if (this.failed) return false;
     this.skipWhitespace();
-    if (this.pos >= this.end) return this.fail("unexpected end of input, expected ',' or " + closingText);
+    if (this.pos >= this.end) {
+      if (!this.first) return this.fail("expected " + expected + ", found end of the document");
+      // Right after the bracket: the member the caller reads next names what is missing.
+      this.first = false;
+      return true;
+    }
     const c = load<u8>(this.pos);
     if (c == closing) {
       this.pos++;
@@ -285,7 +351,7 @@ export class JsonReader {
       this.first = false;
       return true;
     }
-    if (c != 0x2c) return this.fail("unexpected " + describeByte(c) + ", expected ',' or " + closingText);
+    if (c != 0x2c) return this.fail("expected " + expected + ", found " + this.found());
     this.pos++;
     this.skipWhitespace();
     return true;
@@ -323,16 +389,16 @@ export class JsonReader {
         return true;
       }
       if (c == 0x5c) break;
-      if (c < 0x20) return this.failAt(p, "control character " + describeByte(c) + " in a string (escape it)");
+      if (c < 0x20) return this.failAt(p, CONTROL_IN_STRING(c));
       if (c >= 0x80) {
         const length = utf8SequenceLength(p, end - p);
-        if (length == 0) return this.failAt(p, "invalid UTF-8 in a string");
+        if (length == 0) return this.failAt(p, INVALID_UTF8);
         p += <usize>length;
       } else {
         p++;
       }
     }
-    if (p >= end) return this.failAt(from - 1, "unterminated string");
+    if (p >= end) return this.failAt(end, "unterminated string");
     // An escape: copy what came before, then unescape the rest.
     scratch.clear();
     scratch.writeBytes(from, p - from);
@@ -349,10 +415,10 @@ export class JsonReader {
         if (next == 0) return false;
         p = next;
       } else if (c < 0x20) {
-        return this.failAt(p, "control character " + describeByte(c) + " in a string (escape it)");
+        return this.failAt(p, CONTROL_IN_STRING(c));
       } else if (c >= 0x80) {
         const length = utf8SequenceLength(p, end - p);
-        if (length == 0) return this.failAt(p, "invalid UTF-8 in a string");
+        if (length == 0) return this.failAt(p, INVALID_UTF8);
         scratch.writeBytes(p, <usize>length);
         p += <usize>length;
       } else {
@@ -360,13 +426,13 @@ export class JsonReader {
         p++;
       }
     }
-    return this.failAt(from - 1, "unterminated string");
+    return this.failAt(end, "unterminated string");
   }
 
   /** Decodes the escape at p (its backslash) into scratch; returns where the string goes on, 0 on an error. */
   private unescape(p: usize, scratch: ByteBuffer): usize {
     if (p + 1 >= this.end) {
-      this.failAt(p, "unterminated escape");
+      this.failAt(p, "invalid escape in a string");
       return 0;
     }
     const c = <u32>load<u8>(p, 1);
@@ -378,7 +444,7 @@ export class JsonReader {
     else if (c == 0x62) byte = 0x08;
     else if (c == 0x66) byte = 0x0c;
     else if (c != 0x75) {
-      this.failAt(p, "unknown escape \\" + describeByte(c));
+      this.failAt(p, "invalid escape in a string");
       return 0;
     }
     if (byte != 0) {
@@ -387,7 +453,7 @@ export class JsonReader {
     }
     let cp = this.hex4(p + 2);
     if (cp < 0) {
-      this.failAt(p, "\\u needs four hex digits");
+      this.failAt(p, "invalid \\u escape (four hex digits expected)");
       return 0;
     }
     let next = p + 6;
@@ -431,21 +497,26 @@ export class JsonReader {
     if (load<u8>(p) == 0x2d) p++;
     if (p < this.end && load<u8>(p) == 0x30) p++;
     else if (p < this.end && isDigit(load<u8>(p))) p = this.digits(p);
-    else return this.failAt(from, "invalid number");
+    else return this.failNumber(p, "invalid number: expected a digit");
     if (p < this.end && load<u8>(p) == 0x2e) {
-      if (p + 1 >= this.end || !isDigit(load<u8>(p + 1))) return this.failAt(from, "invalid number: expected a digit after '.'");
+      if (p + 1 >= this.end || !isDigit(load<u8>(p + 1))) return this.failNumber(p + 1, "invalid number: expected a digit after '.'");
       p = this.digits(p + 1);
     }
     if (p < this.end && (load<u8>(p) | 0x20) == 0x65) {
       p++;
       if (p < this.end && (load<u8>(p) == 0x2b || load<u8>(p) == 0x2d)) p++;
-      if (p >= this.end || !isDigit(load<u8>(p))) return this.failAt(from, "invalid number: expected a digit in the exponent");
+      if (p >= this.end || !isDigit(load<u8>(p))) return this.failNumber(p, "invalid number: expected a digit in the exponent");
       p = this.digits(p);
     }
     this.valuePtr = from;
     this.valueLength = <i32>(p - from);
     this.pos = p;
     return true;
+  }
+
+  private failNumber(p: usize, message: string): bool {
+    this.pos = p;
+    return this.fail(message + ", found " + this.found());
   }
 
   private digits(p: usize): usize {
@@ -455,14 +526,18 @@ export class JsonReader {
 
   private literal(word: string): bool {
     const n = word.length;
-    if (this.pos + <usize>n > this.end || !asciiEquals(changetype<usize>(word), this.pos, n)) return this.fail("invalid literal, expected " + word);
-    this.pos += <usize>n;
-    return true;
+    if (this.pos + <usize>n <= this.end && asciiEquals(changetype<usize>(word), this.pos, n)) {
+      this.pos += <usize>n;
+      return true;
+    }
+    // Named at the first character that differs.
+    for (let i = 0; i < n && this.pos < this.end && <u32>load<u8>(this.pos) == <u32>word.charCodeAt(i); i++) this.pos++;
+    return this.fail("expected '" + word + "', found " + this.found());
   }
 
   private expected(what: string): bool {
     if (this.failed) return false;
-    return this.fail("expected " + what + ", found " + kindName(this.kind()));
+    return this.fail("expected " + what + ", found " + describeKind(this.kind()));
   }
 
   private failAt(p: usize, message: string): bool {
@@ -493,7 +568,8 @@ function asciiEquals(chars: usize, bytes: usize, n: i32): bool {
   return true;
 }
 
-function kindName(kind: JsonKind): string {
+/** "an object", "a string"…: a kind for messages. */
+export function describeKind(kind: JsonKind): string {
   switch (kind) {
     case JsonKind.Object:
       return "an object";
@@ -512,8 +588,8 @@ function kindName(kind: JsonKind): string {
   }
 }
 
-/** A byte for an error message: 'x' when printable ASCII, else 0xNN. */
-function describeByte(c: u32): string {
-  if (c >= 0x21 && c < 0x7f) return "'" + String.fromCharCode(c) + "'";
-  return "0x" + (c < 0x10 ? "0" : "") + c.toString(16);
+const INVALID_UTF8 = "invalid UTF-8 (is the document in another encoding?)";
+
+function CONTROL_IN_STRING(c: u32): string {
+  return "control character 0x" + c.toString(16) + " inside a string (it must be escaped)";
 }

@@ -46,6 +46,28 @@ export const HttpRequestSchema = v.strictObject({
   body_base64: v.optional(v.string()),
 });
 
+/** What the host's http function answers (host → plugin): a response of any status, or why none came. */
+export const HttpResultSchema = v.union([
+  v.object({
+    ok: v.literal(true),
+    status: v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(599)),
+    /** Lower-case names. */
+    headers: v.record(v.string(), v.string()),
+    /** The body as text, "" when it is not UTF-8 (then body_base64 holds it). */
+    body: v.string(),
+    body_base64: v.optional(v.string()),
+    /** The URL that answered, after redirects. */
+    url: v.string(),
+    /** How many attempts it took: the host retries as the account's `retries` allows (idempotent methods, and any request that never left). */
+    attempts: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000)),
+  }),
+  v.object({
+    ok: v.literal(false),
+    /** connection, timeout, permission (a host outside the allow-list) or runtime. */
+    error: v.object({ kind: v.string(), message: v.string() }),
+  }),
+]);
+
 export const KvGetSchema = v.strictObject({ key: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) });
 
 export const KvSetSchema = v.strictObject({
@@ -140,6 +162,8 @@ export const HostViewSchema = v.object({
   account: v.nullable(v.string()),
   labels: v.record(v.string(), v.string()),
   inventory: v.record(v.string(), InventoryValue),
+  /** What the target's rules give this host beyond attributes (a Checkmk folder, Ansible groups…), by outcome name. */
+  outcomes: v.optional(v.record(v.string(), v.unknown())),
 });
 
 export const EXPORT_STATUSES = ["created", "updated", "unchanged", "skipped", "deleted", "failed"] as const;
@@ -337,6 +361,7 @@ export const ABI_SCHEMAS = {
   request: CallRequestSchema,
   error: ErrorEnvelopeSchema,
   "http-request": HttpRequestSchema,
+  "http-result": HttpResultSchema,
   "kv-get": KvGetSchema,
   "kv-set": KvSetSchema,
   event: EventSchema,

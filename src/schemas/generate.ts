@@ -1,6 +1,7 @@
 /**
- * Generates the JSON Schemas in schemas/ from the valibot schemas, which stay the single source.
- * `bun src/schemas/generate.ts --write` (npm run schemas) rewrites the files; a test fails when they drift.
+ * Generates the JSON Schemas in schemas/ and the SDK's ABI classes (plugins/sdk/abi.generated.ts, see
+ * sdk-types.ts) from the valibot schemas, which stay the single source. `bun src/schemas/generate.ts
+ * --write` (npm run schemas) rewrites the files; tests fail when they drift.
  */
 import { toJsonSchema } from "@valibot/to-json-schema";
 import { writeFileSync } from "node:fs";
@@ -9,6 +10,7 @@ import type { GenericSchema } from "valibot";
 import { ConfigSchema } from "../config/schema.ts";
 import { ABI_SCHEMAS } from "../plugins/abi.ts";
 import { ManifestSchema } from "../plugins/manifest/schema.ts";
+import { generateSdkTypes, SDK_TYPES_FILE } from "./sdk-types.ts";
 
 export const SCHEMA_DIR = join(import.meta.dir, "..", "..", "schemas");
 
@@ -35,4 +37,6 @@ if (import.meta.main && process.argv.includes("--write")) {
     writeFileSync(join(SCHEMA_DIR, name), text);
     console.log(`wrote schemas/${name}`);
   }
+  writeFileSync(SDK_TYPES_FILE, generateSdkTypes());
+  console.log("wrote plugins/sdk/abi.generated.ts");
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BINARY, cleanEnv, listTree, runSyncer, tempDir, writeConfig } from "../helpers/binary.ts";
 import { COMPILE_TIMEOUT_MS, MANY_PROCESSES_TIMEOUT_MS } from "../helpers/timeouts.ts";
@@ -84,13 +84,19 @@ describe("syncer plugins new", () => {
   }, MANY_PROCESSES_TIMEOUT_MS);
 
   test("the harness checks an import's answer as a run checks each page: a page without `next` fails the plugin's own test", () => {
-    // The template as it was: the page class without `next`.
+    // An import written by hand that answers a page without `next` (the SDK's importer always writes it).
     const { dir } = scaffold("nonext");
-    const source = join(dir, "src", "index.ts");
-    const before = readFileSync(source, "utf8");
-    const after = before.replace("  next: string | null = null;\n", "");
-    expect(after).not.toBe(before);
-    writeFileSync(source, after);
+    const source = [
+      `import { JsonApi, fail, outputString, request } from "../sdk/index";`,
+      `export function import_hosts(): i32 {`,
+      `  const account = request().account!;`,
+      `  const answer = new JsonApi(account.address).header("Authorization", "Bearer " + account.password).get("/api/hosts");`,
+      `  if (!answer.ok) return fail(answer.errorKind, answer.errorMessage);`,
+      `  outputString('{"hosts":[{"hostname":"web01.example.com","labels":{"site":"fra","role":"web"}},{"hostname":"db01.example.com","labels":{}}]}');`,
+      `  return 0;`,
+      `}`,
+    ];
+    writeFileSync(join(dir, "src", "index.ts"), source.join("\n") + "\n");
     expect(buildPlugin(dir)).toEqual({ code: 0, errors: [] });
     const tests = pluginTests(dir);
     expect(tests.code).toBe(1);

@@ -84,29 +84,33 @@ describe("JsonReader and JsonWriter round trips", () => {
   });
 });
 
-describe("JsonReader errors name the byte where the input went wrong", () => {
+describe("JsonReader errors say what was expected, what was found, and the line and column", () => {
   const CASES: [string, string][] = [
-    [`{"a":}`, "invalid JSON at byte 5: unexpected '}', expected a value"],
-    [`{"a" 1}`, "invalid JSON at byte 5: expected ':' after a key"],
-    [`{"a":1]`, "invalid JSON at byte 6: unexpected ']', expected ',' or '}'"],
-    [`{"a":1,}`, "invalid JSON at byte 7: expected a key string"],
-    [`[1,]`, "invalid JSON at byte 3: unexpected ']', expected a value"],
-    [`[1 2]`, "invalid JSON at byte 3: unexpected '2', expected ',' or ']'"],
-    [`[1,2`, "invalid JSON at byte 4: unexpected end of input, expected ',' or ']'"],
-    [``, "invalid JSON at byte 0: unexpected end of input, expected a value"],
-    [`  "abc`, "invalid JSON at byte 2: unterminated string"],
-    [`["a\\x"]`, "invalid JSON at byte 3: unknown escape \\'x'"],
-    [`["\\u12"]`, "invalid JSON at byte 2: \\u needs four hex digits"],
-    [`["a\tb"]`, "invalid JSON at byte 3: control character 0x09 in a string (escape it)"],
-    [`[tru]`, "invalid JSON at byte 1: invalid literal, expected true"],
-    [`[nul]`, "invalid JSON at byte 1: invalid literal, expected null"],
-    [`[-]`, "invalid JSON at byte 1: invalid number"],
-    [`[1.]`, "invalid JSON at byte 1: invalid number: expected a digit after '.'"],
-    [`[1e]`, "invalid JSON at byte 1: invalid number: expected a digit in the exponent"],
-    [`01`, "invalid JSON at byte 1: unexpected '1' after the JSON value"],
-    [`{} {}`, "invalid JSON at byte 3: unexpected '{' after the JSON value"],
-    [`[@]`, "invalid JSON at byte 1: unexpected '@', expected a value"],
-    ["[".repeat(600) + "]".repeat(600), "invalid JSON at byte 512: nesting deeper than 512 levels"],
+    [`{"a":}`, "expected a value, found character '}' at line 1, column 6"],
+    [`{"a" 1}`, "expected ':' after a member name, found character '1' at line 1, column 6"],
+    [`{"a":1]`, "expected ',' or '}' in an object, found character ']' at line 1, column 7"],
+    [`{"a":1,}`, "expected a member name in double quotes, found character '}' at line 1, column 8"],
+    [`[1,]`, "expected a value, found character ']' at line 1, column 4"],
+    [`[1 2]`, "expected ',' or ']' in an array, found character '2' at line 1, column 4"],
+    [`[1,2`, "expected ',' or ']' in an array, found end of the document at line 1, column 5"],
+    [`[`, "expected a value, found end of the document at line 1, column 2"],
+    [`{`, "expected a member name in double quotes, found end of the document at line 1, column 2"],
+    [``, "expected a value, found end of the document at line 1, column 1"],
+    [`  "abc`, "unterminated string at line 1, column 7"],
+    [`["a\\x"]`, "invalid escape in a string at line 1, column 4"],
+    [`["\\u12"]`, "invalid \\u escape (four hex digits expected) at line 1, column 3"],
+    [`["a\tb"]`, "control character 0x9 inside a string (it must be escaped) at line 1, column 4"],
+    [`[tru]`, "expected 'true', found character ']' at line 1, column 5"],
+    [`[nul]`, "expected 'null', found character ']' at line 1, column 5"],
+    [`[-]`, "invalid number: expected a digit, found character ']' at line 1, column 3"],
+    [`[1.]`, "invalid number: expected a digit after '.', found character ']' at line 1, column 4"],
+    [`[1e]`, "invalid number: expected a digit in the exponent, found character ']' at line 1, column 4"],
+    [`01`, "unexpected character '1' after the end of the value at line 1, column 2"],
+    [`{} {}`, "unexpected character '{' after the end of the value at line 1, column 4"],
+    [`[@]`, "expected a value, found character '@' at line 1, column 2"],
+    [`{\n  "a": 1,\n  "ü": [1 2]\n}`, "expected ',' or ']' in an array, found character '2' at line 3, column 11"],
+    ["\ufeff[1,]", "expected a value, found character ']' at line 1, column 4"],
+    ["[".repeat(600) + "]".repeat(600), "nested deeper than 512 levels at line 1, column 513"],
   ];
   for (const [text, message] of CASES) {
     test(JSON.stringify(text.length > 40 ? `${text.slice(0, 20)}…` : text), async () => {
@@ -126,12 +130,12 @@ describe("integers", () => {
   test("outside i64 or with a fraction are errors at the number", async () => {
     expect(await integers("[1, 9223372036854775808]")).toMatchObject({
       ok: false,
-      error: { kind: "parser", message: "invalid JSON at byte 4: integer out of range: 9223372036854775808" },
+      error: { kind: "parser", message: "integer out of range: 9223372036854775808 at line 1, column 5" },
     });
-    expect(await integers("[18446744073709551616]")).toMatchObject({ ok: false, error: { message: "invalid JSON at byte 1: integer out of range: 18446744073709551616" } });
+    expect(await integers("[18446744073709551616]")).toMatchObject({ ok: false, error: { message: "integer out of range: 18446744073709551616 at line 1, column 2" } });
     expect(await integers("[-9223372036854775809]")).toMatchObject({ ok: false, error: { message: expect.stringContaining("out of range") } });
-    expect(await integers("[2.5]")).toMatchObject({ ok: false, error: { message: "invalid JSON at byte 1: expected an integer, found 2.5" } });
-    expect(await integers(`["7"]`)).toMatchObject({ ok: false, error: { message: "invalid JSON at byte 1: expected a number, found a string" } });
+    expect(await integers("[2.5]")).toMatchObject({ ok: false, error: { message: "expected an integer, found 2.5 at line 1, column 2" } });
+    expect(await integers(`["7"]`)).toMatchObject({ ok: false, error: { message: "expected a number, found a string at line 1, column 2" } });
   });
 });
 

@@ -1,7 +1,6 @@
-// The plugin's options, read from the request's top-level `options` straight from the request bytes.
-// The SDK's request() parses the whole request with json-as, the page of hosts included: too slow for
-// 100k hosts, so the options are picked out with the JsonReader on the same pass over the bytes.
-import { JsonKind, JsonReader } from "../../sdk/index";
+// The plugin's options, from the request's `options` (the host has typed and defaulted them; they are
+// checked again here, since a plugin can be called directly with `syncer plugins call`).
+import { JsonKind, Request } from "../../sdk/index";
 
 /** What becomes a host's variables. */
 export enum HostVars {
@@ -41,21 +40,14 @@ export class Settings {
   }
 }
 
-/**
- * Reads the options object the reader stands at into `settings`. The host has typed and defaulted them;
- * they are checked again here, since a plugin can be called directly (`syncer plugins call`).
- */
-export function readSettings(reader: JsonReader, settings: Settings): void {
-  if (reader.nullValue()) return;
-  if (!reader.beginObject()) return;
-  while (reader.nextKey()) {
-    if (reader.keyIs("group_by")) {
-      if (reader.nullValue()) continue;
-      if (reader.kind() != JsonKind.Array) {
-        settings.problem = "group_by must be a list of label names";
-        reader.skip();
-        continue;
-      }
+/** The call's options as Settings; `problem` says what is wrong with them. */
+export function settingsOf(call: Request): Settings {
+  const settings = new Settings();
+  const options = call.options;
+  if (options.has("group_by") && !options.get("group_by").isNull) {
+    const reader = options.get("group_by").reader();
+    if (reader.kind() != JsonKind.Array) settings.problem = "group_by must be a list of label names";
+    else {
       reader.beginArray();
       while (reader.nextItem()) {
         if (reader.kind() != JsonKind.String) {
@@ -66,25 +58,19 @@ export function readSettings(reader: JsonReader, settings: Settings): void {
         const name = reader.string();
         if (name.length > 0) settings.addGroupBy(name);
       }
-    } else if (reader.keyIs("group_prefix")) {
-      if (reader.nullValue()) continue;
-      if (reader.kind() != JsonKind.String) {
-        settings.problem = "group_prefix must be a string";
-        reader.skip();
-        continue;
-      }
-      settings.groupPrefix = reader.string();
-    } else if (reader.keyIs("hostvars")) {
-      if (reader.nullValue()) continue;
-      let value = "";
-      if (reader.kind() == JsonKind.String) value = reader.string();
-      else reader.skip();
-      if (value == "labels") settings.hostvars = HostVars.Labels;
-      else if (value == "labels_and_inventory") settings.hostvars = HostVars.LabelsAndInventory;
-      else if (value == "none") settings.hostvars = HostVars.None;
-      else settings.problem = "hostvars must be one of labels, labels_and_inventory, none";
-    } else {
-      reader.skip();
     }
   }
+  if (options.has("group_prefix") && !options.get("group_prefix").isNull) {
+    const reader = options.get("group_prefix").reader();
+    if (reader.kind() == JsonKind.String) settings.groupPrefix = reader.string();
+    else settings.problem = "group_prefix must be a string";
+  }
+  if (options.has("hostvars") && !options.get("hostvars").isNull) {
+    const value = call.optionString("hostvars");
+    if (value == "labels") settings.hostvars = HostVars.Labels;
+    else if (value == "labels_and_inventory") settings.hostvars = HostVars.LabelsAndInventory;
+    else if (value == "none") settings.hostvars = HostVars.None;
+    else settings.problem = "hostvars must be one of labels, labels_and_inventory, none";
+  }
+  return settings;
 }

@@ -1,6 +1,6 @@
-// One page of hosts, written as JSON straight from the file's bytes:
-// {"hosts": [{"hostname": "...", "labels": {...}, "row": N}, ...], "next": "<cursor>" | null}.
-import { JsonWriter } from "../../sdk/index";
+// One page of hosts, each record written as JSON straight from the file's bytes into the page the
+// importer helper answers: {"hostname": "...", "labels": {...}, "row": N}.
+import { ImportPage } from "../../sdk/index";
 import { FieldText } from "./field-text";
 import { Header } from "./header";
 import { RecordStream } from "./records";
@@ -13,47 +13,31 @@ const LABELS_KEY = String.UTF8.encode("labels");
 const ROW_KEY = String.UTF8.encode("row");
 
 export class PageWriter {
-  readonly writer: JsonWriter;
   /** Why the page cannot be written (always naming the row), "" while it can. */
   problem: string = "";
 
-  /** `writer` is kept from call to call (its buffer is reused): it starts over here. */
   constructor(
     private records: RecordStream,
     private header: Header,
     private text: FieldText,
-    writer: JsonWriter,
-  ) {
-    writer.reset();
-    this.writer = writer;
-  }
+    private page: ImportPage,
+  ) {}
 
-  /** Writes up to pageSize hosts from where `records` stands; false with `problem` set on bad data. */
-  write(pageSize: i32): bool {
-    const writer = this.writer;
+  /** Writes up to the page's size of hosts from where `records` stands and sets its next; false with `problem` set on bad data. */
+  write(): bool {
     const records = this.records;
-    writer.beginObject();
-    writer.keyBytes(changetype<usize>(HOSTS_KEY), HOSTS_KEY.byteLength);
-    writer.beginArray();
-    let count = 0;
-    let next: string | null = null;
+    const page = this.page;
     while (true) {
       const status = records.nextRecord();
       if (status == Scan.End) break;
       if (status != Scan.Record) return this.refuse(this.scanProblem(status));
-      if (count == pageSize) {
+      if (page.count == page.size) {
         // This record starts the next page (scanning it once more there costs less than a special case).
-        next = new Cursor(records.recordOffset, records.recordRow, records.fileLength).toString();
+        page.next = new Cursor(records.recordOffset, records.recordRow, records.fileLength).toString();
         break;
       }
       if (!this.writeHost(records.scanner, records.recordRow)) return false;
-      count++;
     }
-    writer.endArray();
-    writer.key("next");
-    if (next === null) writer.nullValue();
-    else writer.string(next);
-    writer.endObject();
     return true;
   }
 
@@ -62,8 +46,7 @@ export class PageWriter {
     if (fields.count != header.columns) {
       return this.refuse(`row ${row}: ${fields.count} fields, but the header has ${header.columns} columns`);
     }
-    const writer = this.writer;
-    writer.beginObject();
+    const writer = this.page.beginHost();
     writer.keyBytes(changetype<usize>(HOSTNAME_KEY), HOSTNAME_KEY.byteLength);
     const column = header.hostnameIndex;
     let start = unchecked(fields.fieldStart[column]);
@@ -87,7 +70,7 @@ export class PageWriter {
     writer.endObject();
     writer.keyBytes(changetype<usize>(ROW_KEY), ROW_KEY.byteLength);
     writer.integer(row);
-    writer.endObject();
+    this.page.endHost();
     return true;
   }
 
@@ -114,8 +97,6 @@ export class PageWriter {
     return false;
   }
 }
-
-const HOSTS_KEY = String.UTF8.encode("hosts");
 
 /** A byte for a message: 'x' when printable ASCII, else 0xNN. */
 function describeByte(byte: u8): string {

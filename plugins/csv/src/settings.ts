@@ -1,14 +1,11 @@
-// What one call of import_hosts is asked to do: the account's options and the page to return.
-import { Account, JsonKind, JsonReader } from "../../sdk/index";
+// What one call of import_hosts is asked to do: the account's options and where the page starts.
+import { Account } from "../../sdk/index";
 
 export enum Encoding {
   Utf8,
   Latin1,
   Windows1252,
 }
-
-/** Rows per page when the input names no page_size (the host normally does). */
-export const DEFAULT_PAGE_SIZE: i32 = 5000;
 
 export class CsvSettings {
   hostnameColumn: string = "host";
@@ -52,41 +49,8 @@ export class Cursor {
   }
 }
 
-export class PageRequest {
-  /** null: the first page. */
-  cursor: Cursor | null = null;
-  pageSize: i32 = DEFAULT_PAGE_SIZE;
-  problem: string = "";
-}
-
-/** The command's input, {"page": null | "<cursor>", "page_size": N}; null input asks for the first page. */
-export function pageRequestOf(inputJson: string): PageRequest {
-  const request = new PageRequest();
-  const reader = JsonReader.fromBytes(String.UTF8.encode(inputJson));
-  if (reader.nullValue()) return request;
-  reader.beginObject();
-  while (reader.nextKey()) {
-    if (reader.keyIs("page")) {
-      if (reader.nullValue()) continue;
-      const text = reader.string();
-      if (reader.failed) break;
-      const cursor = cursorOf(text);
-      if (cursor === null) request.problem = "page " + quoted(text) + " is not a cursor this plugin returned";
-      request.cursor = cursor;
-    } else if (reader.keyIs("page_size") && reader.kind() == JsonKind.Number) {
-      const size = reader.integer();
-      if (size < 1 || size > 1_000_000) request.problem = "page_size must be between 1 and 1000000, not " + size.toString();
-      request.pageSize = <i32>size;
-    } else {
-      reader.skip();
-    }
-  }
-  reader.finish();
-  if (reader.failed) request.problem = "the input: " + reader.error;
-  return request;
-}
-
-function cursorOf(text: string): Cursor | null {
+/** The cursor a page answered as its `next`, or null when `text` is not one. */
+export function cursorOf(text: string): Cursor | null {
   const parts = text.split(":");
   if (parts.length != 3) return null;
   const numbers = new Array<i32>(3);

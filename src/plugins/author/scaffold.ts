@@ -31,58 +31,40 @@ function manifest(ident: string): string {
   );
 }
 
-const SOURCE = `// A Syncer plugin (ABI v1). Each command is an exported function: read the request, do the work,
-// write the response or fail with a kind. See the SDK in ../sdk and the guide in Syncer's docs/plugins.md.
-import { request, output, fail, log, http, JSON, ErrorKind } from "../sdk/index";
+const SOURCE = `// A Syncer plugin (ABI v1): an importer. The SDK in ../sdk reads the request, keeps the paging and
+// writes the answer; this file reads one page of the upstream and maps its records to hosts.
+// The guide: Syncer's docs/plugins.md.
+import { ErrorKind, HostRecord, ImportPage, Importer, JsonApi, log, runImport } from "../sdk/index";
 
-/** One host as this plugin reports it to Syncer. */
-@json
-class HostRecord {
-  hostname: string = "";
-  labels: Map<string, string> = new Map<string, string>();
-}
+class ApiHosts extends Importer {
+  fetch(page: ImportPage): bool {
+    const account = page.account;
+    const api = new JsonApi(account.address).header("Authorization", "Bearer " + account.password);
+    const answer = api.get(account.optionString("path", "/api/hosts"));
+    // Unreachable, refused (401/403: auth), another HTTP error, a body that is not JSON: each has its kind.
+    if (!answer.ok) return page.fail(answer.errorKind, answer.errorMessage);
 
-/** One page of hosts. Syncer calls again with input.page = next until next is null; this API has one page. */
-@json
-class ImportPage {
-  hosts: HostRecord[] = [];
-  next: string | null = null;
-}
-
-/** One host as the API lists it. */
-@json
-class ApiHost {
-  name: string = "";
-  @optional site: string = "";
-  @optional role: string = "";
+    const siteLabel = account.optionString("site_label", "site");
+    const items = answer.document!.root().elements();
+    for (let i = 0; i < items.length; i++) {
+      const name = items[i].stringAt("name");
+      if (name === null) return page.fail(ErrorKind.Parser, "item " + i.toString() + " of the API's list has no name");
+      const record = new HostRecord();
+      record.hostname = name;
+      const site = items[i].stringAt("site");
+      if (site !== null) record.labels.set(siteLabel, site);
+      const role = items[i].stringAt("role");
+      if (role !== null) record.labels.set("role", role);
+      page.add(record);
+    }
+    log.info("listed " + items.length.toString() + " hosts");
+    // page.next stays null: this API lists every host in one answer.
+    return true;
+  }
 }
 
 export function import_hosts(): i32 {
-  const account = request().account;
-  if (account === null) return fail(ErrorKind.Options, "import_hosts needs an account");
-
-  const headers = new Map<string, string>();
-  headers.set("Authorization", "Bearer " + account.password);
-  const response = http.get(account.address + account.optionString("path", "/api/hosts"), headers);
-  const problem = response.error;
-  if (problem !== null) return fail(problem.kind, problem.message);
-  if (response.status == 401 || response.status == 403) return fail(ErrorKind.Auth, "the API refused the token (HTTP " + response.status.toString() + ")");
-  if (response.status != 200) return fail(ErrorKind.Connection, "the API answered HTTP " + response.status.toString());
-
-  const siteLabel = account.optionString("site_label", "site");
-  const result = new ImportPage();
-  const listed = JSON.parse<ApiHost[]>(response.body);
-  for (let i = 0; i < listed.length; i++) {
-    const item = listed[i];
-    const record = new HostRecord();
-    record.hostname = item.name;
-    if (item.site.length > 0) record.labels.set(siteLabel, item.site);
-    if (item.role.length > 0) record.labels.set("role", item.role);
-    result.hosts.push(record);
-  }
-  log.info("listed " + result.hosts.length.toString() + " hosts");
-  output<ImportPage>(result);
-  return 0;
+  return runImport(new ApiHosts());
 }
 `;
 

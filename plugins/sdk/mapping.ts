@@ -7,25 +7,12 @@
 // since then the operator asked for that value. Inventory keeps scalars as they are (null included)
 // and also takes arrays and objects as their JSON text, because inventory values must be scalars.
 //
-// Shared by the json and rest plugins (identical copies; see json-view.ts).
+// Used by the json and rest plugins, and by any plugin whose upstream lists hosts as JSON items.
 
-import { Account, JSON } from "../index";
-import { JsonKind, JsonValue, describeKind } from "./json-view";
+import { Account, HostRecord } from "./abi.generated";
+import { JsonDocument, JsonKind, JsonValue, describeKind } from "./json-document";
+import { JsonRaw } from "./json-raw";
 import { ParsedSelector, Selector, parseSelector, select } from "./selector";
-
-@json
-export class HostRecord {
-  hostname: string = "";
-  labels: Map<string, string> = new Map<string, string>();
-  inventory: Map<string, JSON.Raw> = new Map<string, JSON.Raw>();
-  row: i64 = 0;
-}
-
-@json
-export class HostPage {
-  hosts: HostRecord[] = [];
-  next: string | null = null;
-}
 
 /** A label or inventory entry: the name it is stored under and where its value is. */
 export class Field {
@@ -173,19 +160,18 @@ function addLabels(item: JsonValue, fields: Field[], labels: Map<string, string>
   }
 }
 
-function addInventory(item: JsonValue, fields: Field[], inventory: Map<string, JSON.Raw>): void {
+function addInventory(item: JsonValue, fields: Field[], inventory: Map<string, JsonRaw>): void {
   for (let i = 0; i < fields.length; i++) {
     const value = select(item, fields[i].selector).value;
     if (value === null) continue;
     const kind = value.kind;
     // Scalars travel as their JSON text (a number stays a number); containers as a JSON string of their text.
-    const raw = kind == JsonKind.Array || kind == JsonKind.Object ? JSON.stringify<string>(value.compactText()) : value.rawText();
-    inventory.set(fields[i].name, new JSON.Raw(raw));
+    inventory.set(fields[i].name, kind == JsonKind.Array || kind == JsonKind.Object ? JsonRaw.string(value.compactText()) : new JsonRaw(value.rawText()));
   }
 }
 
 export class PageResult {
-  page: HostPage = new HostPage();
+  records: HostRecord[] = [];
   problem: string = "";
 }
 
@@ -199,7 +185,27 @@ export function pageOf(items: JsonValue[], firstRow: i64, mapping: Mapping): Pag
       result.problem = made.problem;
       return result;
     }
-    result.page.hosts.push(record);
+    result.records.push(record);
+  }
+  return result;
+}
+
+/** The array a list selector finds in `document`, or an options problem naming `source` (a file, "the answer of GET …"). */
+export class ListResult {
+  items: JsonValue[] = [];
+  problem: string = "";
+}
+
+export function listAt(document: JsonDocument, selector: Selector, source: string): ListResult {
+  const result = new ListResult();
+  const selection = select(document.root(), selector);
+  const listed = selection.value;
+  if (listed === null) {
+    result.problem = "list_selector '" + selector.text + "' does not match an array in " + source + ": " + selection.miss;
+  } else if (listed.kind != JsonKind.Array) {
+    result.problem = "list_selector '" + selector.text + "' selects " + describeKind(listed.kind) + ", not an array, in " + source;
+  } else {
+    result.items = listed.elements();
   }
   return result;
 }

@@ -6,10 +6,8 @@
 //   [2]  [-1]          an array element; a negative index counts from the end
 //
 // Wildcards, filters, slices and recursive descent ('..') are refused with a message, never ignored.
-//
-// Shared by the json and rest plugins (identical copies; see json-view.ts).
 
-import { describeKind, JsonKind, JsonValue } from "./json-view";
+import { describeKind, JsonKind, JsonValue } from "./json-document";
 
 export class Step {
   /** A member name, or null for an element index. */

@@ -1,46 +1,79 @@
 // Attributes as comparable text: what Syncer wants and what the site holds are equal exactly when their
 // canonical texts are (object keys sorted at every depth, no whitespace, Checkmk's meta_data left out).
-import { JsonDocument, JsonKind, JsonValue, JsonWriter } from "../../sdk/index";
+// Written in one pass over the bytes: the begin phase does this for every host of the site.
+import { JsonDocument, JsonKind, JsonReader, JsonWriter } from "../../sdk/index";
 
-/** Writes `value` with every object's keys sorted; at the top, `skip` names a member to leave out. */
-export function writeCanonical(writer: JsonWriter, value: JsonValue, skip: string = ""): void {
-  const kind = value.kind;
+/** A member of an object being sorted: its key and where its value's bytes lie. */
+class Member {
+  constructor(
+    public key: string,
+    public ptr: usize,
+    public length: i32,
+  ) {}
+}
+
+/** Writes the value at `[ptr, ptr + length)` canonically. */
+function copyBytes(writer: JsonWriter, ptr: usize, length: i32): bool {
+  const first = load<u8>(ptr);
+  // Scalars have no whitespace to drop: their bytes are their canonical text.
+  if (first != 0x7b && first != 0x5b) {
+    writer.rawBytes(ptr, length);
+    return true;
+  }
+  return copyCanonical(new JsonReader(ptr, length), writer);
+}
+
+/** Writes the value the reader stands at with every object's keys sorted; at the top, `skip` names a member to leave out. False when it is malformed. */
+export function copyCanonical(reader: JsonReader, writer: JsonWriter, skip: string = ""): bool {
+  const kind = reader.kind();
   if (kind == JsonKind.Object) {
-    const members = value.members();
+    const members = new Array<Member>();
+    reader.beginObject();
+    while (reader.nextKey()) {
+      const key = reader.key();
+      if (key == skip) {
+        if (!reader.skip()) return false;
+        continue;
+      }
+      if (!reader.capture()) return false;
+      members.push(new Member(key, reader.valuePtr, reader.valueLength));
+    }
+    if (reader.failed) return false;
     members.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     writer.beginObject();
     for (let i = 0; i < members.length; i++) {
-      if (members[i].key == skip) continue;
       writer.key(members[i].key);
-      writeCanonical(writer, members[i].value);
+      if (!copyBytes(writer, members[i].ptr, members[i].length)) return false;
     }
     writer.endObject();
-  } else if (kind == JsonKind.Array) {
-    const elements = value.elements();
-    writer.beginArray();
-    for (let i = 0; i < elements.length; i++) writeCanonical(writer, elements[i]);
-    writer.endArray();
-  } else {
-    writer.raw(value.compactText());
+    return true;
   }
+  if (kind == JsonKind.Array) {
+    reader.beginArray();
+    writer.beginArray();
+    while (reader.nextItem()) {
+      if (!reader.capture() || !copyBytes(writer, reader.valuePtr, reader.valueLength)) return false;
+    }
+    writer.endArray();
+    return !reader.failed;
+  }
+  if (!reader.capture()) return false;
+  writer.rawBytes(reader.valuePtr, reader.valueLength);
+  return true;
 }
 
-/** The canonical text of a JSON text. */
-export function canonicalText(json: string, skip: string = ""): string {
-  const writer = new JsonWriter(json.length + 16);
-  writeCanonical(writer, JsonDocument.fromString(json).root(), skip);
+/** The canonical text of the value at `[ptr, ptr + length)`. */
+export function canonicalOf(ptr: usize, length: i32): string {
+  const writer = new JsonWriter(length + 16);
+  copyBytes(writer, ptr, length);
   return writer.toString();
 }
 
-/** The members of a canonical object text, by key, each as its canonical text. */
-export function membersOf(json: string): Map<string, string> {
+/** The members of a canonical object text, by key, each as its text. */
+function membersOf(json: string): Map<string, string> {
   const found = new Map<string, string>();
   const members = JsonDocument.fromString(json).root().members();
-  for (let i = 0; i < members.length; i++) {
-    const writer = new JsonWriter(64);
-    writeCanonical(writer, members[i].value);
-    found.set(members[i].key, writer.toString());
-  }
+  for (let i = 0; i < members.length; i++) found.set(members[i].key, members[i].value.compactText());
   return found;
 }
 

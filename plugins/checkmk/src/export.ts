@@ -3,14 +3,24 @@
 // folders (parents first), bulk create, bulk update, and a move (with the host's ETag) where the folder
 // changed. Hosts people made on the site are left alone; a host nothing changed for is not written.
 import { ApiResponse, Exporter, ExportPage, HostEntry, HostResultStatus, JsonDocument, JsonKind, JsonRaw, JsonReader, JsonWriter, ErrorKind, Query, log } from "../../sdk/index";
-import { canonicalText, differences } from "./canonical";
+import { canonicalOf, differences } from "./canonical";
 import { failedHosts, problemOf } from "./problem";
 import { OWNER_LABEL, Settings, folderSlug, normalFolder, settingsOf } from "./settings";
 
 /** What the site holds of a host, from the begin phase's state. */
 class Current {
   folder: string = "/";
+  owned: bool = false;
+  /** Canonical (site.ts wrote it so). */
   attributes: string = "{}";
+}
+
+/** An attribute by name: its canonical JSON text (for labels, a label's text). */
+class Attribute {
+  constructor(
+    public name: string,
+    public value: string,
+  ) {}
 }
 
 /** One host's write and how it went. */
@@ -47,12 +57,14 @@ export class SiteExporter extends Exporter {
     if (reader.nullValue() || !reader.beginObject()) return !reader.failed;
     while (reader.nextKey()) {
       const hostname = reader.key();
-      const state = JsonDocument.fromString(JsonRaw.read(reader).data).root();
       const kept = new Current();
-      const folder = state.stringAt("folder");
-      if (folder !== null) kept.folder = folder!;
-      const attributes = state.member("attributes");
-      if (attributes !== null) kept.attributes = attributes.compactText();
+      if (!reader.beginObject()) return this.fail(ErrorKind.Parser, "the state of " + hostname + " is not an object");
+      while (reader.nextKey()) {
+        if (reader.keyIs("folder")) kept.folder = reader.string();
+        else if (reader.keyIs("owned")) kept.owned = reader.boolean();
+        else if (reader.keyIs("attributes") && reader.capture()) kept.attributes = String.UTF8.decodeUnsafe(reader.valuePtr, <usize>reader.valueLength);
+        else reader.skip();
+      }
       this.current.set(hostname, kept);
     }
     return !reader.failed;
@@ -79,7 +91,7 @@ export class SiteExporter extends Exporter {
       return true;
     }
     const current = this.current.get(hostname);
-    if (!ownedBy(current.attributes, this.settings.account)) {
+    if (!current.owned) {
       page.result(hostname, HostResultStatus.Skipped, "on the site without the label " + OWNER_LABEL + ": " + this.settings.account + " (made by people): left alone");
       return true;
     }
@@ -102,10 +114,12 @@ export class SiteExporter extends Exporter {
     return true;
   }
 
-  /** The rules' attributes (outcome `attributes`), and the host's labels with the prefix and the ownership label. */
+  /**
+   * The rules' attributes (outcome `attributes`), and the host's labels with the prefix and the ownership
+   * label, canonical: keys sorted, as site.ts writes what the site holds.
+   */
   attributesOf(host: HostEntry): string {
-    const writer = new JsonWriter(512);
-    writer.beginObject();
+    const members = new Array<Attribute>();
     const outcome = host.outcome("attributes");
     if (outcome !== null && !outcome.isNull) {
       const reader = outcome.reader();
@@ -113,28 +127,37 @@ export class SiteExporter extends Exporter {
         while (reader.nextKey()) {
           const name = reader.key();
           // Labels are Syncer's to set (below); meta_data is Checkmk's.
-          if (name == "labels" || name == "meta_data") {
+          if (name == "labels" || name == "meta_data" || !reader.capture()) {
             reader.skip();
             continue;
           }
-          writer.key(name);
-          writer.raw(JsonRaw.read(reader).data);
+          members.push(new Attribute(name, canonicalOf(reader.valuePtr, reader.valueLength)));
         }
       }
     }
-    writer.key("labels");
-    writer.beginObject();
     const labels = host.labels();
     const names = labels.keys();
-    for (let i = 0; i < names.length; i++) {
-      writer.key(this.settings.labelPrefix + names[i]);
-      writer.string(labels.get(names[i]));
+    const prefixed = new Array<Attribute>();
+    for (let i = 0; i < names.length; i++) prefixed.push(new Attribute(this.settings.labelPrefix + names[i], labels.get(names[i])));
+    prefixed.push(new Attribute(OWNER_LABEL, this.settings.account));
+    prefixed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const text = new JsonWriter(256);
+    text.beginObject();
+    for (let i = 0; i < prefixed.length; i++) {
+      text.key(prefixed[i].name);
+      text.string(prefixed[i].value);
     }
-    writer.key(OWNER_LABEL);
-    writer.string(this.settings.account);
+    text.endObject();
+    members.push(new Attribute("labels", text.toString()));
+    members.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const writer = new JsonWriter(512);
+    writer.beginObject();
+    for (let i = 0; i < members.length; i++) {
+      writer.key(members[i].name);
+      writer.raw(members[i].value);
+    }
     writer.endObject();
-    writer.endObject();
-    return canonicalText(writer.toString());
+    return writer.toString();
   }
 
   finish(page: ExportPage): bool {
@@ -220,13 +243,6 @@ export class SiteExporter extends Exporter {
       if (!moved.ok) refuse(host, "move: " + problemOf(moved));
     }
   }
-}
-
-function ownedBy(attributes: string, account: string): bool {
-  const labels = JsonDocument.fromString(attributes).root().member("labels");
-  if (labels === null) return false;
-  const owner = labels.stringAt(OWNER_LABEL);
-  return owner !== null && owner! == account;
 }
 
 function refuse(host: Wanted, message: string): void {

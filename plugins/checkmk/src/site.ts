@@ -1,10 +1,19 @@
 // The begin phase: every host of the site, in one request (Checkmk's host collection has no paging),
 // answered as the target's hosts: owned when labelled cmdb_syncer with this account's name, and as state
-// the folder and the attributes (canonical, without meta_data) the export pages compare against.
-import { ErrorKind, JsonKind, JsonValue, JsonWriter, fail, request } from "../../sdk/index";
-import { writeCanonical } from "./canonical";
+// the folder, the ownership and the attributes (canonical, without meta_data) the export pages compare
+// against. Read in one pass over the answer's bytes.
+import { ErrorKind, JsonKind, JsonReader, JsonWriter, fail, request } from "../../sdk/index";
+import { copyCanonical } from "./canonical";
 import { problemOf } from "./problem";
 import { OWNER_LABEL, normalFolder, settingsOf } from "./settings";
+
+/** One host of the collection as read. */
+class SiteHost {
+  name: string | null = null;
+  folder: string = "/";
+  attributesPtr: usize = 0;
+  attributesLength: i32 = 0;
+}
 
 export function readSite(): i32 {
   const call = request();
@@ -13,41 +22,92 @@ export function readSite(): i32 {
   if (settings.problem.length > 0) return fail(ErrorKind.Options, settings.problem);
   const answer = settings.api.get("/domain-types/host_config/collections/all");
   if (!answer.ok) return fail(answer.errorKind, "reading the site's hosts: " + problemOf(answer));
-  const hosts = answer.document!.root().member("value");
-  if (hosts === null || hosts.kind != JsonKind.Array) return fail(ErrorKind.Parser, "the site's host collection has no list of hosts (value)");
+  const reader = answer.document!.readerAt(0);
   const writer = new JsonWriter(answer.body.length + 1024);
   writer.beginObject();
   writer.key("hosts");
   writer.beginArray();
-  const entries = hosts.elements();
-  for (let i = 0; i < entries.length; i++) {
-    const name = entries[i].stringAt("id");
-    const extensions = entries[i].member("extensions");
-    if (name === null || extensions === null) return fail(ErrorKind.Parser, "host " + (i + 1).toString() + " of the site's host collection has no id or extensions");
-    const attributes = extensions.member("attributes");
-    const labels: JsonValue | null = attributes === null ? null : attributes.member("labels");
-    const owner: string | null = labels === null ? null : labels.stringAt(OWNER_LABEL);
-    const folder = extensions.stringAt("folder");
-    const normal: string | null = folder === null ? "/" : normalFolder(folder!);
-    writer.beginObject();
-    writer.key("hostname");
-    writer.string(name!);
-    writer.key("owned");
-    writer.boolean(owner !== null && owner! == settings.account);
-    writer.key("state");
-    writer.beginObject();
-    writer.key("folder");
-    writer.string(normal === null ? folder! : normal!);
-    writer.key("attributes");
-    if (attributes === null) writer.raw("{}");
-    else writeCanonical(writer, attributes, "meta_data");
-    writer.endObject();
-    writer.endObject();
+  let count = 0;
+  if (!reader.beginObject()) return fail(ErrorKind.Parser, "the site's host collection is not an object");
+  while (reader.nextKey()) {
+    if (!reader.keyIs("value")) {
+      reader.skip();
+      continue;
+    }
+    if (!reader.beginArray()) return fail(ErrorKind.Parser, "the site's host collection's value is not a list");
+    while (reader.nextItem()) {
+      count++;
+      const host = readHost(reader);
+      if (host.name === null) return fail(ErrorKind.Parser, "host " + count.toString() + " of the site's host collection has no id");
+      const owned = host.attributesLength > 0 && ownerOf(host.attributesPtr, host.attributesLength) == settings.account;
+      writer.beginObject();
+      writer.key("hostname");
+      writer.string(host.name!);
+      writer.key("owned");
+      writer.boolean(owned);
+      writer.key("state");
+      writer.beginObject();
+      writer.key("folder");
+      writer.string(host.folder);
+      writer.key("owned");
+      writer.boolean(owned);
+      writer.key("attributes");
+      if (host.attributesLength == 0) writer.raw("{}");
+      else if (!copyCanonical(new JsonReader(host.attributesPtr, host.attributesLength), writer, "meta_data")) return fail(ErrorKind.Parser, "the attributes of host " + host.name! + " are malformed");
+      writer.endObject();
+      writer.endObject();
+    }
   }
+  if (reader.failed) return fail(ErrorKind.Parser, "the site's host collection: " + reader.error);
   writer.endArray();
   writer.key("next");
   writer.nullValue();
   writer.endObject();
   writer.output();
   return 0;
+}
+
+function readHost(reader: JsonReader): SiteHost {
+  const host = new SiteHost();
+  if (!reader.beginObject()) return host;
+  while (reader.nextKey()) {
+    if (reader.keyIs("id")) {
+      host.name = reader.kind() == JsonKind.String ? reader.string() : null;
+    } else if (reader.keyIs("extensions") && reader.kind() == JsonKind.Object) {
+      reader.beginObject();
+      while (reader.nextKey()) {
+        if (reader.keyIs("folder") && reader.kind() == JsonKind.String) {
+          const folder = reader.string();
+          const normal = normalFolder(folder);
+          host.folder = normal === null ? folder : normal!;
+        } else if (reader.keyIs("attributes") && reader.kind() == JsonKind.Object && reader.capture()) {
+          host.attributesPtr = reader.valuePtr;
+          host.attributesLength = reader.valueLength;
+        } else {
+          reader.skip();
+        }
+      }
+    } else {
+      reader.skip();
+    }
+  }
+  return host;
+}
+
+/** The value of the ownership label in an attributes object, "" without one. */
+function ownerOf(ptr: usize, length: i32): string {
+  const reader = new JsonReader(ptr, length);
+  reader.beginObject();
+  while (reader.nextKey()) {
+    if (!reader.keyIs("labels") || reader.kind() != JsonKind.Object) {
+      reader.skip();
+      continue;
+    }
+    reader.beginObject();
+    while (reader.nextKey()) {
+      if (reader.keyIs(OWNER_LABEL) && reader.kind() == JsonKind.String) return reader.string();
+      reader.skip();
+    }
+  }
+  return "";
 }

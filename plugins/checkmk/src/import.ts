@@ -1,20 +1,21 @@
 // import_hosts: the hosts of the site as Syncer hosts, a folder per page (the site's host collection has no
 // paging; a folder's hosts come in one request): the labels as labels (the label prefix taken off, the
 // ownership label left out), the folder and the other attributes as inventory (meta_data left out).
-import { ErrorKind, ImportPage, Importer, JsonKind, JsonValue, JsonWriter, Query } from "../../sdk/index";
+import { ErrorKind, ImportPage, Importer, JsonKind, JsonValue, JsonWriter } from "../../sdk/index";
+import { foldersOf } from "./folders";
 import { problemOf } from "./problem";
-import { OWNER_LABEL, Settings, folderSlug, normalFolder, settingsOf } from "./settings";
+import { OWNER_LABEL, Settings, folderSlug, settingsOf } from "./settings";
 
 export class SiteImporter extends Importer {
   fetch(page: ImportPage): bool {
     const settings = settingsOf(page.account);
     if (settings.problem.length > 0) return page.fail(ErrorKind.Options, settings.problem);
-    const folders = foldersOf(settings, page);
-    if (folders === null) return false;
+    const folders = foldersOf(settings);
+    if (folders.problem.length > 0) return page.fail(folders.errorKind, folders.problem);
     const at = page.offset("a folder index");
     if (at < 0) return false;
-    if (at >= folders!.length) return true;
-    const folder = folders![<i32>at];
+    if (at >= folders.paths.length) return true;
+    const folder = folders.paths[<i32>at];
     const answer = settings.api.get("/objects/folder_config/" + folderSlug(folder) + "/collections/hosts");
     if (!answer.ok) return page.fail(answer.errorKind, "reading the hosts of folder " + folder + ": " + problemOf(answer));
     const hosts = answer.document!.root().member("value");
@@ -28,33 +29,9 @@ export class SiteImporter extends Importer {
       writeHost(page.beginHost(), name!, folder, attributes, settings);
       page.endHost();
     }
-    page.next = at + 1 < folders!.length ? (at + 1).toString() : null;
+    page.next = at + 1 < folders.paths.length ? (at + 1).toString() : null;
     return true;
   }
-}
-
-/** Every folder of the site, sorted, the root first: the pages' order. */
-function foldersOf(settings: Settings, page: ImportPage): string[] | null {
-  const listed = settings.api.get("/domain-types/folder_config/collections/all", new Query().set("recursive", "true"));
-  if (!listed.ok) {
-    page.fail(listed.errorKind, "reading the site's folders: " + problemOf(listed));
-    return null;
-  }
-  const found = new Array<string>();
-  found.push("/");
-  const value = listed.document!.root().member("value");
-  if (value !== null) {
-    const folders = value.elements();
-    for (let i = 0; i < folders.length; i++) {
-      const extensions = folders[i].member("extensions");
-      const path: string | null = extensions === null ? null : extensions.stringAt("path");
-      if (path === null) continue;
-      const normal = normalFolder(path!);
-      if (normal !== null && normal! != "/") found.push(normal!);
-    }
-  }
-  found.sort();
-  return found;
 }
 
 function writeHost(writer: JsonWriter, name: string, folder: string, attributes: JsonValue | null, settings: Settings): void {

@@ -1,11 +1,12 @@
-// The begin phase: every host of the site, in one request (Checkmk's host collection has no paging),
-// answered as the target's hosts: owned when labelled cmdb_syncer with this account's name, and as state
-// the folder, the ownership and the attributes (canonical, without meta_data) the export pages compare
-// against. Read in one pass over the answer's bytes.
+// The begin phase: the site's hosts a folder per page (the whole host list of a large site is larger than
+// an answer may be), answered as the target's hosts: owned when labelled cmdb_syncer with this account's
+// name, and as state the folder, the ownership and the attributes (canonical, without meta_data) the
+// export pages compare against. Each folder's answer is read in one pass over its bytes.
 import { ErrorKind, JsonKind, JsonReader, JsonWriter, fail, request } from "../../sdk/index";
 import { copyCanonical } from "./canonical";
+import { foldersOf } from "./folders";
 import { problemOf } from "./problem";
-import { OWNER_LABEL, normalFolder, settingsOf } from "./settings";
+import { OWNER_LABEL, folderSlug, normalFolder, settingsOf } from "./settings";
 
 /** One host of the collection as read. */
 class SiteHost {
@@ -20,8 +21,20 @@ export function readSite(): i32 {
   if (call.account === null) return fail(ErrorKind.Options, "reading the site needs an account");
   const settings = settingsOf(call.account!);
   if (settings.problem.length > 0) return fail(ErrorKind.Options, settings.problem);
-  const answer = settings.api.get("/domain-types/host_config/collections/all");
-  if (!answer.ok) return fail(answer.errorKind, "reading the site's hosts: " + problemOf(answer));
+  const folders = foldersOf(settings);
+  if (folders.problem.length > 0) return fail(folders.errorKind, folders.problem);
+  const cursor = call.input.reader();
+  let at: i32 = 0;
+  if (cursor.beginObject()) {
+    while (cursor.nextKey()) {
+      if (cursor.keyIs("cursor") && cursor.kind() == JsonKind.String) at = I32.parseInt(cursor.string());
+      else cursor.skip();
+    }
+  }
+  if (at < 0 || at >= folders.paths.length) return fail(ErrorKind.Runtime, "no folder " + at.toString() + " to read: the site has " + folders.paths.length.toString());
+  const folder = folders.paths[at];
+  const answer = settings.api.get("/objects/folder_config/" + folderSlug(folder) + "/collections/hosts");
+  if (!answer.ok) return fail(answer.errorKind, "reading the hosts of folder " + folder + ": " + problemOf(answer));
   const reader = answer.document!.readerAt(0);
   const writer = new JsonWriter(answer.body.length + 1024);
   writer.beginObject();
@@ -61,7 +74,8 @@ export function readSite(): i32 {
   if (reader.failed) return fail(ErrorKind.Parser, "the site's host collection: " + reader.error);
   writer.endArray();
   writer.key("next");
-  writer.nullValue();
+  if (at + 1 < folders.paths.length) writer.string((at + 1).toString());
+  else writer.nullValue();
   writer.endObject();
   writer.output();
   return 0;

@@ -36,6 +36,16 @@ export function runSyncer(args: string[], options: { cwd?: string; env?: Record<
   return { code: result.exitCode ?? -1, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 
+/**
+ * runSyncer without blocking this process: for tests whose fakes (a Checkmk or NetBox stand-in) answer the
+ * binary's requests from this same process, which a synchronous spawn would keep from ever answering.
+ */
+export async function runSyncerAsync(args: string[], options: { cwd?: string; env?: Record<string, string>; binary?: string } = {}): Promise<RunResult> {
+  const child = Bun.spawn([options.binary ?? BINARY, ...args], { cwd: options.cwd, env: cleanEnv(options.env), stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  return { code, stdout, stderr };
+}
+
 const made: string[] = [];
 process.on("exit", () => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });

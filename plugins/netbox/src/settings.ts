@@ -1,5 +1,5 @@
 // The netbox plugin's account and options, read and checked once per call.
-import { Account, JsonApi, Mapping, mappingFromOptions } from "../../sdk/index";
+import { Account, JsonApi } from "../../sdk/index";
 
 export class Settings {
   /** NetBox's API (`<address>/api`), with the token's header. */
@@ -8,7 +8,8 @@ export class Settings {
   /** name=value pairs, in order. */
   filterNames: string[] = [];
   filterValues: string[] = [];
-  mapping: Mapping | null = null;
+  /** label_fields: a dotted path into the object ("site.name") → the label it makes ("site"). */
+  labelPaths: Map<string, string> = new Map<string, string>();
   customFieldPrefix: string = "cf_";
   /** An options problem, "" when there is none. */
   problem: string = "";
@@ -42,9 +43,17 @@ export function settingsOf(account: Account): Settings {
     settings.filterNames.push(name);
     settings.filterValues.push(entry.substring(cut + 1).trim());
   }
-  const mapped = mappingFromOptions(account);
-  if (mapped.mapping === null) return settings.refuse(mapped.problem);
-  settings.mapping = mapped.mapping;
+  const fields = account.optionList("label_fields");
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i].trim();
+    const cut = entry.indexOf("=");
+    const name = cut < 0 ? entry : entry.substring(0, cut).trim();
+    const path = cut < 0 ? entry : entry.substring(cut + 1).trim();
+    if (name.length == 0 || path.length == 0 || path.startsWith(".") || path.endsWith(".") || path.includes("..")) {
+      return settings.refuse("label_fields: '" + entry + "' is not name=path (such as site=site.name)");
+    }
+    settings.labelPaths.set(path, name);
+  }
   settings.customFieldPrefix = account.optionString("custom_field_prefix", "cf_");
   return settings;
 }

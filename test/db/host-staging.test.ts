@@ -174,7 +174,7 @@ describe("a staging", () => {
 });
 
 describe("a page staged as it came (addPage)", () => {
-  const page = (records: Record<string, unknown>[]) => JSON.stringify(records);
+  const page = (records: Record<string, unknown>[]) => new TextEncoder().encode(JSON.stringify(records));
   /** The plan of the records the stored hosts do not settle: every one becomes an update owned by "a", or a create. */
   const planned: { hostname: string; existing: number | null; labels: string; inventory: string | null; index: number; row: number | null }[] = [];
   const plan = (record: PageRecord, existing: ExistingHost | undefined): StagedHost => {
@@ -252,7 +252,7 @@ describe("a page staged as it came (addPage)", () => {
     const staging = storage.hosts.stage();
     const labelsText = JSON.stringify({ "ü": 'a "b" \\ \n\u001f', "": "x" });
     planned.length = 0;
-    expect(staging.addPage(0, `[{"hostname":"x","labels":${labelsText},"inventory":{"n":1.5,"s":"\\u0001"}}]`, "a", plan)).toBe(1);
+    expect(staging.addPage(0, new TextEncoder().encode(`[{"hostname":"x","labels":${labelsText},"inventory":{"n":1.5,"s":"\\u0001"}}]`), "a", plan)).toBe(1);
     expect(planned).toEqual([{ hostname: "x", existing: null, labels: labelsText, inventory: '{"n":1.5,"s":"\\u0001"}', index: 0, row: null }]);
     staging.close();
   });

@@ -87,6 +87,26 @@ describe("a staging", () => {
     ]);
   });
 
+  test("a later write appends to a label's stored posting list: text that json_each reads, ids of any length", () => {
+    const storage = freshDatabase();
+    staged(storage, Array.from({ length: 12 }, (_, i) => create(`web${i}`, { site: "ber" })));
+    const web0 = storage.hosts.existing(["web0"]).get("web0")!;
+    const staging = storage.hosts.stage();
+    staging.add([
+      create("web12", { site: "ber" }),
+      { action: "update", hostname: "web0", host: web0, account: "a", labels: labels({ site: "ber", os: "deb" }), inventory: "{}", labelsChanged: true, changes: "{}" },
+    ]);
+    staging.apply(8, 2_000, 50);
+    staging.close();
+    // web0 left site=ber and joined it again (its labels changed): removed, then added after the others.
+    expect(index(storage)).toEqual([
+      { key: "os", value: "deb", host_ids: "[1]" },
+      { key: "site", value: "ber", host_ids: "[2,3,4,5,6,7,8,9,10,11,12,1,13]" },
+    ]);
+    staged(storage, [create("web13", { os: "deb" })]);
+    expect(storage.sqlite.query("SELECT typeof(host_ids) AS type, (SELECT group_concat(value) FROM json_each(host_ids)) AS ids FROM label_index WHERE key = 'os'").get()).toEqual({ type: "text", ids: "1,14" });
+  });
+
   test("a hostname staged twice is refused with both places it came from", () => {
     const storage = freshDatabase();
     const staging = storage.hosts.stage();

@@ -706,6 +706,16 @@ export class HttpRequest {
     this._body_base64 = value;
     this.hasBodyBase64 = true;
   }
+  private _body_apart: bool = false;
+  /** Whether body_apart was read or set: an optional field is written only then. */
+  hasBodyApart: bool = false;
+  get body_apart(): bool {
+    return this._body_apart;
+  }
+  set body_apart(value: bool) {
+    this._body_apart = value;
+    this.hasBodyApart = true;
+  }
 
   /** Reads the member whose key the reader has just read; false, reading nothing, when the key is not one of HttpRequest's. */
   readMember(reader: JsonReader): bool {
@@ -714,6 +724,7 @@ export class HttpRequest {
     else if (reader.keyIs("headers")) this.headers = readStringMap(reader);
     else if (reader.keyIs("body")) this.body = reader.string();
     else if (reader.keyIs("body_base64")) this.body_base64 = reader.string();
+    else if (reader.keyIs("body_apart")) this.body_apart = reader.boolean();
     else return false;
     return true;
   }
@@ -746,6 +757,10 @@ export class HttpRequest {
     if (this.hasBodyBase64) {
       writer.key("body_base64");
       writer.string(this.body_base64);
+    }
+    if (this.hasBodyApart) {
+      writer.key("body_apart");
+      writer.boolean(this.body_apart);
     }
     writer.endObject();
   }
@@ -842,6 +857,16 @@ export class HttpResponse {
     this._body_base64 = value;
     this.hasBodyBase64 = true;
   }
+  private _body_length: i64 = 0;
+  /** Whether body_length was read or set: an optional field is written only then. */
+  hasBodyLength: bool = false;
+  get body_length(): i64 {
+    return this._body_length;
+  }
+  set body_length(value: i64) {
+    this._body_length = value;
+    this.hasBodyLength = true;
+  }
   private _url: string = "";
   /** Whether url was read or set: an optional field is written only then. */
   hasUrl: bool = false;
@@ -871,6 +896,7 @@ export class HttpResponse {
     else if (reader.keyIs("headers")) this.headers = readStringMap(reader);
     else if (reader.keyIs("body")) this.body = reader.string();
     else if (reader.keyIs("body_base64")) this.body_base64 = reader.string();
+    else if (reader.keyIs("body_length")) this.body_length = reader.integer();
     else if (reader.keyIs("url")) this.url = reader.string();
     else if (reader.keyIs("attempts")) this.attempts = <i32>reader.integer();
     else if (reader.keyIs("error")) this.error = reader.nullValue() ? null : HttpError.read(reader);
@@ -908,6 +934,10 @@ export class HttpResponse {
     if (this.hasBodyBase64) {
       writer.key("body_base64");
       writer.string(this.body_base64);
+    }
+    if (this.hasBodyLength) {
+      writer.key("body_length");
+      writer.integer(this.body_length);
     }
     if (this.hasUrl) {
       writer.key("url");

@@ -22,6 +22,9 @@ export declare function result_read(ptr: usize, len: u32): void;
 /** Performs an HTTP request (JSON envelope); returns the length of the JSON result to read with result_read. */
 @external("syncer:v1", "http")
 export declare function http_request(ptr: usize, len: u32): u32;
+/** Copies the body of the last HTTP answer asked for apart (body_apart: true) to [ptr, ptr+len). */
+@external("syncer:v1", "http_body")
+export declare function http_body(ptr: usize, len: u32): void;
 /** Reads a cache key; returns -1 when missing or expired, else the value's length (read with result_read). */
 @external("syncer:v1", "kv_get")
 export declare function kv_get(ptr: usize, len: u32): i32;

@@ -69,7 +69,9 @@ export class ApiResponse {
   url: string = "";
   /** The answer's JSON; null for an error, and for a 2xx answer without a body (204). */
   document: JsonDocument | null = null;
-  /** The body as text (also of an error answer). */
+  /** The body's bytes. */
+  bytes: ArrayBuffer = new ArrayBuffer(0);
+  /** An error answer's body as text ("" for a 2xx answer: its JSON is `document`, its bytes `bytes`). */
   body: string = "";
   /** "" on success; else an ErrorKind: connection, timeout, permission, auth, parser, runtime. */
   errorKind: string = "";
@@ -99,6 +101,15 @@ export class ApiResponse {
     this.errorMessage = message;
     return this;
   }
+}
+
+/** Whether the bytes are only JSON whitespace. */
+function isBlank(bytes: ArrayBuffer): bool {
+  for (let i = 0; i < bytes.byteLength; i++) {
+    const b = load<u8>(changetype<usize>(bytes) + <usize>i);
+    if (b != 0x20 && b != 0x0a && b != 0x0d && b != 0x09) return false;
+  }
+  return true;
 }
 
 function excerpt(body: string): string {
@@ -163,7 +174,14 @@ export class JsonApi {
     for (let i = 0; i < names.length; i++) headers.set(names[i], this.headers.get(names[i]));
     if (body !== null) headers.set("Content-Type", "application/json");
     if (ifMatch.length > 0) headers.set("If-Match", ifMatch);
-    const response = http.request(method, url, headers, body);
+    const envelope = new HttpRequest();
+    envelope.method = method;
+    envelope.url = url;
+    envelope.headers = headers;
+    if (body !== null) envelope.body = body;
+    // The body comes apart, as bytes: a large JSON answer is not escaped into the envelope, nor decoded and encoded again.
+    envelope.body_apart = true;
+    const response = send(envelope);
     const error = response.error;
     const what = method + " " + url;
     if (!response.ok || error !== null) {
@@ -173,17 +191,19 @@ export class JsonApi {
     if (response.url.length > 0) answer.url = response.url;
     answer.headers = response.headers;
     answer.status = response.status;
-    answer.body = response.body;
+    const bytes = new ArrayBuffer(<i32>response.body_length);
+    if (bytes.byteLength > 0) host.http_body(changetype<usize>(bytes), <u32>bytes.byteLength);
+    answer.bytes = bytes;
     const status = response.status;
+    if (status < 200 || status > 299) answer.body = String.UTF8.decode(bytes);
     if (status == 401 || status == 403) {
       return answer.fail("auth", what + " was refused with HTTP " + status.toString() + ": check the account's credentials");
     }
     if (status < 200 || status > 299) {
-      return answer.fail("runtime", what + " answered HTTP " + status.toString() + ": " + excerpt(response.body));
+      return answer.fail("runtime", what + " answered HTTP " + status.toString() + ": " + excerpt(answer.body));
     }
-    if (response.body_base64.length > 0) return answer.fail("parser", "the answer of " + what + " is not UTF-8 text, so not JSON");
-    if (status == 204 || (method != "GET" && response.body.trim().length == 0)) return answer;
-    const document = JsonDocument.fromString(response.body);
+    if (status == 204 || (method != "GET" && isBlank(bytes))) return answer;
+    const document = new JsonDocument(bytes);
     const problem = document.check();
     if (problem !== null) return answer.fail("parser", "the answer of " + what + " is not JSON: " + problem);
     answer.document = document;

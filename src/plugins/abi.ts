@@ -44,6 +44,12 @@ export const HttpRequestSchema = v.strictObject({
   headers: v.optional(v.record(v.string(), v.string())),
   body: v.optional(v.string()),
   body_base64: v.optional(v.string()),
+  /**
+   * Answer the body apart, as its bytes: the envelope then carries `body_length` and an empty `body`, and the
+   * plugin copies the bytes with http_body. A large JSON answer then reaches the plugin without being escaped
+   * into the envelope, decoded and encoded again.
+   */
+  body_apart: v.optional(v.boolean()),
 });
 
 /** What the host's http function answers (host → plugin): a response of any status, or why none came. */
@@ -56,6 +62,8 @@ export const HttpResultSchema = v.union([
     /** The body as text, "" when it is not UTF-8 (then body_base64 holds it). */
     body: v.string(),
     body_base64: v.optional(v.string()),
+    /** With body_apart: the body's length in bytes, to copy with http_body. */
+    body_length: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
     /** The URL that answered, after redirects. */
     url: v.string(),
     /** How many attempts it took: the host retries as the account's `retries` allows (idempotent methods, and any request that never left). */

@@ -36,7 +36,7 @@ export function readSite(): i32 {
   const answer = settings.api.get("/objects/folder_config/" + folderSlug(folder) + "/collections/hosts");
   if (!answer.ok) return fail(answer.errorKind, "reading the hosts of folder " + folder + ": " + problemOf(answer));
   const reader = answer.document!.readerAt(0);
-  const writer = new JsonWriter(answer.body.length + 1024);
+  const writer = new JsonWriter(answer.bytes.byteLength + 1024);
   writer.beginObject();
   writer.key("hosts");
   writer.beginArray();

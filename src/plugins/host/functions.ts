@@ -29,10 +29,12 @@ export interface CallState {
   events: number;
   /** The result of the last host call that returned a length, for result_read. */
   pending: Uint8Array;
+  /** The body of the call's last HTTP answer asked for apart (body_apart), for http_body. */
+  httpBody: Uint8Array;
 }
 
 export function newCallState(input: Uint8Array, context: CallContext): CallState {
-  return { input, context, output: null, error: null, abort: null, logs: [], droppedLogs: 0, events: 0, pending: new Uint8Array(0) };
+  return { input, context, output: null, error: null, abort: null, logs: [], droppedLogs: 0, events: 0, pending: new Uint8Array(0), httpBody: new Uint8Array(0) };
 }
 
 export interface HostEnvironment {
@@ -54,7 +56,7 @@ const utf16 = new TextDecoder("utf-16le");
 const LEVELS = ["debug", "info", "warn", "error"] as const;
 
 /** Which host functions each permission links; the rest are linked for every plugin. */
-export const PERMISSION_FUNCTIONS = { http: ["http"], kv: ["kv_get", "kv_set"], events: ["event_emit"], hosts: ["hosts_read"] } as const;
+export const PERMISSION_FUNCTIONS = { http: ["http", "http_body"], kv: ["kv_get", "kv_set"], events: ["event_emit"], hosts: ["hosts_read"] } as const;
 export const BASE_FUNCTIONS = ["input_length", "input_read", "output_write", "error_write", "log", "result_read", "file_length", "file_read"] as const;
 export const HOST_MODULE = "syncer:v1";
 
@@ -164,9 +166,16 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
       if (!policy) return answer({ ok: false, error: { kind: "permission", message: "HTTP is not available for this call" } });
       const parsed = v.safeParse(HttpRequestSchema, JSON.parse(utf8.decode(bytesAt(ptr, len))));
       if (!parsed.success) return answer({ ok: false, error: { kind: "runtime", message: `invalid HTTP request: ${v.summarize(parsed.issues)}` } });
-      const { result, logs } = env.http.request(parsed.output, policy, state.context.debug);
+      const { body_apart: apart, ...sent } = parsed.output;
+      const { result, logs } = env.http.request(sent, policy, state.context.debug);
       for (const line of logs) if (state.logs.length < MAX_LOG_LINES) state.logs.push({ level: "debug", message: line });
-      return answer(result);
+      if (!apart || !result.ok) return answer(result);
+      const { body, body_base64: base64, ...rest } = result;
+      state.httpBody = base64 ? Buffer.from(base64, "base64") : encoder.encode(body);
+      return answer({ ...rest, body: "", body_length: state.httpBody.byteLength });
+    });
+    functions.http_body = guarded("http_body", undefined, (ptr: number, len: number) => {
+      bytesAt(ptr, len).set(env.state().httpBody.subarray(0, len >>> 0));
     });
   }
   if (granted.kv) {

@@ -270,37 +270,7 @@ export namespace http {
 
 // ---------------------------------------------------------------- key-value cache
 
-@json
-class KvKey {
-  key: string = "";
-}
-
-@json
-class KvEntry {
-  key: string = "";
-  value: string = "";
-  @omitif((self: KvEntry) => self.ttl_seconds <= 0) ttl_seconds: i32 = 0;
-}
-
-export namespace kv {
-  /** The cached value, or null when missing or expired. */
-  export function get(key: string): string | null {
-    const k = new KvKey();
-    k.key = key;
-    const bytes = utf8(JSON.stringify(k));
-    const length = host.kv_get(ptrOf(bytes), lenOf(bytes));
-    return length < 0 ? null : readResult(<u32>length);
-  }
-  /** Caches a value; with ttlSeconds > 0 it reads as missing after that long. */
-  export function set(key: string, value: string, ttlSeconds: i32 = 0): void {
-    const entry = new KvEntry();
-    entry.key = key;
-    entry.value = value;
-    entry.ttl_seconds = ttlSeconds;
-    const bytes = utf8(JSON.stringify(entry));
-    host.kv_set(ptrOf(bytes), lenOf(bytes));
-  }
-}
+export { kv } from "./kv";
 
 // ---------------------------------------------------------------- events
 

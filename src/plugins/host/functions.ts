@@ -6,7 +6,7 @@ import type { Manifest } from "../manifest/schema.ts";
 import type { CallContext, LogLine } from "../protocol.ts";
 import type { SyncHttp } from "./http-bridge.ts";
 import type { PluginData } from "./plugin-data.ts";
-import { pluginCaller, wasmFunctionNames } from "./wasm-frames.ts";
+import { pluginFrames, wasmFunctionNames } from "./wasm-frames.ts";
 
 /** Per-call limits on what a plugin can pile up in the host. */
 const MAX_LOG_LINES = 1000;
@@ -22,8 +22,11 @@ export interface CallState {
   context: CallContext;
   output: Uint8Array | null;
   error: PluginError | null;
-  /** `caller`: for an abort in AssemblyScript's library, the plugin's function that led to it, if the module names it. */
-  abort: { message: string; file: string; line: number; column: number; caller?: string } | null;
+  /**
+   * `caller`: for an abort in AssemblyScript's library, the plugin's function that led to it, if the module
+   * names it; `callee`: the library function it called (none when the library code was inlined into it).
+   */
+  abort: { message: string; file: string; line: number; column: number; caller?: string; callee?: string } | null;
   logs: LogLine[];
   droppedLogs: number;
   events: number;
@@ -217,8 +220,8 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
           }
         };
         const where = text(file);
-        const caller = where.startsWith("~lib/") ? pluginCaller(wasmFunctionNames()) : undefined;
-        env.state().abort = { message: redact(text(message)), file: where, line, column, ...(caller ? { caller } : {}) };
+        const frames = where.startsWith("~lib/") ? pluginFrames(wasmFunctionNames()) : {};
+        env.state().abort = { message: redact(text(message)), file: where, line, column, ...frames };
       },
     },
   };

@@ -35,7 +35,12 @@ export function wasmFunctionNames(): string[] {
   return names;
 }
 
-/** The innermost frame outside AssemblyScript's library (`~lib/`, which includes packages such as json-as). */
-export function pluginCaller(names: string[]): string | undefined {
-  return names.find((name) => !name.startsWith("~lib/"));
+/**
+ * The plugin's frame: the innermost outside AssemblyScript's library (`~lib/`, which includes packages such
+ * as json-as); and the library function it called, the frame just inside it, if any.
+ */
+export function pluginFrames(names: string[]): { caller?: string; callee?: string } {
+  const at = names.findIndex((name) => !name.startsWith("~lib/"));
+  if (at < 0) return {};
+  return at > 0 ? { caller: names[at]!, callee: names[at - 1]! } : { caller: names[at]! };
 }

@@ -166,12 +166,12 @@ function classifyThrow(loaded: Loaded, state: CallState, thrown: unknown, memory
   const text = thrown instanceof Error ? thrown.message : String(thrown);
   const nearLimit = memoryBytes >= loaded.maxBytes * NEAR_LIMIT;
   if (state.abort) {
-    const { message, file, line, column, caller } = state.abort;
+    const { message, file, line, column, caller, callee } = state.abort;
     const outOfMemory = /allocation|out of memory/i.test(message) && nearLimit;
     return {
       kind: outOfMemory ? "oom" : "trap",
       message: `${outOfMemory ? "out of memory: " : "aborted: "}${message || "(no message)"}${file ? ` at ${file}:${line}:${column}` : ""}${caller ? `, called from ${caller}` : ""}`,
-      details: { file, line, column, ...(caller ? { caller } : {}) },
+      details: { file, line, column, ...(caller ? { caller } : {}), ...(callee ? { callee } : {}) },
     };
   }
   const unexplainedUnreachable = /unreachable/i.test(text) && !state.error && memoryBytes >= loaded.maxBytes * UNREACHABLE_OOM_SHARE;

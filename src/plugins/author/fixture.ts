@@ -27,6 +27,8 @@ export const ExchangeSchema = v.strictObject({
     method: v.picklist(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
     /** Path and query, e.g. "/api/hosts?page=2". */
     path: v.pipe(v.string(), v.startsWith("/")),
+    /** Headers the plugin must send (names in any case), e.g. the account's credentials; others are not checked. Never recorded. */
+    headers: v.optional(v.record(v.string(), v.string())),
     /** The body the plugin must send: text, or JSON compared as JSON. Absent: not checked. */
     body: v.optional(v.unknown()),
   }),

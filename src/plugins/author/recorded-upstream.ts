@@ -34,6 +34,10 @@ export class RecordedUpstream {
     if (!expected) return this.refuse(`unexpected request ${seen}: the fixture records ${this.exchanges.length} exchange(s), all made`);
     const wanted = `${expected.request.method} ${expected.request.path}`;
     if (seen !== wanted) return this.refuse(`request ${this.next + 1} was ${seen}, the fixture expects ${wanted}`);
+    for (const [name, value] of Object.entries(expected.request.headers ?? {})) {
+      const sent = request.headers.get(name);
+      if (sent !== value) return this.refuse(`request ${this.next + 1} (${seen}) sent ${name}: ${sent === null ? "(none)" : clip(sent, 60)}, the fixture expects ${clip(value, 60)}`);
+    }
     if (expected.request.body !== undefined && !sameBody(expected.request.body, text)) {
       return this.refuse(`request ${this.next + 1} (${seen}) sent the body ${clip(text)}, the fixture expects ${clip(typeof expected.request.body === "string" ? expected.request.body : JSON.stringify(expected.request.body))}`);
     }

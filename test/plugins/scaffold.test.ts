@@ -190,6 +190,21 @@ describe("the plugin's tests check what a real run checks", () => {
     expect(tests.output).toContain("plugin nonext: import_hosts returned an invalid host-page: next: expected");
   }, COMPILE_TIMEOUT_MS);
 
+  test("an index out of range in the author's code names src/index.ts, its line and the function", async () => {
+    const dir = scaffold("aborting", "import");
+    const source = join(dir, "src", "index.ts");
+    const lines = readFileSync(source, "utf8").split("\n");
+    const at = lines.findIndex((line) => line.includes("const item = listed[i];"));
+    lines[at] = lines[at]!.replace("listed[i]", "listed[i + 1]");
+    writeFileSync(source, lines.join("\n"));
+    expect(await buildPlugin(dir)).toEqual({ code: 0, errors: [] });
+    const result = runSyncer(["plugins", "test", dir, "--only", "lists-hosts", "--json"]);
+    const [problem] = (JSON.parse(result.stdout) as { fixtures: { problems: string[] }[] }).fixtures[0]!.problems;
+    // Called from the line, or, where -O3 inlined Array#__get into import_hosts, near it: the line either way.
+    const line = `src/index\\.ts:${at + 1}:\\d+`;
+    expect(problem).toMatch(new RegExp(`^the call failed \\(trap\\): page 1: aborted: Index out of range at ~lib/array\\.ts:\\d+:\\d+, (called from ${line} in import_hosts|in import_hosts near ${line})$`));
+  }, COMPILE_TIMEOUT_MS);
+
   test("a plugin using a host function its manifest does not grant is refused, as a run refuses it", () => {
     const parent = tempDir();
     const dir = join(parent, "ungranted");

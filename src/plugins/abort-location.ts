@@ -36,16 +36,25 @@ function debugInfo(plugin: Plugin): ModuleDebugInfo | undefined {
 
 const place = (position: SourcePosition) => `${position.file}:${position.line}:${position.column}`;
 
-/** The error with the abort's place in the plugin's sources added, where the module's debug information says it. */
+/**
+ * The error with the abort's place in the plugin's sources added, where the module's debug information
+ * says it. A trap without an abort (unreachable, a memory access out of bounds) says only which function
+ * the engine stopped in: where that function begins is added.
+ */
 export function locateAbort(plugin: Plugin, error: PluginError): PluginError {
   const details = error.details;
-  if (error.kind !== "trap" || typeof details?.caller !== "string" || typeof details.line !== "number" || typeof details.column !== "number") return error;
+  if (error.kind !== "trap" || typeof details?.caller !== "string") return error;
   const caller = details.caller;
+  // The frame's name is the function's source path without extension, then its name: src/index/import_hosts.
+  const functionName = caller.slice(caller.lastIndexOf("/") + 1);
+  if (typeof details.line !== "number" || typeof details.column !== "number") {
+    const start = debugInfo(plugin)?.functionStart(caller);
+    if (!start) return error;
+    return { ...error, message: error.message.replace(`, in ${caller}`, `, in ${functionName}, which begins at ${place(start)}`), details: { ...details, source: start } };
+  }
   const callee = typeof details.callee === "string" ? details.callee : undefined;
   const sites = debugInfo(plugin)?.callSites(caller, callee, { line: details.line, column: details.column }) ?? [];
   if (sites.length === 0) return error;
-  // The frame's name is the function's source path without extension, then its name: src/index/import_hosts.
-  const functionName = caller.slice(caller.lastIndexOf("/") + 1);
   const places = sites.map(place).join(" or ");
   // Inlined library code has no call of its own: the plugin's last place before it is named, near it.
   const where = callee ? `, called from ${places} in ${functionName}` : `, in ${functionName} near ${places}`;

@@ -86,6 +86,14 @@ describe("an abort inside AssemblyScript's library names the plugin's source fil
     expect(error.details).not.toHaveProperty("source");
   });
 
+  test("a trap without an abort (unreachable) names the function the engine stopped in, and where it begins", () => {
+    const error = abortOf("trap");
+    const { line } = placeOf("unreachable();");
+    expect(error.kind).toBe("trap");
+    expect(error.message).toMatch(new RegExp(`^trap: Unreachable code should not be executed, in trap, which begins at test/fixtures/plugins/testkit/src/index\\.ts:${line}:\\d+$`));
+    expect(error.details).toMatchObject({ caller: "test/fixtures/plugins/testkit/src/index/trap", source: { line } });
+  });
+
   test("an abort in the plugin's own code already says where: no caller is added", () => {
     const config = writeConfig(tempDir(), `[plugins]\ndirectories = [${JSON.stringify(FIXTURES)}]\n`);
     const result = runSyncer(["plugins", "call", "testkit", "abort_assert", "--json", "--config", config]);

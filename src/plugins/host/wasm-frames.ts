@@ -26,7 +26,26 @@ export function wasmFunctionNames(): string[] {
     Error.prepareStackTrace = prepareStackTrace;
     Error.stackTraceLimit = stackTraceLimit;
   }
-  const sites = Array.isArray(holder.stack) ? (holder.stack as { getFunctionName(): string | null }[]) : [];
+  return namesOf(holder.stack);
+}
+
+/**
+ * The names of the WebAssembly functions on the stack of a trap (a RuntimeError), innermost first. The
+ * engine lays out an error's stack when it is first read: read before, it has no names to give.
+ */
+export function trapFunctionNames(error: unknown): string[] {
+  if (!(error instanceof Error)) return [];
+  const { prepareStackTrace } = Error;
+  try {
+    Error.prepareStackTrace = (_error, sites) => sites;
+    return namesOf(error.stack);
+  } finally {
+    Error.prepareStackTrace = prepareStackTrace;
+  }
+}
+
+function namesOf(stack: unknown): string[] {
+  const sites = Array.isArray(stack) ? (stack as { getFunctionName(): string | null }[]) : [];
   const names: string[] = [];
   for (const site of sites) {
     const name = WASM_FRAME.exec(site.getFunctionName() ?? "")?.[1];

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { SyncerError, type PluginError } from "../../core/errors.ts";
+import { asSyncerError, SyncerError, type PluginError } from "../../core/errors.ts";
 import { formatProblem } from "../../core/problems.ts";
 import type { Storage } from "../../db/storage.ts";
 import { EndpointAnswerSchema, ExportResultSchema, HookAnswerSchema } from "../abi.ts";
@@ -97,7 +97,16 @@ export async function testPlugin(dir: string, options: PluginTestOptions, open: 
     try {
       const config = join(work, "sync.config.toml");
       writeFileSync(config, fixtureConfig(folder, work, plugin.ident, fixture, upstream.url));
-      const { actual, kv } = await open(config, (setup, storage, runtime) => runFixture(setup, storage, runtime, fixture));
+      let outcome: { actual: FixtureActual; kv: Record<string, string> };
+      try {
+        outcome = await open(config, (setup, storage, runtime) => runFixture(setup, storage, runtime, fixture));
+      } catch (error) {
+        // The fixture itself is wrong (an account the config refuses, a call the plugin does not have): it fails alone.
+        const failure = asSyncerError(error);
+        reports.push({ name, ok: false, problems: [`${path}: ${failure.message}`], actual: failed("runtime", failure.message), kv: {} });
+        continue;
+      }
+      const { actual, kv } = outcome;
       upstream.stop();
       const problems = [...upstream.problems, ...(options.recordFrom ? [] : compare(fixture, actual, kv))];
       reports.push({ name, ...(fixture.description ? { description: fixture.description } : {}), ok: problems.length === 0, problems, actual, kv });

@@ -14,13 +14,14 @@ class ApiHosts extends Importer {
     const siteLabel = account.optionString("site_label", "site");
     const items = answer.document!.root().elements();
     for (let i = 0; i < items.length; i++) {
-      const name = items[i].stringAt("name");
+      const item = items[i];
+      const name = item.stringAt("name");
       if (name === null) return page.fail(ErrorKind.Parser, "item " + i.toString() + " of the API's list has no name");
       const record = new HostRecord();
       record.hostname = name;
-      const site = items[i].stringAt("site");
+      const site = item.stringAt("site");
       if (site !== null) record.labels.set(siteLabel, site);
-      const role = items[i].stringAt("role");
+      const role = item.stringAt("role");
       if (role !== null) record.labels.set("role", role);
       page.add(record);
     }

@@ -626,6 +626,65 @@ export namespace HostChangeAction {
   export const Delete = "delete";
 }
 
+export class HookAnswer {
+  changes: HostChange[] | null = null;
+  private _reject: string = "";
+  /** Whether reject was read or set: an optional field is written only then. */
+  hasReject: bool = false;
+  get reject(): string {
+    return this._reject;
+  }
+  set reject(value: string) {
+    this._reject = value;
+    this.hasReject = true;
+  }
+
+  /** Reads the member whose key the reader has just read; false, reading nothing, when the key is not one of HookAnswer's. */
+  readMember(reader: JsonReader): bool {
+    if (reader.keyIs("changes")) this.changes = reader.nullValue() ? null : readHostChangeArray(reader);
+    else if (reader.keyIs("reject")) this.reject = reader.string();
+    else return false;
+    return true;
+  }
+
+  /** Reads the object the reader stands at; members it does not know are skipped. On malformed input the reader has failed. */
+  static read(reader: JsonReader): HookAnswer {
+    const value = new HookAnswer();
+    if (!reader.beginObject()) return value;
+    while (reader.nextKey()) if (!value.readMember(reader)) reader.skip();
+    return value;
+  }
+
+  /** The HookAnswer in a JSON text; on malformed input the reader's error says where (see JsonReader). */
+  static parse(json: string): HookAnswer {
+    return HookAnswer.read(JsonReader.fromString(json));
+  }
+
+  write(writer: JsonWriter): void {
+    writer.beginObject();
+    const _changes = this.changes;
+    if (_changes !== null) {
+      writer.key("changes");
+      writer.beginArray();
+      for (let i = 0, n = _changes.length; i < n; i++) {
+        unchecked(_changes[i]).write(writer);
+      }
+      writer.endArray();
+    }
+    if (this.hasReject) {
+      writer.key("reject");
+      writer.string(this.reject);
+    }
+    writer.endObject();
+  }
+
+  toJson(): string {
+    const writer = new JsonWriter(256);
+    this.write(writer);
+    return writer.toString();
+  }
+}
+
 export class EndpointRequest {
   method: string = "";
   path: string = "";
@@ -671,6 +730,54 @@ export class EndpointRequest {
     if (this.body === null) writer.nullValue();
     else {
       writer.string(this.body!);
+    }
+    writer.endObject();
+  }
+
+  toJson(): string {
+    const writer = new JsonWriter(256);
+    this.write(writer);
+    return writer.toString();
+  }
+}
+
+export class EndpointAnswer {
+  status: i32 = 0;
+  headers: Map<string, string> = new Map<string, string>();
+  body: JsonRaw | null = null;
+
+  /** Reads the member whose key the reader has just read; false, reading nothing, when the key is not one of EndpointAnswer's. */
+  readMember(reader: JsonReader): bool {
+    if (reader.keyIs("status")) this.status = <i32>reader.integer();
+    else if (reader.keyIs("headers")) this.headers = readStringMap(reader);
+    else if (reader.keyIs("body")) this.body = reader.nullValue() ? null : JsonRaw.read(reader);
+    else return false;
+    return true;
+  }
+
+  /** Reads the object the reader stands at; members it does not know are skipped. On malformed input the reader has failed. */
+  static read(reader: JsonReader): EndpointAnswer {
+    const value = new EndpointAnswer();
+    if (!reader.beginObject()) return value;
+    while (reader.nextKey()) if (!value.readMember(reader)) reader.skip();
+    return value;
+  }
+
+  /** The EndpointAnswer in a JSON text; on malformed input the reader's error says where (see JsonReader). */
+  static parse(json: string): EndpointAnswer {
+    return EndpointAnswer.read(JsonReader.fromString(json));
+  }
+
+  write(writer: JsonWriter): void {
+    writer.beginObject();
+    writer.key("status");
+    writer.integer(this.status);
+    writer.key("headers");
+    writeStringMap(writer, this.headers);
+    const _body = this.body;
+    if (_body !== null) {
+      writer.key("body");
+      writer.raw(_body.data);
     }
     writer.endObject();
   }
@@ -1055,6 +1162,169 @@ export class KvSet {
   }
 }
 
+export class KvKeys {
+  prefix: string = "";
+  private _after: string = "";
+  /** Whether after was read or set: an optional field is written only then. */
+  hasAfter: bool = false;
+  get after(): string {
+    return this._after;
+  }
+  set after(value: string) {
+    this._after = value;
+    this.hasAfter = true;
+  }
+  private _limit: i32 = 0;
+  /** Whether limit was read or set: an optional field is written only then. */
+  hasLimit: bool = false;
+  get limit(): i32 {
+    return this._limit;
+  }
+  set limit(value: i32) {
+    this._limit = value;
+    this.hasLimit = true;
+  }
+
+  /** Reads the member whose key the reader has just read; false, reading nothing, when the key is not one of KvKeys's. */
+  readMember(reader: JsonReader): bool {
+    if (reader.keyIs("prefix")) this.prefix = reader.string();
+    else if (reader.keyIs("after")) this.after = reader.string();
+    else if (reader.keyIs("limit")) this.limit = <i32>reader.integer();
+    else return false;
+    return true;
+  }
+
+  /** Reads the object the reader stands at; members it does not know are skipped. On malformed input the reader has failed. */
+  static read(reader: JsonReader): KvKeys {
+    const value = new KvKeys();
+    if (!reader.beginObject()) return value;
+    while (reader.nextKey()) if (!value.readMember(reader)) reader.skip();
+    return value;
+  }
+
+  /** The KvKeys in a JSON text; on malformed input the reader's error says where (see JsonReader). */
+  static parse(json: string): KvKeys {
+    return KvKeys.read(JsonReader.fromString(json));
+  }
+
+  write(writer: JsonWriter): void {
+    writer.beginObject();
+    writer.key("prefix");
+    writer.string(this.prefix);
+    if (this.hasAfter) {
+      writer.key("after");
+      writer.string(this.after);
+    }
+    if (this.hasLimit) {
+      writer.key("limit");
+      writer.integer(this.limit);
+    }
+    writer.endObject();
+  }
+
+  toJson(): string {
+    const writer = new JsonWriter(256);
+    this.write(writer);
+    return writer.toString();
+  }
+}
+
+export class KvKeysAnswer {
+  keys: string[] = new Array<string>();
+  next: string | null = null;
+
+  /** Reads the member whose key the reader has just read; false, reading nothing, when the key is not one of KvKeysAnswer's. */
+  readMember(reader: JsonReader): bool {
+    if (reader.keyIs("keys")) this.keys = readStringArray(reader);
+    else if (reader.keyIs("next")) this.next = reader.nullValue() ? null : reader.string();
+    else return false;
+    return true;
+  }
+
+  /** Reads the object the reader stands at; members it does not know are skipped. On malformed input the reader has failed. */
+  static read(reader: JsonReader): KvKeysAnswer {
+    const value = new KvKeysAnswer();
+    if (!reader.beginObject()) return value;
+    while (reader.nextKey()) if (!value.readMember(reader)) reader.skip();
+    return value;
+  }
+
+  /** The KvKeysAnswer in a JSON text; on malformed input the reader's error says where (see JsonReader). */
+  static parse(json: string): KvKeysAnswer {
+    return KvKeysAnswer.read(JsonReader.fromString(json));
+  }
+
+  write(writer: JsonWriter): void {
+    writer.beginObject();
+    writer.key("keys");
+    writer.beginArray();
+    for (let i = 0, n = this.keys.length; i < n; i++) {
+      writer.string(unchecked(this.keys[i]));
+    }
+    writer.endArray();
+    writer.key("next");
+    if (this.next === null) writer.nullValue();
+    else {
+      writer.string(this.next!);
+    }
+    writer.endObject();
+  }
+
+  toJson(): string {
+    const writer = new JsonWriter(256);
+    this.write(writer);
+    return writer.toString();
+  }
+}
+
+export class KvFlush {
+  private _prefix: string = "";
+  /** Whether prefix was read or set: an optional field is written only then. */
+  hasPrefix: bool = false;
+  get prefix(): string {
+    return this._prefix;
+  }
+  set prefix(value: string) {
+    this._prefix = value;
+    this.hasPrefix = true;
+  }
+
+  /** Reads the member whose key the reader has just read; false, reading nothing, when the key is not one of KvFlush's. */
+  readMember(reader: JsonReader): bool {
+    if (reader.keyIs("prefix")) this.prefix = reader.string();
+    else return false;
+    return true;
+  }
+
+  /** Reads the object the reader stands at; members it does not know are skipped. On malformed input the reader has failed. */
+  static read(reader: JsonReader): KvFlush {
+    const value = new KvFlush();
+    if (!reader.beginObject()) return value;
+    while (reader.nextKey()) if (!value.readMember(reader)) reader.skip();
+    return value;
+  }
+
+  /** The KvFlush in a JSON text; on malformed input the reader's error says where (see JsonReader). */
+  static parse(json: string): KvFlush {
+    return KvFlush.read(JsonReader.fromString(json));
+  }
+
+  write(writer: JsonWriter): void {
+    writer.beginObject();
+    if (this.hasPrefix) {
+      writer.key("prefix");
+      writer.string(this.prefix);
+    }
+    writer.endObject();
+  }
+
+  toJson(): string {
+    const writer = new JsonWriter(256);
+    this.write(writer);
+    return writer.toString();
+  }
+}
+
 export class Event {
   type: string = "";
   data: JsonRaw | null = null;
@@ -1186,6 +1456,13 @@ export class HostsRead {
     this.write(writer);
     return writer.toString();
   }
+}
+
+function readHostChangeArray(reader: JsonReader): HostChange[] {
+  const items = new Array<HostChange>();
+  if (!reader.beginArray()) return items;
+  while (reader.nextItem()) items.push(HostChange.read(reader));
+  return items;
 }
 
 function readHostRecordArray(reader: JsonReader): HostRecord[] {

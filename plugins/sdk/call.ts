@@ -2,7 +2,7 @@
 // events and host reads (the host functions of host.ts, wrapped).
 import { JSON } from "json-as";
 import * as host from "./host";
-import { ErrorEnvelope, Event, KvGet, KvSet, Request } from "./abi.generated";
+import { ErrorEnvelope, Event, KvFlush, KvGet, KvKeys, KvKeysAnswer, KvSet, Request } from "./abi.generated";
 import { JsonRaw } from "./json-raw";
 import { JsonReader } from "./json-reader";
 
@@ -139,16 +139,26 @@ export namespace log {
 
 // ---------------------------------------------------------------- key-value cache
 
+// Ansible's cache plugin contract (get, set with expiry, contains, keys, delete, flush). Entries belong to
+// the plugin and the call's account (a call without one has its own), live in the daemon's database across
+// calls and runs, and an expired entry reads as missing everywhere. Needs the manifest's "kv" permission.
+// Keys are 1-256 characters, values up to 1 MiB.
+
+/** {"key": key} as UTF-8 JSON: the argument of kv_get, kv_contains and kv_delete. */
+function kvKey(key: string): ArrayBuffer {
+  const k = new KvGet();
+  k.key = key;
+  return utf8(k.toJson());
+}
+
 export namespace kv {
   /** The cached value, or null when missing or expired. */
   export function get(key: string): string | null {
-    const k = new KvGet();
-    k.key = key;
-    const bytes = utf8(k.toJson());
+    const bytes = kvKey(key);
     const length = host.kv_get(ptrOf(bytes), lenOf(bytes));
     return length < 0 ? null : readResult(<u32>length);
   }
-  /** Caches a value; with ttlSeconds > 0 it reads as missing after that long. */
+  /** Caches a value; with ttlSeconds > 0 it reads as missing after that many seconds. */
   export function set(key: string, value: string, ttlSeconds: i32 = 0): void {
     const entry = new KvSet();
     entry.key = key;
@@ -156,6 +166,40 @@ export namespace kv {
     if (ttlSeconds > 0) entry.ttl_seconds = <f64>ttlSeconds;
     const bytes = utf8(entry.toJson());
     host.kv_set(ptrOf(bytes), lenOf(bytes));
+  }
+  /** Whether the key has a value that has not expired. */
+  export function contains(key: string): bool {
+    const bytes = kvKey(key);
+    return host.kv_contains(ptrOf(bytes), lenOf(bytes)) == 1;
+  }
+  /** Deletes the key (Ansible's `delete`: a reserved word here); whether it had a value that had not expired. */
+  export function remove(key: string): bool {
+    const bytes = kvKey(key);
+    return host.kv_delete(ptrOf(bytes), lenOf(bytes)) == 1;
+  }
+  /** Every key with a value that has not expired and that starts with `prefix`, in byte order (asked page by page). */
+  export function keys(prefix: string = ""): string[] {
+    const found = new Array<string>();
+    const ask = new KvKeys();
+    ask.prefix = prefix;
+    let more = true;
+    while (more) {
+      const bytes = utf8(ask.toJson());
+      // An empty answer (the request failed: the call's error says why) reads as no keys and no next page.
+      const answer = KvKeysAnswer.parse(readResult(host.kv_keys(ptrOf(bytes), lenOf(bytes))));
+      for (let i = 0; i < answer.keys.length; i++) found.push(answer.keys[i]);
+      const next = answer.next;
+      more = next !== null;
+      if (next !== null) ask.after = next;
+    }
+    return found;
+  }
+  /** Deletes every key that starts with `prefix`, all of them by default (Ansible's `flush`); how many values went. */
+  export function flush(prefix: string = ""): i32 {
+    const ask = new KvFlush();
+    ask.prefix = prefix;
+    const bytes = utf8(ask.toJson());
+    return max(host.kv_flush(ptrOf(bytes), lenOf(bytes)), 0);
   }
 }
 

@@ -28,9 +28,21 @@ export declare function http_body(ptr: usize, len: u32): void;
 /** Reads a cache key; returns -1 when missing or expired, else the value's length (read with result_read). */
 @external("syncer:v1", "kv_get")
 export declare function kv_get(ptr: usize, len: u32): i32;
-/** Stores {key, value, ttl_seconds}; returns 0, or the length of an error envelope to read with result_read. */
+/** Stores {key, value, ttl_seconds}; returns 0 (a bad request is the call's error). */
 @external("syncer:v1", "kv_set")
 export declare function kv_set(ptr: usize, len: u32): u32;
+/** {key}: 1 when the key has a value that has not expired, else 0; -1 on a bad request (the call's error). */
+@external("syncer:v1", "kv_contains")
+export declare function kv_contains(ptr: usize, len: u32): i32;
+/** {key}: deletes it; 1 when it had a value that had not expired, else 0; -1 on a bad request. */
+@external("syncer:v1", "kv_delete")
+export declare function kv_delete(ptr: usize, len: u32): i32;
+/** {prefix, after?, limit?}: returns the length of {keys, next} (read with result_read): a page of live keys in byte order. */
+@external("syncer:v1", "kv_keys")
+export declare function kv_keys(ptr: usize, len: u32): u32;
+/** {prefix?}: deletes the keys that start with it (all by default); returns how many values went, -1 on a bad request. */
+@external("syncer:v1", "kv_flush")
+export declare function kv_flush(ptr: usize, len: u32): i32;
 /** Emits an event {type, data}. */
 @external("syncer:v1", "event_emit")
 export declare function event_emit(ptr: usize, len: u32): void;

@@ -137,17 +137,21 @@ export const runs = sqliteTable(
   ],
 );
 
-/** Plugins' key-value cache (host function kv_get/kv_set), namespaced by plugin; expired rows read as missing. */
+/**
+ * Plugins' key-value cache (host functions kv_*), namespaced by plugin and account ("" for a call without
+ * one), so two accounts of one plugin never read each other's entries; expired rows read as missing.
+ */
 export const pluginKv = sqliteTable(
   "plugin_kv",
   {
     plugin: text("plugin").notNull(),
+    account: text("account").notNull().default(""),
     key: text("key").notNull(),
     value: text("value").notNull(),
     /** Unix ms; null: never expires. */
     expiresAt: integer("expires_at"),
   },
-  (table) => [primaryKey({ columns: [table.plugin, table.key] }), index("plugin_kv_expires_at_idx").on(table.expiresAt)],
+  (table) => [primaryKey({ columns: [table.plugin, table.account, table.key] }), index("plugin_kv_expires_at_idx").on(table.expiresAt)],
 );
 
 /** Events emitted by plugins (host function event_emit) and, later, by the daemon. */

@@ -76,13 +76,34 @@ export const HttpResultSchema = v.union([
   }),
 ]);
 
-export const KvGetSchema = v.strictObject({ key: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) });
+const KvKey = v.pipe(v.string(), v.minLength(1), v.maxLength(256));
+/** A prefix of keys: "" is every key of the plugin's namespace for the call's account. */
+const KvPrefix = v.pipe(v.string(), v.maxLength(256));
+
+/** The argument of kv_get, kv_contains and kv_delete: one key of the call's namespace. */
+export const KvGetSchema = v.strictObject({ key: KvKey });
 
 export const KvSetSchema = v.strictObject({
-  key: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+  key: KvKey,
   value: v.pipe(v.string(), v.maxLength(1024 * 1024)),
   ttl_seconds: v.optional(v.pipe(v.number(), v.minValue(1))),
 });
+
+/** Most keys one kv_keys answer lists; the SDK asks again with `after` for the rest. */
+export const KV_KEYS_LIMIT = 1000;
+
+/** kv_keys: the namespace's unexpired keys that start with `prefix`, in byte order, after `after` when given. */
+export const KvKeysSchema = v.strictObject({
+  prefix: KvPrefix,
+  after: v.optional(KvKey),
+  limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(KV_KEYS_LIMIT))),
+});
+
+/** What kv_keys answers: a page of keys, and the key to ask `after` for the next page (null after the last). */
+export const KvKeysAnswerSchema = v.strictObject({ keys: v.array(KvKey), next: v.nullable(KvKey) });
+
+/** kv_flush: deletes the namespace's keys that start with `prefix` (all of them by default); answers how many. */
+export const KvFlushSchema = v.strictObject({ prefix: v.optional(KvPrefix) });
 
 export const EventSchema = v.strictObject({
   type: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_.-]{0,63}$/, "an event type such as 'netbox.sync_done'")),
@@ -372,6 +393,9 @@ export const ABI_SCHEMAS = {
   "http-result": HttpResultSchema,
   "kv-get": KvGetSchema,
   "kv-set": KvSetSchema,
+  "kv-keys": KvKeysSchema,
+  "kv-keys-answer": KvKeysAnswerSchema,
+  "kv-flush": KvFlushSchema,
   event: EventSchema,
   "hosts-read": HostsReadSchema,
   "page-request": PageRequestSchema,

@@ -12,8 +12,11 @@ export const PLUGIN_MAX_MEMORY_PAGES = 4096; // 256 MiB
  * that needs more than its memory limit should page. json-as generates the JSON code. --debug only adds the
  * wasm `name` section (the code is the same byte for byte; the module about 12% larger), so an abort inside
  * AssemblyScript's library can name the plugin's function that led to it (src/plugins/host/wasm-frames.ts).
+ * --sourceMap writes build/plugin.wasm.map beside the module (the code unchanged; the module names the map in
+ * a custom section of a few bytes), from which the daemon finds the line in that function
+ * (src/plugins/abort-location.ts).
  */
-export const ASC_FLAGS = ["-O3", "--runtime", "stub", "--transform", "json-as", "--maximumMemory", String(PLUGIN_MAX_MEMORY_PAGES), "--debug"];
+export const ASC_FLAGS = ["-O3", "--runtime", "stub", "--transform", "json-as", "--maximumMemory", String(PLUGIN_MAX_MEMORY_PAGES), "--debug", "--sourceMap"];
 
 /**
  * json-as 1.6.0's SWAR and SIMD serialisers split a surrogate pair (an emoji) that straddles their

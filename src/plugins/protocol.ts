@@ -54,7 +54,7 @@ export interface CallMessage {
 }
 
 /** The host functions whose data lives with the daemon. */
-export type HostCallName = "kv_get" | "kv_set" | "event_emit" | "hosts_read";
+export type HostCallName = "kv_get" | "kv_set" | "kv_contains" | "kv_keys" | "kv_delete" | "kv_flush" | "event_emit" | "hosts_read";
 
 /** Sandbox → daemon, during call `id`. Sections: `body` (the function's request, UTF-8 JSON). */
 export interface HostCallMessage {

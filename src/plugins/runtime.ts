@@ -8,6 +8,7 @@ import { secretsIn } from "../core/redact.ts";
 import { selfCommand } from "../core/runtime-info.ts";
 import type { CallRequest } from "./abi.ts";
 import { writeJson } from "./raw-json.ts";
+import { locateAbort } from "./abort-location.ts";
 import { answerHostCall } from "./host/plugin-data.ts";
 import { PluginStore } from "./host/store.ts";
 import type { Storage } from "../db/storage.ts";
@@ -223,7 +224,8 @@ export class PluginRuntime {
     const secrets = secretsIn(json);
     if (secrets.length > 0) context.secrets = secrets;
     const sections = { request: json, hostnames: options.pageHostnames };
-    return this.pool(plugin).call(exportName, sections, context, this.timeoutMs(plugin, command, account));
+    const outcome = await this.pool(plugin).call(exportName, sections, context, this.timeoutMs(plugin, command, account));
+    return outcome.ok ? outcome : { ...outcome, error: locateAbort(plugin, outcome.error) };
   }
 
   stats(): Record<string, { processes: number; idle: number; queued: number }> {

@@ -82,6 +82,17 @@ describe("upgrades keep data and are all-or-nothing", () => {
     database.close();
   });
 
+  test("0008 keeps the plugins' cached values, as plugin-wide entries (account \"\")", () => {
+    const older = openDatabase(freshPath());
+    applyMigrations(older.sqlite, MIGRATIONS.slice(0, MIGRATIONS.findIndex((m) => m.tag.startsWith("0008_"))));
+    older.sqlite.run("INSERT INTO plugin_kv (plugin, key, value, expires_at) VALUES ('netbox', 'etag', 'W/1', NULL)");
+    applyMigrations(older.sqlite);
+    expect(older.sqlite.query("SELECT plugin, account, key, value, expires_at FROM plugin_kv").all()).toEqual([
+      { plugin: "netbox", account: "", key: "etag", value: "W/1", expires_at: null },
+    ]);
+    older.close();
+  });
+
   test("a failing migration leaves the database exactly as it was", () => {
     const database = openDatabase(freshPath());
     applyMigrations(database.sqlite, [base]);

@@ -9,35 +9,98 @@ import { freshDatabase } from "../helpers/database.ts";
 
 const count = (storage: ReturnType<typeof freshDatabase>, sql: string) => storage.sqlite.query<{ n: number }, []>(`SELECT count(*) AS n FROM ${sql}`).get()!.n;
 
-describe("kv", () => {
-  test("a value reads back in its plugin's namespace only; setting it again replaces it", () => {
+describe("kv: Ansible's cache contract, per plugin and account", () => {
+  const a = { plugin: "a", account: "" };
+  const b = { plugin: "b", account: "" };
+
+  test("a value reads back in its plugin's and account's namespace only; setting it again replaces it", () => {
     const { kv } = freshDatabase();
-    kv.set("a", "k", "one", undefined, 1_000);
-    kv.set("a", "k", "two", undefined, 1_000);
-    expect(kv.get("a", "k", 2_000)).toBe("two");
-    expect(kv.get("b", "k", 2_000)).toBeUndefined();
-    expect(kv.get("a", "other", 2_000)).toBeUndefined();
+    kv.set(a, "k", "one", undefined, 1_000);
+    kv.set(a, "k", "two", undefined, 1_000);
+    kv.set({ plugin: "a", account: "east" }, "k", "east's", undefined, 1_000);
+    expect(kv.get(a, "k", 2_000)).toBe("two");
+    expect(kv.get({ plugin: "a", account: "east" }, "k", 2_000)).toBe("east's");
+    expect(kv.get({ plugin: "a", account: "west" }, "k", 2_000)).toBeUndefined();
+    expect(kv.get(b, "k", 2_000)).toBeUndefined();
+    expect(kv.get(a, "other", 2_000)).toBeUndefined();
   });
 
   test("an entry expires ttl seconds after it was set: read as missing from then on, and deleted", () => {
     const storage = freshDatabase();
-    storage.kv.set("a", "k", "v", 10, 1_000);
-    expect(storage.kv.get("a", "k", 10_999)).toBe("v");
+    storage.kv.set(a, "k", "v", 10, 1_000);
+    expect(storage.kv.get(a, "k", 10_999)).toBe("v");
     expect(count(storage, "plugin_kv")).toBe(1);
-    expect(storage.kv.get("a", "k", 11_000)).toBeUndefined();
+    expect(storage.kv.get(a, "k", 11_000)).toBeUndefined();
     expect(count(storage, "plugin_kv")).toBe(0);
   });
 
-  test("setting a value deletes the plugin's expired entries, not other plugins' nor live ones", () => {
+  test("setting a value deletes the namespace's expired entries, not other plugins' nor live ones", () => {
     const storage = freshDatabase();
-    storage.kv.set("a", "old", "x", 1, 1_000);
-    storage.kv.set("a", "forever", "x", undefined, 1_000);
-    storage.kv.set("b", "old", "x", 1, 1_000);
-    storage.kv.set("a", "new", "x", 60, 5_000);
+    storage.kv.set(a, "old", "x", 1, 1_000);
+    storage.kv.set(a, "forever", "x", undefined, 1_000);
+    storage.kv.set(b, "old", "x", 1, 1_000);
+    storage.kv.set(a, "new", "x", 60, 5_000);
     expect(storage.sqlite.query("SELECT plugin, key FROM plugin_kv ORDER BY plugin, key").all()).toEqual([
       { plugin: "a", key: "forever" },
       { plugin: "a", key: "new" },
       { plugin: "b", key: "old" },
+    ]);
+  });
+
+  test("contains: true for a live value, false for a missing or expired one and for another namespace's", () => {
+    const { kv } = freshDatabase();
+    kv.set(a, "live", "x", undefined, 1_000);
+    kv.set(a, "brief", "x", 1, 1_000);
+    expect(kv.contains(a, "live", 1_500)).toBe(true);
+    expect(kv.contains(a, "brief", 1_999)).toBe(true);
+    expect(kv.contains(a, "brief", 2_000)).toBe(false);
+    expect(kv.contains(a, "missing", 1_500)).toBe(false);
+    expect(kv.contains(b, "live", 1_500)).toBe(false);
+  });
+
+  test("keys: the live keys with a prefix, in byte order, a page at a time; expired and other namespaces' keys left out", () => {
+    const { kv } = freshDatabase();
+    for (const key of ["host/b", "host/a", "host/c", "host/ä", "hostess", "group/x"]) kv.set(a, key, "x", undefined, 1_000);
+    kv.set(a, "host/expired", "x", 1, 1_000);
+    kv.set({ plugin: "a", account: "east" }, "host/east", "x", undefined, 1_000);
+    kv.set(b, "host/b-plugin", "x", undefined, 1_000);
+    expect(kv.keys(a, { prefix: "host/", limit: 100 }, 5_000)).toEqual({ keys: ["host/a", "host/b", "host/c", "host/ä"], next: null });
+    expect(kv.keys(a, { prefix: "", limit: 100 }, 5_000).keys).toEqual(["group/x", "host/a", "host/b", "host/c", "host/ä", "hostess"]);
+    // Pages: `next` is the last key of a full page, to ask after.
+    const first = kv.keys(a, { prefix: "host", limit: 2 }, 5_000);
+    expect(first).toEqual({ keys: ["host/a", "host/b"], next: "host/b" });
+    expect(kv.keys(a, { prefix: "host", after: "host/b", limit: 2 }, 5_000)).toEqual({ keys: ["host/c", "host/ä"], next: "host/ä" });
+    expect(kv.keys(a, { prefix: "host", after: "host/ä", limit: 2 }, 5_000)).toEqual({ keys: ["hostess"], next: null });
+    // A prefix with LIKE's and GLOB's wildcards is taken literally.
+    kv.set(a, "100%_*", "x", undefined, 1_000);
+    expect(kv.keys(a, { prefix: "100%_", limit: 10 }, 5_000).keys).toEqual(["100%_*"]);
+    expect(kv.keys(a, { prefix: "1%", limit: 10 }, 5_000).keys).toEqual([]);
+  });
+
+  test("delete: removes one key and says whether it had a live value", () => {
+    const { kv } = freshDatabase();
+    kv.set(a, "k", "x", undefined, 1_000);
+    kv.set(a, "brief", "x", 1, 1_000);
+    kv.set(b, "k", "x", undefined, 1_000);
+    expect(kv.delete(a, "k", 1_500)).toBe(true);
+    expect(kv.delete(a, "k", 1_500)).toBe(false);
+    expect(kv.delete(a, "brief", 3_000)).toBe(false);
+    expect(kv.get(b, "k", 1_500)).toBe("x");
+  });
+
+  test("flush: deletes the namespace's keys with a prefix, or all of them, and counts the live ones", () => {
+    const storage = freshDatabase();
+    const { kv } = storage;
+    for (const key of ["host/a", "host/b", "group/x"]) kv.set(a, key, "x", undefined, 1_000);
+    kv.set(a, "host/expired", "x", 1, 1_000);
+    kv.set({ plugin: "a", account: "east" }, "host/east", "x", undefined, 1_000);
+    kv.set(b, "host/b", "x", undefined, 1_000);
+    expect(kv.flush(a, "host/", 5_000)).toBe(2);
+    expect(kv.keys(a, { prefix: "", limit: 10 }, 5_000).keys).toEqual(["group/x"]);
+    expect(kv.flush(a, "", 5_000)).toBe(1);
+    expect(storage.sqlite.query("SELECT plugin, account, key FROM plugin_kv ORDER BY plugin, key").all()).toEqual([
+      { plugin: "a", account: "east", key: "host/east" },
+      { plugin: "b", account: "", key: "host/b" },
     ]);
   });
 });

@@ -6,10 +6,32 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { testConfig, type AccountSpec, type CallResult } from "../../src/plugins/author/harness.ts";
 import { BINARY, cleanEnv, tempDir, writeConfig } from "./binary.ts";
 
-export type { AccountSpec as BuiltinAccount, CallResult as BuiltinCallResult } from "../../src/plugins/author/harness.ts";
+export interface AccountSpec {
+  address?: string;
+  username?: string;
+  password?: string;
+  custom_fields?: Record<string, string | number | boolean | string[]>;
+}
+
+export type CallResult =
+  | { ok: true; value: unknown; logs: { level: string; message: string }[] }
+  | { ok: false; error: { kind: string; message: string }; logs: { level: string; message: string }[] };
+
+export type { AccountSpec as BuiltinAccount, CallResult as BuiltinCallResult };
+
+/** A config with a data directory beside it, `extra` lines, and, given `account`, an account `test` of plugin `ident`. */
+function testConfig(ident: string, account: AccountSpec | undefined, extra: string[] = []): string {
+  const lines = [`[server]`, `data_dir = "data"`, ...extra];
+  if (account) {
+    lines.push(`[accounts.test]`, `plugin = ${JSON.stringify(ident)}`);
+    for (const key of ["address", "username", "password"] as const) if (account[key] !== undefined) lines.push(`${key} = ${JSON.stringify(account[key])}`);
+    lines.push(`[accounts.test.custom_fields]`);
+    for (const [key, value] of Object.entries(account.custom_fields ?? {})) lines.push(`${key} = ${JSON.stringify(value)}`);
+  }
+  return lines.join("\n") + "\n";
+}
 
 export interface BuiltinCallOptions {
   account?: AccountSpec;

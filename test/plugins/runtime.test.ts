@@ -175,6 +175,68 @@ for (const [name, command] of Object.entries(SANDBOX_COMMANDS)) {
       expect(await harness.call("testkit", "kv_read", { input: { key: "short" } })).toMatchObject({ ok: true, value: { found: false } });
     });
 
+    test("the cache keeps Ansible's contract through the SDK: get, set, contains, keys with a prefix, delete, flush", async () => {
+      const steps = [
+        { op: "flush" }, // what earlier tests left
+        { op: "set", key: "host/web01", value: "ä ✓" },
+        { op: "set", key: "host/db01", value: "2" },
+        { op: "set", key: "group/web", value: "3" },
+        { op: "contains", key: "host/web01" },
+        { op: "contains", key: "host/none" },
+        { op: "keys", prefix: "host/" },
+        { op: "delete", key: "host/db01" },
+        { op: "delete", key: "host/db01" },
+        { op: "get", key: "host/db01" },
+        { op: "get", key: "host/web01" },
+        { op: "flush", prefix: "host/" },
+        { op: "keys" },
+        { op: "flush" },
+        { op: "keys" },
+      ];
+      const result = await harness.call("testkit", "kv_cache", { input: steps });
+      expect(result).toMatchObject({ ok: true });
+      expect(result.ok && result.value).toEqual([
+        { op: "flush", flushed: expect.any(Number) },
+        { op: "set" },
+        { op: "set" },
+        { op: "set" },
+        { op: "contains", yes: true },
+        { op: "contains", yes: false },
+        { op: "keys", keys: ["host/db01", "host/web01"] },
+        { op: "delete", yes: true },
+        { op: "delete", yes: false },
+        { op: "get" },
+        { op: "get", value: "ä ✓" },
+        { op: "flush", flushed: 1 },
+        { op: "keys", keys: ["group/web"] },
+        { op: "flush", flushed: 1 },
+        { op: "keys", keys: [] },
+      ]);
+    });
+
+    test("an expired entry reads as missing to contains and keys too", async () => {
+      await harness.call("testkit", "kv_cache", { input: [{ op: "flush" }, { op: "set", key: "brief", value: "x", ttl: 60 }, { op: "set", key: "kept", value: "x" }] });
+      const sqlite = new Database(databaseOf(harness));
+      sqlite.run("UPDATE plugin_kv SET expires_at = ? WHERE key = 'brief'", [Date.now() - 1]);
+      sqlite.close();
+      const result = await harness.call("testkit", "kv_cache", { input: [{ op: "contains", key: "brief" }, { op: "keys" }, { op: "delete", key: "brief" }] });
+      expect(result.ok && result.value).toEqual([{ op: "contains", yes: false }, { op: "keys", keys: ["kept"] }, { op: "delete", yes: false }]);
+    });
+
+    test("the cache is the plugin's per account: an account's entries are not another's, nor a call's without one", async () => {
+      await harness.call("testkit", "kv_cache", { accountName: "demo", input: [{ op: "set", key: "etag", value: "demo's" }] });
+      const without = await harness.call("testkit", "kv_cache", { input: [{ op: "get", key: "etag" }, { op: "keys", prefix: "et" }] });
+      expect(without.ok && without.value).toEqual([{ op: "get" }, { op: "keys", keys: [] }]);
+      const demo = await harness.call("testkit", "kv_cache", { accountName: "demo", input: [{ op: "get", key: "etag" }, { op: "keys", prefix: "et" }] });
+      expect(demo.ok && demo.value).toEqual([{ op: "get", value: "demo's" }, { op: "keys", keys: ["etag"] }]);
+    });
+
+    test("a kv request the ABI refuses is the call's error (kind abi), naming the host function", async () => {
+      const result = await harness.call("testkit", "kv_cache", { input: [{ op: "contains", key: "" }] });
+      expect(result).toMatchObject({ ok: false, error: { kind: "abi" } });
+      expect(!result.ok && result.error.message).toMatch(/^kv_contains: invalid request: .*key/);
+    });
+
     test("events are stored with the plugin's name; hosts are read from the inventory", async () => {
       const sqlite = new Database(databaseOf(harness));
       sqlite.run("INSERT INTO hosts (hostname, labels, inventory, first_seen, last_changed) VALUES ('web01', '{\"site\":\"fra\"}', '{}', 1, 1)");

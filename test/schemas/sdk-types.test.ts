@@ -9,12 +9,13 @@ test("plugins/sdk/abi.generated.ts is exactly what the ABI's valibot schemas gen
   expect(readFileSync(SDK_TYPES_FILE, "utf8")).toBe(generateSdkTypes());
 });
 
-test("no hand-written mirror of the ABI's classes is left in the SDK or the scaffold", () => {
+test("no hand-written mirror of the ABI's classes is left in the SDK, the scaffold or its templates", () => {
   const sdk = new Bun.Glob("plugins/sdk/**/*.ts");
   const generated = [...generateSdkTypes().matchAll(/^export class (\w+)/gm)].map((m) => m[1]!);
   expect(generated).toEqual(expect.arrayContaining(["Request", "Account", "HostRecord", "HostPage", "ExportResult", "HostResult", "ErrorEnvelope", "HttpResponse"]));
   const sources = [...sdk.scanSync({ cwd: `${import.meta.dir}/../..` })].filter((path) => !path.endsWith("abi.generated.ts"));
-  sources.push("src/plugins/author/scaffold.ts");
+  sources.push("src/plugins/author/scaffold.ts", ...new Bun.Glob("src/plugins/author/templates/**/*.ts").scanSync({ cwd: `${import.meta.dir}/../..` }));
+  expect(sources).toContain("src/plugins/author/templates/hook/src/index.ts");
   for (const path of sources) {
     const text = readFileSync(`${import.meta.dir}/../../${path}`, "utf8");
     for (const name of generated) expect({ path, declares: new RegExp(`class ${name}\\b`).test(text) }).toEqual({ path, declares: false });

@@ -5,6 +5,7 @@ import type { Plugin } from "../../plugins/plugin.ts";
 import { refuseDisabled, refuseUnusableAccount } from "../../plugins/target.ts";
 import { pluginDetail, pluginSummary } from "../../plugins/plugin-json.ts";
 import { formatProblem } from "../../core/problems.ts";
+import { loadSetup } from "../../plugins/setup.ts";
 import { commonOptions, parseInputFlag, registryFor, setupFor, withRuntime } from "../context.ts";
 import { color, printJson, printLine, warnLine } from "../output.ts";
 
@@ -101,14 +102,42 @@ export function registerPlugins(program: Command): void {
 
   group
     .command("new")
-    .description("create a plugin folder to start from: manifest, AssemblyScript source, SDK, and a passing test")
+    .description("create a plugin folder to start from: manifest, AssemblyScript source, the SDK, a README and passing tests")
     .argument("<ident>", "the new plugin's ident")
+    .option("--kind <kind>", "what it does: import (hosts from an API), export (hosts to an API), hook (rewrites an import's changes), endpoint (answers API requests)", "import")
     .option("--dir <path>", "where to create it", ".")
-    .action(async (ident: string, options: { dir: string }) => {
+    .action(async (ident: string, options: { dir: string; kind: string }) => {
       const { scaffoldPlugin } = await import("../../plugins/author/scaffold.ts");
-      const dir = scaffoldPlugin(ident, options.dir);
+      const dir = scaffoldPlugin(ident, options.dir, options.kind);
       printLine(`${color.green("created")} ${dir}`);
       printLine(`next: cd ${dir} && npm install && npm test`);
+    });
+
+  group
+    .command("test")
+    .description("run a plugin's recorded fixtures (test/fixtures/*.json) with the checks of a real run, against a throwaway database")
+    .argument("[dir]", "the plugin's folder", ".")
+    .option("--only <name>", "only the fixture <name>.json")
+    .option("--update", "write what the plugin answered into each fixture's expect")
+    .option("--record-from <url>", "send the plugin's HTTP to this real upstream and write what was exchanged into the fixture (with --update)")
+    .option("--json", "print the report as JSON")
+    .action(async (dir: string, options: { only?: string; update?: boolean; recordFrom?: string }, command: Command) => {
+      if (options.recordFrom && !options.update) throw new SyncerError("usage", "--record-from writes the fixture: give --update too");
+      const { testPlugin } = await import("../../plugins/author/fixture-run.ts");
+      const report = await testPlugin(dir, options, (configPath, use) => {
+        const setup = loadSetup(configPath, {});
+        return withRuntime(setup, (storage, runtime) => use(setup, storage, runtime), { create: true });
+      });
+      const failures = report.fixtures.filter((fixture) => !fixture.ok);
+      if (commonOptions(command).json) printJson(report);
+      else {
+        for (const fixture of report.fixtures) {
+          printLine(`${fixture.ok ? color.green("pass") : color.red("FAIL")} ${fixture.name}${fixture.description ? `: ${fixture.description}` : ""}`);
+          for (const problem of fixture.problems) printLine(`     ${problem}`);
+        }
+        printLine(`${report.fixtures.length - failures.length} of ${report.fixtures.length} fixtures of ${report.plugin} pass${options.update ? " (fixtures updated)" : ""}`);
+      }
+      if (failures.length > 0 && !options.update) throw new ReportedFailure("validation", `${failures.length} of ${report.fixtures.length} fixtures of ${report.plugin} fail`);
     });
 
   group

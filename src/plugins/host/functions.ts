@@ -1,12 +1,12 @@
 import * as v from "valibot";
 import type { PluginErrorKind, PluginError } from "../../core/errors.ts";
 import { redact, redactJson } from "../../core/redact.ts";
-import { ErrorEnvelopeSchema, EventSchema, HostsReadSchema, HttpRequestSchema, KvGetSchema, KvSetSchema } from "../abi.ts";
+import { ErrorEnvelopeSchema, EventSchema, HostsReadSchema, HttpRequestSchema, KvFlushSchema, KvGetSchema, KvKeysSchema, KvSetSchema } from "../abi.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import type { CallContext, LogLine } from "../protocol.ts";
 import type { SyncHttp } from "./http-bridge.ts";
 import type { PluginData } from "./plugin-data.ts";
-import { pluginCaller, wasmFunctionNames } from "./wasm-frames.ts";
+import { pluginFrames, wasmFunctionNames } from "./wasm-frames.ts";
 
 /** Per-call limits on what a plugin can pile up in the host. */
 const MAX_LOG_LINES = 1000;
@@ -22,8 +22,11 @@ export interface CallState {
   context: CallContext;
   output: Uint8Array | null;
   error: PluginError | null;
-  /** `caller`: for an abort in AssemblyScript's library, the plugin's function that led to it, if the module names it. */
-  abort: { message: string; file: string; line: number; column: number; caller?: string } | null;
+  /**
+   * `caller`: for an abort in AssemblyScript's library, the plugin's function that led to it, if the module
+   * names it; `callee`: the library function it called (none when the library code was inlined into it).
+   */
+  abort: { message: string; file: string; line: number; column: number; caller?: string; callee?: string } | null;
   logs: LogLine[];
   droppedLogs: number;
   events: number;
@@ -56,7 +59,7 @@ const utf16 = new TextDecoder("utf-16le");
 const LEVELS = ["debug", "info", "warn", "error"] as const;
 
 /** Which host functions each permission links; the rest are linked for every plugin. */
-export const PERMISSION_FUNCTIONS = { http: ["http", "http_body"], kv: ["kv_get", "kv_set"], events: ["event_emit"], hosts: ["hosts_read"] } as const;
+export const PERMISSION_FUNCTIONS = { http: ["http", "http_body"], kv: ["kv_get", "kv_set", "kv_contains", "kv_keys", "kv_delete", "kv_flush"], events: ["event_emit"], hosts: ["hosts_read"] } as const;
 export const BASE_FUNCTIONS = ["input_length", "input_read", "output_write", "error_write", "log", "result_read", "file_length", "file_read"] as const;
 export const HOST_MODULE = "syncer:v1";
 
@@ -191,6 +194,11 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
       env.data!.kvSet(entry.key, entry.value, entry.ttl_seconds);
       return 0;
     });
+    // Answers 1 or 0; -1 when the request failed (the call's error says why).
+    functions.kv_contains = guarded("kv_contains", -1, (ptr: number, len: number) => (env.data!.kvContains(request(KvGetSchema, ptr, len).key) ? 1 : 0));
+    functions.kv_delete = guarded("kv_delete", -1, (ptr: number, len: number) => (env.data!.kvDelete(request(KvGetSchema, ptr, len).key) ? 1 : 0));
+    functions.kv_keys = guarded("kv_keys", 0, (ptr: number, len: number) => answer(env.data!.kvKeys(request(KvKeysSchema, ptr, len))));
+    functions.kv_flush = guarded("kv_flush", -1, (ptr: number, len: number) => env.data!.kvFlush(request(KvFlushSchema, ptr, len).prefix ?? ""));
   }
   if (granted.events) {
     functions.event_emit = guarded("event_emit", undefined, (ptr: number, len: number) => {
@@ -221,8 +229,8 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
           }
         };
         const where = text(file);
-        const caller = where.startsWith("~lib/") ? pluginCaller(wasmFunctionNames()) : undefined;
-        env.state().abort = { message: redact(text(message)), file: where, line, column, ...(caller ? { caller } : {}) };
+        const frames = where.startsWith("~lib/") ? pluginFrames(wasmFunctionNames()) : {};
+        env.state().abort = { message: redact(text(message)), file: where, line, column, ...frames };
       },
     },
   };

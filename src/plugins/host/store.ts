@@ -1,10 +1,13 @@
+import type { KvKeysPage, KvNamespace } from "../../db/kv.ts";
 import type { Storage } from "../../db/storage.ts";
+import { KV_KEYS_LIMIT } from "../abi.ts";
 
 /** Most hosts one read returns (key and value sizes are bounded by the ABI schemas in abi.ts). */
 const HOSTS_PAGE_MAX = 1000;
 
 /**
- * What host functions read and write on a plugin's behalf, always within that plugin's own namespace:
+ * What host functions read and write on a plugin's behalf, always within that plugin's own namespace
+ * (and for kv, the call's account's):
  * the kv, events and plugin-hosts repositories of the daemon's storage. Used in the daemon, which
  * answers the sandbox's host calls (plugin-data.ts); a sandbox process holds no storage.
  */
@@ -14,12 +17,33 @@ export class PluginStore {
     private readonly plugin: string,
   ) {}
 
-  kvGet(key: string, now = Date.now()): string | undefined {
-    return this.storage.kv.get(this.plugin, key, now);
+  /** The plugin's kv entries for `account` (null: a call without one). */
+  private namespace(account: string | null): KvNamespace {
+    return { plugin: this.plugin, account: account ?? "" };
   }
 
-  kvSet(key: string, value: string, ttlSeconds: number | undefined, now = Date.now()): void {
-    this.storage.kv.set(this.plugin, key, value, ttlSeconds, now);
+  kvGet(account: string | null, key: string, now = Date.now()): string | undefined {
+    return this.storage.kv.get(this.namespace(account), key, now);
+  }
+
+  kvSet(account: string | null, key: string, value: string, ttlSeconds: number | undefined, now = Date.now()): void {
+    this.storage.kv.set(this.namespace(account), key, value, ttlSeconds, now);
+  }
+
+  kvContains(account: string | null, key: string, now = Date.now()): boolean {
+    return this.storage.kv.contains(this.namespace(account), key, now);
+  }
+
+  kvKeys(account: string | null, query: { prefix: string; after?: string; limit?: number }, now = Date.now()): KvKeysPage {
+    return this.storage.kv.keys(this.namespace(account), { prefix: query.prefix, after: query.after, limit: Math.min(query.limit ?? KV_KEYS_LIMIT, KV_KEYS_LIMIT) }, now);
+  }
+
+  kvDelete(account: string | null, key: string, now = Date.now()): boolean {
+    return this.storage.kv.delete(this.namespace(account), key, now);
+  }
+
+  kvFlush(account: string | null, prefix: string, now = Date.now()): number {
+    return this.storage.kv.flush(this.namespace(account), prefix, now);
   }
 
   emitEvent(type: string, data: unknown, account: string | null, runId: number | undefined): void {

@@ -26,7 +26,26 @@ export function wasmFunctionNames(): string[] {
     Error.prepareStackTrace = prepareStackTrace;
     Error.stackTraceLimit = stackTraceLimit;
   }
-  const sites = Array.isArray(holder.stack) ? (holder.stack as { getFunctionName(): string | null }[]) : [];
+  return namesOf(holder.stack);
+}
+
+/**
+ * The names of the WebAssembly functions on the stack of a trap (a RuntimeError), innermost first. The
+ * engine lays out an error's stack when it is first read: read before, it has no names to give.
+ */
+export function trapFunctionNames(error: unknown): string[] {
+  if (!(error instanceof Error)) return [];
+  const { prepareStackTrace } = Error;
+  try {
+    Error.prepareStackTrace = (_error, sites) => sites;
+    return namesOf(error.stack);
+  } finally {
+    Error.prepareStackTrace = prepareStackTrace;
+  }
+}
+
+function namesOf(stack: unknown): string[] {
+  const sites = Array.isArray(stack) ? (stack as { getFunctionName(): string | null }[]) : [];
   const names: string[] = [];
   for (const site of sites) {
     const name = WASM_FRAME.exec(site.getFunctionName() ?? "")?.[1];
@@ -35,7 +54,12 @@ export function wasmFunctionNames(): string[] {
   return names;
 }
 
-/** The innermost frame outside AssemblyScript's library (`~lib/`, which includes packages such as json-as). */
-export function pluginCaller(names: string[]): string | undefined {
-  return names.find((name) => !name.startsWith("~lib/"));
+/**
+ * The plugin's frame: the innermost outside AssemblyScript's library (`~lib/`, which includes packages such
+ * as json-as); and the library function it called, the frame just inside it, if any.
+ */
+export function pluginFrames(names: string[]): { caller?: string; callee?: string } {
+  const at = names.findIndex((name) => !name.startsWith("~lib/"));
+  if (at < 0) return {};
+  return at > 0 ? { caller: names[at]!, callee: names[at - 1]! } : { caller: names[at]! };
 }

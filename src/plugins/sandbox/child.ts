@@ -15,6 +15,7 @@ import { PageHostnames } from "../host-keyed.ts";
 import { SyncHttp } from "../host/http-bridge.ts";
 import { BASE_FUNCTIONS, HOST_MODULE, hostFunctions, newCallState, PERMISSION_FUNCTIONS, type CallState } from "../host/functions.ts";
 import { KernelOverflow } from "../host/kernel-overflow.ts";
+import { pluginFrames, trapFunctionNames } from "../host/wasm-frames.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { capMemory } from "../wasm/memory-limit.ts";
 import type { CallMessage, FileMessage, LoadMessage, ResultMessage, ToSandbox } from "../protocol.ts";
@@ -166,12 +167,12 @@ function classifyThrow(loaded: Loaded, state: CallState, thrown: unknown, memory
   const text = thrown instanceof Error ? thrown.message : String(thrown);
   const nearLimit = memoryBytes >= loaded.maxBytes * NEAR_LIMIT;
   if (state.abort) {
-    const { message, file, line, column, caller } = state.abort;
+    const { message, file, line, column, caller, callee } = state.abort;
     const outOfMemory = /allocation|out of memory/i.test(message) && nearLimit;
     return {
       kind: outOfMemory ? "oom" : "trap",
       message: `${outOfMemory ? "out of memory: " : "aborted: "}${message || "(no message)"}${file ? ` at ${file}:${line}:${column}` : ""}${caller ? `, called from ${caller}` : ""}`,
-      details: { file, line, column, ...(caller ? { caller } : {}) },
+      details: { file, line, column, ...(caller ? { caller } : {}), ...(callee ? { callee } : {}) },
     };
   }
   const unexplainedUnreachable = /unreachable/i.test(text) && !state.error && memoryBytes >= loaded.maxBytes * UNREACHABLE_OOM_SHARE;
@@ -185,7 +186,9 @@ function classifyThrow(loaded: Loaded, state: CallState, thrown: unknown, memory
   if (!(thrown instanceof WebAssembly.RuntimeError) && loaded.usesExtismKernel && !/unreachable|out of bounds|wasm/i.test(text)) {
     return { kind: "runtime", message: redact(text) };
   }
-  return { kind: "trap", message: `trap: ${text.replace(/ \(evaluating '.*'\)$/, "")}` };
+  // The plugin's function the engine stopped in, where the module names it: the daemon adds where it begins (abort-location.ts).
+  const { caller } = pluginFrames(trapFunctionNames(thrown));
+  return { kind: "trap", message: `trap: ${text.replace(/ \(evaluating '.*'\)$/, "")}${caller ? `, in ${caller}` : ""}`, ...(caller ? { details: { caller } } : {}) };
 }
 
 /** The result of a call that failed before the plugin ran. */

@@ -1,5 +1,5 @@
 import { readSync, writeSync } from "node:fs";
-import type { HostsReadSchema } from "../abi.ts";
+import type { HostsReadSchema, KvKeysSchema } from "../abi.ts";
 import type { PluginData } from "../host/plugin-data.ts";
 import type { HostAnswerMessage, HostCallName } from "../protocol.ts";
 import { decodeHeader, frameParts, sectionsIn, type Frame, type Sections } from "./frames.ts";
@@ -140,6 +140,22 @@ export class DaemonLink implements PluginData {
 
   kvSet(key: string, value: string, ttlSeconds: number | undefined): void {
     this.ask("kv_set", ttlSeconds === undefined ? { key, value } : { key, value, ttl_seconds: ttlSeconds });
+  }
+
+  kvContains(key: string): boolean {
+    return this.ask("kv_contains", { key }) === true;
+  }
+
+  kvKeys(query: v.InferOutput<typeof KvKeysSchema>): { keys: string[]; next: string | null } {
+    return this.ask("kv_keys", query) as { keys: string[]; next: string | null };
+  }
+
+  kvDelete(key: string): boolean {
+    return this.ask("kv_delete", { key }) === true;
+  }
+
+  kvFlush(prefix: string): number {
+    return this.ask("kv_flush", { prefix }) as number;
   }
 
   emitEvent(type: string, data: unknown): void {

@@ -39,7 +39,7 @@ interface Memory {
 }
 
 /** Reads forward through `bytes[pos, end)`; every overrun is a WasmFormatError naming the offset. */
-class Reader {
+export class Reader {
   constructor(
     readonly bytes: Uint8Array,
     public pos: number,

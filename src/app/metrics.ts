@@ -20,6 +20,7 @@ export class Metrics {
   private readonly pluginCalls = new Counter({ name: "syncer_plugin_calls_total", help: "Plugin calls by plugin and outcome (ok or the error kind).", labelNames: ["plugin", "outcome"], registers: [this.registry] });
   private readonly timeouts = new Counter({ name: "syncer_plugin_timeouts_total", help: "Plugin calls killed for overrunning their time limit.", labelNames: ["plugin"], registers: [this.registry] });
   private readonly crashes = new Counter({ name: "syncer_plugin_crashes_total", help: "Sandbox processes that died during a call.", labelNames: ["plugin"], registers: [this.registry] });
+  private readonly reloadFailures = new Counter({ name: "syncer_config_reload_failures_total", help: "Config reloads refused (the running config stayed).", registers: [this.registry] });
   private readonly requests = new Counter({ name: "syncer_http_requests_total", help: "HTTP requests by method, route and status.", labelNames: ["method", "route", "status"], registers: [this.registry] });
 
   constructor(stats: StatsRepository) {
@@ -50,6 +51,10 @@ export class Metrics {
     this.pluginCalls.inc({ plugin, outcome });
     if (outcome === "timeout") this.timeouts.inc({ plugin });
     if (outcome === "crash") this.crashes.inc({ plugin });
+  }
+
+  configReloadFailed(): void {
+    this.reloadFailures.inc();
   }
 
   request(method: string, route: string, status: number): void {

@@ -14,8 +14,8 @@ export interface InterruptedCounts {
   jobRuns: number;
 }
 
-/** The run and job-run logs, and a transaction over both. */
-export type RunStores = Pick<Storage, "runs" | "jobRuns" | "transaction">;
+/** The run and job-run logs, the event log, and a transaction over them. */
+export type RunStores = Pick<Storage, "runs" | "jobRuns" | "events" | "transaction">;
 
 /**
  * Closes the runs and job runs left `running` by processes that are gone: a daemon or CLI command that

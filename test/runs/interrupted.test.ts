@@ -32,7 +32,7 @@ const GONE: RunOwner = { pid: NO_SUCH_PID, started: thisProcess().started };
 const REUSED_PID: RunOwner = { pid: process.pid, started: `${thisProcess().started}0` };
 
 const startRun = (database: SqliteStorage, owner: RunOwner, startedAt = 1_000) =>
-  new RunLog(database.runs, owner).start({ plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli", startedAt });
+  new RunLog(database, owner).start({ plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli", startedAt });
 
 function addUnownedRun(database: SqliteStorage, table: "runs" | "job_runs", startedAt: number): void {
   if (table === "runs") database.sqlite.query("INSERT INTO runs (plugin, command, trigger, status, started_at) VALUES ('csv', 'import_hosts', 'cli', 'running', ?)").run(startedAt);
@@ -97,14 +97,14 @@ describe("runs left running by processes that are gone (daemon start)", () => {
 
   test("finished runs and job runs are left as they were", () => {
     const database = freshDatabase();
-    const log = new RunLog(database.runs, GONE);
+    const log = new RunLog(database, GONE);
     const ok = log.start({ plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli", startedAt: 1_000 });
-    log.finish(ok, { status: "ok", finishedAt: 1_200, durationMs: 200, counts: zeroCounts(), details: [] });
+    log.finish(ok, { plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli" }, { status: "ok", finishedAt: 1_200, durationMs: 200, counts: zeroCounts(), details: [] });
     const failed = log.start({ plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli", startedAt: 2_000 });
-    log.finish(failed, { status: "failed", finishedAt: 2_100, durationMs: 100, counts: zeroCounts(), details: [], error: { kind: "connection", message: "refused" } });
+    log.finish(failed, { plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli" }, { status: "failed", finishedAt: 2_100, durationMs: 100, counts: zeroCounts(), details: [], error: { kind: "connection", message: "refused" } });
     const jobs = new JobRunLog(database, GONE);
     const job = jobs.start({ job: "nightly", trigger: "schedule", startedAt: 3_000 });
-    jobs.finish(job, { status: "ok", finishedAt: 3_500, durationMs: 500, steps: [] });
+    jobs.finish(job, { job: "nightly", trigger: "schedule" }, { status: "ok", finishedAt: 3_500, durationMs: 500, steps: [] });
     const runsBefore = rowsOf(database, "runs");
     const jobRunsBefore = rowsOf(database, "job_runs");
 

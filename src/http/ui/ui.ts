@@ -36,7 +36,7 @@ const SECTION_SCOPES: [string, Scope][] = [
   ["/accounts", "admin"],
 ];
 
-const ROLE_HINT: Partial<Record<Scope, string>> = { "runs:trigger": "operators and admins have it", admin: "only admins have it", "runs:read": "every role has it", "hosts:read": "every role has it" };
+const ROLE_HINT: Partial<Record<Scope, string>> = { "runs:trigger": "operators and admins have it", admin: "only admins have it", "runs:read": "every role has it", "hosts:read": "every role has it", "events:read": "every role has it" };
 
 /** A role that lacks a scope gets a page saying what it would need; nothing else happens. */
 const refuse: Refusal = (c, session, scope) =>

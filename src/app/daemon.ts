@@ -160,13 +160,14 @@ export async function serve(initial: Setup, log: Logger, front: HttpFront): Prom
       watcher.close();
       services.jobs.stop();
       const maintenanceStopped = services.maintenance.stop();
+      const deliveryStopped = services.delivery.stop();
       log.info(`${signal} received: no new requests or jobs; finishing what is running`);
       const force = setTimeout(() => {
         log.warn("in-flight requests did not finish in time; closing their connections");
         server.stop(true);
       }, SHUTDOWN_GRACE_MS);
       const graceSeconds = services.setup().config.scheduler.shutdown_grace_seconds;
-      const [, jobs] = await Promise.all([server.stop(false), services.jobs.drain(graceSeconds * 1000), maintenanceStopped]);
+      const [, jobs] = await Promise.all([server.stop(false), services.jobs.drain(graceSeconds * 1000), maintenanceStopped, deliveryStopped]);
       clearTimeout(force);
       if (jobs.stillRunning.length > 0) {
         const marked = closeOwnRuns(storage!, Date.now());

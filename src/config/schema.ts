@@ -209,7 +209,7 @@ export const WebhookSchema = v.strictObject({
   url: v.pipe(
     v.string(),
     v.url("an http:// or https:// URL"),
-    v.regex(/^https?:\/\//i, "an http:// or https:// URL"),
+    v.regex(/^https?:\/\//, "an http:// or https:// URL"),
     v.description("Where batches are POSTed; redirects are followed only on this host (as plugins' HTTP allow-lists are checked on every hop)."),
   ),
   events: v.optional(EventPatterns, ["*"]),

@@ -191,6 +191,17 @@ export const EventBatchSchema = v.object({
 /** What a subscriber answers once it has taken the batch: null. A failure (error_set) or anything else is retried. */
 export const EventBatchAnswerSchema = v.null();
 
+/** What host.pre_lifecycle and host.post_lifecycle hooks receive as `input`: the host and its move. */
+export const LifecycleHookInputSchema = v.object({
+  event: v.picklist(["host.pre_lifecycle", "host.post_lifecycle"]),
+  host: v.object({ hostname: v.string(), account: v.nullable(v.string()), labels: v.record(v.string(), v.string()) }),
+  old: v.string(),
+  new: v.string(),
+});
+
+/** What a host.pre_lifecycle hook answers: null to let the change happen, or a veto with the reason shown to whoever asked for it. */
+export const LifecycleHookAnswerSchema = v.nullable(v.strictObject({ reject: v.pipe(v.string(), v.minLength(1, "a reason")) }));
+
 export type CallRequest = v.InferOutput<typeof CallRequestSchema>;
 /** What a plugin endpoint receives as `input`: the HTTP request, its credentials stripped. */
 export const EndpointRequestSchema = v.object({
@@ -327,6 +338,8 @@ export const ABI_SCHEMAS = {
   "host-change": HostChangeSchema,
   "hook-answer": HookAnswerSchema,
   "event-batch": EventBatchSchema,
+  "lifecycle-hook-input": LifecycleHookInputSchema,
+  "lifecycle-hook-answer": LifecycleHookAnswerSchema,
   "endpoint-request": EndpointRequestSchema,
   "endpoint-answer": EndpointAnswerSchema,
   "function-input": FunctionInputSchema,

@@ -39,7 +39,7 @@ ${more}`;
     json,
     /** Rewrites the config with another `extra`. */
     rewrite: (more: string) => writeConfig(dir, text(more)),
-    hosts: (rows: string[]) => writeFileSync(join(dir, "hosts.csv"), `host,site\n${rows.join("\n")}\n`),
+    hosts: (rows: string[], header = "host,site") => writeFileSync(join(dir, "hosts.csv"), `${header}\n${rows.join("\n")}\n`),
     /** A read-only look at the database. */
     sql<T>(query: string): T[] {
       const db = new Database(join(dir, "data", "syncer.db"), { readonly: true });

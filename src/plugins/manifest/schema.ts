@@ -48,7 +48,7 @@ export const CommandSchema = v.strictObject({
   ),
 });
 
-export const HOOK_EVENTS = ["host.pre_update", "host.post_update", "host.pre_delete"] as const;
+export const HOOK_EVENTS = ["host.pre_update", "host.post_update", "host.pre_delete", "host.post_delete", "host.pre_lifecycle", "host.post_lifecycle"] as const;
 
 export const HookSchema = v.strictObject({
   event: v.picklist(HOOK_EVENTS),

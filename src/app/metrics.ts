@@ -43,6 +43,16 @@ export class Metrics implements DeliveryObserver {
         for (const row of stats.liveHostsByAccount()) this.set({ account: row.account ?? "" }, row.hosts);
       },
     });
+    new Gauge({
+      name: "syncer_job_last_success_timestamp_seconds",
+      help: "When each job's newest successful run finished (Unix time); alert on time() minus it.",
+      labelNames: ["job"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const row of stats.lastSuccessfulJobRuns()) this.set({ job: row.job }, row.finishedAt / 1000);
+      },
+    });
     const status = () => this.deliveryStatus();
     new Gauge({
       name: "syncer_event_delivery_lag_seconds",

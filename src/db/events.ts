@@ -32,10 +32,23 @@ export interface EventRepository {
   emit(event: NewEvent): number;
   /** Matching events in id order. */
   list(filter: EventFilter): EventRecord[];
+  /**
+   * Matching events in id order as one JSON array of eventJson's shape (src/core/events.ts), made from the
+   * stored text without parsing it: what subscribers are sent. Only `after`, `upTo`, `types` and `limit` apply.
+   */
+  batch(filter: EventFilter): EventBatch;
   /** The id of the newest event; 0 when there is none. */
   latestId(): number;
   /** When the first matching event after `after` happened (Unix ms); undefined when there is none. */
   firstAfter(after: number, types?: readonly string[]): number | undefined;
+}
+
+/** Events as one JSON array (UTF-8 text), how many, and the first and last ids (0 when empty). */
+export interface EventBatch {
+  json: string;
+  count: number;
+  first: number;
+  last: number;
 }
 
 export const SUBSCRIBER_STATES = ["active", "dead_letter"] as const;

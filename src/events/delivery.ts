@@ -1,8 +1,8 @@
-import type { EventRecord } from "../core/events.ts";
 import type { EventsConfig } from "../config/schema.ts";
 import { asSyncerError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import { redact } from "../core/redact.ts";
+import type { EventBatch } from "../db/events.ts";
 import type { Storage } from "../db/storage.ts";
 
 /** How often a subscriber with nothing to do looks for new events (other processes write them too: CLI runs). */
@@ -18,8 +18,8 @@ export interface Subscriber {
   /** Types and prefix patterns it hears. */
   patterns: readonly string[];
   batchSize: number;
-  /** Hands over a batch in id order; resolves, never rejects. */
-  deliver(events: EventRecord[]): Promise<DeliveryResult>;
+  /** Hands over a batch (a JSON array of events in id order); resolves, never rejects. */
+  deliver(batch: EventBatch): Promise<DeliveryResult>;
 }
 
 /** What /metrics hears of deliveries. */
@@ -136,17 +136,17 @@ export class EventDelivery {
     if (!record || record.state === "dead_letter") return "idle";
     const upTo = events.latestId();
     if (upTo <= record.cursor) return "idle";
-    const batch = events.list({ after: record.cursor, upTo, types: subscriber.patterns, limit: subscriber.batchSize });
+    const batch = events.batch({ after: record.cursor, upTo, types: subscriber.patterns, limit: subscriber.batchSize });
     // A batch short of the limit holds every subscribed event up to `upTo`: the cursor passes the rest.
-    const cursor = batch.length < subscriber.batchSize ? upTo : batch[batch.length - 1]!.id;
-    if (batch.length === 0) {
+    const cursor = batch.count < subscriber.batchSize ? upTo : batch.last;
+    if (batch.count === 0) {
       subscribers.advance(subscriber.name, cursor, 0, Date.now());
       return "idle";
     }
     const result = await subscriber.deliver(batch);
     if (result.ok) {
-      subscribers.advance(subscriber.name, cursor, batch.length, Date.now());
-      this.observer.delivered(subscriber.name, batch.length);
+      subscribers.advance(subscriber.name, cursor, batch.count, Date.now());
+      this.observer.delivered(subscriber.name, batch.count);
       return "delivered";
     }
     const error = { kind: result.error.kind, message: redact(result.error.message) };
@@ -154,7 +154,7 @@ export class EventDelivery {
     const deadLetter = failures >= this.settings().max_attempts;
     subscribers.fail(subscriber.name, error, Date.now(), deadLetter);
     this.observer.failed(subscriber.name, error.kind);
-    const fields = { subscriber: subscriber.name, events: `${batch[0]!.id}-${batch[batch.length - 1]!.id}`, failures, kind: error.kind };
+    const fields = { subscriber: subscriber.name, events: `${batch.first}-${batch.last}`, failures, kind: error.kind };
     if (deadLetter) this.log.error(`event delivery to ${subscriber.name} dead-lettered after ${failures} failures: ${error.message} (resume: syncer events subscribers resume ${subscriber.name})`, fields);
     else this.log.warn(`event delivery to ${subscriber.name} failed, retrying: ${error.message}`, fields);
     return "failed";

@@ -1,10 +1,10 @@
 import * as v from "valibot";
-import { eventJson } from "../core/events.ts";
 import type { Logger } from "../core/logger.ts";
 import { EventBatchAnswerSchema } from "../plugins/abi.ts";
 import type { Manifest } from "../plugins/manifest/schema.ts";
 import type { ResolvedOption } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
+import { RawJson } from "../plugins/raw-json.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
 import type { Subscriber } from "./delivery.ts";
 
@@ -25,8 +25,9 @@ export function pluginSubscriber(
     name,
     patterns: subscriptions.events,
     batchSize: subscriptions.batch_size,
-    async deliver(events) {
-      const result = await runtime.call(plugin, subscriptions.export, { input: { subscriber: name, events: events.map(eventJson) }, pluginOptions });
+    async deliver(batch) {
+      // The batch's JSON goes into the request as it is (RawJson): never parsed on the way.
+      const result = await runtime.call(plugin, subscriptions.export, { input: { subscriber: name, events: new RawJson(batch.json) }, pluginOptions });
       for (const line of result.logs) log[line.level](`${plugin.ident}: ${line.message}`, { subscriber: name });
       if (!result.ok) return { ok: false, error: { kind: result.error.kind, message: `${plugin.ident}.${subscriptions.export}: ${result.error.message}` } };
       if (!v.is(EventBatchAnswerSchema, result.value)) {

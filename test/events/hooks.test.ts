@@ -28,7 +28,7 @@ describe("lifecycle and post_delete hooks", () => {
     expect(w.json("hosts", "show", "a.example.com").lifecycle).toBe("decommissioned");
     expect(pluginEvents(w)).toEqual([{ type: "plugin.listener.lifecycle_seen", data: { hostname: "a.example.com", old: "active", new: "decommissioned" } }]);
     expect(w.json("events", "list", "--type", "host.lifecycle").events).toEqual([
-      expect.objectContaining({ type: "host.lifecycle", data: { hostname: "a.example.com", account: "demo", old: "active", new: "decommissioned" } }),
+      expect.objectContaining({ type: "host.lifecycle", account: "demo", data: { hostname: "a.example.com", old: "active", new: "decommissioned" } }),
     ]);
 
     // The same state again: nothing to do, no hook asked.

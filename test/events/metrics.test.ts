@@ -20,8 +20,8 @@ describe("job and reload metrics and events", () => {
       const finished = await until("job.finished", () => w.sql<{ data: string }>("SELECT data FROM events WHERE type = 'job.finished'")[0]);
       const data = JSON.parse(finished.data);
       expect(data).toMatchObject({ job: "sync", trigger: "api", status: "ok", steps: [expect.objectContaining({ step: "csv import_hosts demo", status: "ok" })] });
-      const [{ finished_at }] = w.sql<{ finished_at: number }>("SELECT finished_at FROM job_runs WHERE job = 'sync'");
-      expect(await metricsOf(daemon, admin)).toContain(`syncer_job_last_success_timestamp_seconds{job="sync"} ${finished_at / 1000}`);
+      const finishedAt = w.sql<{ finished_at: number }>("SELECT finished_at FROM job_runs WHERE job = 'sync'")[0]!.finished_at;
+      expect(await metricsOf(daemon, admin)).toContain(`syncer_job_last_success_timestamp_seconds{job="sync"} ${finishedAt / 1000}`);
       expect(await metricsOf(daemon, admin)).not.toContain('syncer_job_last_success_timestamp_seconds{job="broken"}');
 
       // A config the daemon cannot take: refused, counted, recorded; the running config stays.

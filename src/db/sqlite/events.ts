@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import type { EventRecord } from "../../core/events.ts";
-import type { EventFilter, EventRepository, NewEvent, SubscriberRecord, SubscriberRepository } from "../events.ts";
+import type { EventBatch, EventFilter, EventRepository, NewEvent, SubscriberRecord, SubscriberRepository } from "../events.ts";
 
 /** One event's insert: type, data (JSON text), plugin, account, run id, time. */
 export const INSERT_EVENT_SQL = "INSERT INTO events (type, data, plugin, account, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?)";
@@ -54,6 +54,23 @@ export class SqliteEventRepository implements EventRepository {
       .all(...all);
     if (filter.newest) rows.reverse();
     return rows.map(recordOf);
+  }
+
+  /**
+   * SQLite writes the array: each event's JSON spliced from its columns and its stored data text, the time
+   * as ISO 8601 from the integer milliseconds (exact, as Date.toISOString writes it). The aggregate takes the
+   * rows in the order the subquery gives them (a LIMIT subquery is not flattened into its aggregate).
+   */
+  batch(filter: EventFilter): EventBatch {
+    const { sql: types, params } = typeCondition(filter.types);
+    const event = `'{"id":' || id || ',"type":' || json_quote(type) || ',"at":"' || strftime('%Y-%m-%dT%H:%M:%S', created_at / 1000, 'unixepoch') || '.' || printf('%03d', created_at % 1000) || 'Z","plugin":' || json_quote(plugin) || ',"account":' || json_quote(account) || ',"run_id":' || ifnull(run_id, 'null') || ',"data":' || data || '}'`;
+    const row = this.sqlite
+      .query<{ json: string; count: number; first: number | null; last: number | null }, Param[]>(
+        `SELECT '[' || ifnull(group_concat(event, ','), '') || ']' AS json, count(*) AS count, min(id) AS first, max(id) AS last
+         FROM (SELECT id, ${event} AS event FROM events NOT INDEXED WHERE ${types} AND id > ? AND id <= ? ORDER BY id LIMIT ?)`,
+      )
+      .get(...params, filter.after ?? 0, filter.upTo ?? Number.MAX_SAFE_INTEGER, filter.limit)!;
+    return { json: row.json, count: row.count, first: row.first ?? 0, last: row.last ?? 0 };
   }
 
   latestId(): number {

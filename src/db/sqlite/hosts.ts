@@ -121,7 +121,7 @@ export class SqliteHostRepository implements HostRepository {
       this.sqlite
         .query("INSERT INTO host_changes (host_id, run_id, at, changes) VALUES (?, ?, ?, ?)")
         .run(row.id, runId, now, JSON.stringify({ lifecycle: { old: row.lifecycle, new: state } }));
-      const event = { hostname, account: row.account, old: row.lifecycle, new: state };
+      const event = { hostname, old: row.lifecycle, new: state };
       this.sqlite.query(INSERT_EVENT_SQL).run("host.lifecycle", JSON.stringify(event), null, row.account, runId, now);
       return true;
     }).immediate();

@@ -9,10 +9,10 @@
  * Run: bun bench/events.ts [hosts] [rounds]   (npm run build first; the fixture plugins must be built: bun build.ts --fixtures)
  */
 import { Database } from "bun:sqlite";
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { signatureMatches } from "../test/helpers/webhooks.ts";
 import { csvAccountConfig, importCsv, importRows, median } from "./lib.ts";
 
 const HOSTS = Number(process.argv[2] ?? 100_000);
@@ -53,9 +53,7 @@ const receiver = Bun.serve({
   port: 0,
   async fetch(request) {
     const body = await request.text();
-    const expected = Buffer.from(`sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`);
-    const given = Buffer.from(request.headers.get("x-syncer-signature-256") ?? "");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!signatureMatches(SECRET, body, request.headers.get("x-syncer-signature-256"))) {
       badSignatures++;
       return new Response(null, { status: 401 });
     }

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { runSyncer, startDaemon, tempDir, writeConfig } from "../helpers/binary.ts";
+import { BINARY, cleanEnv, startDaemon } from "../helpers/binary.ts";
+import { eventWorld } from "./world.ts";
 
 /**
  * The event log through the compiled binary: runs, host changes and lifecycle changes are recorded as
@@ -9,30 +8,8 @@ import { runSyncer, startDaemon, tempDir, writeConfig } from "../helpers/binary.
  * by GET /api/v1/events to tokens with events:read.
  */
 
-function world() {
-  const dir = tempDir("syncer-events-");
-  const csv = join(dir, "hosts.csv");
-  const config = writeConfig(
-    dir,
-    `[server]
-listen = "127.0.0.1:0"
-[accounts.demo]
-plugin = "csv"
-delete_missing = true
-delete_limit = "100%"
-[accounts.demo.custom_fields]
-path = "hosts.csv"
-`,
-  );
-  const hosts = (rows: string[]) => writeFileSync(csv, `host,site\n${rows.join("\n")}\n`);
-  const cli = (...args: string[]) => runSyncer([...args, "--config", config]);
-  const json = (...args: string[]) => {
-    const result = cli(...args, "--json");
-    if (result.code !== 0) throw new Error(`syncer ${args.join(" ")} failed: ${result.stderr}${result.stdout}`);
-    return JSON.parse(result.stdout);
-  };
-  return { dir, config, hosts, cli, json };
-}
+/** No fixture plugins: the log holds syncer's own events only. */
+const world = () => eventWorld("", {}, { fixtures: false });
 
 describe("the event log", () => {
   test("an import records run.started, one event per created, changed and deleted host, and run.finished with its counts", () => {
@@ -111,7 +88,6 @@ describe("the event log", () => {
     const w = world();
     w.hosts(["a.example.com,berlin"]);
     w.cli("csv", "import_hosts", "demo");
-    const { BINARY, cleanEnv } = await import("../helpers/binary.ts");
     const tail = Bun.spawn([BINARY, "events", "tail", "--type", "host.*", "--json", "--config", w.config], { env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
     try {
       // The tail is running once it has opened the database; the lifecycle change comes after that.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { eventWorld, metricsOf, subscribersOf, until, type EventWorld } from "./world.ts";
+import { eventWorld, metricsOf, startRecorded, subscribersOf, until, type EventWorld } from "./world.ts";
 
 /**
  * Subscriber plugins through the compiled binary: the daemon hands a plugin that declares
@@ -18,10 +18,6 @@ function taken(w: EventWorld): string[] {
 
 const logged = (w: EventWorld, where = "type NOT LIKE 'plugin.%'") => w.sql<{ id: number; type: string }>(`SELECT id, type FROM events WHERE ${where} ORDER BY id`).map((row) => `${row.id}:${row.type}`);
 
-function token(w: EventWorld): string {
-  return w.json("token", "create", "--name", "ops", "--scope", "admin").token as string;
-}
-
 describe("subscriber plugins", () => {
   test("hear what happens after they start, every subscribed event in order, and the cursor follows", async () => {
     const w = eventWorld(FAST_RETRIES);
@@ -29,10 +25,8 @@ describe("subscriber plugins", () => {
     // Before the daemon ever ran: the subscriber starts after these.
     expect(w.cli("csv", "import_hosts", "demo").code).toBe(0);
     const before = logged(w).length;
-    const admin = token(w);
-    const daemon = await w.start();
+    const { daemon, admin } = await startRecorded(w, "plugin:listener");
     try {
-      await until("the subscriber to be recorded", async () => (await subscribersOf(daemon, admin))["plugin:listener"]);
       w.hosts(["a.example.com,berlin", "b.example.com,paris"]);
       expect(w.cli("csv", "import_hosts", "demo").code).toBe(0);
       expect(w.cli("hosts", "lifecycle", "a.example.com", "staged").code).toBe(0);
@@ -54,10 +48,8 @@ describe("subscriber plugins", () => {
 
   test("a batch refused once is delivered again: nothing is lost, the failure is counted", async () => {
     const w = eventWorld(`${FAST_RETRIES}[plugins.listener]\nmode = "flaky"\n`);
-    const admin = token(w);
-    const daemon = await w.start();
+    const { daemon, admin } = await startRecorded(w, "plugin:listener");
     try {
-      await until("the subscriber to be recorded", async () => (await subscribersOf(daemon, admin))["plugin:listener"]);
       w.hosts(["a.example.com,berlin"]);
       expect(w.cli("csv", "import_hosts", "demo").code).toBe(0);
       const expected = logged(w);
@@ -78,10 +70,8 @@ describe("subscriber plugins", () => {
   ] as const) {
     test(`a subscriber that ${mode === "fail" ? "fails" : mode === "trap" ? "traps" : "answers garbage"} is retried, then dead-lettered with the error kind; resumed, it gets the same events`, async () => {
       const w = eventWorld(`${FAST_RETRIES}[plugins.listener]\nmode = "${mode}"\n`);
-      const admin = token(w);
-      const daemon = await w.start();
+      const { daemon, admin } = await startRecorded(w, "plugin:listener");
       try {
-        await until("the subscriber to be recorded", async () => (await subscribersOf(daemon, admin))["plugin:listener"]);
         w.hosts(["a.example.com,berlin"]);
         expect(w.cli("csv", "import_hosts", "demo").code).toBe(0);
         const dead = await until("the dead letter", async () => {
@@ -110,10 +100,8 @@ describe("subscriber plugins", () => {
 
   test("a subscriber that runs past its time limit does not hold up imports; it is dead-lettered with kind timeout", async () => {
     const w = eventWorld(`${FAST_RETRIES}[plugins.listener]\nmode = "slow"\n`);
-    const admin = token(w);
-    const daemon = await w.start();
+    const { daemon, admin } = await startRecorded(w, "plugin:listener");
     try {
-      await until("the subscriber to be recorded", async () => (await subscribersOf(daemon, admin))["plugin:listener"]);
       for (let round = 0; round < 3; round++) {
         w.hosts([`host${round}.example.com,berlin`]);
         const run = w.json("csv", "import_hosts", "demo");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { signatureMatches } from "../helpers/webhooks.ts";
 import { eventWorld, metricsOf, subscribersOf, until } from "./world.ts";
 
 /**
@@ -27,9 +27,8 @@ function receiver(answer: (n: number) => number = () => 204) {
     port: 0,
     async fetch(request) {
       const body = await request.text();
-      const expected = Buffer.from(`sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`);
-      const given = Buffer.from(request.headers.get("x-syncer-signature-256") ?? "");
-      if (request.method !== "POST" || request.headers.get("content-type") !== "application/json" || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      const signed = signatureMatches(SECRET, body, request.headers.get("x-syncer-signature-256"));
+      if (request.method !== "POST" || request.headers.get("content-type") !== "application/json" || !signed) {
         got.bad++;
         return new Response("bad signature", { status: 401 });
       }

@@ -5,16 +5,18 @@ import { runSyncer, startDaemon, tempDir, writeConfig, type RunningDaemon } from
 import { buildFixturePlugins, FIXTURE_PLUGINS } from "../helpers/plugins.ts";
 
 /**
- * A config with a csv account `demo` reading hosts.csv, the fixture plugins, and whatever `extra` adds
+ * A config with a csv account `demo` reading hosts.csv, the fixture plugins (unless `fixtures` is false: their
+ * hooks and subscriptions stay out), and whatever `extra` adds
  * (subscriber modes, [[webhooks]], [events]); the compiled binary run against it.
  */
-export function eventWorld(extra = "", env: Record<string, string> = {}) {
-  buildFixturePlugins();
+export function eventWorld(extra = "", env: Record<string, string> = {}, options: { fixtures?: boolean } = {}) {
+  const fixtures = options.fixtures ?? true;
+  if (fixtures) buildFixturePlugins();
   const dir = tempDir("syncer-events-");
   const text = (more: string) => `[server]
 listen = "127.0.0.1:0"
 [plugins]
-directories = [${JSON.stringify(FIXTURE_PLUGINS)}]
+directories = [${fixtures ? JSON.stringify(FIXTURE_PLUGINS) : ""}]
 [sandbox]
 timeout_seconds = 5
 [accounts.demo]
@@ -73,6 +75,19 @@ export async function subscribersOf(daemon: RunningDaemon, token: string): Promi
   const response = await fetch(`${daemon.url}/api/v1/events/subscribers`, { headers: { authorization: `Bearer ${token}` } });
   const body = (await response.json()) as { subscribers: { name: string }[] };
   return Object.fromEntries(body.subscribers.map((row) => [row.name, row]));
+}
+
+/** The daemon started, with an admin token, once it has recorded `subscriber` (its cursor at the newest event). */
+export async function startRecorded(w: EventWorld, subscriber: string) {
+  const admin = w.json("token", "create", "--name", "ops", "--scope", "admin").token as string;
+  const daemon = await w.start();
+  try {
+    await until(`${subscriber} to be recorded`, async () => (await subscribersOf(daemon, admin))[subscriber]);
+  } catch (error) {
+    await daemon.stop();
+    throw error;
+  }
+  return { daemon, admin };
 }
 
 export async function metricsOf(daemon: RunningDaemon, token: string): Promise<string> {

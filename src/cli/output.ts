@@ -27,7 +27,7 @@ export function printJson(value: unknown): void {
 /**
  * Writes output made of pieces (a large inventory, a chunk at a time) to stdout one after another,
  * without joining them, each flushed before the next is asked for: what is held is a piece or two,
- * however long the output. A reader that stops early ends the process quietly, as it does for
+ * however long the output, and the producer may fill the same buffer again for the next. A reader that stops early ends the process quietly, as it does for
  * process.stdout (main.ts).
  */
 export async function writePieces(pieces: Iterable<string | Uint8Array>): Promise<void> {

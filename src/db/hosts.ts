@@ -93,7 +93,7 @@ export interface HostStaging {
   add(hosts: StagedHost[]): StagedDuplicate | undefined;
   /**
    * Stages a page of an import at once, looked up and decided where the stored host settles it: its
-   * records as JSON text, an array of `{hostname, labels?, inventory?, row?}` with hostnames as they are
+   * records as JSON text in UTF-8 bytes (as the sandbox sent them: never decoded here), an array of `{hostname, labels?, inventory?, row?}` with hostnames as they are
    * kept and labels and inventory as canonical JSON (JSON.stringify's text). A record without inventory whose hostname is not stored is created, owned by
    * `account`, with its labels as given; one without inventory of a live host that `account` owns, with
    * labels of the same text, is unchanged. Every other record goes to `plan`, in order, with the stored
@@ -101,7 +101,7 @@ export interface HostStaging {
    * nothing, when a hostname of the page was staged already: then stage the page host by host with
    * `add`, which finds where. `withInventory` false: no record of the page has inventory.
    */
-  addPage(page: number, records: string, account: string, plan: (record: PageRecord, existing: ExistingHost | undefined) => StagedHost, withInventory?: boolean): number | undefined;
+  addPage(page: number, records: Uint8Array, account: string, plan: (record: PageRecord, existing: ExistingHost | undefined) => StagedHost, withInventory?: boolean): number | undefined;
   /** How many live hosts `account` owns, and how many of them nothing staged names. */
   missing(account: string): { owned: number; missing: number };
   /** Stages those missing hosts as deletions with `reason` and change-log entry `changes`; how many. */

@@ -94,8 +94,12 @@ export function inventoryExport(plugin: Plugin, format?: string): { format: stri
 /** A rendered inventory: its value (host-keyed parts may be stored in a spool) until closed. */
 export interface RenderedInventory {
   value: unknown;
-  /** The document as compact JSON, a chunk at a time: stored parts are read back as their turn comes. */
-  chunks(): Generator<Uint8Array>;
+  /**
+   * The document as compact JSON, a chunk at a time: stored parts are read back as their turn comes.
+   * `reuse`: every chunk is the same buffer, filled again when the next is asked for (for a writer that
+   * is done with each chunk before it asks for the next: no fresh memory per chunk).
+   */
+  chunks(options?: { reuse?: boolean }): Generator<Uint8Array>;
   /** Gives the spool back; the value's stored parts cannot be read after. */
   close(): void;
 }
@@ -108,9 +112,9 @@ const encoder = new TextEncoder();
 /**
  * The document's pieces gathered into chunks of CHUNK_BYTES (the last one shorter): stored texts are
  * read from the spool straight into the chunk they belong to. Each chunk is a buffer of its own, kept
- * by whoever writes it out.
+ * by whoever writes it out, unless `reuse`: then each is the one buffer, filled again for the next.
  */
-function* chunksOf(value: unknown): Generator<Uint8Array> {
+function* chunksOf(value: unknown, reuse = false): Generator<Uint8Array> {
   let chunk = new Uint8Array(CHUNK_BYTES);
   let size = 0;
   for (const piece of jsonPieces(value)) {
@@ -124,7 +128,7 @@ function* chunksOf(value: unknown): Generator<Uint8Array> {
       size += part;
       if (size === CHUNK_BYTES) {
         yield chunk;
-        chunk = new Uint8Array(CHUNK_BYTES);
+        if (!reuse) chunk = new Uint8Array(CHUNK_BYTES);
         size = 0;
       }
     }
@@ -162,7 +166,7 @@ export async function renderInventory(
     const input = { hosts: new RawJson((await forTarget(hosts.eligiblePage("", 1, target.host))).json), host: target.host };
     const result = await runtime.call(plugin, chosen.export, { account, pluginOptions, input });
     if (!result.ok) throw failed(result.error);
-    return { value: result.value, chunks: () => chunksOf(result.value), close: () => {} };
+    return { value: result.value, chunks: (options) => chunksOf(result.value, options?.reuse), close: () => {} };
   }
 
   // The daemon reads each page (SQLite writes its text) and sends it; [sandbox] processes work on pages
@@ -196,7 +200,7 @@ export async function renderInventory(
       const answer = await inFlight.shift()!;
       merged = index === 0 ? answer : merger.merge(merged, answer);
     }
-    return { value: merged, chunks: () => chunksOf(merged), close: () => spool.close() };
+    return { value: merged, chunks: (options) => chunksOf(merged, options?.reuse), close: () => spool.close() };
   } catch (error) {
     // The pages still in flight store nothing once the spool is closed: wait for them first.
     await Promise.allSettled(inFlight);

@@ -6,8 +6,6 @@ import type { HostRecord } from "../plugins/abi.ts";
 import { checkedRecords } from "../plugins/answers.ts";
 import type { RunScope } from "./scope.ts";
 
-const decoder = new TextDecoder();
-
 /** A record of a page staged as sent, as the plan reads it: labels kept as their text too (a create stores it as it is). */
 const recordOf = (record: PageRecord): HostRecord & { labelsText: string } => ({
   hostname: record.hostname,
@@ -65,7 +63,7 @@ export async function syncHosts(scope: RunScope): Promise<void> {
       const facts = result.facts?.records;
       const asSent = kind === "import" && facts?.trimmed === true && (facts.lowerCase || !config.inventory.lowercase_hostnames);
       const plan = (record: PageRecord, existing: ExistingHost | undefined) => stagedOf(planRecord(recordOf(record), existing, context), { page, index: record.index, ...(record.row === null ? {} : { row: record.row }) });
-      const staged = asSent ? staging.addPage(page, decoder.decode(result.output), context.account, plan, facts.inventory) : undefined;
+      const staged = asSent ? staging.addPage(page, result.output, context.account, plan, facts.inventory) : undefined;
       if (staged !== undefined) collector.counted(staged);
       else {
         const records = collector.records(checkedRecords(result.output));

@@ -190,7 +190,7 @@ async function inventoryFromCli(command: Command, ident: string, accountName: st
     const inventory = await renderInventory(setup, runtime, database.hosts, { plugin, format: flags.format, account, host: flags.host });
     try {
       if (process.stdout.isTTY) process.stdout.write(`${JSON.stringify(parseHostKeyed(inventory.value), null, 2)}\n`);
-      else await writePieces(withNewline(inventory.chunks()));
+      else await writePieces(withNewline(inventory.chunks({ reuse: true })));
     } finally {
       inventory.close();
     }

@@ -15,10 +15,43 @@ class IdList {
     this.ids[this.length++] = id;
   }
 
-  /** The ids plus `offset`, as the members of a JSON array (`1,2,3`). */
-  text(offset: number): string {
-    const view = this.ids.subarray(0, this.length);
-    return offset === 0 ? view.join(",") : Array.from(view, (id) => id + offset).join(",");
+  /** Writes the ids plus `offset` as the members of a JSON array (`1,2,3`), a comma before each when `after`. */
+  writeTo(text: IdText, offset: number, after: boolean): void {
+    for (let index = 0; index < this.length; index++) text.id(this.ids[index]! + offset, after || index > 0);
+  }
+}
+
+/**
+ * A posting list's text written as ASCII bytes into one buffer kept across postings: a million hosts'
+ * ids never become JavaScript strings (joining them made tens of megabytes of strings per write, held
+ * until the collector came round: the peak of a 1M-host first import).
+ */
+class IdText {
+  private bytes = new Uint8Array(64 * 1024);
+  length = 0;
+
+  private room(more: number): void {
+    if (this.length + more <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.length + more) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+
+  id(id: number, comma: boolean): void {
+    this.room(12);
+    const bytes = this.bytes;
+    if (comma) bytes[this.length++] = 0x2c;
+    let digits = 1;
+    for (let rest = id; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    for (let at = this.length + digits - 1, rest = id; at >= this.length; at--, rest = Math.floor(rest / 10)) bytes[at] = 0x30 + (rest % 10);
+    this.length += digits;
+  }
+
+  /** The text so far (a view, valid until the next write). */
+  view(): Uint8Array {
+    return this.bytes.subarray(0, this.length);
   }
 }
 
@@ -58,19 +91,36 @@ export class LabelIndexChanges {
     for (const key in labels) this.entry(key, String(labels[key])).remove.add(hostId);
   }
 
-  /** Applies the changes; `createdBase` is the id of the first created host less one. */
+  /**
+   * Applies the changes; `createdBase` is the id of the first created host less one. A posting that only
+   * gains hosts has them appended to its stored text by SQLite, without reading it; one that loses some is
+   * read, filtered and written again. The new members go to SQLite as UTF-8 bytes cast to text.
+   */
   apply(sqlite: Database, createdBase = 0): void {
     const read = sqlite.query<{ host_ids: string }, [string, string]>("SELECT host_ids FROM label_index WHERE key = ? AND value = ?");
-    const write = sqlite.query<never, [string, string, string]>("INSERT OR REPLACE INTO label_index (key, value, host_ids) VALUES (?, ?, ?)");
+    // `host_ids` is written by this code only: a JSON array of integers, ASCII, so its last character is "]".
+    const append = sqlite.query<never, [string, string, Uint8Array]>(
+      `INSERT INTO label_index (key, value, host_ids) VALUES (?1, ?2, '[' || CAST(?3 AS TEXT) || ']')
+       ON CONFLICT (key, value) DO UPDATE SET host_ids = iif(host_ids = '[]', '', substr(host_ids, 1, length(host_ids) - 1) || ',') || CAST(?3 AS TEXT) || ']'`,
+    );
+    const write = sqlite.query<never, [string, string, Uint8Array]>("INSERT OR REPLACE INTO label_index (key, value, host_ids) VALUES (?, ?, '[' || CAST(? AS TEXT) || ']')");
     const drop = sqlite.query<never, [string, string]>("DELETE FROM label_index WHERE key = ? AND value = ?");
+    const text = new IdText();
     for (const { key, value, add, created, remove } of this.pending.values()) {
-      const stored = read.get(key, value)?.host_ids ?? "[]";
-      // A host is added at most once per write, and anything it had was filtered out first. Lists are
-      // written by this code as JSON arrays of integers: appending needs no parsing, removing does.
-      let members = remove.size > 0 ? (JSON.parse(stored) as number[]).filter((id) => !remove.has(id)).join(",") : stored.slice(1, -1);
-      for (const more of [add.text(0), created.text(createdBase)]) if (more !== "") members = members === "" ? more : `${members},${more}`;
-      if (members === "") drop.run(key, value);
-      else write.run(key, value, `[${members}]`);
+      text.length = 0;
+      if (remove.size > 0) {
+        const stored = JSON.parse(read.get(key, value)?.host_ids ?? "[]") as number[];
+        for (const id of stored) if (!remove.has(id)) text.id(id, text.length > 0);
+      }
+      add.writeTo(text, 0, text.length > 0);
+      created.writeTo(text, createdBase, text.length > 0);
+      if (remove.size > 0) {
+        // A host is added at most once per write, and anything it had was filtered out first.
+        if (text.length === 0) drop.run(key, value);
+        else write.run(key, value, text.view());
+      } else if (text.length > 0) {
+        append.run(key, value, text.view());
+      }
     }
     this.pending.clear();
   }

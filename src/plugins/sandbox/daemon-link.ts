@@ -2,7 +2,7 @@ import { readSync, writeSync } from "node:fs";
 import type { HostsReadSchema } from "../abi.ts";
 import type { PluginData } from "../host/plugin-data.ts";
 import type { HostAnswerMessage, HostCallName } from "../protocol.ts";
-import { decodeFrame, frameParts, type Frame, type Sections } from "./frames.ts";
+import { decodeHeader, frameParts, sectionsIn, type Frame, type Sections } from "./frames.ts";
 import type * as v from "valibot";
 
 const encoder = new TextEncoder();
@@ -18,32 +18,61 @@ const wouldBlock = (error: unknown) => (error as { code?: string }).code === "EA
  * arrives, and between calls there is nothing else for the process to do while it waits.
  */
 export class StdioFrames {
-  private readonly length = new Uint8Array(4);
+  private readonly word = new Uint8Array(4);
+  /** What a call's frame is read into, used again for the next call's: grown to the largest page, never given back. */
+  private reused = new Uint8Array(0);
   /** Frames that came while a host call waited for its answer (the daemon's next call, sent ahead), in order. */
   private readonly deferred: Frame[] = [];
 
   /**
-   * The next frame from the daemon, or undefined once it closed stdin. Read straight into a buffer of
-   * its own size: its sections are views of it, kept as long as they are needed (a handed-over file).
+   * The next frame from the daemon, or undefined once it closed stdin. A call's sections are read into
+   * one buffer used again for every call (a fresh megabyte per page was a fresh megabyte of memory for
+   * the kernel to fault in, page after page, until the collector came round): they are views valid
+   * until the next frame is read, when the call is over. Other frames (the module, a handed-over file,
+   * which is kept) are read into a buffer of their own.
    */
   next(): Frame | undefined {
-    return this.deferred.shift() ?? this.read();
+    return this.deferred.shift() ?? this.read(true);
   }
 
-  /** The answer to the host call just sent; frames before it wait for next(). */
+  /** The answer to the host call just sent; frames before it wait for next(), each in a buffer of its own. */
   answer(): Frame | undefined {
-    for (let frame = this.read(); frame; frame = this.read()) {
+    for (let frame = this.read(false); frame; frame = this.read(false)) {
       if ((frame.header as { type?: string }).type === "host_answer") return frame;
       this.deferred.push(frame);
     }
     return undefined;
   }
 
-  private read(): Frame | undefined {
-    if (!this.fill(this.length)) return undefined;
-    const body = new Uint8Array(new DataView(this.length.buffer).getUint32(0, true));
-    if (!this.fill(body)) throw new Error("the daemon closed stdin in the middle of a frame");
-    return decodeFrame(body);
+  /** A frame: its length, its header (whose type says where the sections go), then its sections. */
+  private read(reuse: boolean): Frame | undefined {
+    if (!this.fill(this.word)) return undefined;
+    const bodyLength = this.wordValue();
+    this.fillAll(this.word);
+    const headerLength = this.wordValue();
+    const headerBytes = new Uint8Array(headerLength);
+    this.fillAll(headerBytes);
+    const { header, layout } = decodeHeader(headerBytes);
+    const sectionBytes = bodyLength - 4 - headerLength;
+    if (sectionBytes < 0) throw new Error("a frame from the daemon is shorter than its header");
+    let into: Uint8Array;
+    if (reuse && (header as { type?: string }).type === "call") {
+      if (this.reused.byteLength < sectionBytes) this.reused = new Uint8Array(sectionBytes);
+      into = this.reused.subarray(0, sectionBytes);
+    } else {
+      into = new Uint8Array(sectionBytes);
+    }
+    this.fillAll(into);
+    return { header, sections: sectionsIn(layout, into) };
+  }
+
+  private wordValue(): number {
+    return new DataView(this.word.buffer).getUint32(0, true);
+  }
+
+  /** Fills `into` from stdin; the daemon closing it first is an error. */
+  private fillAll(into: Uint8Array): void {
+    if (into.byteLength > 0 && !this.fill(into)) throw new Error("the daemon closed stdin in the middle of a frame");
   }
 
   /** Fills `into` from stdin; false when it is closed before the first byte. */

@@ -76,18 +76,29 @@ export function encodeFrame(message: object, sections: Sections = {}): Uint8Arra
   return frame;
 }
 
+/** A frame's header and its sections' layout ([name, byte length] in order), out of the header's bytes. */
+export function decodeHeader(bytes: Uint8Array): { header: unknown; layout: [string, number][] } {
+  const { sections: layout, ...header } = JSON.parse(decoder.decode(bytes)) as { sections?: [string, number][] };
+  return { header, layout: layout ?? [] };
+}
+
+/** The sections laid out by `layout`, as views of `bytes` (the frame's bytes after its header). */
+export function sectionsIn(layout: [string, number][], bytes: Uint8Array): Record<string, Uint8Array> {
+  const sections: Record<string, Uint8Array> = {};
+  let at = 0;
+  for (const [name, length] of layout) {
+    if (at + length > bytes.byteLength) throw new Error(`frame section '${name}' (${length} bytes) runs past the frame's end`);
+    sections[name] = bytes.subarray(at, at + length);
+    at += length;
+  }
+  return sections;
+}
+
 /** A frame's header and sections, out of its body (the bytes after the leading length). */
 export function decodeFrame(body: Uint8Array): Frame {
   const headerLength = new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true);
-  const { sections: layout, ...header } = JSON.parse(decoder.decode(body.subarray(4, 4 + headerLength))) as { sections?: [string, number][] };
-  const sections: Record<string, Uint8Array> = {};
-  let at = 4 + headerLength;
-  for (const [name, length] of layout ?? []) {
-    if (at + length > body.byteLength) throw new Error(`frame section '${name}' (${length} bytes) runs past the frame's end`);
-    sections[name] = body.subarray(at, at + length);
-    at += length;
-  }
-  return { header, sections };
+  const { header, layout } = decodeHeader(body.subarray(4, 4 + headerLength));
+  return { header, sections: sectionsIn(layout, body.subarray(4 + headerLength)) };
 }
 
 /** Reassembles frames from a byte stream delivered in arbitrary chunks. */

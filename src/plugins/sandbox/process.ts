@@ -136,8 +136,11 @@ export class SandboxProcess {
     try {
       fd = openSync(path, "r");
       this.child.stdin.write(frameHead(message, [["file", size]]));
+      // One buffer for every chunk, filled again once the last is flushed: a fresh megabyte per chunk
+      // was fresh memory for the kernel to fault in, 48 times for a million hosts' CSV.
+      const buffer = new Uint8Array(Math.min(FILE_CHUNK_BYTES, size));
       for (let sent = 0; sent < size; ) {
-        const chunk = new Uint8Array(Math.min(FILE_CHUNK_BYTES, size - sent));
+        const chunk = buffer.subarray(0, Math.min(FILE_CHUNK_BYTES, size - sent));
         const read = readSync(fd, chunk, 0, chunk.byteLength, sent);
         if (read === 0) throw new Error(`${path} ended at ${sent} of ${size} bytes while it was handed over`);
         this.child.stdin.write(chunk.subarray(0, read));

@@ -78,6 +78,14 @@ describe("runs left running by processes that are gone (daemon start)", () => {
     const expected = { status: "interrupted", finished_at: started + 2_000, error_kind: "interrupted", error_message: ABANDONED_MESSAGE };
     expect(rowsOf(database, "runs")).toEqual([{ id: 1, duration_ms: 2_000, ...expected }]);
     expect(rowsOf(database, "job_runs")).toEqual([{ id: 1, duration_ms: 1_500, ...expected }]);
+    // Their ends are events too, written with them.
+    const ended = database.events.list({ types: ["run.finished", "job.finished"], limit: 10 });
+    expect(ended.map((event) => [event.type, event.at, (event.data as { status: string }).status])).toEqual([
+      ["run.finished", started + 2_000, "interrupted"],
+      ["job.finished", started + 2_000, "interrupted"],
+    ]);
+    expect(ended[0]!.data).toMatchObject({ run_id: 1, plugin: "csv", command: "import_hosts", duration_ms: 2_000, error: { kind: "interrupted", message: ABANDONED_MESSAGE } });
+    expect(ended[1]!.data).toMatchObject({ job_run_id: 1, job: "nightly", duration_ms: 1_500 });
     database.close();
   });
 
@@ -145,6 +153,10 @@ describe("the daemon's own runs (shutdown after the grace time)", () => {
     expect(statusesOf(database, "runs")).toEqual(["running", "interrupted"]);
     expect(rowsOf(database, "runs")[1]).toMatchObject({ error_kind: "interrupted", error_message: INTERRUPTED_MESSAGE, duration_ms: 3_000 });
     expect(statusesOf(database, "job_runs")).toEqual(["interrupted", "running"]);
+    expect(database.events.list({ types: ["run.finished", "job.finished"], limit: 10 }).map((event) => [event.type, event.runId])).toEqual([
+      ["run.finished", 2],
+      ["job.finished", null],
+    ]);
     database.close();
   });
 });

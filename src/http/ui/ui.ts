@@ -14,6 +14,7 @@ import { pluginViewRoutes } from "./pages/plugin-views.tsx";
 import { pluginRoutes } from "./pages/plugins.tsx";
 import { ruleRoutes } from "./pages/rules.tsx";
 import { runRoutes } from "./pages/runs.tsx";
+import { eventRoutes } from "./pages/events.tsx";
 import { loadSession, requireSession, type Refusal, type UiEnv } from "./session.ts";
 
 export type { UiContext };
@@ -33,6 +34,7 @@ const SECTION_SCOPES: [string, Scope][] = [
   ["/runs/*", "runs:read"],
   ["/jobs", "runs:read"],
   ["/jobs/*", "runs:read"],
+  ["/events", "events:read"],
   ["/accounts", "admin"],
 ];
 
@@ -90,5 +92,6 @@ export function uiApp(context: UiContext): Hono<UiEnv> {
   app.route("/", runRoutes(context));
   app.route("/", ruleRoutes(context));
   app.route("/", jobRoutes(context, refuse));
+  app.route("/", eventRoutes(context));
   return app;
 }

@@ -79,4 +79,6 @@ export interface SubscriberRepository {
   fail(name: string, error: { kind: string; message: string }, at: number, deadLetter: boolean): void;
   /** Back to active after a dead letter, failures at 0; false when there is no such subscriber. */
   resume(name: string): boolean;
+  /** Removes the subscriber and its cursor; false when there is no such subscriber. */
+  forget(name: string): boolean;
 }

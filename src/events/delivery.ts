@@ -132,8 +132,9 @@ export class EventDelivery {
   /** One batch: delivered, nothing to do (idle), or failed. */
   private async step(subscriber: Subscriber): Promise<"delivered" | "idle" | "failed"> {
     const { events, subscribers } = this.storage;
-    const record = subscribers.get(subscriber.name);
-    if (!record || record.state === "dead_letter") return "idle";
+    // Forgotten meanwhile (syncer events subscribers forget): it starts again from the newest event.
+    const record = subscribers.get(subscriber.name) ?? subscribers.ensure(subscriber.name, events.latestId());
+    if (record.state === "dead_letter") return "idle";
     const upTo = events.latestId();
     if (upTo <= record.cursor) return "idle";
     const batch = events.batch({ after: record.cursor, upTo, types: subscriber.patterns, limit: subscriber.batchSize });

@@ -61,6 +61,9 @@ describe("the event log's storage", () => {
     subscribers.advance("webhook:ops", 7, 0, 40);
     expect(subscribers.get("webhook:ops")).toMatchObject({ state: "active", failures: 0, cursor: 9, delivered: 3, lastDeliveredAt: 30 });
     expect(subscribers.list().map((row) => row.name)).toEqual(["webhook:ops"]);
+    expect(subscribers.forget("webhook:ops")).toBe(true);
+    expect(subscribers.forget("webhook:ops")).toBe(false);
+    expect(subscribers.list()).toEqual([]);
   });
 
   test("migrating keeps plugins' events, their types as plugin.<ident>.<name>", () => {

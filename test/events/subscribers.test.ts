@@ -44,6 +44,9 @@ describe("subscriber plugins", () => {
     }
     const listed = w.json("events", "subscribers");
     expect(listed.subscribers).toEqual([expect.objectContaining({ name: "plugin:listener", state: "active", behind: 0 })]);
+    expect(w.cli("events", "subscribers", "forget", "plugin:listener").code).toBe(0);
+    expect(w.json("events", "subscribers").subscribers).toEqual([]);
+    expect(w.cli("events", "subscribers", "forget", "plugin:listener").code).toBe(1);
   });
 
   test("a batch refused once is delivered again: nothing is lost, the failure is counted", async () => {

@@ -87,6 +87,16 @@ export function registerEvents(program: Command): void {
         printLine(`${name}: active again; the daemon delivers from event #${database.subscribers.get(name)!.cursor + 1}`);
       }),
     );
+  subscribers
+    .command("forget")
+    .description("remove a subscriber's cursor (one taken out of the config keeps it, to catch up if it comes back)")
+    .argument("<name>", "as `events subscribers` lists it")
+    .action((name: string, _options: unknown, command: Command) =>
+      withDatabase(configFor(command), (database) => {
+        if (!database.subscribers.forget(name)) throw new SyncerError("not_found", `no subscriber ${JSON.stringify(name)}`);
+        printLine(`${name}: forgotten; while it is configured, the daemon delivers to it again from the newest event`);
+      }),
+    );
 }
 
 /** Prints what is there, then what comes, until SIGINT or SIGTERM. */

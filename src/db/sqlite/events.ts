@@ -139,4 +139,8 @@ export class SqliteSubscriberRepository implements SubscriberRepository {
   resume(name: string): boolean {
     return this.sqlite.query("UPDATE event_subscribers SET state = 'active', failures = 0 WHERE name = ?").run(name).changes > 0;
   }
+
+  forget(name: string): boolean {
+    return this.sqlite.query("DELETE FROM event_subscribers WHERE name = ?").run(name).changes > 0;
+  }
 }

@@ -12,6 +12,7 @@ import { closeAbandonedRuns, closeOwnRuns } from "../runs/interrupted.ts";
 import type { AppliedJobs } from "../scheduler/scheduler.ts";
 import { loadSetup, type Setup } from "../plugins/setup.ts";
 import { VERSION } from "../core/version.ts";
+import { redact } from "../core/redact.ts";
 
 /**
  * How long a connection may be silent before Bun closes it (its default is 10 s). An inventory is
@@ -85,13 +86,14 @@ export async function serve(initial: Setup, log: Logger, front: HttpFront): Prom
   let handle: Fetch = front.starting(log);
   const server = listen(config, (request, bunServer) => handle(request, bunServer));
   let services: DaemonServices;
+  let metrics: Metrics;
   try {
     storage = openSqliteStorage(config.paths.database);
     const applied = storage.migrations.apply();
     if (applied.length > 0) log.info("database migrated", { database: config.paths.database, applied: applied.join(",") });
     const interrupted = closeAbandonedRuns(storage, Date.now());
     if (interrupted.runs + interrupted.jobRuns > 0) log.warn("runs left running by processes that are gone were marked interrupted", { runs: interrupted.runs, job_runs: interrupted.jobRuns });
-    const metrics = new Metrics(storage.stats);
+    metrics = new Metrics(storage.stats);
     services = new DaemonServices(initial, storage, log, metrics);
     const tokens = new TokenStore(storage);
     const open = storage;
@@ -103,9 +105,21 @@ export async function serve(initial: Setup, log: Logger, front: HttpFront): Prom
   }
 
   let stopping = false;
+  /** A reload changes no stored row: its event stands alone. A failure to record it is logged, never fails the reload. */
+  const recordEvent = (type: "config.reloaded" | "config.reload_failed", data: Record<string, unknown>) => {
+    try {
+      storage!.events.emit({ type, data, at: Date.now() });
+    } catch (error) {
+      log.warn(`the ${type} event could not be recorded: ${asSyncerError(error).message}`);
+    }
+  };
   // Nothing is logged as reloaded, and nothing changes, until every part of the new config is in place.
   const reload = (why: string) => {
-    const refuse = (reason: string) => log.error(`config reload (${why}) refused, the running config stays: ${reason}`);
+    const refuse = (reason: string) => {
+      log.error(`config reload (${why}) refused, the running config stays: ${reason}`);
+      metrics.configReloadFailed();
+      recordEvent("config.reload_failed", { trigger: why, error: redact(reason) });
+    };
     if (stopping) return refuse("syncer is shutting down");
     let loaded: Setup;
     try {
@@ -128,6 +142,7 @@ export async function serve(initial: Setup, log: Logger, front: HttpFront): Prom
     for (const warning of next.warnings) log.warn(warning.message, { file: warning.file, key: warning.key });
     log.info(`config reloaded (${why})`, { changed: sections.join(",") || "nothing", jobs_added: jobs.added.join(",") || undefined, jobs_rescheduled: jobs.rescheduled.join(",") || undefined, jobs_removed: jobs.removed.join(",") || undefined });
     if (restart.length > 0) log.warn(`config changes that need a restart were not applied: ${restart.join("; ")}`);
+    recordEvent("config.reloaded", { trigger: why, changed: sections, restart_needed: restart });
   };
   const watcher = watchConfigFiles(config, () => reload("file changed"), log);
   process.on("SIGHUP", () => reload("SIGHUP"));
@@ -145,13 +160,14 @@ export async function serve(initial: Setup, log: Logger, front: HttpFront): Prom
       watcher.close();
       services.jobs.stop();
       const maintenanceStopped = services.maintenance.stop();
+      const deliveryStopped = services.delivery.stop();
       log.info(`${signal} received: no new requests or jobs; finishing what is running`);
       const force = setTimeout(() => {
         log.warn("in-flight requests did not finish in time; closing their connections");
         server.stop(true);
       }, SHUTDOWN_GRACE_MS);
       const graceSeconds = services.setup().config.scheduler.shutdown_grace_seconds;
-      const [, jobs] = await Promise.all([server.stop(false), services.jobs.drain(graceSeconds * 1000), maintenanceStopped]);
+      const [, jobs] = await Promise.all([server.stop(false), services.jobs.drain(graceSeconds * 1000), maintenanceStopped, deliveryStopped]);
       clearTimeout(force);
       if (jobs.stillRunning.length > 0) {
         const marked = closeOwnRuns(storage!, Date.now());

@@ -76,6 +76,6 @@ export function restartNeeded(running: Config, next: Config): string[] {
 
 /** What a reload changes, for the log line: the sections that differ. */
 export function changedSections(running: Config, next: Config): string[] {
-  const sections = ["accounts", "jobs", "plugins", "sandbox", "inventory", "retention", "include", "rules", "targets", "ui"] as const;
+  const sections = ["accounts", "jobs", "plugins", "sandbox", "inventory", "retention", "include", "rules", "targets", "ui", "events", "webhooks"] as const;
   return sections.filter((section) => JSON.stringify(running[section]) !== JSON.stringify(next[section]));
 }

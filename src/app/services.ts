@@ -9,6 +9,8 @@ import type { RunReport, RunRequest } from "../runs/scope.ts";
 import { JobScheduler, type AppliedJobs } from "../scheduler/scheduler.ts";
 import type { Setup } from "../plugins/setup.ts";
 import { DailyMaintenance } from "./maintenance.ts";
+import { EventDelivery } from "../events/delivery.ts";
+import { subscribersOf } from "../events/subscribers.ts";
 
 /**
  * What the API's handlers work with. The setup and what hangs off it are read through getters on
@@ -73,6 +75,8 @@ export class DaemonServices implements ApiServices {
   readonly jobs: JobScheduler;
   /** [retention], applied daily with the config current at each pass. */
   readonly maintenance: DailyMaintenance;
+  /** The event log's subscriber plugins and webhooks, fed in the background. */
+  readonly delivery: EventDelivery;
 
   constructor(
     setup: Setup,
@@ -84,6 +88,9 @@ export class DaemonServices implements ApiServices {
     this.jobs = new JobScheduler({ run: (request) => this.run(request), storage: database, log, onFinished: (run) => metrics.jobRun(run.job, run.status) });
     this.jobs.apply(setup.config.jobs);
     this.maintenance = new DailyMaintenance(database, () => this.current.setup.config.retention, log);
+    this.delivery = new EventDelivery(database, () => this.current.setup.config.events, log, metrics);
+    this.delivery.apply(subscribersOf(setup, this.current.runtime, log));
+    metrics.watchDelivery(() => this.delivery.status());
   }
 
   setup(): Setup {
@@ -105,6 +112,7 @@ export class DaemonServices implements ApiServices {
     try {
       const report = await generation.runner.run(request);
       this.metrics.run(report);
+      this.delivery.wake();
       return report;
     } finally {
       generation.running--;
@@ -126,12 +134,14 @@ export class DaemonServices implements ApiServices {
       throw error;
     }
     this.current = this.generation(setup, runtime);
+    this.delivery.apply(subscribersOf(setup, runtime, this.log));
     if (runtime !== old.runtime) this.retire(old);
     return jobs;
   }
 
   close(): void {
     void this.maintenance.stop();
+    void this.delivery.stop(0);
     this.current.runtime.close();
     for (const runtime of this.retiring) runtime.close();
     this.retiring.clear();

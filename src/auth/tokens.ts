@@ -7,7 +7,7 @@ import { suggestion } from "../core/problems.ts";
 export type { TokenInfo };
 
 /** What a token may grant; an API route or a plugin endpoint needs one of them. */
-export const TOKEN_SCOPES = ["hosts:read", "hosts:write", "runs:read", "runs:trigger", "admin"] as const;
+export const TOKEN_SCOPES = ["hosts:read", "hosts:write", "runs:read", "runs:trigger", "events:read", "admin"] as const;
 
 export type Scope = (typeof TOKEN_SCOPES)[number];
 
@@ -88,6 +88,7 @@ const IMPLIED: Record<Scope, readonly Scope[]> = {
   "hosts:read": [],
   "runs:trigger": ["runs:read"],
   "runs:read": [],
+  "events:read": [],
 };
 
 /** True when the granted scopes include `needed` or a scope that implies it. */

@@ -9,8 +9,8 @@ export { USER_ROLES, type UserInfo, type UserRole };
 
 /** What each role may do, as the API's scopes: viewers read, operators also run jobs, admins everything (accounts too). */
 export const ROLE_SCOPES: Record<UserRole, readonly Scope[]> = {
-  viewer: ["hosts:read", "runs:read"],
-  operator: ["hosts:read", "runs:trigger"],
+  viewer: ["hosts:read", "runs:read", "events:read"],
+  operator: ["hosts:read", "runs:trigger", "events:read"],
   admin: ["admin"],
 };
 

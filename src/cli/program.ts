@@ -7,6 +7,7 @@ import { registerPluginCommands, registerRun } from "./commands/run.ts";
 import { registerHosts } from "./commands/hosts.ts";
 import { registerAccounts } from "./commands/accounts.ts";
 import { registerRuns } from "./commands/runs.ts";
+import { registerEvents } from "./commands/events.ts";
 import { registerJobs } from "./commands/jobs.ts";
 import { registerRules } from "./commands/rules.ts";
 import { loadConfig } from "../config/load.ts";
@@ -69,6 +70,7 @@ export function buildProgram(argv: string[] = []): Command {
   registerHosts(program);
   registerAccounts(program);
   registerRuns(program);
+  registerEvents(program);
   registerToken(program);
   registerUsers(program);
   registerJobs(program);

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { EVENT_PATTERN, EVENT_PATTERN_RULE } from "../core/events.ts";
 import { LOG_LEVELS } from "../core/logger.ts";
 import { IncludeSchema, RuleSchema, TargetSchema } from "./rules.ts";
 
@@ -183,6 +184,45 @@ export const RetentionSchema = v.strictObject({
   ),
 });
 
+const EventPatterns = v.pipe(
+  v.array(v.pipe(v.string(), v.regex(EVENT_PATTERN, EVENT_PATTERN_RULE))),
+  v.minLength(1, "at least one event type"),
+  v.description('Event types or prefixes: "run.failed", "host.*", "plugin.netbox.*", "*".'),
+);
+
+/** How the daemon delivers events to subscriber plugins and webhooks. */
+export const EventsSchema = v.strictObject({
+  max_attempts: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000), v.description("Failed deliveries in a row after which a subscriber is dead-lettered (stopped until resumed).")),
+    10,
+  ),
+  retry_seconds: v.optional(
+    v.pipe(v.number(), v.minValue(0.01), v.maxValue(3600), v.description("Wait before the first retry; each further retry waits twice as long, up to retry_max_seconds.")),
+    1,
+  ),
+  retry_max_seconds: v.optional(v.pipe(v.number(), v.minValue(0.01), v.maxValue(86400), v.description("Longest wait between retries.")), 300),
+});
+
+/** An outbound webhook: events POSTed as signed JSON batches. */
+export const WebhookSchema = v.strictObject({
+  name: v.pipe(Name, v.description("Names its cursor (webhook:<name>) in `syncer events subscribers` and /metrics.")),
+  url: v.pipe(
+    v.string(),
+    v.url("an http:// or https:// URL"),
+    v.regex(/^https?:\/\//, "an http:// or https:// URL"),
+    v.description("Where batches are POSTed; redirects are followed only on this host (as plugins' HTTP allow-lists are checked on every hop)."),
+  ),
+  events: v.optional(EventPatterns, ["*"]),
+  secret: v.pipe(
+    v.string(),
+    v.minLength(1, "a secret"),
+    v.description("Signs each body: X-Syncer-Signature-256: sha256=<HMAC-SHA256 hex>. A secret: write a reference such as ${env:NAME}."),
+  ),
+  batch_size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10000), v.description("Most events in one POST.")), 500),
+  timeout_seconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(600), v.description("Time limit of one POST.")), 10),
+  enabled: v.optional(v.boolean(), true),
+});
+
 /** The web UI's sessions; read at every request, so a reload applies to sessions already open. */
 export const UiSchema = v.strictObject({
   session_idle_minutes: v.optional(
@@ -204,6 +244,15 @@ export const ConfigSchema = v.strictObject({
   scheduler: v.optional(SchedulerSchema, {}),
   retention: v.optional(RetentionSchema, {}),
   ui: v.optional(UiSchema, {}),
+  events: v.optional(EventsSchema, {}),
+  webhooks: v.optional(
+    v.pipe(
+      v.array(WebhookSchema),
+      v.check((hooks) => new Set(hooks.map((hook) => hook.name)).size === hooks.length, "each webhook needs a name of its own"),
+      v.description("[[webhooks]]: events POSTed to a URL as signed JSON batches (docs/events.md)."),
+    ),
+    [],
+  ),
   accounts: v.optional(v.record(Name, AccountSchema), {}),
   jobs: v.optional(v.record(Name, JobSchema), {}),
   include: v.optional(IncludeSchema, {}),
@@ -226,3 +275,5 @@ export type AccountConfig = Omit<AccountFile, "plugin"> & { plugin: string };
 export type JobConfig = v.InferOutput<typeof JobSchema>;
 export type RetentionConfig = v.InferOutput<typeof RetentionSchema>;
 export type UiConfig = v.InferOutput<typeof UiSchema>;
+export type EventsConfig = v.InferOutput<typeof EventsSchema>;
+export type WebhookConfig = v.InferOutput<typeof WebhookSchema>;

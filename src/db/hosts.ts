@@ -117,7 +117,7 @@ export interface HostStaging {
   /**
    * Writes what is staged in one transaction: creates, updates (the owner, labels and inventory; a deleted
    * host is restored), deletions (soft), when hosts were last seen (updated and unchanged ones), the label
-   * index, and when `changeLogLimit` > 0 the change log, each changed host keeping its newest
+   * index, the host events (host.created, host.changed, host.deleted), and when `changeLogLimit` > 0 the change log, each changed host keeping its newest
    * `changeLogLimit` entries. A host changed or created by someone else since it was staged fails the whole
    * write (kind conflict): nothing is overwritten unseen. `runId` marks the created hosts and the log entries.
    */
@@ -200,7 +200,7 @@ export interface HostRepository {
   existing(hostnames: string[]): Map<string, ExistingHost>;
   /** A staging for one run's writes (see HostStaging); close it when done. */
   stage(): HostStaging;
-  /** Sets a host's lifecycle state (only active hosts are exported), logging the change. False: no such host. */
+  /** Sets a host's lifecycle state (only active hosts are exported), logging the change and its event host.lifecycle. False: no such host. */
   setLifecycle(hostname: string, state: LifecycleState, now: number, runId?: number | null): boolean;
   /**
    * Removes for good the hosts soft-deleted before `before` (Unix ms): their rows, change logs, last-seen

@@ -85,9 +85,9 @@ export interface InterruptibleRecords {
   runningOwners(): { id: number; owner: StoredOwner }[];
   /**
    * Closes the running ones among `which` as interrupted at `at` (Unix ms) with `error`; their duration is
-   * the time since they started, never below 0 (the clock may have moved back). How many were closed.
+   * the time since they started, never below 0 (the clock may have moved back). The ids of those closed.
    */
-  interrupt(which: Interrupting, at: number, error: { kind: string; message: string }): number;
+  interrupt(which: Interrupting, at: number, error: { kind: string; message: string }): number[];
 }
 
 export interface RunRepository extends InterruptibleRecords {

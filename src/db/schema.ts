@@ -154,12 +154,17 @@ export const pluginKv = sqliteTable(
   (table) => [primaryKey({ columns: [table.plugin, table.account, table.key] }), index("plugin_kv_expires_at_idx").on(table.expiresAt)],
 );
 
-/** Events emitted by plugins (host function event_emit) and, later, by the daemon. */
+/**
+ * The event log: what the daemon and the plugins record as it happens (see src/core/events.ts for the
+ * types), each written in the transaction of the change it describes. Read in id order: the id is the
+ * cursor of readers and subscribers.
+ */
 export const events = sqliteTable(
   "events",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    plugin: text("plugin").notNull(),
+    /** The plugin that emitted it (plugin.<ident>.<name>); null for the daemon's own events. */
+    plugin: text("plugin"),
     type: text("type").notNull(),
     data: text("data", { mode: "json" }).notNull(),
     account: text("account"),
@@ -168,6 +173,26 @@ export const events = sqliteTable(
   },
   (table) => [index("events_created_at_idx").on(table.createdAt), index("events_type_idx").on(table.type)],
 );
+
+/**
+ * Who hears the events (a subscriber plugin or a webhook, by name) and how far each got: the cursor is
+ * the id of the last event delivered (or skipped as not subscribed), so delivery resumes there after a
+ * restart (at least once). A subscriber failing `max_attempts` times in a row is dead-lettered: it stops
+ * until resumed, its cursor where the failing batch begins.
+ */
+export const eventSubscribers = sqliteTable("event_subscribers", {
+  name: text("name").primaryKey(),
+  cursor: integer("cursor").notNull(),
+  state: text("state", { enum: ["active", "dead_letter"] }).notNull().default("active"),
+  /** Failed attempts since the last success. */
+  failures: integer("failures").notNull().default(0),
+  lastErrorKind: text("last_error_kind"),
+  lastErrorMessage: text("last_error_message"),
+  lastErrorAt: integer("last_error_at", { mode: "timestamp_ms" }),
+  /** Events delivered so far. */
+  delivered: integer("delivered").notNull().default(0),
+  lastDeliveredAt: integer("last_delivered_at", { mode: "timestamp_ms" }),
+});
 
 /**
  * API bearer tokens. Only a SHA-256 of the token is kept: the token itself is shown once, at creation.

@@ -6,4 +6,6 @@ export interface StatsRepository {
   liveHosts(): { account: string | null; lifecycle: LifecycleState; hosts: number }[];
   /** Live hosts per owning account; null: hosts without one. */
   liveHostsByAccount(): { account: string | null; hosts: number }[];
+  /** Each job's newest run that finished ok: when it finished (Unix ms). Jobs without one are left out. */
+  lastSuccessfulJobRuns(): { job: string; finishedAt: number }[];
 }

@@ -1,4 +1,4 @@
-import type { EventRepository } from "./events.ts";
+import type { EventRepository, SubscriberRepository } from "./events.ts";
 import type { HostRepository } from "./hosts.ts";
 import type { JobRunRepository } from "./job-runs.ts";
 import type { KvRepository } from "./kv.ts";
@@ -31,7 +31,10 @@ export interface Storage {
   readonly sessions: SessionRepository;
   /** Plugins' key-value cache. */
   readonly kv: KvRepository;
+  /** The event log. */
   readonly events: EventRepository;
+  /** Event subscribers' cursors and delivery state. */
+  readonly subscribers: SubscriberRepository;
   /** Hosts as plugins read them (host function hosts_read). */
   readonly pluginHosts: PluginHostRepository;
   readonly retention: RetentionRepository;

@@ -266,6 +266,37 @@ export const HookAnswerSchema = v.nullable(
   v.union([v.strictObject({ changes: v.array(HostChangeSchema) }), v.strictObject({ reject: v.pipe(v.string(), v.minLength(1, "a reason")) })]),
 );
 
+/** One event of the log as subscribers receive it (src/core/events.ts eventJson). */
+export const LoggedEventSchema = v.object({
+  id: v.pipe(v.number(), v.description("Increasing; an event delivered twice (at least once) has the same id.")),
+  type: v.string(),
+  at: v.pipe(v.string(), v.description("ISO 8601")),
+  plugin: v.nullable(v.string()),
+  account: v.nullable(v.string()),
+  run_id: v.nullable(v.number()),
+  data: v.unknown(),
+});
+
+/** What a subscriber's export receives as `input`: the next events it subscribed to, in id order. */
+export const EventBatchSchema = v.object({
+  subscriber: v.pipe(v.string(), v.description("plugin:<ident>")),
+  events: v.array(LoggedEventSchema),
+});
+
+/** What a subscriber answers once it has taken the batch: null. A failure (error_set) or anything else is retried. */
+export const EventBatchAnswerSchema = v.null();
+
+/** What host.pre_lifecycle and host.post_lifecycle hooks receive as `input`: the host and its move. */
+export const LifecycleHookInputSchema = v.object({
+  event: v.picklist(["host.pre_lifecycle", "host.post_lifecycle"]),
+  host: v.object({ hostname: v.string(), account: v.nullable(v.string()), labels: v.record(v.string(), v.string()) }),
+  old: v.string(),
+  new: v.string(),
+});
+
+/** What a host.pre_lifecycle hook answers: null to let the change happen, or a veto with the reason shown to whoever asked for it. */
+export const LifecycleHookAnswerSchema = v.nullable(v.strictObject({ reject: v.pipe(v.string(), v.minLength(1, "a reason")) }));
+
 export type CallRequest = v.InferOutput<typeof CallRequestSchema>;
 /** What a plugin endpoint receives as `input`: the HTTP request, its credentials stripped. */
 export const EndpointRequestSchema = v.object({
@@ -409,6 +440,9 @@ export const ABI_SCHEMAS = {
   "export-finish-input": ExportFinishInputSchema,
   "host-change": HostChangeSchema,
   "hook-answer": HookAnswerSchema,
+  "event-batch": EventBatchSchema,
+  "lifecycle-hook-input": LifecycleHookInputSchema,
+  "lifecycle-hook-answer": LifecycleHookAnswerSchema,
   "endpoint-request": EndpointRequestSchema,
   "endpoint-answer": EndpointAnswerSchema,
   "function-input": FunctionInputSchema,

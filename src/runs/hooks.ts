@@ -2,7 +2,8 @@ import * as v from "valibot";
 import { SyncerError } from "../core/errors.ts";
 import type { HostStaging } from "../db/hosts.ts";
 import { changeOf, entryOf, rewrite, stagedOf, type PlanEntry } from "../inventory/plan.ts";
-import { HookAnswerSchema, type HostChange } from "../plugins/abi.ts";
+import { HookAnswerSchema, LifecycleHookAnswerSchema, type HostChange } from "../plugins/abi.ts";
+import type { LifecycleState } from "../core/hosts.ts";
 import type { HOOK_EVENTS } from "../plugins/manifest/schema.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { Setup } from "../plugins/setup.ts";
@@ -98,21 +99,65 @@ export class Hooks {
     return next;
   }
 
-  /** Runs the post_update hooks after a commit, over the staged changes; a failure is logged, never undoes the run. */
+  /**
+   * After a commit: the post_update hooks over every staged change, then the post_delete hooks over the
+   * deletions. A failure is logged in `details`, never undoes the run.
+   */
   async after(staging: HostStaging, run: HookRun, details: RunDetail[]): Promise<void> {
-    const hooks = this.byEvent.get("host.post_update");
+    await this.callAfter("host.post_update", staging, ["create", "update", "delete"], run, details);
+    await this.callAfter("host.post_delete", staging, ["delete"], run, details);
+  }
+
+  private async callAfter(event: "host.post_update" | "host.post_delete", staging: HostStaging, actions: readonly ("create" | "update" | "delete")[], run: HookRun, details: RunDetail[]): Promise<void> {
+    const hooks = this.byEvent.get(event);
     if (!hooks?.length) return;
-    for (const staged of staging.entries(["create", "update", "delete"], this.pageSize)) {
+    for (const staged of staging.entries(actions, this.pageSize)) {
       const page = staged.map((entry) => changeOf(entryOf(entry))!);
       for (const hook of hooks) {
         const result = await this.runtime.call(hook.plugin, hook.export, {
-          input: { event: "host.post_update", run, changes: page },
+          input: { event, run, changes: page },
           pluginOptions: this.setup.pluginOptions.get(hook.plugin.ident),
           runId: run.id ?? undefined,
         });
         for (const line of result.logs) details.push({ level: line.level, message: `${hook.plugin.ident}: ${line.message}` });
-        if (!result.ok) details.push({ level: "error", message: `hook ${hook.plugin.ident}.${hook.export} (host.post_update) failed: ${result.error.kind}: ${result.error.message}` });
+        if (!result.ok) details.push({ level: "error", message: `hook ${hook.plugin.ident}.${hook.export} (${event}) failed: ${result.error.kind}: ${result.error.message}` });
       }
     }
   }
+
+  /**
+   * The host.pre_lifecycle hooks, in order, before a host's lifecycle changes: any may veto it (a
+   * `rejected` error with its reason); a hook that fails stops the change too, as a pre_ hook does.
+   */
+  async beforeLifecycle(host: LifecycleHost, old: LifecycleState, next: LifecycleState, details: RunDetail[]): Promise<void> {
+    for (const hook of this.byEvent.get("host.pre_lifecycle") ?? []) {
+      const name = `hook ${hook.plugin.ident}.${hook.export} (host.pre_lifecycle)`;
+      const result = await this.callLifecycle(hook, "host.pre_lifecycle", host, old, next, details);
+      if (!result.ok) throw new SyncerError(result.error.kind, `${name} failed: ${result.error.message}`);
+      const answer = v.safeParse(LifecycleHookAnswerSchema, result.value);
+      if (!answer.success) throw new SyncerError("abi", `${name} answered something that is not null or {"reject": "..."}: ${v.summarize(answer.issues)}`);
+      if (answer.output) throw new SyncerError("rejected", `${name} vetoed ${host.hostname} becoming ${next}: ${answer.output.reject}`);
+    }
+  }
+
+  /** The host.post_lifecycle hooks after the change was committed; a failure is logged in `details`. */
+  async afterLifecycle(host: LifecycleHost, old: LifecycleState, next: LifecycleState, details: RunDetail[]): Promise<void> {
+    for (const hook of this.byEvent.get("host.post_lifecycle") ?? []) {
+      const result = await this.callLifecycle(hook, "host.post_lifecycle", host, old, next, details);
+      if (!result.ok) details.push({ level: "error", message: `hook ${hook.plugin.ident}.${hook.export} (host.post_lifecycle) failed: ${result.error.kind}: ${result.error.message}` });
+    }
+  }
+
+  private async callLifecycle(hook: Hook, event: "host.pre_lifecycle" | "host.post_lifecycle", host: LifecycleHost, old: LifecycleState, next: LifecycleState, details: RunDetail[]) {
+    const result = await this.runtime.call(hook.plugin, hook.export, { input: { event, host, old, new: next }, pluginOptions: this.setup.pluginOptions.get(hook.plugin.ident) });
+    for (const line of result.logs) details.push({ level: line.level, message: `${hook.plugin.ident}: ${line.message}` });
+    return result;
+  }
+}
+
+/** A host as lifecycle hooks see it. */
+export interface LifecycleHost {
+  hostname: string;
+  account: string | null;
+  labels: Record<string, string>;
 }

@@ -40,7 +40,7 @@ export class Runner {
     /** Host-writing runs take turns; runners of one daemon share the queue across config reloads. */
     private readonly writeQueue: WriteQueue = new WriteQueue(),
   ) {
-    this.runLog = new RunLog(storage.runs);
+    this.runLog = new RunLog(storage);
   }
 
   async run(request: RunRequest): Promise<RunReport> {
@@ -122,7 +122,7 @@ export class Runner {
     redactReport(report);
     report.durationMs = performance.now() - started;
     if (report.id !== null) {
-      this.runLog.finish(report.id, { status: report.status, finishedAt: Date.now(), durationMs: report.durationMs, counts: report.counts, details: report.details, error: report.error });
+      this.runLog.finish(report.id, { plugin: report.plugin, command: report.command, account: report.account, trigger }, { status: report.status, finishedAt: Date.now(), durationMs: report.durationMs, counts: report.counts, details: report.details, error: report.error });
     }
     return report;
   }

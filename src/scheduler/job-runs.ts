@@ -53,8 +53,15 @@ export class JobRunLog {
     this.storage.jobRuns.recordSteps(id, steps);
   }
 
-  finish(id: number, outcome: JobRunOutcome): void {
-    this.storage.jobRuns.finish(id, { ...outcome, durationMs: Math.round(outcome.durationMs) });
+  /** Records the outcome with its event (job.finished and, for a failed job run, job.failed) in one transaction. */
+  finish(id: number, entry: { job: string; trigger: string }, outcome: JobRunOutcome): void {
+    const durationMs = Math.round(outcome.durationMs);
+    const data = { job_run_id: id, job: entry.job, trigger: entry.trigger, status: outcome.status, duration_ms: durationMs, steps: outcome.steps, error: outcome.error ?? null };
+    this.storage.transaction((tx) => {
+      tx.jobRuns.finish(id, { ...outcome, durationMs });
+      tx.events.emit({ type: "job.finished", data, at: outcome.finishedAt });
+      if (outcome.status === "failed") tx.events.emit({ type: "job.failed", data, at: outcome.finishedAt });
+    });
   }
 
   get(id: number): JobRunReport | undefined {

@@ -232,7 +232,7 @@ export class JobScheduler {
       ...(failure ? { error: failure } : {}),
     };
     try {
-      this.runs.finish(id, { status, finishedAt: report.finishedAt!, durationMs: report.durationMs!, steps, error: failure });
+      this.runs.finish(id, { job: name, trigger }, { status, finishedAt: report.finishedAt!, durationMs: report.durationMs!, steps, error: failure });
     } catch (error) {
       this.deps.log.error(`job ${name}: its outcome could not be recorded: ${asSyncerError(error).message}`, { job: name, job_run: id });
     }

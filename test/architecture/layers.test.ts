@@ -20,7 +20,7 @@ const LAYERS: { name: string; folders: string[] }[] = [
   { name: "config", folders: ["config"] },
   { name: "storage", folders: ["db"] },
   { name: "domain", folders: ["plugins", "inventory", "auth", "rules"] },
-  { name: "use cases", folders: ["runs", "scheduler", "maintenance"] },
+  { name: "use cases", folders: ["runs", "scheduler", "maintenance", "events"] },
   { name: "composition root", folders: ["app"] },
   { name: "edges", folders: ["cli", "http", "ops", "schemas"] },
 ];

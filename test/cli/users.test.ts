@@ -28,7 +28,7 @@ describe("syncer users", () => {
     expect(row.password_hash).toStartWith("$argon2id$");
     expect(row.password_hash).not.toContain("a long enough password");
     const listed = JSON.parse(runSyncer(["users", "list", "--json", "--config", config]).stdout);
-    expect(listed.users).toEqual([expect.objectContaining({ name: "ada", role: "operator", scopes: ["hosts:read", "runs:trigger"], disabled_at: null })]);
+    expect(listed.users).toEqual([expect.objectContaining({ name: "ada", role: "operator", scopes: ["hosts:read", "runs:trigger", "events:read"], disabled_at: null })]);
     expect(JSON.stringify(listed)).not.toContain("argon2");
   });
 

@@ -241,7 +241,7 @@ for (const [name, command] of Object.entries(SANDBOX_COMMANDS)) {
       const sqlite = new Database(databaseOf(harness));
       sqlite.run("INSERT INTO hosts (hostname, labels, inventory, first_seen, last_changed) VALUES ('web01', '{\"site\":\"fra\"}', '{}', 1, 1)");
       expect((await harness.call("testkit", "emit", { accountName: "demo" })).ok).toBe(true);
-      expect(sqlite.query("SELECT plugin, type, data, account FROM events").all()).toContainEqual({ plugin: "testkit", type: "testkit.ping", data: '{"n":1}', account: "demo" });
+      expect(sqlite.query("SELECT plugin, type, data, account FROM events").all()).toContainEqual({ plugin: "testkit", type: "plugin.testkit.ping", data: '{"n":1}', account: "demo" });
       sqlite.close();
       expect(await harness.call("testkit", "read_hosts")).toMatchObject({ ok: true, value: { hosts: [{ hostname: "web01", labels: { site: "fra" } }], next: null } });
     });

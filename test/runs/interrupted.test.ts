@@ -32,7 +32,7 @@ const GONE: RunOwner = { pid: NO_SUCH_PID, started: thisProcess().started };
 const REUSED_PID: RunOwner = { pid: process.pid, started: `${thisProcess().started}0` };
 
 const startRun = (database: SqliteStorage, owner: RunOwner, startedAt = 1_000) =>
-  new RunLog(database.runs, owner).start({ plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli", startedAt });
+  new RunLog(database, owner).start({ plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli", startedAt });
 
 function addUnownedRun(database: SqliteStorage, table: "runs" | "job_runs", startedAt: number): void {
   if (table === "runs") database.sqlite.query("INSERT INTO runs (plugin, command, trigger, status, started_at) VALUES ('csv', 'import_hosts', 'cli', 'running', ?)").run(startedAt);
@@ -78,6 +78,14 @@ describe("runs left running by processes that are gone (daemon start)", () => {
     const expected = { status: "interrupted", finished_at: started + 2_000, error_kind: "interrupted", error_message: ABANDONED_MESSAGE };
     expect(rowsOf(database, "runs")).toEqual([{ id: 1, duration_ms: 2_000, ...expected }]);
     expect(rowsOf(database, "job_runs")).toEqual([{ id: 1, duration_ms: 1_500, ...expected }]);
+    // Their ends are events too, written with them.
+    const ended = database.events.list({ types: ["run.finished", "job.finished"], limit: 10 });
+    expect(ended.map((event) => [event.type, event.at, (event.data as { status: string }).status])).toEqual([
+      ["run.finished", started + 2_000, "interrupted"],
+      ["job.finished", started + 2_000, "interrupted"],
+    ]);
+    expect(ended[0]!.data).toMatchObject({ run_id: 1, plugin: "csv", command: "import_hosts", duration_ms: 2_000, error: { kind: "interrupted", message: ABANDONED_MESSAGE } });
+    expect(ended[1]!.data).toMatchObject({ job_run_id: 1, job: "nightly", duration_ms: 1_500 });
     database.close();
   });
 
@@ -97,14 +105,14 @@ describe("runs left running by processes that are gone (daemon start)", () => {
 
   test("finished runs and job runs are left as they were", () => {
     const database = freshDatabase();
-    const log = new RunLog(database.runs, GONE);
+    const log = new RunLog(database, GONE);
     const ok = log.start({ plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli", startedAt: 1_000 });
-    log.finish(ok, { status: "ok", finishedAt: 1_200, durationMs: 200, counts: zeroCounts(), details: [] });
+    log.finish(ok, { plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli" }, { status: "ok", finishedAt: 1_200, durationMs: 200, counts: zeroCounts(), details: [] });
     const failed = log.start({ plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli", startedAt: 2_000 });
-    log.finish(failed, { status: "failed", finishedAt: 2_100, durationMs: 100, counts: zeroCounts(), details: [], error: { kind: "connection", message: "refused" } });
+    log.finish(failed, { plugin: "csv", command: "import_hosts", account: "demo", trigger: "cli" }, { status: "failed", finishedAt: 2_100, durationMs: 100, counts: zeroCounts(), details: [], error: { kind: "connection", message: "refused" } });
     const jobs = new JobRunLog(database, GONE);
     const job = jobs.start({ job: "nightly", trigger: "schedule", startedAt: 3_000 });
-    jobs.finish(job, { status: "ok", finishedAt: 3_500, durationMs: 500, steps: [] });
+    jobs.finish(job, { job: "nightly", trigger: "schedule" }, { status: "ok", finishedAt: 3_500, durationMs: 500, steps: [] });
     const runsBefore = rowsOf(database, "runs");
     const jobRunsBefore = rowsOf(database, "job_runs");
 
@@ -145,6 +153,10 @@ describe("the daemon's own runs (shutdown after the grace time)", () => {
     expect(statusesOf(database, "runs")).toEqual(["running", "interrupted"]);
     expect(rowsOf(database, "runs")[1]).toMatchObject({ error_kind: "interrupted", error_message: INTERRUPTED_MESSAGE, duration_ms: 3_000 });
     expect(statusesOf(database, "job_runs")).toEqual(["interrupted", "running"]);
+    expect(database.events.list({ types: ["run.finished", "job.finished"], limit: 10 }).map((event) => [event.type, event.runId])).toEqual([
+      ["run.finished", 2],
+      ["job.finished", null],
+    ]);
     database.close();
   });
 });

@@ -174,6 +174,26 @@ describe("pages", () => {
     }
   });
 
+  test("the events page lists the newest events as text, filters by type, and shows each subscriber's state; viewers may read it", async () => {
+    const page = await viewer.get("/events");
+    expect(page.status).toBe(200);
+    const text = visible(page.text);
+    expect(text).toContain("host.created");
+    expect(text).toContain("host.lifecycle");
+    expect(text).toContain("job.failed");
+    // The listener fixture subscribes: it is recorded once the services start delivering.
+    expect(text).toMatch(/plugin:listener (active|dead letter)/);
+    // A hostname that is markup is shown as text, in the event's data too.
+    expect(page.text).not.toContain("<script>document.body");
+    expect(page.text).not.toContain("<img src=x");
+    const hosts = visible((await viewer.get("/events?type=host.lifecycle")).text);
+    expect(hosts).toContain("db01.berlin.example.com");
+    expect(hosts).not.toContain("host.created");
+    const bad = await viewer.get("/events?type=run.*.x");
+    expect(bad.status).toBe(200);
+    expect(visible(bad.text)).toContain('type "run.*.x": not an event type or pattern');
+  });
+
   test("accounts show where a secret comes from, never its value", async () => {
     const page = await admin.get("/accounts");
     expect(page.status).toBe(200);

@@ -5,8 +5,9 @@ import { LIFECYCLE_STATES, MANUAL_OWNER, type LifecycleState } from "../../core/
 import { InventoryFields, Labels } from "../../plugins/abi.ts";
 import { ApiWrites } from "../../runs/api-writes.ts";
 import { Hooks } from "../../runs/hooks.ts";
+import { changeLifecycle } from "../../runs/lifecycle.ts";
 import { commonOptions, configFor, positiveInteger, setupFor, withDatabase, withRuntime } from "../context.ts";
-import { color, formatPairs, printJson, printLine } from "../output.ts";
+import { color, formatPairs, printJson, printLine, warnLine } from "../output.ts";
 import { hostJson, iso } from "../../inventory/host-json.ts";
 import { registerHostRemoval } from "./host-removal.ts";
 
@@ -127,15 +128,17 @@ export function registerHosts(program: Command): void {
 
   group
     .command("lifecycle")
-    .description("set a host's lifecycle state (only active hosts are exported)")
+    .description("set a host's lifecycle state (only active hosts are exported); host.pre_lifecycle hooks may veto it")
     .argument("<hostname>")
     .addArgument(new Argument("<state>", "the new state").choices(LIFECYCLE_STATES))
-    .action((hostname: string, state: LifecycleState, _options: unknown, command: Command) =>
-      withDatabase(configFor(command), ({ hosts }) => {
-        if (!hosts.setLifecycle(hostname, state, Date.now())) throw new SyncerError("not_found", `no host ${JSON.stringify(hostname)}`);
-        printLine(`${hostname}: ${state}`);
-      }),
-    );
+    .action((hostname: string, state: LifecycleState, _options: unknown, command: Command) => {
+      const setup = setupFor(command);
+      return withRuntime(setup, async ({ hosts }, runtime) => {
+        const outcome = await changeLifecycle(hosts, new Hooks(setup, runtime), hostname, state);
+        for (const detail of outcome.details) if (detail.level === "warn" || detail.level === "error") warnLine(detail.message);
+        printLine(outcome.changed ? `${hostname}: ${outcome.old} → ${state}` : `${hostname}: ${state} already`);
+      });
+    });
 
   registerHostsSet(group);
   registerHostRemoval(group);

@@ -3,6 +3,7 @@ import { describeSystemError, SyncerError } from "../../core/errors.ts";
 import type { ExistingHost, HostMap, HostStaging, PageRecord, StagedAction, StagedDuplicate, StagedHost, StagedOrigin } from "../hosts.ts";
 import { EXISTING_SQL, existingHosts } from "./host-lookup.ts";
 import { HostCountChanges } from "./host-counts.ts";
+import { writeHostEvents } from "./host-events.ts";
 import { LabelIndexChanges } from "./label-index.ts";
 
 /**
@@ -435,6 +436,7 @@ export class SqliteHostStaging implements HostStaging {
             )
             .run(changeLogLimit);
         }
+        if (count.create + count.update + count.delete > 0) writeHostEvents(sqlite, table, runId, now);
       })
       .immediate();
     this.applied();

@@ -4,6 +4,7 @@ import type { LifecycleState } from "../../core/hosts.ts";
 import type { EligiblePage, EligibleReader, ExistingHost, HostChangeRow, HostChanges, HostFilter, HostMap, HostRepository, HostRow, HostStaging, PurgeResult } from "../hosts.ts";
 import { openBulkConnection, type Db } from "../open.ts";
 import { hostChanges, hostSeen, hosts } from "../schema.ts";
+import { INSERT_EVENT_SQL } from "./events.ts";
 import { HostCountChanges } from "./host-counts.ts";
 import { listHosts } from "./host-list.ts";
 import { EXISTING_SQL, existingHosts, type ExistingRow } from "./host-lookup.ts";
@@ -120,6 +121,8 @@ export class SqliteHostRepository implements HostRepository {
       this.sqlite
         .query("INSERT INTO host_changes (host_id, run_id, at, changes) VALUES (?, ?, ?, ?)")
         .run(row.id, runId, now, JSON.stringify({ lifecycle: { old: row.lifecycle, new: state } }));
+      const event = { hostname, old: row.lifecycle, new: state };
+      this.sqlite.query(INSERT_EVENT_SQL).run("host.lifecycle", JSON.stringify(event), null, row.account, runId, now);
       return true;
     }).immediate();
   }

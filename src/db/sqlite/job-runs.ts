@@ -69,7 +69,7 @@ export class SqliteJobRunRepository implements JobRunRepository {
     return runningOwners(this.db, jobRuns);
   }
 
-  interrupt(which: Interrupting, at: number, error: { kind: string; message: string }): number {
+  interrupt(which: Interrupting, at: number, error: { kind: string; message: string }): number[] {
     return interrupt(this.db, jobRuns, which, at, error);
   }
 }

@@ -14,7 +14,7 @@ export function runningOwners(db: Db, table: typeof runs | typeof jobRuns): { id
 }
 
 /** Closes running rows of `table` as interrupted (runs and job runs alike). */
-export function interrupt(db: Db, table: typeof runs | typeof jobRuns, which: Interrupting, at: number, error: { kind: string; message: string }): number {
+export function interrupt(db: Db, table: typeof runs | typeof jobRuns, which: Interrupting, at: number, error: { kind: string; message: string }): number[] {
   const chosen =
     "ids" in which
       ? inArray(table.id, which.ids)
@@ -24,7 +24,8 @@ export function interrupt(db: Db, table: typeof runs | typeof jobRuns, which: In
     .set({ status: "interrupted", finishedAt: new Date(at), durationMs: sql<number>`max(0, ${at} - ${table.startedAt})`, errorKind: error.kind, errorMessage: error.message })
     .where(and(eq(table.status, "running"), chosen))
     .returning({ id: table.id })
-    .all().length;
+    .all()
+    .map((row) => row.id);
 }
 
 export class SqliteRunRepository implements RunRepository {
@@ -66,7 +67,7 @@ export class SqliteRunRepository implements RunRepository {
     return runningOwners(this.db, runs);
   }
 
-  interrupt(which: Interrupting, at: number, error: { kind: string; message: string }): number {
+  interrupt(which: Interrupting, at: number, error: { kind: string; message: string }): number[] {
     return interrupt(this.db, runs, which, at, error);
   }
 

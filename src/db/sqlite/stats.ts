@@ -7,8 +7,13 @@ import { NO_OWNER } from "./host-counts.ts";
 export class SqliteStatsRepository implements StatsRepository {
   private readonly counts: Statement<{ account: string; lifecycle: LifecycleState; hosts: number }, []>;
 
-  constructor(sqlite: Database) {
+  constructor(private readonly sqlite: Database) {
     this.counts = sqlite.query("SELECT account, lifecycle, hosts FROM host_counts WHERE hosts > 0 ORDER BY account, lifecycle");
+  }
+
+  /** Job runs are few (one per job and schedule tick, trimmed by [retention]): a scan at scrape time. */
+  lastSuccessfulJobRuns(): { job: string; finishedAt: number }[] {
+    return this.sqlite.query<{ job: string; finishedAt: number }, []>("SELECT job, max(finished_at) AS finishedAt FROM job_runs WHERE status = 'ok' GROUP BY job ORDER BY job").all();
   }
 
   liveHosts(): { account: string | null; lifecycle: LifecycleState; hosts: number }[] {

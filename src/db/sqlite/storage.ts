@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { openDatabase, type Db } from "../open.ts";
 import type { SchemaMigrations, Storage, TransactionOptions } from "../storage.ts";
-import { SqliteEventRepository } from "./events.ts";
+import { SqliteEventRepository, SqliteSubscriberRepository } from "./events.ts";
 import { SqliteHostRepository } from "./hosts.ts";
 import { SqliteJobRunRepository } from "./job-runs.ts";
 import { SqliteKvRepository } from "./kv.ts";
@@ -19,7 +19,7 @@ import { SqliteUserRepository } from "./users.ts";
  * Storage in one SQLite file. Each repository is made on first use: some prepare their statements when
  * made, which needs the tables, and a database may be opened before it is migrated.
  */
-type Repositories = "hosts" | "runs" | "jobRuns" | "tokens" | "users" | "sessions" | "kv" | "events" | "pluginHosts" | "retention" | "stats";
+type Repositories = "hosts" | "runs" | "jobRuns" | "tokens" | "users" | "sessions" | "kv" | "events" | "subscribers" | "pluginHosts" | "retention" | "stats";
 
 export class SqliteStorage implements Storage {
   private readonly made: { -readonly [name in Repositories]?: Storage[name] } = {};
@@ -77,7 +77,11 @@ export class SqliteStorage implements Storage {
   }
 
   get events() {
-    return (this.made.events ??= new SqliteEventRepository(this.db));
+    return (this.made.events ??= new SqliteEventRepository(this.sqlite));
+  }
+
+  get subscribers() {
+    return (this.made.subscribers ??= new SqliteSubscriberRepository(this.sqlite));
   }
 
   get pluginHosts() {

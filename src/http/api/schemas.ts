@@ -178,3 +178,33 @@ export const HostRulesSchema = v.object({
     }),
   ),
 });
+
+export const EventListQuery = v.object({
+  type: v.optional(v.pipe(v.string(), v.description('Types or patterns, comma-separated: "run.failed", "run.*", "plugin.netbox.*", "*".'))),
+  since: v.optional(v.pipe(v.string(), v.description('A duration back ("15m", "2h", "7d") or an ISO 8601 time.'))),
+  after: v.optional(v.pipe(v.string(), v.regex(/^\d{1,15}$/, "an event id"), v.transform(Number), v.description("Cursor: events after this id (the `next` of the previous page)."))),
+  limit: v.optional(countParam("Events per page (1–1000, default 100).", 1, 1000)),
+});
+
+export const EventSchema = v.object({
+  id: v.pipe(v.number(), v.description("Increasing: the cursor.")),
+  type: v.string(),
+  at: Time,
+  plugin: v.pipe(v.nullable(v.string()), v.description("The plugin that emitted it; null for syncer's own events.")),
+  account: v.nullable(v.string()),
+  run_id: v.nullable(v.number()),
+  data: v.unknown(),
+});
+
+export const SubscriberSchema = v.object({
+  name: v.pipe(v.string(), v.description("plugin:<ident> or webhook:<name>.")),
+  state: v.picklist(["active", "dead_letter"]),
+  cursor: v.pipe(v.number(), v.description("The last event delivered or passed over.")),
+  behind: v.pipe(v.number(), v.description("Events recorded after the cursor (subscribed or not).")),
+  delivered: v.number(),
+  last_delivered_at: v.nullable(Time),
+  failures: v.pipe(v.number(), v.description("Failed attempts since the last success.")),
+  last_error: v.nullable(v.object({ kind: v.string(), message: v.string(), at: v.nullable(Time) })),
+});
+
+export const SubscriberParams = v.object({ name: v.pipe(v.string(), v.regex(/^(plugin|webhook):[a-z0-9_-]{1,63}$/, "a subscriber such as plugin:notify or webhook:ops")) });

@@ -11,6 +11,7 @@ import { jobRoutes } from "./routes/jobs.ts";
 import { registerPluginEndpoints } from "./routes/plugin-endpoints.ts";
 import { pluginRoutes } from "./routes/plugins.ts";
 import { runRoutes } from "./routes/runs.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 
 export interface ApiAuth {
@@ -20,7 +21,7 @@ export interface ApiAuth {
 
 /** Every declared route of API v1 (plugin endpoints aside, which the loaded plugins declare). */
 export function apiRoutes(services: ApiServices): ApiRoute[] {
-  return [...hostRoutes(services), ...accountRoutes(services), ...pluginRoutes(services), ...runRoutes(services), ...jobRoutes(services), ...inventoryRoutes(services), ...ruleRoutes(services)];
+  return [...hostRoutes(services), ...accountRoutes(services), ...pluginRoutes(services), ...runRoutes(services), ...eventRoutes(services), ...jobRoutes(services), ...inventoryRoutes(services), ...ruleRoutes(services)];
 }
 
 /** API v1, mounted at /api/v1: the declared routes behind their token scopes, plugin endpoints, and the OpenAPI document (no token: it holds no data). */

@@ -10,6 +10,7 @@ const SECTIONS = [
   { id: "hosts", href: "/hosts", label: "Hosts", scope: "hosts:read" },
   { id: "runs", href: "/runs", label: "Runs", scope: "runs:read" },
   { id: "jobs", href: "/jobs", label: "Jobs", scope: "runs:read" },
+  { id: "events", href: "/events", label: "Events", scope: "events:read" },
   { id: "rules", href: "/rules", label: "Rules", scope: "hosts:read" },
   { id: "plugins", href: "/plugins", label: "Plugins", scope: "hosts:read" },
   { id: "accounts", href: "/accounts", label: "Accounts", scope: "admin" },

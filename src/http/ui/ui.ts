@@ -14,6 +14,7 @@ import { pluginViewRoutes } from "./pages/plugin-views.tsx";
 import { pluginRoutes } from "./pages/plugins.tsx";
 import { ruleRoutes } from "./pages/rules.tsx";
 import { runRoutes } from "./pages/runs.tsx";
+import { eventRoutes } from "./pages/events.tsx";
 import { loadSession, requireSession, type Refusal, type UiEnv } from "./session.ts";
 
 export type { UiContext };
@@ -33,10 +34,11 @@ const SECTION_SCOPES: [string, Scope][] = [
   ["/runs/*", "runs:read"],
   ["/jobs", "runs:read"],
   ["/jobs/*", "runs:read"],
+  ["/events", "events:read"],
   ["/accounts", "admin"],
 ];
 
-const ROLE_HINT: Partial<Record<Scope, string>> = { "runs:trigger": "operators and admins have it", admin: "only admins have it", "runs:read": "every role has it", "hosts:read": "every role has it" };
+const ROLE_HINT: Partial<Record<Scope, string>> = { "runs:trigger": "operators and admins have it", admin: "only admins have it", "runs:read": "every role has it", "hosts:read": "every role has it", "events:read": "every role has it" };
 
 /** A role that lacks a scope gets a page saying what it would need; nothing else happens. */
 const refuse: Refusal = (c, session, scope) =>
@@ -90,5 +92,6 @@ export function uiApp(context: UiContext): Hono<UiEnv> {
   app.route("/", runRoutes(context));
   app.route("/", ruleRoutes(context));
   app.route("/", jobRoutes(context, refuse));
+  app.route("/", eventRoutes(context));
   return app;
 }

@@ -1,3 +1,4 @@
+import { pluginEventType } from "../../core/events.ts";
 import type { KvKeysPage, KvNamespace } from "../../db/kv.ts";
 import type { Storage } from "../../db/storage.ts";
 import { KV_KEYS_LIMIT } from "../abi.ts";
@@ -47,7 +48,7 @@ export class PluginStore {
   }
 
   emitEvent(type: string, data: unknown, account: string | null, runId: number | undefined): void {
-    this.storage.events.emit({ plugin: this.plugin, type, data, account, runId: runId ?? null, createdAt: new Date() });
+    this.storage.events.emit({ plugin: this.plugin, type: pluginEventType(this.plugin, type), data, account, runId: runId ?? null, at: Date.now() });
   }
 
   readHosts(query: { hostnames?: string[]; account?: string; after?: string; limit?: number }) {

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { TOKEN_SCOPES } from "../../auth/tokens.ts";
+import { EVENT_PATTERN, EVENT_PATTERN_RULE } from "../../core/events.ts";
 
 /**
  * plugin.json: what a plugin is, what it needs and what it provides. The single source of the
@@ -56,13 +57,24 @@ export const CommandSchema = v.strictObject({
   ),
 });
 
-export const HOOK_EVENTS = ["host.pre_update", "host.post_update", "host.pre_delete"] as const;
+export const HOOK_EVENTS = ["host.pre_update", "host.post_update", "host.pre_delete", "host.post_delete", "host.pre_lifecycle", "host.post_lifecycle"] as const;
 
 export const HookSchema = v.strictObject({
   event: v.picklist(HOOK_EVENTS),
   export: ExportName,
   priority: v.optional(v.pipe(v.number(), v.integer(), v.description("Lower runs first.")), 100),
   description: v.optional(v.string()),
+});
+
+/** Event types (and prefix patterns) a plugin hears, and the export that receives them in batches, in order. */
+export const SubscriptionsSchema = v.strictObject({
+  events: v.pipe(
+    v.array(v.pipe(v.string(), v.regex(EVENT_PATTERN, EVENT_PATTERN_RULE))),
+    v.minLength(1, "at least one event type"),
+    v.description('Event types or prefixes: "run.failed", "host.*", "plugin.netbox.*", "*" (docs/events.md).'),
+  ),
+  export: v.optional(v.pipe(ExportName, v.description("The wasm export receiving {subscriber, events} and answering null once it has taken them.")), "on_events"),
+  batch_size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000), v.description("Most events in one call.")), 100),
 });
 
 export const EndpointSchema = v.strictObject({
@@ -174,6 +186,9 @@ export const ManifestSchema = v.strictObject({
   commands: v.optional(v.record(CommandName, CommandSchema), {}),
   hooks: v.optional(v.array(HookSchema), []),
   endpoints: v.optional(v.array(EndpointSchema), []),
+  subscriptions: v.optional(
+    v.pipe(SubscriptionsSchema, v.description("The events the plugin hears: delivered after they are committed, at least once, in order, by the daemon in the background.")),
+  ),
   inventory: v.optional(v.array(InventoryFormatSchema), []),
   outcomes: v.optional(
     v.pipe(

@@ -2,8 +2,9 @@
 // against what the site holds (`current`, read by the begin phase), then the writes in bulk: missing
 // folders (parents first), bulk create, bulk update, and a move (with the host's ETag) where the folder
 // changed. Hosts people made on the site are left alone; a host nothing changed for is not written.
-import { ApiResponse, Exporter, ExportPage, HostEntry, HostResultStatus, JsonDocument, JsonKind, JsonRaw, JsonReader, JsonWriter, ErrorKind, Query, log } from "../../sdk/index";
+import { ApiResponse, Exporter, ExportPage, HostEntry, HostResultStatus, JsonKind, JsonRaw, JsonReader, JsonWriter, ErrorKind, log } from "../../sdk/index";
 import { canonicalOf, differences } from "./canonical";
+import { foldersOf } from "./folders";
 import { failedHosts, problemOf } from "./problem";
 import { OWNER_LABEL, Settings, folderSlug, normalFolder, settingsOf } from "./settings";
 
@@ -280,25 +281,14 @@ class FolderMaker {
 
   make(): bool {
     if (this.wanted.size == 0) return true;
-    const listed = this.settings.api.get("/domain-types/folder_config/collections/all", new Query().set("recursive", "true"));
-    if (!listed.ok) {
+    const listed = foldersOf(this.settings);
+    if (listed.problem.length > 0) {
       this.failKind = listed.errorKind;
-      this.failMessage = "reading the site's folders: " + problemOf(listed);
+      this.failMessage = listed.problem;
       return false;
     }
     const known = new Set<string>();
-    known.add("/");
-    const value = listed.document!.root().member("value");
-    if (value !== null) {
-      const folders = value.elements();
-      for (let i = 0; i < folders.length; i++) {
-        const extensions = folders[i].member("extensions");
-        const path: string | null = extensions === null ? null : extensions.stringAt("path");
-        if (path === null) continue;
-        const normal = normalFolder(path!);
-        known.add(normal === null ? path! : normal!);
-      }
-    }
+    for (let i = 0; i < listed.paths.length; i++) known.add(listed.paths[i]);
     const folders = this.wanted.keys();
     folders.sort();
     for (let i = 0; i < folders.length; i++) {

@@ -53,8 +53,22 @@ export class JsonReader {
   valuePtr: usize = 0;
   valueLength: i32 = 0;
 
-  private keyScratch: ByteBuffer = new ByteBuffer(64);
-  private valueScratch: ByteBuffer = new ByteBuffer(256);
+  /**
+   * Where an escaped key or string is unescaped to, made at the first escape: a reader is made per value in
+   * many loops (one per host's labels, say), and under the stub runtime, which never frees, two buffers per
+   * reader were most of what a page of them allocated.
+   */
+  private keyBuffer: ByteBuffer | null = null;
+  private valueBuffer: ByteBuffer | null = null;
+
+  private scratch(forKey: bool): ByteBuffer {
+    if (forKey) {
+      if (this.keyBuffer === null) this.keyBuffer = new ByteBuffer(64);
+      return this.keyBuffer!;
+    }
+    if (this.valueBuffer === null) this.valueBuffer = new ByteBuffer(256);
+    return this.valueBuffer!;
+  }
 
   /**
    * Reads the `len` bytes at `ptr`, which must stay unchanged while the reader is used; a UTF-8 byte order
@@ -175,7 +189,7 @@ export class JsonReader {
   nextKey(): bool {
     if (!this.nextMember(0x7d, "',' or '}' in an object")) return false;
     if (this.pos >= this.end || load<u8>(this.pos) != 0x22) return this.fail("expected a member name in double quotes, found " + this.found());
-    if (!this.scanString(this.keyScratch)) return false;
+    if (!this.scanString(true)) return false;
     this.keyPtr = this.valuePtr;
     this.keyLength = this.valueLength;
     this.skipWhitespace();
@@ -227,7 +241,7 @@ export class JsonReader {
   /** A string value as UTF-8 bytes in valuePtr/valueLength, unescaped without decoding. */
   stringBytes(): bool {
     if (this.kind() != JsonKind.String) return this.expected("a string");
-    return this.scanString(this.valueScratch);
+    return this.scanString(false);
   }
 
   /** A number's text as bytes in valuePtr/valueLength: copy it through exactly, big or not. */
@@ -288,7 +302,7 @@ export class JsonReader {
         while (this.nextItem()) if (!this.skip()) return false;
         return !this.failed;
       case JsonKind.String:
-        return this.scanString(this.valueScratch);
+        return this.scanString(false);
       case JsonKind.Number:
         return this.scanNumber();
       case JsonKind.Bool:
@@ -373,7 +387,7 @@ export class JsonReader {
    * Reads the string at pos (its opening quote) into valuePtr/valueLength: in place when it has no
    * escapes, else unescaped into `scratch`.
    */
-  private scanString(scratch: ByteBuffer): bool {
+  private scanString(forKey: bool): bool {
     const from = ++this.pos;
     const end = this.end;
     let p = from;
@@ -400,6 +414,7 @@ export class JsonReader {
     }
     if (p >= end) return this.failAt(end, "unterminated string");
     // An escape: copy what came before, then unescape the rest.
+    const scratch = this.scratch(forKey);
     scratch.clear();
     scratch.writeBytes(from, p - from);
     while (p < end) {

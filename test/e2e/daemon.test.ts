@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { BINARY, cleanEnv, runSyncer, startDaemon, tempDir, writeConfig, type RunningDaemon } from "../helpers/binary.ts";
 import { buildPlugins } from "../../build.ts";
 import { buildFixturePlugins, FIXTURE_PLUGINS, DEMO_CSV } from "../helpers/plugins.ts";
+import { until } from "../helpers/until.ts";
 
 /**
  * The daemon as a service, through the compiled binary: jobs over the API and webhooks, config hot
@@ -53,15 +54,6 @@ async function setUp(extra = "") {
   return { dir, config, env, daemon, api };
 }
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
 
 /** The processes the daemon started (its sandboxes). */
 function childrenOf(pid: number): number[] {

@@ -59,16 +59,7 @@ ${more}`;
 
 export type EventWorld = ReturnType<typeof eventWorld>;
 
-/** Polls `probe` until it gives something, or fails naming `what` after `ms`. */
-export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
+export { until };
 
 /** The daemon's subscribers as the API answers them, by name. */
 export async function subscribersOf(daemon: RunningDaemon, token: string): Promise<Record<string, any>> {
@@ -95,3 +86,4 @@ export async function metricsOf(daemon: RunningDaemon, token: string): Promise<s
 }
 
 import { expect } from "bun:test";
+import { until } from "../helpers/until.ts";

@@ -11,6 +11,18 @@ export class Settings {
   /** label_fields: a dotted path into the object ("site.name") → the label it makes ("site"). */
   labelPaths: Map<string, string> = new Map<string, string>();
   customFieldPrefix: string = "cf_";
+  /** The account's name (kv keys and messages). */
+  account: string = "";
+  /** The slug of the tag that marks the objects Syncer made: only those are ever updated or deleted. */
+  tag: string = "syncer";
+  /** Exports: create missing sites, roles, platforms, manufacturers and device types. */
+  createMissing: bool = false;
+  /** Exports: objects per bulk request. */
+  chunkSize: i32 = 250;
+  /** Imports: read only what changed since the last successful run (last_updated__gte). */
+  delta: bool = false;
+  /** Imports in delta mode: how far before the last successful run's start to look (clock skew between Syncer and NetBox). */
+  deltaMarginSeconds: i64 = 300;
   /** An options problem, "" when there is none. */
   problem: string = "";
 
@@ -55,5 +67,46 @@ export function settingsOf(account: Account): Settings {
     settings.labelPaths.set(path, name);
   }
   settings.customFieldPrefix = account.optionString("custom_field_prefix", "cf_");
+  settings.account = account.name;
+  settings.tag = account.optionString("tag", "syncer").trim();
+  if (!isSlug(settings.tag)) return settings.refuse("tag '" + settings.tag + "' is not a NetBox slug (letters, digits, '-' and '_')");
+  settings.createMissing = account.optionBool("create_missing", false);
+  const chunk = account.optionInt("chunk_size", 250);
+  if (chunk < 1 || chunk > 1000) return settings.refuse("chunk_size must be between 1 and 1000, not " + chunk.toString());
+  settings.chunkSize = <i32>chunk;
+  settings.delta = account.optionBool("delta", false);
+  settings.deltaMarginSeconds = account.optionInt("delta_margin_seconds", 300);
+  if (settings.deltaMarginSeconds < 0) return settings.refuse("delta_margin_seconds must not be negative");
   return settings;
+}
+
+/** Whether `text` is a NetBox slug: 1-100 letters, digits, '-' and '_'. */
+export function isSlug(text: string): bool {
+  if (text.length == 0 || text.length > 100) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x2d || c == 0x5f;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** A slug made of a name, as NetBox's UI makes one: lower case, runs of other characters as one '-', at most 100. */
+export function slugOf(name: string): string {
+  let out = "";
+  let dash = false;
+  const lower = name.toLowerCase();
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || c == 0x5f;
+    if (ok) {
+      if (dash && out.length > 0) out += "-";
+      out += String.fromCharCode(c);
+      dash = false;
+    } else {
+      dash = true;
+    }
+  }
+  if (out.length > 100) out = out.substring(0, 100);
+  return out.length == 0 ? "x" : out;
 }

@@ -113,3 +113,148 @@ describe("netbox export_devices", () => {
     expect(counts["POST /api/extras/tags/"]).toBe(1);
   });
 });
+
+describe("netbox export_devices: changes", () => {
+  test("a second export with nothing changed sends no write; a changed host is PATCHed alone, with only the fields that differ", async () => {
+    const { fake, ids } = netbox();
+    const s = setup(fake);
+    s.csv([["web01", "berlin", "server", "active", "web"], ["web02", "berlin", "server", "active", ""], ["web03", "paris", "server", "active", ""]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    expect((await s.syncer("netbox", "export_devices", "nb")).json).toMatchObject({ created: 3 });
+    const writes = fake.server.writeCount();
+    const again = await s.syncer("netbox", "export_devices", "nb");
+    expect(again.json).toMatchObject({ created: 0, updated: 0, unchanged: 3, deleted: 0, failed: 0 });
+    expect(fake.server.writeCount()).toBe(writes);
+
+    s.csv([["web01", "berlin", "server", "active", "db"], ["web02", "paris", "switch", "active", ""], ["web03", "paris", "server", "active", ""]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    const before = byName(fake, "web03")!;
+    fake.server.resetCounts();
+    const changed = await s.syncer("netbox", "export_devices", "nb");
+    expect(changed.json).toMatchObject({ updated: 2, unchanged: 1 });
+    expect(changed.json.details).toContainEqual({ level: "info", message: "web01: updated: custom_fields.owner_team: \"web\" → \"db\"" });
+    expect(changed.json.details).toContainEqual({ level: "info", message: "web02: updated: site: Berlin → Paris; role: Server → Switch" });
+    expect(byName(fake, "web02")).toMatchObject({ site: ids.paris, role: ids.switch });
+    expect(byName(fake, "web01")!.custom_fields).toEqual({ owner_team: "db" });
+    expect(byName(fake, "web03")).toEqual(before);
+    expect(fake.server.requestCounts()[`PATCH ${DEVICES}`]).toBe(1);
+    expect(fake.server.writeCount()).toBe(1);
+  });
+
+  test("devices Syncer tagged whose hosts are gone are deleted, within the delete limit (--force goes past it); untagged ones never are", async () => {
+    const { fake, people } = netbox();
+    const s = setup(fake);
+    s.csv([["web01", "berlin", "server", "active", ""], ["web02", "berlin", "server", "active", ""], ["web03", "paris", "server", "active", ""], ["web04", "paris", "server", "active", ""]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    await s.syncer("netbox", "export_devices", "nb");
+    const names = () => fake.store.all("devices").map((device) => device.name).sort();
+    expect(names()).toEqual(["people01", "web01", "web02", "web03", "web04"]);
+    expect(await s.cli("hosts", "lifecycle", "web04", "decommissioned")).toBe(0);
+    const removed = await s.syncer("netbox", "export_devices", "nb");
+    expect(removed.json).toMatchObject({ deleted: 1, unchanged: 3 });
+    expect(names()).toEqual(["people01", "web01", "web02", "web03"]);
+    expect(fake.server.requestCounts()[`DELETE ${DEVICES}`]).toBe(1);
+
+    // Two of the three owned devices gone: past 50%, nothing is deleted and the run says why.
+    expect(await s.cli("hosts", "lifecycle", "web02", "decommissioned")).toBe(0);
+    expect(await s.cli("hosts", "lifecycle", "web03", "decommissioned")).toBe(0);
+    const refused = await s.syncer("netbox", "export_devices", "nb");
+    expect(refused.code).not.toBe(0);
+    expect(refused.json.error.kind).toBe("delete_limit");
+    expect(names()).toEqual(["people01", "web01", "web02", "web03"]);
+    expect((await s.syncer("netbox", "export_devices", "nb", "--force")).json).toMatchObject({ deleted: 2 });
+    expect(names()).toEqual(["people01", "web01"]);
+    expect(fake.store.get("devices", people.id)).toEqual(people);
+  });
+
+  test("--dry-run reads NetBox, reports the whole diff (create with its fields, update old → new, delete), and writes nothing", async () => {
+    const { fake } = netbox();
+    const s = setup(fake);
+    s.csv([["web01", "berlin", "server", "active", ""], ["web02", "berlin", "server", "active", ""], ["web03", "berlin", "server", "active", ""]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    await s.syncer("netbox", "export_devices", "nb");
+    s.csv([["web01", "paris", "server", "offline", ""], ["web02", "berlin", "server", "active", ""], ["web05", "berlin", "server", "active", "web"]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    expect(await s.cli("hosts", "lifecycle", "web03", "decommissioned")).toBe(0);
+    const writes = fake.server.writeCount();
+    const devices = JSON.stringify(fake.store.all("devices"));
+    const dry = await s.syncer("netbox", "export_devices", "nb", "--dry-run");
+    expect(dry.code).toBe(0);
+    expect(dry.json).toMatchObject({ created: 1, updated: 1, unchanged: 1, deleted: 1 });
+    expect(dry.json.details).toContainEqual({ level: "info", message: "web01: updated: site: Berlin → Paris; status: active → offline" });
+    expect(dry.json.details).toContainEqual({ level: "info", message: "web05: created: site: Berlin; role: Server; device_type: R640; status: active; tags: Production,syncer; custom_fields.owner_team: \"web\"" });
+    expect(dry.json.details).toContainEqual({ level: "info", message: expect.stringMatching(/^web03: deleted: would delete device \d+ \(tagged syncer\)$/) });
+    expect(fake.server.writeCount()).toBe(writes);
+    expect(JSON.stringify(fake.store.all("devices"))).toBe(devices);
+  });
+
+  test("NetBox's validation error for one object is reported with its field messages while the others are created; a wrong token is an auth error", async () => {
+    const { fake, ids } = netbox();
+    // People made DB01 in Berlin; NetBox's names are unique per site whatever their case, and the name lookup is exact.
+    fake.store.create("devices", { name: "DB01", device_type: ids.type, role: ids.server, site: ids.berlin });
+    const s = setup(fake);
+    s.csv([["db01", "berlin", "server", "active", ""], ["web01", "berlin", "server", "active", ""], ["web02", "nowhere", "server", "active", ""]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    const { code, json } = await s.syncer("netbox", "export_devices", "nb");
+    expect(code).toBe(0);
+    expect(json).toMatchObject({ created: 1, failed: 2 });
+    expect(json.details).toContainEqual({ level: "error", message: "db01: failed: NetBox refused to create it: Device name must be unique per site." });
+    expect(json.details).toContainEqual({ level: "error", message: "web02: failed: the site 'nowhere' is not in NetBox (create_missing is off)" });
+    expect(byName(fake, "web01")).toBeDefined();
+
+    const dir = tempDir("syncer-netbox-export-");
+    const config = writeConfig(dir, `[server]\ndata_dir = "data"\n[accounts.nb]\nplugin = "netbox"\naddress = "${fake.address}"\npassword = "not-the-token"\n`);
+    const refused = await runSyncerAsync(["netbox", "export_devices", "nb", "--config", config, "--json"]);
+    expect(JSON.parse(refused.stdout).error.kind).toBe("auth");
+  });
+
+  test("create_missing makes the sites, roles, manufacturers and device types the rules name, once each, before the devices", async () => {
+    const { fake } = netbox();
+    const rules = `
+[[rules]]
+name = "NetBox fields"
+target = "netbox"
+match = "anyway"
+set = { site = "{{ labels.site }}", role = "{{ labels.role }}", device_type = "PowerEdge R750", manufacturer = "Dell", platform = "Debian 12" }
+`;
+    const s = setup(fake, "create_missing = true\n", rules);
+    s.csv([["web01", "Rome", "Database", "active", ""], ["web02", "Rome", "Database", "active", ""], ["web03", "berlin", "server", "active", ""]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    const { json } = await s.syncer("netbox", "export_devices", "nb");
+    expect(json).toMatchObject({ created: 3, failed: 0 });
+    const rome = fake.store.all("sites").find((site) => site.name === "Rome")!;
+    expect(rome.slug).toBe("rome");
+    const type = fake.store.all("device-types").find((candidate) => candidate.model === "PowerEdge R750")!;
+    expect(fake.store.get("manufacturers", type.manufacturer as number)!.name).toBe("Dell");
+    expect(byName(fake, "web01")).toMatchObject({ site: rome.id, device_type: type.id, platform: fake.store.all("platforms")[0]!.id });
+    const counts = fake.server.requestCounts();
+    expect(counts["POST /api/dcim/sites/"]).toBe(1);
+    expect(counts["POST /api/dcim/device-roles/"]).toBe(1);
+    expect(counts["POST /api/dcim/device-types/"]).toBe(1);
+    expect(counts["POST /api/dcim/manufacturers/"]).toBeUndefined();
+  });
+});
+
+describe("netbox export_vms", () => {
+  test("hosts become virtual machines in their cluster; again, nothing is written", async () => {
+    const { fake, store } = netbox();
+    const cluster = store.create("clusters", { name: "pve-berlin", type: store.create("cluster-types", { name: "Proxmox", slug: "proxmox" }).id });
+    const rules = `
+[[rules]]
+name = "VMs"
+target = "netbox"
+match = "anyway"
+set = { cluster = "pve-berlin", role = "{{ labels.role }}", status = "{{ labels.status }}" }
+`;
+    const s = setup(fake, "", rules);
+    s.csv([["vm01", "berlin", "server", "active", ""], ["vm02", "berlin", "server", "staged", ""]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    expect((await s.syncer("netbox", "export_vms", "nb")).json).toMatchObject({ created: 2, failed: 0 });
+    expect(byName(fake, "vm02", "virtual-machines")).toMatchObject({ cluster: cluster.id, status: "staged" });
+    expect(tagSlugs(fake, byName(fake, "vm01", "virtual-machines")!)).toEqual(["syncer"]);
+    const writes = fake.server.writeCount();
+    expect((await s.syncer("netbox", "export_vms", "nb")).json).toMatchObject({ unchanged: 2 });
+    expect(fake.server.writeCount()).toBe(writes);
+    expect(fake.server.requestCounts()[`POST ${VMS}`]).toBe(1);
+  });
+});

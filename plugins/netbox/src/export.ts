@@ -153,8 +153,11 @@ export class NetboxExporter extends Exporter {
     for (let i = 0; i < this.hosts.length; i++) {
       const host = this.hosts[i];
       if (host.failed) continue;
-      if (host.current === null) creates.push(host);
-      else if (this.diff(host)) updates.push(host);
+      if (host.current === null) {
+        const lacking = this.lacking(host);
+        if (lacking.length > 0) host.refuse("a new " + this.kind.noun + " needs " + lacking + ": the rules for target netbox give none");
+        else creates.push(host);
+      } else if (this.diff(host)) updates.push(host);
     }
     if (creates.length > 0 && !this.leaveForeign(creates)) return false;
     const sending = new Array<Wanted>();
@@ -169,6 +172,16 @@ export class NetboxExporter extends Exporter {
     this.lookups.save(lookupPrefix(this.kind.devices), true);
     for (let i = 0; i < this.hosts.length; i++) page.result(this.hosts[i].hostname, this.hosts[i].result, this.hosts[i].message);
     return true;
+  }
+
+  /** What NetBox requires of a new object that the host lacks: "" when nothing. */
+  private lacking(host: Wanted): string {
+    if (!this.kind.devices) return hasRef(host, "site") || hasRef(host, "cluster") ? "" : "a site or a cluster";
+    const missing = new Array<string>();
+    if (!hasRef(host, "site")) missing.push("site");
+    if (!hasRef(host, "role")) missing.push("role");
+    if (!hasRef(host, "device_type")) missing.push("device_type");
+    return missing.length == 0 ? "" : "a " + missing.join(", a ");
   }
 
   private tableOf(field: string): Table {
@@ -487,6 +500,10 @@ export class NetboxExporter extends Exporter {
     }
     return refuseAll(chunk, what + problemOf(answer));
   }
+}
+
+function hasRef(host: Wanted, field: string): bool {
+  return host.refIds.has(field) && host.refIds.get(field) != 0;
 }
 
 function refuseAll(chunk: Wanted[], message: string): bool {

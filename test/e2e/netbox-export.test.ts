@@ -258,3 +258,66 @@ set = { cluster = "pve-berlin", role = "{{ labels.role }}", status = "{{ labels.
     expect(fake.server.requestCounts()[`POST ${VMS}`]).toBe(1);
   });
 });
+
+describe("netbox round trip", () => {
+  test("devices imported from one NetBox and exported to another come out with the same fields", async () => {
+    const customFields = [{ name: "owner_team", type: "text" as const, objectTypes: ["dcim.device"] }];
+    const source = startNetboxFake({ customFields });
+    const target = startNetboxFake({ customFields });
+    fakes.push(source, target);
+    const a = source.store;
+    const ids = {
+      berlin: a.create("sites", { name: "Berlin", slug: "berlin" }).id,
+      paris: a.create("sites", { name: "Paris", slug: "paris" }).id,
+      role: a.create("device-roles", { name: "Server", slug: "server" }).id,
+      type: a.create("device-types", { manufacturer: a.create("manufacturers", { name: "Dell", slug: "dell" }).id, model: "R640", slug: "r640" }).id,
+      platform: a.create("platforms", { name: "Debian 12", slug: "debian-12" }).id,
+      tag: a.create("tags", { name: "Production", slug: "prod" }).id,
+      tenant: a.create("tenants", { name: "Ops", slug: "ops" }).id,
+    };
+    a.create("devices", { name: "web01", device_type: ids.type, role: ids.role, site: ids.berlin, platform: ids.platform, tenant: ids.tenant, tags: [ids.tag], custom_fields: { owner_team: "web" } });
+    a.create("devices", { name: "db01", device_type: ids.type, role: ids.role, site: ids.paris, status: "planned" });
+    // The target knows the tenant and the tag; create_missing makes the rest.
+    target.store.create("tenants", { name: "Ops", slug: "ops" });
+    target.store.create("tags", { name: "Production", slug: "prod" });
+
+    const dir = tempDir("syncer-netbox-roundtrip-");
+    const config = writeConfig(
+      dir,
+      `[server]\ndata_dir = "data"\n` +
+        `[accounts.source]\nplugin = "netbox"\naddress = "${source.address}"\npassword = "\${env:NETBOX_TOKEN}"\n` +
+        `[accounts.target]\nplugin = "netbox"\naddress = "${target.address}"\npassword = "\${env:NETBOX_TOKEN}"\n[accounts.target.custom_fields]\ncreate_missing = true\n` +
+        `[[rules]]\nname = "NetBox to NetBox"\ntarget = "target"\nmatch = "anyway"\n` +
+        `set = { site = "{{ labels.site }}", role = "{{ labels.role }}", platform = "{{ labels.platform }}", status = "{{ labels.status }}", tenant = "{{ labels.tenant }}", tags = "{{ labels.tags }}", ` +
+        `device_type = "{{ inventory['source__device_type.model'] }}", manufacturer = "{{ inventory['source__device_type.manufacturer.name'] }}", custom_fields.owner_team = "{{ labels.cf_owner_team }}" }\n`,
+    );
+    const run = async (...args: string[]) => {
+      const result = await runSyncerAsync([...args, "--config", config, "--json"], { env: { NETBOX_TOKEN: DEFAULT_NETBOX_TOKEN } });
+      return JSON.parse(result.stdout) as Json;
+    };
+    expect(await run("netbox", "import_devices", "source")).toMatchObject({ created: 2, failed: 0 });
+    expect(await run("netbox", "export_devices", "target")).toMatchObject({ created: 2, failed: 0 });
+
+    const view = (fake: NetboxFake, record: NetboxRecord) => {
+      const name = (type: Parameters<NetboxFake["store"]["get"]>[0], id: unknown, field = "name") => (id === null ? null : fake.store.get(type, id as number)![field]);
+      const type = fake.store.get("device-types", record.device_type as number)!;
+      return {
+        name: record.name,
+        site: name("sites", record.site),
+        role: name("device-roles", record.role),
+        device_type: type.model,
+        manufacturer: name("manufacturers", type.manufacturer),
+        platform: name("platforms", record.platform),
+        status: record.status,
+        tenant: name("tenants", record.tenant),
+        tags: record.tags.map((id) => fake.store.get("tags", id)!.name).filter((tag) => tag !== "syncer").sort(),
+        custom_fields: record.custom_fields,
+      };
+    };
+    const devices = (fake: NetboxFake) => fake.store.all("devices").map((record) => view(fake, record)).sort((x, y) => String(x.name).localeCompare(String(y.name)));
+    expect(devices(target)).toEqual(devices(source));
+    expect(devices(target).map((device) => device.name)).toEqual(["db01", "web01"]);
+    // …and a second export finds nothing to change.
+    expect(await run("netbox", "export_devices", "target")).toMatchObject({ unchanged: 2, created: 0, updated: 0 });
+  });
+});

@@ -204,11 +204,13 @@ export class ErrorEnvelope {
 export class PageRequest {
   page: string | null = null;
   page_size: i64 = 0;
+  last_success: string | null = null;
 
   /** Reads the member whose key the reader has just read; false, reading nothing, when the key is not one of PageRequest's. */
   readMember(reader: JsonReader): bool {
     if (reader.keyIs("page")) this.page = reader.nullValue() ? null : reader.string();
     else if (reader.keyIs("page_size")) this.page_size = reader.integer();
+    else if (reader.keyIs("last_success")) this.last_success = reader.nullValue() ? null : reader.string();
     else return false;
     return true;
   }
@@ -235,6 +237,11 @@ export class PageRequest {
     }
     writer.key("page_size");
     writer.integer(this.page_size);
+    const _last_success = this.last_success;
+    if (_last_success !== null) {
+      writer.key("last_success");
+      writer.string(_last_success);
+    }
     writer.endObject();
   }
 
@@ -308,11 +315,22 @@ export class HostRecord {
 export class HostPage {
   hosts: HostRecord[] = new Array<HostRecord>();
   next: string | null = null;
+  private _partial: bool = false;
+  /** Whether partial was read or set: an optional field is written only then. */
+  hasPartial: bool = false;
+  get partial(): bool {
+    return this._partial;
+  }
+  set partial(value: bool) {
+    this._partial = value;
+    this.hasPartial = true;
+  }
 
   /** Reads the member whose key the reader has just read; false, reading nothing, when the key is not one of HostPage's. */
   readMember(reader: JsonReader): bool {
     if (reader.keyIs("hosts")) this.hosts = readHostRecordArray(reader);
     else if (reader.keyIs("next")) this.next = reader.nullValue() ? null : reader.string();
+    else if (reader.keyIs("partial")) this.partial = reader.boolean();
     else return false;
     return true;
   }
@@ -342,6 +360,10 @@ export class HostPage {
     if (this.next === null) writer.nullValue();
     else {
       writer.string(this.next!);
+    }
+    if (this.hasPartial) {
+      writer.key("partial");
+      writer.boolean(this.partial);
     }
     writer.endObject();
   }

@@ -31,6 +31,13 @@ export class ImportPage {
   readonly cursor: string | null;
   /** How many hosts the page may hold. */
   readonly size: i32;
+  /** When the account's last successful run of the command started (ISO 8601, the daemon's clock); null when it has none. */
+  lastSuccess: string | null = null;
+  /**
+   * Set when the pages are not everything the source holds (only what changed since lastSuccess): the run
+   * then does not delete the hosts it did not see (the account's delete_missing is not applied).
+   */
+  partial: bool = false;
   /** The cursor of the page after this one; null (the default) when this is the last. */
   next: string | null = null;
   /** Hosts added so far. */
@@ -119,16 +126,19 @@ export function runImport(importer: Importer): i32 {
   }
   let cursor: string | null = null;
   let size: i64 = importer.defaultPageSize;
+  let lastSuccess: string | null = null;
   if (!call.input.isNull) {
     const reader = call.input.reader();
     const input = PageRequest.read(reader);
     reader.finish();
     if (reader.failed) return fail("runtime", "the input: " + reader.error);
     cursor = input.page;
+    lastSuccess = input.last_success;
     if (input.page_size != 0) size = input.page_size;
     if (size < 1 || size > MAX_PAGE_SIZE) return fail("runtime", "page_size must be between 1 and " + MAX_PAGE_SIZE.toString() + ", not " + size.toString());
   }
   const page = new ImportPage(call, account!, cursor, <i32>size);
+  page.lastSuccess = lastSuccess;
   writer.reset();
   writer.beginObject();
   writer.key("hosts");
@@ -139,6 +149,10 @@ export function runImport(importer: Importer): i32 {
   const next = page.next;
   if (next === null) writer.nullValue();
   else writer.string(next);
+  if (page.partial) {
+    writer.key("partial");
+    writer.boolean(true);
+  }
   writer.endObject();
   log.debug(page.count.toString() + " hosts" + (next === null ? ", the last page" : ""));
   writer.output();

@@ -69,6 +69,7 @@ export interface RunOutcome {
 
 export interface RunFilter {
   plugin?: string;
+  command?: string;
   account?: string;
   status?: RunStatus;
   /** Only runs with a smaller id (paging backwards). */

@@ -121,6 +121,12 @@ export const HostsReadSchema = v.strictObject({
 export const PageRequestSchema = v.object({
   page: v.nullable(v.string()),
   page_size: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  /**
+   * Imports: when the account's last successful run of this command started (ISO 8601, the daemon's clock),
+   * null when it has none; for a plugin that can read only what changed since (a delta), which then answers
+   * its pages `partial`.
+   */
+  last_success: v.optional(v.nullable(v.string())),
 });
 
 export const Hostname = v.pipe(v.string(), v.regex(/\S/, "a hostname"), v.maxLength(253, "a hostname of at most 253 characters"));
@@ -183,6 +189,12 @@ export const HostRecordSchema = v.object({
 export const HostPageSchema = v.object({
   hosts: v.array(v.unknown()),
   next: v.nullable(v.string()),
+  /**
+   * The pages are not everything the source holds (a delta: only what changed since last_success): hosts
+   * they do not name are not missing, so the run does not apply the account's delete_missing. One page
+   * saying so is enough.
+   */
+  partial: v.optional(v.boolean()),
 });
 
 /** One host as the host sends it to export commands, hooks and inventory formats. */

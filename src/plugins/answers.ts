@@ -47,6 +47,8 @@ function problemOf(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]], sc
  */
 export interface AnswerFacts {
   cursor?: string | null;
+  /** A host page said it is not all the source holds (HostPageSchema's `partial`). */
+  partial?: boolean;
   records?: RecordFacts;
   spliced?: SplicedObject[];
 }
@@ -88,17 +90,17 @@ function plainRecord(record: unknown): boolean {
  */
 function checkHostPage(bytes: Uint8Array, ident: string, exportName: string): CheckOutcome {
   try {
-    const { payload, cursor, records } = canonicalHostPage(bytes);
-    return { facts: { cursor, records }, payload: [payload] };
+    const { payload, cursor, records, partial } = canonicalHostPage(bytes);
+    return { facts: { cursor, records, ...(partial ? { partial } : {}) }, payload: [payload] };
   } catch (error) {
     if (error !== NOT_CANONICAL) throw error;
   }
   const parsed = parseAnswer(bytes, ident, exportName);
   if (!parsed.ok) return { error: parsed.error };
   const value = parsed.value;
-  const plain = value as { hosts?: unknown; next?: unknown } | null;
-  if (typeof plain === "object" && plain !== null && Array.isArray(plain.hosts) && (plain.next === null || typeof plain.next === "string") && plain.hosts.every(plainRecord)) {
-    return checkedPage(plain as { hosts: RawRecord[]; next: string | null });
+  const plain = value as { hosts?: unknown; next?: unknown; partial?: unknown } | null;
+  if (typeof plain === "object" && plain !== null && Array.isArray(plain.hosts) && (plain.next === null || typeof plain.next === "string") && (plain.partial === undefined || typeof plain.partial === "boolean") && plain.hosts.every(plainRecord)) {
+    return checkedPage(plain as { hosts: RawRecord[]; next: string | null; partial?: boolean });
   }
   const page = v.safeParse(HostPageSchema, value);
   if (!page.success) return { problem: { answer: "page", problem: problemOf(page.issues, HostPageSchema) } };
@@ -117,7 +119,7 @@ function checkHostPage(bytes: Uint8Array, ident: string, exportName: string): Ch
       },
     };
   }
-  return checkedPage({ hosts: hosts as RawRecord[], next: page.output.next });
+  return checkedPage({ hosts: hosts as RawRecord[], next: page.output.next, partial: page.output.partial });
 }
 
 type RawRecord = { hostname: string; labels?: unknown; inventory?: unknown; row?: number };
@@ -128,7 +130,7 @@ type RawRecord = { hostname: string; labels?: unknown; inventory?: unknown; row?
  * record itself (storage's staging reads it; see runs/sync-hosts.ts). A canonical answer's own array is
  * that already (canonical-host-page.ts); any other is written so here.
  */
-function checkedPage(page: { hosts: RawRecord[]; next: string | null }): CheckOutcome {
+function checkedPage(page: { hosts: RawRecord[]; next: string | null; partial?: boolean }): CheckOutcome {
   const facts: RecordFacts = { trimmed: true, lowerCase: true, inventory: false };
   const records = page.hosts.map(({ hostname, labels, inventory, row }) => {
     if (hostname.trim() !== hostname) facts.trimmed = false;
@@ -136,7 +138,7 @@ function checkedPage(page: { hosts: RawRecord[]; next: string | null }): CheckOu
     if (inventory !== undefined) facts.inventory = true;
     return { hostname, labels, inventory, row };
   });
-  return { facts: { cursor: page.next, records: facts }, payload: [encoder.encode(JSON.stringify(records))] };
+  return { facts: { cursor: page.next, records: facts, ...(page.partial ? { partial: true } : {}) }, payload: [encoder.encode(JSON.stringify(records))] };
 }
 
 /** A record of a checked page, as the daemon reads it where it plans records itself. */

@@ -23,12 +23,15 @@ export interface CheckedPage {
   payload: Uint8Array;
   cursor: string | null;
   records: RecordFacts;
+  /** The answer said `"partial": true`. */
+  partial: boolean;
 }
 
 const encoder = new TextEncoder();
 const word = (text: string) => encoder.encode(text);
 const HOSTS = word("hosts");
 const NEXT = word("next");
+const PARTIAL = word("partial");
 const HOSTNAME = word("hostname");
 const LABELS = word("labels");
 const INVENTORY = word("inventory");
@@ -138,6 +141,7 @@ export function canonicalHostPage(bytes: Uint8Array): CheckedPage {
   const facts: RecordFacts = { trimmed: true, lowerCase: true, inventory: false };
   let hosts: Uint8Array | undefined;
   let cursor: string | null | undefined;
+  let partial = false;
   reader.expect(0x7b);
   if (reader.peek() === 0x7d) throw NOT_CANONICAL;
   const base = reader.beginKeys();
@@ -166,6 +170,11 @@ export function canonicalHostPage(bytes: Uint8Array): CheckedPage {
         reader.literal();
         cursor = null;
       } else throw NOT_CANONICAL;
+    } else if (is(reader, PARTIAL)) {
+      const first = reader.peek();
+      if (first !== 0x74 && first !== 0x66) throw NOT_CANONICAL;
+      reader.literal();
+      partial = first === 0x74;
     } else {
       reader.value();
     }
@@ -177,5 +186,5 @@ export function canonicalHostPage(bytes: Uint8Array): CheckedPage {
   }
   reader.endKeys(base);
   if (!reader.atEnd || !hosts || cursor === undefined) throw NOT_CANONICAL;
-  return { payload: hosts, cursor, records: facts };
+  return { payload: hosts, cursor, records: facts, partial };
 }

@@ -87,6 +87,7 @@ export class Runner {
       request,
       report,
       addDetail,
+      lastSuccess: () => this.storage.runs.list({ plugin: plugin.ident, command: request.command, ...(account ? { account: account.name } : {}), status: "ok", ...(report.id === null ? {} : { before: report.id }), limit: 1 })[0]?.startedAt.getTime() ?? null,
       addLogs: (lines, droppedLogs) => {
         for (const line of lines) addDetail(line.level, line.message);
         dropped += droppedLogs;

@@ -63,6 +63,8 @@ export interface RunScope {
   account: Account | undefined;
   request: RunRequest;
   report: RunReport;
+  /** When the account's last successful (not dry) run of this command started, Unix ms; null when it has none. */
+  lastSuccess(): number | null;
   addLogs(lines: LogLine[], dropped: number): void;
   addDetail(level: RunDetail["level"], message: string): void;
 }

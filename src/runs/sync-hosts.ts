@@ -31,16 +31,20 @@ export async function syncHosts(scope: RunScope): Promise<void> {
   const masters = new Set(Object.entries(config.accounts).filter(([, a]) => a.is_master).map(([name]) => name));
   const context = { kind, account: account!.name, masters };
 
+  const lastSuccess = kind === "import" ? scope.lastSuccess() : null;
+  const since = lastSuccess === null ? null : new Date(lastSuccess).toISOString();
   const fetchPage = (cursor: string | null) =>
     runtime.callUnparsed(plugin, command, {
       account,
-      input: { page: cursor, page_size: config.inventory.page_size },
+      input: { page: cursor, page_size: config.inventory.page_size, ...(kind === "import" ? { last_success: since } : {}) },
       dryRun: request.dryRun,
       debug: request.debug,
       runId: report.id ?? undefined,
       answer: "host-page",
     });
   let cursor: string | null = null;
+  // A page answered `partial` (a delta): the hosts the run did not see are not missing.
+  let partial = false;
   let pending = fetchPage(cursor);
   const staging = scope.hosts.stage();
   try {
@@ -54,6 +58,7 @@ export async function syncHosts(scope: RunScope): Promise<void> {
       if (next === undefined) throw new SyncerError("internal", `${plugin.ident} ${command}, page ${page + 1}: the sandbox sent the page without checking it`);
       if (next !== null && next === cursor) throw new SyncerError("abi", `${plugin.ident} ${command} returned the cursor ${JSON.stringify(next)} twice in a row (page ${page + 1}); it would never finish`);
       if (next !== null) pending = fetchPage(next);
+      if (result.facts?.partial) partial = true;
       // Trusted as the sandbox checked it. An import's page whose hostnames are kept as they are is
       // staged as the sandbox sent it, and the plan sees only what the stored hosts do not settle.
       const facts = result.facts?.records;
@@ -72,7 +77,9 @@ export async function syncHosts(scope: RunScope): Promise<void> {
       cursor = next;
     }
 
-    if (kind === "import" && account!.config.delete_missing) {
+    if (kind === "import" && account!.config.delete_missing && partial) {
+      scope.addDetail("info", `delete_missing is not applied: ${plugin.ident} ${command} read only what changed since the last successful run, so hosts it did not return are not missing`);
+    } else if (kind === "import" && account!.config.delete_missing) {
       const { owned, missing } = staging.missing(account!.name);
       const limit = deleteLimit(account!.config.delete_limit, owned);
       if (missing > limit && !request.force) {

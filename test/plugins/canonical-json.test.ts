@@ -178,6 +178,22 @@ describe("a host page checked on its bytes", () => {
     }
   });
 
+  test("a page saying it is partial (a delta) says so whichever road it takes; partial must be a boolean", () => {
+    const fast = JSON.stringify({ hosts: [{ hostname: "a" }], next: null, partial: true });
+    expect(canonicalHostPage(bytes(fast)).partial).toBe(true);
+    expect(canonicalHostPage(bytes(JSON.stringify({ hosts: [], next: null, partial: false }))).partial).toBe(false);
+    expect(canonicalHostPage(bytes(JSON.stringify({ hosts: [], next: null }))).partial).toBe(false);
+    for (const text of [fast, '{"hosts": [{"hostname": "a"}], "next": null, "partial": true}', '{"partial":true,"hosts":[{"hostname":"a","row":1.0}],"next":null}']) {
+      const checked = check(text);
+      if (!checked.ok) throw new Error(checked.error.message);
+      expect(checked.facts.partial).toBe(true);
+    }
+    const whole = check(JSON.stringify({ hosts: [], next: null, partial: false }));
+    if (!whole.ok) throw new Error(whole.error.message);
+    expect(whole.facts.partial).toBeUndefined();
+    expect(check(JSON.stringify({ hosts: [], next: null, partial: "yes" }))).toMatchObject({ ok: false, error: { details: { answer: "page" } } });
+  });
+
   test("records the schema refuses are refused whichever road they take, naming the record", () => {
     for (const text of [
       JSON.stringify({ hosts: [{ hostname: " " }], next: null }),

@@ -5,7 +5,7 @@
 // to dotted keys ("device_type.manufacturer.name"), links left out. Each object is read in one pass over
 // its bytes: a page is a thousand objects of a kilobyte or two.
 import { ErrorKind, ImportPage, Importer, JsonKind, JsonReader, JsonWriter, Query, log } from "../../sdk/index";
-import { Settings, settingsOf } from "./settings";
+import { Settings, deltaSince, settingsOf } from "./settings";
 
 /** Members that are neither labels nor inventory: links and NetBox's display texts. */
 function isNoise(key: string): bool {
@@ -45,6 +45,12 @@ export class NetboxImporter extends Importer {
     if (offset < 0) return false;
     const query = new Query().setInt("limit", settings.pageSize).setInt("offset", offset);
     for (let i = 0; i < settings.filterNames.length; i++) query.set(settings.filterNames[i], settings.filterValues[i]);
+    // Delta: only what changed since the last successful run, which cannot show what was deleted.
+    const since = settings.delta ? deltaSince(page.lastSuccess, settings.deltaMarginSeconds) : null;
+    if (since !== null) {
+      query.set("last_updated__gte", since);
+      page.partial = true;
+    }
     const answer = settings.api.get(this.path, query);
     if (!answer.ok) return page.fail(answer.errorKind, answer.errorMessage);
     const reader = answer.document!.readerAt(0);

@@ -110,3 +110,13 @@ export function slugOf(name: string): string {
   if (out.length > 100) out = out.substring(0, 100);
   return out.length == 0 ? "x" : out;
 }
+
+/**
+ * The `last_updated__gte` of a delta import: the last successful run's start less the margin, in NetBox's
+ * ISO 8601; null without such a run (the whole list is read then).
+ */
+export function deltaSince(lastSuccess: string | null, marginSeconds: i64): string | null {
+  if (lastSuccess === null) return null;
+  const at = Date.fromString(lastSuccess!).getTime() - marginSeconds * 1000;
+  return new Date(at).toISOString();
+}

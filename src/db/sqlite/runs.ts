@@ -78,6 +78,7 @@ export class SqliteRunRepository implements RunRepository {
   list(filter: RunFilter): RunRecord[] {
     const conditions: SQL[] = [];
     if (filter.plugin) conditions.push(eq(runs.plugin, filter.plugin));
+    if (filter.command) conditions.push(eq(runs.command, filter.command));
     if (filter.account) conditions.push(eq(runs.account, filter.account));
     if (filter.status) conditions.push(eq(runs.status, filter.status));
     if (filter.before) conditions.push(lt(runs.id, filter.before));

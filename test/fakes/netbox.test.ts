@@ -135,6 +135,20 @@ describe("lists", () => {
     expect((await call("GET", "/api/dcim/devices/?status=bogus")).status).toBe(400);
   });
 
+  test("a lookup by many names in one request (as an exporter checks what it is about to create) answers the objects of each, paged", async () => {
+    const { store } = start({ maxPageSize: 2 });
+    const ids = seed(store);
+    for (let i = 0; i < 300; i++) store.create("devices", { name: `dev${i}`, device_type: ids.type, role: ids.role, site: ids.berlin });
+    const wanted = ["dev7", "dev250", "nope", "dev99"];
+    const query = `${wanted.map((name) => `name=${name}`).join("&")}&limit=1000`;
+    const first = await call("GET", `/api/dcim/devices/?${query}`);
+    expect(first.body.count).toBe(3);
+    expect(first.body.results.map((device: { name: string }) => device.name)).toEqual(["dev250", "dev7"]);
+    expect(new URL(first.body.next).searchParams.getAll("name")).toEqual(wanted);
+    const second = await call("GET", `/api/dcim/devices/?${query}&offset=2`);
+    expect(second.body.results.map((device: { name: string }) => device.name)).toEqual(["dev99"]);
+  });
+
   test("a filter the contract has but the fake does not model is answered 501 and recorded, never ignored", async () => {
     start();
     expect((await call("GET", "/api/dcim/devices/?rack_id=1")).status).toBe(501);

@@ -1,12 +1,14 @@
 /**
- * The netbox plugin's device import through the compiled binary against the contract-checking NetBox fake
- * on loopback (every request and answer checked against NetBox's OpenAPI contract, which costs the fake
- * several times a plain server: see bench/fakes.ts).
+ * The netbox plugin's device import and export through the compiled binary against contract-checking NetBox
+ * fakes on loopback (every request and answer checked against NetBox's OpenAPI contract, which costs the fake
+ * several times a plain server: see bench/fakes.ts). The devices imported from one fake are exported to a
+ * second one, which has the same sites, role and device type but no devices.
  *
  *   node_modules/.bin/bun bench/netbox.ts [--devices 50000]      (after npm run build)
  *
- * Goal (issue 17): an import of 50k devices ≤ 5 s (CMDBSyncer users reported about 4 hosts/s after a
- * regression). The requests are printed per method and path.
+ * Goals (issue 17): an import of 50k devices ≤ 5 s (CMDBSyncer users reported about 4 hosts/s after a
+ * regression); an export of 50k hosts ≤ 15 s the first time; a second export with nothing changed makes zero
+ * writes. The requests are printed per method and path.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -20,14 +22,24 @@ const BINARY = join(import.meta.dir, "..", "dist", "syncer");
 
 const dir = mkdtempSync(join(tmpdir(), "syncer-bench-netbox-"));
 const fake = startNetboxFake();
+const target = startNetboxFake();
 const { store } = fake;
 const sites = Array.from({ length: 20 }, (_, i) => store.create("sites", { name: `Site ${i}`, slug: `site-${i}` }).id);
 const role = store.create("device-roles", { name: "Server", slug: "server" }).id;
 const type = store.create("device-types", { manufacturer: store.create("manufacturers", { name: "Dell", slug: "dell" }).id, model: "R640", slug: "r640" }).id;
 const tag = store.create("tags", { name: "Production", slug: "prod" }).id;
 for (let i = 0; i < DEVICES; i++) store.create("devices", { name: `dev${String(i).padStart(6, "0")}`, device_type: type, role, site: sites[i % sites.length], serial: `SN${i}`, tags: i % 2 ? [tag] : [] });
+for (let i = 0; i < sites.length; i++) target.store.create("sites", { name: `Site ${i}`, slug: `site-${i}` });
+target.store.create("device-roles", { name: "Server", slug: "server" });
+target.store.create("device-types", { manufacturer: target.store.create("manufacturers", { name: "Dell", slug: "dell" }).id, model: "R640", slug: "r640" });
+target.store.create("tags", { name: "Production", slug: "prod" });
 const config = join(dir, "sync.config.toml");
-await Bun.write(config, `[server]\ndata_dir = "data"\n[accounts.nb]\nplugin = "netbox"\naddress = "${fake.address}"\npassword = "\${env:NETBOX_TOKEN}"\n`);
+await Bun.write(
+  config,
+  `[server]\ndata_dir = "data"\n[accounts.nb]\nplugin = "netbox"\naddress = "${fake.address}"\npassword = "\${env:NETBOX_TOKEN}"\n` +
+    `[accounts.out]\nplugin = "netbox"\naddress = "${target.address}"\npassword = "\${env:NETBOX_TOKEN}"\n` +
+    `[[rules]]\nname = "devices"\ntarget = "out"\nmatch = "anyway"\nset = { site = "{{ labels.site }}", role = "{{ labels.role }}", device_type = "{{ inventory['nb__device_type.slug'] }}", tags = "{{ labels.tags }}" }\n`,
+);
 
 async function syncer(...args: string[]) {
   const started = performance.now();
@@ -48,7 +60,17 @@ try {
   const again = await syncer("netbox", "import_devices", "nb");
   console.log(`unchanged re-import          ${Math.round(again.ms).toString().padStart(7)} ms   (unchanged ${again.json.unchanged}; load ${load()})`);
   console.log(fake.server.countsReport());
+
+  const exported = await syncer("netbox", "export_devices", "out");
+  console.log(`first export                 ${Math.round(exported.ms).toString().padStart(7)} ms  goal ≤ 15000 ms: ${exported.ms <= 15000 ? "met" : "NOT met"}   (created ${exported.json.created}, failed ${exported.json.failed}; ${Math.round(DEVICES / (exported.ms / 1000))} hosts/s; load ${load()})`);
+  console.log(target.server.countsReport());
+  target.server.resetCounts();
+  const unchanged = await syncer("netbox", "export_devices", "out");
+  const writes = target.server.writeCount();
+  console.log(`unchanged re-export          ${Math.round(unchanged.ms).toString().padStart(7)} ms  zero writes: ${writes === 0 ? "met" : `NOT met (${writes})`}   (unchanged ${unchanged.json.unchanged}; load ${load()})`);
+  console.log(target.server.countsReport());
 } finally {
   await fake.close();
+  await target.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -208,6 +208,37 @@ describe("netbox export_devices: changes", () => {
     expect(JSON.parse(refused.stdout).error.kind).toBe("auth");
   });
 
+  test("an update NetBox refuses is found by sending the chunk's objects one by one; the others are updated", async () => {
+    const { fake, ids } = netbox();
+    const s = setup(fake);
+    s.csv([["web01", "berlin", "server", "active", ""], ["web02", "berlin", "server", "active", ""]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    expect((await s.syncer("netbox", "export_devices", "nb")).json).toMatchObject({ created: 2 });
+    // Meanwhile people made a web02 in Paris: names are unique per site.
+    fake.store.create("devices", { name: "web02", device_type: ids.type, role: ids.server, site: ids.paris });
+    s.csv([["web01", "paris", "server", "active", ""], ["web02", "paris", "server", "active", ""]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    fake.server.resetCounts();
+    const { json } = await s.syncer("netbox", "export_devices", "nb");
+    expect(json).toMatchObject({ updated: 1, failed: 1 });
+    expect(json.details).toContainEqual({ level: "error", message: "web02: failed: NetBox refused the update: Device name must be unique per site." });
+    expect(fake.store.all("devices").filter((device) => device.name === "web01").map((device) => device.site)).toEqual([ids.paris]);
+    // The bulk PATCH, then each of its two objects alone.
+    expect(fake.server.requestCounts()[`PATCH ${DEVICES}`]).toBe(3);
+  });
+
+  test("a NetBox that cannot be reached is a connection error, before anything is sent", async () => {
+    const { fake } = netbox();
+    const s = setup(fake);
+    s.csv([["web01", "berlin", "server", "active", ""]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    const dir = tempDir("syncer-netbox-export-");
+    const config = writeConfig(dir, `[server]\ndata_dir = "data"\n[accounts.nb]\nplugin = "netbox"\naddress = "http://127.0.0.1:9"\npassword = "secret-token"\n[accounts.nb.custom_fields]\ntimeout = 2\n`);
+    const result = await runSyncerAsync(["netbox", "export_devices", "nb", "--config", config, "--json"]);
+    expect(result.code).not.toBe(0);
+    expect(JSON.parse(result.stdout).error.kind).toBe("connection");
+  });
+
   test("create_missing makes the sites, roles, manufacturers and device types the rules name, once each, before the devices", async () => {
     const { fake } = netbox();
     const rules = `

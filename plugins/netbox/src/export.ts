@@ -498,7 +498,7 @@ export class NetboxExporter extends Exporter {
       for (let i = 0; i < chunk.length; i++) if (!this.send(method, [chunk[i]], create, false)) return false;
       return true;
     }
-    return refuseAll(chunk, what + problemOf(answer));
+    return refuseAll(chunk, what + (errors !== null && errors.kind == JsonKind.Object ? fieldMessages(errors) : problemOf(answer)));
   }
 }
 
@@ -507,7 +507,7 @@ function hasRef(host: Wanted, field: string): bool {
 }
 
 function refuseAll(chunk: Wanted[], message: string): bool {
-  log.error(chunk.length.toString() + " objects: " + message);
+  if (chunk.length > 1) log.error(chunk.length.toString() + " objects: " + message);
   for (let i = 0; i < chunk.length; i++) if (!chunk[i].failed) chunk[i].refuse(message);
   return true;
 }

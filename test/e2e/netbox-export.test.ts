@@ -227,6 +227,22 @@ describe("netbox export_devices: changes", () => {
     expect(fake.server.requestCounts()[`PATCH ${DEVICES}`]).toBe(3);
   });
 
+  test("of two tagged devices with one name (NetBox lists them side by side, here across pages) the first is the host's, the other is left alone", async () => {
+    const { fake, ids, store } = netbox();
+    const tag = store.create("tags", { name: "syncer", slug: "syncer" }).id;
+    const first = store.create("devices", { name: "web01", device_type: ids.type, role: ids.server, site: ids.berlin, tags: [tag] });
+    const second = store.create("devices", { name: "web01", device_type: ids.type, role: ids.server, site: ids.paris, tags: [tag] });
+    const s = setup(fake, "page_size = 1\n");
+    s.csv([["web01", "berlin", "server", "active", ""]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    const { code, json } = await s.syncer("netbox", "export_devices", "nb");
+    expect(code).toBe(0);
+    expect(json).toMatchObject({ unchanged: 1, created: 0, deleted: 0, failed: 0 });
+    expect(json.details).toContainEqual({ level: "warn", message: `NetBox has more than one device named web01 with the tag: device ${second.id} is left alone (Syncer has one host per name)` });
+    expect(store.get("devices", first.id)).toEqual(first);
+    expect(store.get("devices", second.id)).toEqual(second);
+  });
+
   test("a NetBox that cannot be reached is a connection error, before anything is sent", async () => {
     const { fake } = netbox();
     const s = setup(fake);

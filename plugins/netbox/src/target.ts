@@ -3,7 +3,11 @@
 // call, each answered as an owned target host whose state is what the pages compare against: its id, the
 // ids of its related objects, its status, tag ids and custom fields. Objects without the tag are never read
 // here, so they are never updated or deleted; a page looks them up by name before it creates one.
-import { ErrorKind, JsonKind, JsonReader, JsonWriter, Query, fail, request } from "../../sdk/index";
+//
+// NetBox lists objects by name, then id: two tagged objects of one name (in two sites) are next to each other,
+// perhaps across a page boundary, so the cursor carries the last name besides the offset. The first (the lowest
+// id) is the host's; the others are reported and left alone (a target has one host per name).
+import { ErrorKind, JsonKind, JsonReader, JsonWriter, Query, fail, log, request } from "../../sdk/index";
 import { ObjectKind } from "./kinds";
 import { Lookups, lookupPrefix } from "./lookups";
 import { problemOf } from "./problem";
@@ -17,10 +21,15 @@ export function readTarget(kind: ObjectKind): i32 {
   let offset: i64 = 0;
   const cursor = call.input.reader();
   let first = true;
+  let previous = "";
   if (cursor.beginObject()) {
     while (cursor.nextKey()) {
       if (cursor.keyIs("cursor") && cursor.kind() == JsonKind.String) {
-        offset = I64.parseInt(cursor.string());
+        // "<offset>:<the last name read>"
+        const text = cursor.string();
+        const cut = text.indexOf(":");
+        offset = I64.parseInt(cut < 0 ? text : text.substring(0, cut));
+        if (cut >= 0) previous = text.substring(cut + 1);
         first = false;
       } else {
         cursor.skip();
@@ -60,7 +69,9 @@ export function readTarget(kind: ObjectKind): i32 {
       reader.beginArray();
       while (reader.nextItem()) {
         count++;
-        if (!writeObject(reader, writer, kind)) return fail(ErrorKind.Parser, "the answer of GET " + answer.url + ": " + (reader.failed ? reader.error : kind.noun + " " + count.toString() + " has no id"));
+        const name = writeObject(reader, writer, kind, previous);
+        if (name !== null) previous = name!;
+        if (written.failed) return fail(ErrorKind.Parser, "the answer of GET " + answer.url + ": " + (reader.failed ? reader.error : kind.noun + " " + count.toString() + " has no id"));
       }
     } else {
       reader.skip();
@@ -69,7 +80,7 @@ export function readTarget(kind: ObjectKind): i32 {
   if (reader.failed) return fail(ErrorKind.Parser, "the answer of GET " + answer.url + ": " + reader.error);
   writer.endArray();
   writer.key("next");
-  if (more && count > 0) writer.string((offset + count).toString());
+  if (more && count > 0) writer.string((offset + count).toString() + ":" + previous);
   else writer.nullValue();
   writer.endObject();
   writer.output();
@@ -86,10 +97,19 @@ class Read {
   customFields: string = "{}";
 }
 
-/** One object as a target host `{hostname, owned: true, state}`; objects without a name are passed over. False when it is malformed or has no id. */
-function writeObject(reader: JsonReader, writer: JsonWriter, kind: ObjectKind): bool {
+class Written {
+  failed: bool = false;
+}
+const written = new Written();
+
+/**
+ * One object as a target host `{hostname, owned: true, state}`: its name, or null for one passed over (without a
+ * name, or named as the one before); `written.failed` when it is malformed or has no id.
+ */
+function writeObject(reader: JsonReader, writer: JsonWriter, kind: ObjectKind, previous: string): string | null {
   const read = new Read();
-  if (!reader.beginObject()) return false;
+  written.failed = true;
+  if (!reader.beginObject()) return null;
   while (reader.nextKey()) {
     const key = reader.key();
     const k = reader.kind();
@@ -114,11 +134,17 @@ function writeObject(reader: JsonReader, writer: JsonWriter, kind: ObjectKind): 
       reader.skip();
     }
   }
-  if (reader.failed || read.id == 0) return false;
-  if (read.name === null || read.name!.trim().length == 0) return true;
+  if (reader.failed || read.id == 0) return null;
+  written.failed = false;
+  if (read.name === null || read.name!.trim().length == 0) return null;
+  const name = read.name!.trim();
+  if (name == previous) {
+    log.warn("NetBox has more than one " + kind.noun + " named " + name + " with the tag: " + kind.noun + " " + read.id.toString() + " is left alone (Syncer has one host per name)");
+    return null;
+  }
   writer.beginObject();
   writer.key("hostname");
-  writer.string(read.name!.trim());
+  writer.string(name);
   writer.key("owned");
   writer.boolean(true);
   writer.key("state");
@@ -140,7 +166,7 @@ function writeObject(reader: JsonReader, writer: JsonWriter, kind: ObjectKind): 
   writer.raw(read.customFields);
   writer.endObject();
   writer.endObject();
-  return true;
+  return name;
 }
 
 /** A nested object's id (0 when it has none). */

@@ -267,6 +267,13 @@ set = { site = "{{ labels.site }}", role = "{{ labels.role }}", device_type = "P
     const s = setup(fake, "create_missing = true\n", rules);
     s.csv([["web01", "Rome", "Database", "active", ""], ["web02", "Rome", "Database", "active", ""], ["web03", "berlin", "server", "active", ""]]);
     await s.syncer("csv", "import_hosts", "cmdb");
+    // A dry run says what it would create, and creates nothing.
+    const dry = await s.syncer("netbox", "export_devices", "nb", "--dry-run");
+    expect(dry.json).toMatchObject({ created: 3, failed: 0 });
+    expect(dry.json.details).toContainEqual({ level: "info", message: "would create the site 'Rome'" });
+    expect(dry.json.details).toContainEqual({ level: "info", message: "web01: created: site: Rome; role: Database; device_type: PowerEdge R750; platform: Debian 12; tags: syncer" });
+    expect(fake.server.writeCount()).toBe(0);
+    expect(fake.store.all("sites").map((site) => site.name)).toEqual(["Berlin", "Paris"]);
     const { json } = await s.syncer("netbox", "export_devices", "nb");
     expect(json).toMatchObject({ created: 3, failed: 0 });
     const rome = fake.store.all("sites").find((site) => site.name === "Rome")!;

@@ -4,54 +4,15 @@
 // objects first (create_missing), the ownership tag, a name lookup for the objects to create (one people made
 // with that name is left alone), bulk create (list POST), bulk update (list PATCH with ids) of only the fields
 // that differ. NetBox's validation errors are reported per object; the others in the request go on.
-import { ApiResponse, ErrorKind, Exporter, ExportPage, HostEntry, HostResultStatus, JsonDocument, JsonKind, JsonReader, JsonWriter, Query, log } from "../../sdk/index";
+import { ErrorKind, Exporter, ExportPage, HostEntry, HostResultStatus, JsonDocument, JsonKind, JsonReader, JsonWriter, log } from "../../sdk/index";
 import { ObjectKind } from "./kinds";
 import { Lookups, Table, lookupPrefix } from "./lookups";
-import { errorBody, fieldMessages, isFatal, problemOf } from "./problem";
 import { Settings, settingsOf } from "./settings";
+import { Current, Wanted, hasRef, sameIds, writeIds } from "./wanted";
+import { BulkWrites } from "./writes";
 
 /** The manufacturer of a device type create_missing makes when no rule names one (outcome manufacturer). */
 const DEFAULT_MANUFACTURER = "Generic";
-/** Longest query string of a name lookup (the host's limit on a URL is 8192). */
-const LOOKUP_URL_BUDGET = 6000;
-
-/** What NetBox holds of an owned object, from the begin phase's state. */
-class Current {
-  id: i64 = 0;
-  refs: Map<string, i64> = new Map<string, i64>();
-  status: string = "";
-  tags: i64[] = [];
-  /** Custom field → its value's compact JSON text. */
-  customFields: Map<string, string> = new Map<string, string>();
-}
-
-/** One host: what the rules want, and how its write went. */
-class Wanted {
-  refTexts: Map<string, string> = new Map<string, string>();
-  refIds: Map<string, i64> = new Map<string, i64>();
-  status: string = "";
-  hasTags: bool = false;
-  tagTexts: string[] = [];
-  tagIds: i64[] = [];
-  customFields: Map<string, string> = new Map<string, string>();
-  manufacturer: string = "";
-  current: Current | null = null;
-  result: string = HostResultStatus.Unchanged;
-  message: string = "";
-  /** The object's JSON in the request (POST or PATCH). */
-  body: string = "";
-
-  constructor(public hostname: string) {}
-
-  refuse(message: string): void {
-    this.result = HostResultStatus.Failed;
-    this.message = message;
-  }
-
-  get failed(): bool {
-    return this.result == HostResultStatus.Failed;
-  }
-}
 
 export class NetboxExporter extends Exporter {
   settings: Settings = new Settings();
@@ -159,7 +120,11 @@ export class NetboxExporter extends Exporter {
         else creates.push(host);
       } else if (this.diff(host)) updates.push(host);
     }
-    if (creates.length > 0 && !this.leaveForeign(creates)) return false;
+    const writes = new BulkWrites(this.settings, this.kind);
+    if (creates.length > 0) {
+      if (!writes.leaveForeign(creates)) return this.fail(writes.failKind, writes.failMessage);
+      if (!this.ownTagFor(creates)) return false;
+    }
     const sending = new Array<Wanted>();
     for (let i = 0; i < creates.length; i++) {
       if (creates[i].result != HostResultStatus.Skipped) {
@@ -167,8 +132,7 @@ export class NetboxExporter extends Exporter {
         sending.push(creates[i]);
       }
     }
-    if (!this.write("POST", sending, true)) return false;
-    if (!this.write("PATCH", updates, false)) return false;
+    if (!writes.write("POST", sending, true) || !writes.write("PATCH", updates, false)) return this.fail(writes.failKind, writes.failMessage);
     this.lookups.save(lookupPrefix(this.kind.devices), true);
     for (let i = 0; i < this.hosts.length; i++) page.result(this.hosts[i].hostname, this.hosts[i].result, this.hosts[i].message);
     return true;
@@ -262,6 +226,12 @@ export class NetboxExporter extends Exporter {
     const id = this.lookups.create(table, name, this.settings, this.dryRun, manufacturer);
     if (id != 0) log.info((this.dryRun ? "would create the " : "created the ") + table.noun + " '" + name + "'");
     return id;
+  }
+
+  /** The ownership tag, made when some of the hosts are still to be created and NetBox lacks it: false when the call failed. */
+  private ownTagFor(creates: Wanted[]): bool {
+    for (let i = 0; i < creates.length; i++) if (!creates[i].failed && creates[i].result != HostResultStatus.Skipped) return this.ownTag() != 0;
+    return true;
   }
 
   /** The ownership tag's id, made when NetBox lacks it; 0 when it could not be made (the call has failed). */
@@ -387,129 +357,6 @@ export class NetboxExporter extends Exporter {
     host.result = HostResultStatus.Created;
     if (this.dryRun) host.message = shown.join("; ");
   }
-
-  /**
-   * Objects NetBox has under the names of those to create but that Syncer does not own (people made them,
-   * or they lack the tag): those hosts are skipped, the objects left alone. One GET per some hundred names.
-   * Makes the ownership tag when something is left to create. False when the call failed.
-   */
-  private leaveForeign(creates: Wanted[]): bool {
-    const byName = new Map<string, Wanted>();
-    for (let i = 0; i < creates.length; i++) byName.set(creates[i].hostname, creates[i]);
-    let from = 0;
-    while (from < creates.length) {
-      const names = new Array<string>();
-      let length = 0;
-      let to = from;
-      while (to < creates.length && (to == from || length < LOOKUP_URL_BUDGET)) {
-        const name = creates[to].hostname;
-        names.push(name);
-        length += name.length * 3 + 6;
-        to++;
-      }
-      if (!this.lookUp(names, byName)) return false;
-      from = to;
-    }
-    for (let i = 0; i < creates.length; i++) if (!creates[i].failed && creates[i].result != HostResultStatus.Skipped) return this.ownTag() != 0;
-    return true;
-  }
-
-  private lookUp(names: string[], byName: Map<string, Wanted>): bool {
-    let offset: i64 = 0;
-    for (;;) {
-      const query = new Query();
-      for (let i = 0; i < names.length; i++) query.set("name", names[i]);
-      query.setInt("limit", 1000).setInt("offset", offset);
-      const answer = this.settings.api.get(this.kind.path, query);
-      if (!answer.ok) return this.fail(answer.errorKind, "looking up " + this.kind.noun + "s by name: " + problemOf(answer));
-      const reader = answer.document!.readerAt(0);
-      let more = false;
-      let count = 0;
-      reader.beginObject();
-      while (reader.nextKey()) {
-        if (reader.keyIs("next")) {
-          more = reader.kind() == JsonKind.String;
-          reader.skip();
-        } else if (reader.keyIs("results") && reader.kind() == JsonKind.Array) {
-          reader.beginArray();
-          while (reader.nextItem()) {
-            count++;
-            let name = "";
-            let id: i64 = 0;
-            reader.beginObject();
-            while (reader.nextKey()) {
-              if (reader.keyIs("name") && reader.kind() == JsonKind.String) name = reader.string();
-              else if (reader.keyIs("id") && reader.kind() == JsonKind.Number) id = reader.integer();
-              else reader.skip();
-            }
-            if (!byName.has(name)) continue;
-            const host = byName.get(name);
-            host.result = HostResultStatus.Skipped;
-            host.message = "NetBox has a " + this.kind.noun + " " + name + " (id " + id.toString() + ") without the tag " + this.settings.tag + " (made by people): left alone";
-          }
-        } else {
-          reader.skip();
-        }
-      }
-      if (reader.failed) return this.fail(ErrorKind.Parser, "the answer of GET " + answer.url + ": " + reader.error);
-      if (!more || count == 0) break;
-      offset += count;
-    }
-    return true;
-  }
-
-  /**
-   * Sends the hosts' bodies in chunks (POST creates, PATCH updates with ids). A 400 names what NetBox refused:
-   * for a bulk create, per object (the others are sent again); for a bulk update, only the first bad object's
-   * fields without saying which, so each object of the chunk is sent alone to find it. Other errors fail the
-   * chunk's hosts; a refused token or an unreachable NetBox fails the call.
-   */
-  private write(method: string, hosts: Wanted[], create: bool): bool {
-    const size = this.settings.chunkSize;
-    for (let from = 0; from < hosts.length; from += size) {
-      const chunk = hosts.slice(from, min(from + size, hosts.length));
-      if (!this.send(method, chunk, create, true)) return false;
-    }
-    return true;
-  }
-
-  private send(method: string, chunk: Wanted[], create: bool, again: bool): bool {
-    if (chunk.length == 0) return true;
-    const body = new JsonWriter(chunk.length * 256);
-    body.beginArray();
-    for (let i = 0; i < chunk.length; i++) body.raw(chunk[i].body);
-    body.endArray();
-    const answer = this.settings.api.send(method, this.kind.path, body);
-    if (answer.ok) return true;
-    if (isFatal(answer)) return this.fail(answer.errorKind, (create ? "bulk create" : "bulk update") + " of " + chunk.length.toString() + " " + this.kind.noun + "s: " + problemOf(answer));
-    const what = create ? "NetBox refused to create it: " : "NetBox refused the update: ";
-    const errors = answer.status == 400 ? errorBody(answer) : null;
-    if (errors !== null && errors.kind == JsonKind.Array && create) {
-      const items = errors.elements();
-      const fine = new Array<Wanted>();
-      for (let i = 0; i < chunk.length; i++) {
-        if (i < items.length && items[i].kind == JsonKind.Object && items[i].members().length > 0) chunk[i].refuse(what + fieldMessages(items[i]));
-        else fine.push(chunk[i]);
-      }
-      if (fine.length == chunk.length || !again) return refuseAll(chunk, what + problemOf(answer));
-      return this.send(method, fine, create, false);
-    }
-    if (errors !== null && chunk.length > 1) {
-      for (let i = 0; i < chunk.length; i++) if (!this.send(method, [chunk[i]], create, false)) return false;
-      return true;
-    }
-    return refuseAll(chunk, what + (errors !== null && errors.kind == JsonKind.Object ? fieldMessages(errors) : problemOf(answer)));
-  }
-}
-
-function hasRef(host: Wanted, field: string): bool {
-  return host.refIds.has(field) && host.refIds.get(field) != 0;
-}
-
-function refuseAll(chunk: Wanted[], message: string): bool {
-  if (chunk.length > 1) log.error(chunk.length.toString() + " objects: " + message);
-  for (let i = 0; i < chunk.length; i++) if (!chunk[i].failed) chunk[i].refuse(message);
-  return true;
 }
 
 /** An outcome's value as text: a string trimmed, null as "", a number or boolean as written. */
@@ -522,16 +369,4 @@ function textOf(reader: JsonReader): string {
   }
   if (!reader.capture()) return "";
   return String.UTF8.decodeUnsafe(reader.valuePtr, <usize>reader.valueLength);
-}
-
-function sameIds(a: i64[], b: i64[]): bool {
-  if (a.length != b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] != b[i]) return false;
-  return true;
-}
-
-function writeIds(writer: JsonWriter, ids: i64[]): void {
-  writer.beginArray();
-  for (let i = 0; i < ids.length; i++) writer.integer(ids[i]);
-  writer.endArray();
 }

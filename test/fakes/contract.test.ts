@@ -4,7 +4,7 @@
  * real contracts are exercised by the Checkmk and NetBox tests.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { ContractChecker, type IncomingRequest } from "./contract/checker.ts";
+import { allDistinct, ContractChecker, type IncomingRequest } from "./contract/checker.ts";
 import type { OpenApiDocument } from "./contract/document.ts";
 import { pythonPatternToJs, toJsonSchema } from "./contract/json-schema.ts";
 import { type Answer, FakeServer, type FakeSystem } from "./server.ts";
@@ -98,6 +98,17 @@ describe("requests", () => {
       "body entries/1/name: is required",
     ]);
     expect(problemsOf(request("POST", "/things", { body: { entries: [{ name: "a", size: 1 }, { size: 1, name: "a" }] } }))).toEqual(["body entries: must NOT have duplicate items"]);
+  });
+
+  test("uniqueItems compares items as JSON values: key order aside, at any depth, without canonicalising items that differ on their face", () => {
+    expect(allDistinct([{ a: 1, b: { c: [1, { d: 2, e: 3 }] } }, { b: { c: [1, { e: 3, d: 2 }] }, a: 1 }])).toBe(false);
+    expect(allDistinct([{ a: 1, b: { c: [1, { d: 2 }] } }, { a: 1, b: { c: [1, { d: 3 }] } }])).toBe(true);
+    expect(allDistinct([1, "1", null, true, [1], [[1]], {}, { a: null }])).toBe(true);
+    expect(allDistinct(["x", "y", "x"])).toBe(false);
+    expect(allDistinct([[1, 2], [2, 1], [1, 2]])).toBe(false);
+    const entries = Array.from({ length: 300 }, (_, i) => ({ host_name: `host${i}`, folder: "/", attributes: { labels: { a: "b" } } }));
+    expect(allDistinct(entries)).toBe(true);
+    expect(allDistinct([...entries, { attributes: { labels: { a: "b" } }, folder: "/", host_name: "host7" }])).toBe(false);
   });
 
   test("an anyOf branch stays open: a mix of named and other properties passes when a branch allows it", () => {

@@ -2,7 +2,7 @@
 // against what the site holds (`current`, read by the begin phase), then the writes in bulk: missing
 // folders (parents first), bulk create, bulk update, and a move (with the host's ETag) where the folder
 // changed. Hosts people made on the site are left alone; a host nothing changed for is not written.
-import { ApiResponse, Exporter, ExportPage, HostEntry, HostResultStatus, JsonKind, JsonRaw, JsonReader, JsonWriter, ErrorKind, log } from "../../sdk/index";
+import { ApiResponse, Exporter, ExportPage, HostEntry, HostResultStatus, JsonKind, JsonReader, JsonWriter, ErrorKind, log } from "../../sdk/index";
 import { canonicalOf, differences } from "./canonical";
 import { foldersOf } from "./folders";
 import { failedHosts, problemOf } from "./problem";

@@ -92,7 +92,7 @@ export class ContractChecker {
       type: "array",
       schemaType: "boolean",
       error: { message: "must NOT have duplicate items" },
-      validate: (_unique: boolean, items: unknown[]) => new Set(items.map(canonicalJson)).size === items.length,
+      validate: (_unique: boolean, items: unknown[]) => allDistinct(items),
     });
     for (const direction of ["request", "response"] as const) {
       const translation = this.translation(direction, this.branches);
@@ -216,6 +216,38 @@ export class ContractChecker {
   private translation(direction: Direction, branches: ReadonlySet<string>): Translation {
     return { refId: (name) => `urn:contract:${direction}:${encodeURIComponent(name)}`, closeObjects: direction === "request", branches };
   }
+}
+
+/**
+ * Whether no two items are equal as JSON values (key order aside), in linear time for the usual case: each item
+ * gets a shallow signature (its scalars, and for an object its sorted keys with their scalar values), which equal
+ * items share; only items whose signatures collide are compared by their canonical JSON. A bulk body's entries
+ * (300 hosts each with its name) never collide, so none is canonicalised.
+ */
+export function allDistinct(items: readonly unknown[]): boolean {
+  const bySignature = new Map<string, unknown[]>();
+  for (const item of items) {
+    const signature = shallowSignature(item);
+    const same = bySignature.get(signature);
+    if (same) same.push(item);
+    else bySignature.set(signature, [item]);
+  }
+  for (const group of bySignature.values()) {
+    if (group.length > 1 && new Set(group.map(canonicalJson)).size !== group.length) return false;
+  }
+  return true;
+}
+
+function shallowSignature(item: unknown): string {
+  if (item === null || typeof item !== "object") return JSON.stringify(item ?? null);
+  if (Array.isArray(item)) return `[${item.length}`;
+  const record = item as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    const value = record[key];
+    parts.push(value !== null && typeof value === "object" ? `${key}:${Array.isArray(value) ? "[" : "{"}` : `${key}=${JSON.stringify(value)}`);
+  }
+  return `{${parts.join(",")}`;
 }
 
 /** Text from a URL or header as the type its schema names; left as text when it does not read as one. */

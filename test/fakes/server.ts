@@ -37,6 +37,8 @@ export interface FakeSystem<Caller> {
   extraProblems?(route: Route, request: IncomingRequest): Problem[];
   /** Headers the real system puts on every answer. */
   readonly commonHeaders?: Record<string, string>;
+  /** The answer's body as the real system writes it; JSON.stringify when absent. */
+  serialize?(body: unknown): string;
 }
 
 export interface RequestContext {
@@ -262,6 +264,6 @@ export class FakeServer<Caller> {
     const headers = new Headers({ ...this.system.commonHeaders, ...answer.headers });
     if (answer.body === undefined) return new Response(null, { status: answer.status, headers });
     headers.set("content-type", answer.mediaType ?? "application/json");
-    return new Response(JSON.stringify(answer.body), { status: answer.status, headers });
+    return new Response(this.system.serialize ? this.system.serialize(answer.body) : JSON.stringify(answer.body), { status: answer.status, headers });
   }
 }

@@ -1,5 +1,6 @@
 // Attributes as comparable text: what Syncer wants and what the site holds are equal exactly when their
-// canonical texts are (object keys sorted at every depth, no whitespace, Checkmk's meta_data left out).
+// canonical texts are (object keys sorted at every depth, no whitespace, strings escaped only where JSON must,
+// Checkmk's meta_data left out).
 // Written in one pass over the bytes: the begin phase does this for every host of the site.
 import { JsonDocument, JsonKind, JsonReader, JsonWriter } from "../../sdk/index";
 
@@ -12,15 +13,39 @@ class Member {
   ) {}
 }
 
-/** Writes the value at `[ptr, ptr + length)` canonically. */
+/**
+ * Writes the value at `[ptr, ptr + length)` canonically. A string is written as the SDK's writer escapes it
+ * (only `"`, `\\` and control characters): Checkmk, like Python's json, may send `\\u00e9` where Syncer
+ * writes `é`, and the two must compare equal.
+ */
 function copyBytes(writer: JsonWriter, ptr: usize, length: i32): bool {
   const first = load<u8>(ptr);
-  // Scalars have no whitespace to drop: their bytes are their canonical text.
+  if (first == 0x22) return copyString(writer, ptr, length);
+  // Numbers, booleans and null have no whitespace to drop: their bytes are their canonical text.
   if (first != 0x7b && first != 0x5b) {
     writer.rawBytes(ptr, length);
     return true;
   }
   return copyCanonical(new JsonReader(ptr, length), writer);
+}
+
+/** A JSON string's bytes (quotes included) with its escapes resolved and written again; as they are when it has none. */
+function copyString(writer: JsonWriter, ptr: usize, length: i32): bool {
+  let escaped = false;
+  for (let at: i32 = 1; at < length - 1; at++) {
+    if (load<u8>(ptr + <usize>at) == 0x5c) {
+      escaped = true;
+      break;
+    }
+  }
+  if (!escaped) {
+    writer.rawBytes(ptr, length);
+    return true;
+  }
+  const reader = new JsonReader(ptr, length);
+  if (!reader.stringBytes()) return false;
+  writer.stringBytes(reader.valuePtr, reader.valueLength);
+  return true;
 }
 
 /** Writes the value the reader stands at with every object's keys sorted; at the top, `skip` names a member to leave out. False when it is malformed. */
@@ -58,16 +83,14 @@ export function copyCanonical(reader: JsonReader, writer: JsonWriter, skip: stri
     return !reader.failed;
   }
   if (!reader.capture()) return false;
-  writer.rawBytes(reader.valuePtr, reader.valueLength);
-  return true;
+  return copyBytes(writer, reader.valuePtr, reader.valueLength);
 }
 
-/** The canonical text of the value at `[ptr, ptr + length)`. */
-export function canonicalOf(ptr: usize, length: i32): string {
-  const writer = new JsonWriter(length + 16);
-  copyBytes(writer, ptr, length);
-  return writer.toString();
+/** The canonical text of the value at `[ptr, ptr + length)` onto `writer` (keys sorted, strings escaped as Syncer writes them). */
+export function writeCanonical(writer: JsonWriter, ptr: usize, length: i32): bool {
+  return copyBytes(writer, ptr, length);
 }
+
 
 /** The members of a canonical object text, by key, each as its text. */
 function membersOf(json: string): Map<string, string> {

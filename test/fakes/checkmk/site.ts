@@ -67,6 +67,8 @@ export interface SiteOptions {
   activationWaits?: number;
   /** Every Setup endpoint answers 403, as on a remote site with configuration disabled. */
   setupDisabled?: boolean;
+  /** Answers written as Python's json.dumps writes by default (ensure_ascii): every non-ASCII character as a `\uXXXX` escape. */
+  asciiJson?: boolean;
 }
 
 export class CheckmkSite {
@@ -75,6 +77,7 @@ export class CheckmkSite {
   readonly tagGroups: Record<string, string[]>;
   readonly customAttributes: Set<string>;
   readonly setupDisabled: boolean;
+  readonly asciiJson: boolean;
   readonly hosts = new Map<string, HostRecord>();
   readonly folders = new Map<string, FolderRecord>();
   readonly pendingChanges: Change[] = [];
@@ -104,6 +107,7 @@ export class CheckmkSite {
     this.customAttributes = new Set(options.customAttributes ?? []);
     this.activationWaits = options.activationWaits ?? 1;
     this.setupDisabled = options.setupDisabled ?? false;
+    this.asciiJson = options.asciiJson ?? false;
     this.folders.set("", { path: "", id: folderId(""), title: "Main", attributes: {} });
   }
 

@@ -3,7 +3,7 @@
 // folders (parents first), bulk create, bulk update, and a move (with the host's ETag) where the folder
 // changed. Hosts people made on the site are left alone; a host nothing changed for is not written.
 import { ApiResponse, Exporter, ExportPage, HostEntry, HostResultStatus, JsonKind, JsonReader, JsonWriter, ErrorKind, log } from "../../sdk/index";
-import { differences, writeCanonical } from "./canonical";
+import { compareNames, differences, writeCanonical } from "./canonical";
 import { foldersOf } from "./folders";
 import { failedHosts, problemOf } from "./problem";
 import { OWNER_LABEL, Settings, folderSlug, normalFolder, settingsOf } from "./settings";
@@ -38,7 +38,8 @@ class Wanted {
   ) {}
 }
 
-const byName = (a: Member, b: Member): i32 => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** In the order canonical text sorts keys (canonical.ts): the site's attributes and these are written alike. */
+const byName = (a: Member, b: Member): i32 => compareNames(a.name, b.name);
 
 export class SiteExporter extends Exporter {
   settings: Settings = new Settings();

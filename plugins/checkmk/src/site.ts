@@ -4,7 +4,7 @@
 // attributes (canonical, without meta_data) the export pages compare against. Each folder's answer is read
 // in one pass over its bytes.
 import { ErrorKind, JsonKind, JsonReader, JsonWriter, fail, request } from "../../sdk/index";
-import { copyCanonical } from "./canonical";
+import { writeCanonical } from "./canonical";
 import { foldersOf } from "./folders";
 import { problemOf } from "./problem";
 import { OWNER_LABEL, folderSlug, normalFolder, settingsOf } from "./settings";
@@ -93,7 +93,7 @@ function writeFolder(reader: JsonReader, writer: JsonWriter, account: string, fo
       writer.boolean(owned);
       writer.key("attributes");
       if (host.attributesLength == 0) writer.raw("{}");
-      else if (!copyCanonical(new JsonReader(host.attributesPtr, host.attributesLength), writer, "meta_data")) return "the attributes of host " + host.name! + " are malformed";
+      else if (!writeCanonical(writer, host.attributesPtr, host.attributesLength, "meta_data")) return "the attributes of host " + host.name! + " are malformed";
       writer.endObject();
       writer.endObject();
     }

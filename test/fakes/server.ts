@@ -106,6 +106,11 @@ export class FakeServer<Caller> {
 
   constructor(private readonly system: FakeSystem<Caller>) {}
 
+  /** The contract the requests and answers are checked against. */
+  get checker(): ContractChecker {
+    return this.system.checker;
+  }
+
   /** Starts listening on 127.0.0.1 on a free port. */
   start(): this {
     this.server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 0, fetch: (request) => this.answer(request) });

@@ -102,6 +102,9 @@ function writeFolder(reader: JsonReader, writer: JsonWriter, account: string, fo
   return "";
 }
 
+let lastFolder = "";
+let lastNormal = "/";
+
 function readHost(reader: JsonReader): SiteHost {
   const host = new SiteHost();
   if (!reader.beginObject()) return host;
@@ -113,8 +116,13 @@ function readHost(reader: JsonReader): SiteHost {
       while (reader.nextKey()) {
         if (reader.keyIs("folder") && reader.kind() == JsonKind.String) {
           const folder = reader.string();
-          const normal = normalFolder(folder);
-          host.folder = normal === null ? folder : normal!;
+          // A folder's hosts share their folder: normalised once.
+          if (folder != lastFolder) {
+            const normal = normalFolder(folder);
+            lastFolder = folder;
+            lastNormal = normal === null ? folder : normal!;
+          }
+          host.folder = lastNormal;
         } else if (reader.keyIs("attributes") && reader.kind() == JsonKind.Object && reader.capture()) {
           host.attributesPtr = reader.valuePtr;
           host.attributesLength = reader.valueLength;

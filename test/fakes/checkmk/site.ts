@@ -246,7 +246,8 @@ export class CheckmkSite {
   pendingChangesEtag(): string {
     const changes = this.pendingChanges;
     const key = `${changes.length} ${changes[0]?.id} ${changes.at(-1)?.id}`;
-    if (this.changesEtag?.key !== key) this.changesEtag = { key, etag: etagOf(Object.fromEntries(changes.map((change) => [change.id, change]))) };
+    // Over the changes as written (their keys are in one order by construction): 100k changes made canonical took a second.
+    if (this.changesEtag?.key !== key) this.changesEtag = { key, etag: `"${new Bun.CryptoHasher("sha256").update(JSON.stringify(changes)).digest("hex")}"` };
     return this.changesEtag.etag;
   }
 

@@ -137,6 +137,21 @@ export class JsonWriter {
     host.output_write(this.out.dataStart, <u32>this.out.length);
   }
 
+  /** What `other` holds, inserted verbatim as one value (trusted, not checked), without a copy in between. */
+  rawWriter(other: JsonWriter): void {
+    this.rawBytes(other.out.dataStart, other.out.length);
+  }
+
+  /** Whether this writer holds exactly the bytes `other` holds: two texts compared without decoding either. */
+  sameBytes(other: JsonWriter): bool {
+    return this.out.length == other.out.length && memory.compare(this.out.dataStart, other.out.dataStart, <usize>this.out.length) == 0;
+  }
+
+  /** Whether this writer holds exactly the `len` bytes at `ptr` (a value JsonReader.capture() found, say). */
+  holds(ptr: usize, len: i32): bool {
+    return this.out.length == len && memory.compare(this.out.dataStart, ptr, <usize>len) == 0;
+  }
+
   /** A copy of the bytes written. */
   toBytes(): ArrayBuffer {
     return this.out.toBytes();

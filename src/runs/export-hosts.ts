@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { SyncerError } from "../core/errors.ts";
 import type { EligibleReader } from "../db/hosts.ts";
 import type { TargetStateStore } from "../db/target-state.ts";
-import { ExportBeginAnswerSchema, ExportResultSchema } from "../plugins/abi.ts";
+import { EXPORT_STATUSES, ExportBeginAnswerSchema, ExportResultSchema } from "../plugins/abi.ts";
 import { functionCaller } from "../plugins/functions.ts";
 import { RawJson } from "../plugins/raw-json.ts";
 import { deleteLimit } from "./delete-limit.ts";
@@ -52,7 +52,7 @@ async function readTarget(scope: RunScope, begin: string, target: TargetStateSto
   for (let page = 1; ; page++) {
     const result = await callPlugin(scope, begin, { cursor });
     if (!result.ok) throw new SyncerError(result.error.kind, `${where}: reading the target failed at page ${page}: ${result.error.message}; nothing was sent`);
-    const answer = v.safeParse(ExportBeginAnswerSchema, result.value);
+    const answer = plainBeginAnswer(result.value) ? { success: true as const, output: result.value } : v.safeParse(ExportBeginAnswerSchema, result.value);
     if (!answer.success) throw new SyncerError("abi", `${where}: page ${page} is not {"hosts": [{hostname, owned, state}], "next": …}: ${v.summarize(answer.issues)}; nothing was sent`);
     target.add(answer.output.hosts.map((host) => ({ hostname: host.hostname, owned: host.owned, state: JSON.stringify(host.state ?? null) })));
     const next = answer.output.next;
@@ -140,7 +140,7 @@ function stateObject(states: Map<string, string>): string {
 /** Counts an answer's per-host results into the run; an answer of another shape fails its `hosts` hosts. */
 function countResults(scope: RunScope, value: unknown, what: string, hosts: number): void {
   const { plugin, command, report } = scope;
-  const answer = v.safeParse(ExportResultSchema, value);
+  const answer = plainResults(value) ? { success: true as const, output: value } : v.safeParse(ExportResultSchema, value);
   if (!answer.success) {
     report.counts.failed += hosts;
     scope.addDetail("error", `${what}: ${plugin.ident} ${command} answered something that is not {"results": [...]}: ${v.summarize(answer.issues)}`);
@@ -150,4 +150,31 @@ function countResults(scope: RunScope, value: unknown, what: string, hosts: numb
     report.counts[item.status]++;
     if (item.status === "failed" || item.message) scope.addDetail(item.status === "failed" ? "error" : "info", `${item.hostname}: ${item.status}${item.message ? `: ${item.message}` : ""}`);
   }
+}
+
+// Whether an answer surely passes its schema, decided without valibot: a target of 100k hosts answers 100k
+// entries, and the schema's check of them was a tenth of an unchanged export. Each accepts a subset of what its
+// schema accepts; anything it doubts goes to the schema, which decides and words the problem.
+
+const NOT_BLANK = /\S/;
+const STATUSES: ReadonlySet<unknown> = new Set(EXPORT_STATUSES);
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+function plainBeginAnswer(value: unknown): value is v.InferOutput<typeof ExportBeginAnswerSchema> {
+  if (!isRecord(value) || !Array.isArray(value.hosts) || (value.next !== null && typeof value.next !== "string")) return false;
+  for (const host of value.hosts as unknown[]) {
+    if (!isRecord(host) || typeof host.owned !== "boolean") return false;
+    const { hostname } = host;
+    if (typeof hostname !== "string" || hostname.length > 253 || !NOT_BLANK.test(hostname)) return false;
+  }
+  return true;
+}
+
+function plainResults(value: unknown): value is v.InferOutput<typeof ExportResultSchema> {
+  if (!isRecord(value) || !Array.isArray(value.results)) return false;
+  for (const item of value.results as unknown[]) {
+    if (!isRecord(item) || typeof item.hostname !== "string" || !STATUSES.has(item.status) || (item.message !== undefined && typeof item.message !== "string")) return false;
+  }
+  return true;
 }

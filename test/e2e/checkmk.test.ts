@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runSyncerAsync, tempDir, writeConfig } from "../helpers/binary.ts";
 import { type CheckmkFake, startCheckmkFake } from "../fakes/checkmk/fake.ts";
+import type { SiteOptions } from "../fakes/checkmk/site.ts";
 
 /**
  * The checkmk plugin through the compiled binary against the contract-checking Checkmk fake: hosts
@@ -49,8 +50,8 @@ match = "anyway"
 set = { attributes = { alias = "{{ hostname | upcase }}", tag_criticality = "prod" } }
 `;
 
-function site(): Site {
-  fake = startCheckmkFake({ users: [{ name: "automation", secret: SECRET, role: "admin" }] });
+function site(options: SiteOptions = {}): Site {
+  fake = startCheckmkFake({ users: [{ name: "automation", secret: SECRET, role: "admin" }], ...options });
   // Made by people on the site: one Syncer does not know, one with the name of a host Syncer exports.
   fake.site.createHost("people01", "", { alias: "by hand" }, "cmkadmin");
   fake.site.createHost("app01", "", { ipaddress: "10.9.9.9" }, "cmkadmin");
@@ -118,6 +119,18 @@ describe("checkmk export_hosts", () => {
     expect(s.fake.site.pendingChanges).toEqual([]);
     // Hosts in bulk: one create for both, never one request per host.
     expect(s.fake.server.requestCounts()[BULK_CREATE]).toBe(1);
+  });
+
+  test("values the site writes with \\u escapes (as Python's json does) compare equal to the same text unescaped: nothing is written again", async () => {
+    const s = site({ asciiJson: true });
+    s.csv([["web01", "münchen", "web"], ["web02", "zürich", "db ☃ 😀"]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    expect((await s.syncer("checkmk", "export_hosts", "monitoring")).json).toMatchObject({ created: 2, failed: 0 });
+    expect(hostOf(s.fake, "web02")!.attributes.labels).toEqual({ site: "zürich", role: "db ☃ 😀", cmdb_syncer: "monitoring" });
+    const before = s.writes();
+    const again = await s.syncer("checkmk", "export_hosts", "monitoring");
+    expect(again.json).toMatchObject({ created: 0, updated: 0, unchanged: 2, failed: 0 });
+    expect(s.writes()).toBe(before);
   });
 
   test("a second export with nothing changed sends no write at all; a changed host is updated or moved alone", async () => {

@@ -4,7 +4,7 @@
  * real contracts are exercised by the Checkmk and NetBox tests.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { ContractChecker, type IncomingRequest } from "./contract/checker.ts";
+import { allDistinct, ContractChecker, type IncomingRequest } from "./contract/checker.ts";
 import type { OpenApiDocument } from "./contract/document.ts";
 import { pythonPatternToJs, toJsonSchema } from "./contract/json-schema.ts";
 import { type Answer, FakeServer, type FakeSystem } from "./server.ts";
@@ -36,6 +36,7 @@ const CONTRACT: OpenApiDocument = {
     },
     "/things/special": { get: { operationId: "special", responses: { "204": {} } } },
     "/things": {
+      get: { operationId: "list", responses: { "200": { content: { "application/json": { schema: { $ref: "#/components/schemas/Things" } } } } } },
       post: { operationId: "create", requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/Things" } } } }, responses: { "204": {} } },
       put: { operationId: "either", requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/Either" } } } }, responses: { "204": {} } },
     },
@@ -49,6 +50,9 @@ function request(method: string, path: string, options: { query?: string; header
   if (options.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
   return { method, path, query: new URLSearchParams(options.query ?? ""), headers, body: options.body === undefined ? "" : JSON.stringify(options.body) };
 }
+
+/** A name of letters only, different for every `i`. */
+const letters = (i: number): string => i.toString(26).replace(/./g, (digit) => String.fromCharCode(97 + parseInt(digit, 26)));
 
 function problemsOf(incoming: IncomingRequest): string[] {
   const match = checker.match(incoming.method, incoming.path);
@@ -98,6 +102,42 @@ describe("requests", () => {
       "body entries/1/name: is required",
     ]);
     expect(problemsOf(request("POST", "/things", { body: { entries: [{ name: "a", size: 1 }, { size: 1, name: "a" }] } }))).toEqual(["body entries: must NOT have duplicate items"]);
+  });
+
+  test("uniqueItems compares items as JSON values: key order aside, at any depth, without canonicalising items that differ on their face", () => {
+    expect(allDistinct([{ a: 1, b: { c: [1, { d: 2, e: 3 }] } }, { b: { c: [1, { e: 3, d: 2 }] }, a: 1 }])).toBe(false);
+    expect(allDistinct([{ a: 1, b: { c: [1, { d: 2 }] } }, { a: 1, b: { c: [1, { d: 3 }] } }])).toBe(true);
+    expect(allDistinct([1, "1", null, true, [1], [[1]], {}, { a: null }])).toBe(true);
+    expect(allDistinct(["x", "y", "x"])).toBe(false);
+    expect(allDistinct([[1, 2], [2, 1], [1, 2]])).toBe(false);
+    const entries = Array.from({ length: 300 }, (_, i) => ({ host_name: `host${i}`, folder: "/", attributes: { labels: { a: "b" } } }));
+    expect(allDistinct(entries)).toBe(true);
+    expect(allDistinct([...entries, { attributes: { labels: { a: "b" } }, folder: "/", host_name: "host7" }])).toBe(false);
+  });
+
+  test("a request's body is checked whole however long its lists: one bad entry of a thousand is found where it is", () => {
+    const entries = Array.from({ length: 1000 }, (_, i) => ({ name: letters(i), size: i % 10 }));
+    entries[537] = { name: "Bad", size: 3 };
+    expect(problemsOf(request("POST", "/things", { body: { entries } }))).toEqual(['body entries/537/name: must match pattern "^[a-z]+$"']);
+  });
+
+  test("an answer's long lists are checked on a sample that moves on with every answer: a bad item is found within a few listings, named where it is", () => {
+    const sampling = new ContractChecker(CONTRACT, { answerSample: 8 });
+    const route = sampling.operations().find((operation) => operation.operation.operationId === "list")!;
+    const answer = (entries: unknown[]) => sampling.checkAnswer(route, { status: 200, headers: new Headers({ "content-type": "application/json" }), body: { entries } });
+    const good = Array.from({ length: 100 }, (_, i) => ({ name: letters(i), size: i % 10 }));
+    expect(answer(good)).toEqual([]);
+    // The first and the last item are in every sample.
+    expect(answer([{ name: 1 }, ...good.slice(1)])).toEqual([{ in: "body", at: "entries/0/name", message: "must be string" }]);
+    expect(answer([...good.slice(1), { name: "last", size: 11 }])).toEqual([{ in: "body", at: "entries/99/size", message: "must be < 10" }]);
+    // One between them is found within as many listings as the sample's step.
+    const bad = good.map((item, i) => (i === 42 ? { ...item, colour: "red", size: -1 } : item));
+    const found = Array.from({ length: 14 }, () => answer(bad)).filter((problems) => problems.length > 0);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]).toEqual([{ in: "body", at: "entries/42/size", message: "must be >= 0" }]);
+    // Without a sample, every answer checks every item.
+    const whole = new ContractChecker(CONTRACT, { answerSample: 0 });
+    expect(whole.checkAnswer(route, { status: 200, headers: new Headers({ "content-type": "application/json" }), body: { entries: bad } })).toEqual([{ in: "body", at: "entries/42/size", message: "must be >= 0" }]);
   });
 
   test("an anyOf branch stays open: a mix of named and other properties passes when a branch allows it", () => {

@@ -37,6 +37,8 @@ export interface FakeSystem<Caller> {
   extraProblems?(route: Route, request: IncomingRequest): Problem[];
   /** Headers the real system puts on every answer. */
   readonly commonHeaders?: Record<string, string>;
+  /** The answer's body as the real system writes it; JSON.stringify when absent. */
+  serialize?(body: unknown): string;
 }
 
 export interface RequestContext {
@@ -103,6 +105,11 @@ export class FakeServer<Caller> {
   private server: ReturnType<typeof Bun.serve> | undefined;
 
   constructor(private readonly system: FakeSystem<Caller>) {}
+
+  /** The contract the requests and answers are checked against. */
+  get checker(): ContractChecker {
+    return this.system.checker;
+  }
 
   /** Starts listening on 127.0.0.1 on a free port. */
   start(): this {
@@ -262,6 +269,6 @@ export class FakeServer<Caller> {
     const headers = new Headers({ ...this.system.commonHeaders, ...answer.headers });
     if (answer.body === undefined) return new Response(null, { status: answer.status, headers });
     headers.set("content-type", answer.mediaType ?? "application/json");
-    return new Response(JSON.stringify(answer.body), { status: answer.status, headers });
+    return new Response(this.system.serialize ? this.system.serialize(answer.body) : JSON.stringify(answer.body), { status: answer.status, headers });
   }
 }

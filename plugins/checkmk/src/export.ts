@@ -2,8 +2,8 @@
 // against what the site holds (`current`, read by the begin phase), then the writes in bulk: missing
 // folders (parents first), bulk create, bulk update, and a move (with the host's ETag) where the folder
 // changed. Hosts people made on the site are left alone; a host nothing changed for is not written.
-import { ApiResponse, Exporter, ExportPage, HostEntry, HostResultStatus, JsonKind, JsonRaw, JsonReader, JsonWriter, ErrorKind, log } from "../../sdk/index";
-import { canonicalOf, differences } from "./canonical";
+import { ApiResponse, Exporter, ExportPage, HostEntry, HostResultStatus, JsonKind, JsonReader, JsonWriter, ErrorKind, log } from "../../sdk/index";
+import { compareNames, differences, writeCanonical } from "./canonical";
 import { foldersOf } from "./folders";
 import { failedHosts, problemOf } from "./problem";
 import { OWNER_LABEL, Settings, folderSlug, normalFolder, settingsOf } from "./settings";
@@ -12,15 +12,17 @@ import { OWNER_LABEL, Settings, folderSlug, normalFolder, settingsOf } from "./s
 class Current {
   folder: string = "/";
   owned: bool = false;
-  /** Canonical (site.ts wrote it so). */
-  attributes: string = "{}";
+  /** Where its attributes lie in the request: canonical as site.ts wrote them, unless the daemon's JSON changed their form. */
+  attributesPtr: usize = 0;
+  attributesLength: i32 = 0;
 }
 
-/** An attribute by name: its canonical JSON text (for labels, a label's text). */
-class Attribute {
+/** A member of the attributes Syncer wants: its name and where its value lies (a label's, in the request; ptr 0: the ownership label). */
+class Member {
   constructor(
     public name: string,
-    public value: string,
+    public ptr: usize,
+    public length: i32,
   ) {}
 }
 
@@ -36,6 +38,9 @@ class Wanted {
   ) {}
 }
 
+/** In the order canonical text sorts keys (canonical.ts): the site's attributes and these are written alike. */
+const byName = (a: Member, b: Member): i32 => compareNames(a.name, b.name);
+
 export class SiteExporter extends Exporter {
   settings: Settings = new Settings();
   current: Map<string, Current> = new Map<string, Current>();
@@ -44,6 +49,13 @@ export class SiteExporter extends Exporter {
   moves: Wanted[] = [];
   /** Every host of the page that is written, in page order, for the results. */
   written: Wanted[] = [];
+  /** Rules' folder texts already normalised: a page's hosts share a few folders. */
+  folders: Map<string, string | null> = new Map<string, string | null>();
+  /** The wanted attributes of the host at hand, and (when they differ on their face) the site's made canonical again. */
+  wantedText: JsonWriter = new JsonWriter(1024);
+  currentText: JsonWriter = new JsonWriter(1024);
+  attributes: Member[] = [];
+  labels: Member[] = [];
 
   start(page: ExportPage): bool {
     if (page.request.account === null) return this.fail(ErrorKind.Options, "an export needs an account");
@@ -63,8 +75,10 @@ export class SiteExporter extends Exporter {
       while (reader.nextKey()) {
         if (reader.keyIs("folder")) kept.folder = reader.string();
         else if (reader.keyIs("owned")) kept.owned = reader.boolean();
-        else if (reader.keyIs("attributes") && reader.capture()) kept.attributes = String.UTF8.decodeUnsafe(reader.valuePtr, <usize>reader.valueLength);
-        else reader.skip();
+        else if (reader.keyIs("attributes") && reader.capture()) {
+          kept.attributesPtr = reader.valuePtr;
+          kept.attributesLength = reader.valueLength;
+        } else reader.skip();
       }
       this.current.set(hostname, kept);
     }
@@ -73,22 +87,39 @@ export class SiteExporter extends Exporter {
 
   export(host: HostEntry, page: ExportPage): bool {
     const hostname = host.hostname;
-    const folderOutcome = host.outcome("folder");
+    // The rules' outcomes in one pass: the folder, and where the attributes lie.
+    let folderText: string | null = null;
+    let attributesPtr: usize = 0;
+    let attributesLength: i32 = 0;
+    const outcomes = host.outcomesReader();
+    if (outcomes.beginObject()) {
+      while (outcomes.nextKey()) {
+        if (outcomes.keyIs("folder") && outcomes.kind() != JsonKind.Null) {
+          if (outcomes.kind() == JsonKind.String) folderText = outcomes.string();
+          else if (outcomes.capture()) folderText = String.UTF8.decodeUnsafe(outcomes.valuePtr, <usize>outcomes.valueLength);
+        } else if (outcomes.keyIs("attributes") && outcomes.kind() == JsonKind.Object && outcomes.capture()) {
+          attributesPtr = outcomes.valuePtr;
+          attributesLength = outcomes.valueLength;
+        } else outcomes.skip();
+      }
+    }
     let folder = this.settings.defaultFolder;
-    if (folderOutcome !== null && !folderOutcome.isNull) {
-      const text = folderOutcome.reader().kind() == JsonKind.String ? folderOutcome.reader().string() : folderOutcome.data;
-      const normal = normalFolder(text);
+    if (folderText !== null) {
+      if (!this.folders.has(folderText!)) this.folders.set(folderText!, normalFolder(folderText!));
+      const normal = this.folders.get(folderText!);
       if (normal === null) {
-        page.result(hostname, HostResultStatus.Failed, "the rules' folder '" + text + "' is not a folder path such as /servers/berlin");
+        page.result(hostname, HostResultStatus.Failed, "the rules' folder '" + folderText! + "' is not a folder path such as /servers/berlin");
         return true;
       }
       folder = normal!;
     }
-    const wanted = new Wanted(hostname, folder, this.attributesOf(host));
+    const wanted = this.wantedText;
+    this.writeAttributes(host, attributesPtr, attributesLength, wanted);
     if (!this.current.has(hostname)) {
-      wanted.status = HostResultStatus.Created;
-      this.creates.push(wanted);
-      this.written.push(wanted);
+      const created = new Wanted(hostname, folder, wanted.toString());
+      created.status = HostResultStatus.Created;
+      this.creates.push(created);
+      this.written.push(created);
       return true;
     }
     const current = this.current.get(hostname);
@@ -96,69 +127,87 @@ export class SiteExporter extends Exporter {
       page.result(hostname, HostResultStatus.Skipped, "on the site without the label " + OWNER_LABEL + ": " + this.settings.account + " (made by people): left alone");
       return true;
     }
-    const changes = new Array<string>();
-    if (current.folder != folder) {
-      changes.push("folder: " + current.folder + " → " + folder);
-      this.moves.push(wanted);
+    // Equal bytes are equal attributes; bytes that differ are compared again once the site's are made canonical
+    // (the daemon keeps the state as its JSON writes it, which may order or escape otherwise).
+    let same = current.attributesLength > 0 && wanted.holds(current.attributesPtr, current.attributesLength);
+    const site = this.currentText;
+    site.reset();
+    if (!same) {
+      if (current.attributesLength == 0) site.raw("{}");
+      else writeCanonical(site, current.attributesPtr, current.attributesLength);
+      same = wanted.sameBytes(site);
     }
-    if (current.attributes != wanted.attributes) {
-      changes.push(differences(current.attributes, wanted.attributes));
-      this.updates.push(wanted);
-    }
-    if (changes.length == 0) {
+    if (current.folder == folder && same) {
       page.result(hostname, HostResultStatus.Unchanged);
       return true;
     }
-    wanted.status = HostResultStatus.Updated;
-    wanted.message = changes.join("; ");
-    this.written.push(wanted);
+    const changed = new Wanted(hostname, folder, wanted.toString());
+    const changes = new Array<string>();
+    if (current.folder != folder) {
+      changes.push("folder: " + current.folder + " → " + folder);
+      this.moves.push(changed);
+    }
+    if (!same) {
+      changes.push(differences(site.toString(), changed.attributes));
+      this.updates.push(changed);
+    }
+    changed.status = HostResultStatus.Updated;
+    changed.message = changes.join("; ");
+    this.written.push(changed);
     return true;
   }
 
   /**
    * The rules' attributes (outcome `attributes`), and the host's labels with the prefix and the ownership
-   * label, canonical: keys sorted, as site.ts writes what the site holds.
+   * label, canonical onto `writer` (reset first): keys sorted, as site.ts writes what the site holds.
    */
-  attributesOf(host: HostEntry): string {
-    const members = new Array<Attribute>();
-    const outcome = host.outcome("attributes");
-    if (outcome !== null && !outcome.isNull) {
-      const reader = outcome.reader();
-      if (reader.beginObject()) {
-        while (reader.nextKey()) {
-          const name = reader.key();
-          // Labels are Syncer's to set (below); meta_data is Checkmk's.
-          if (name == "labels" || name == "meta_data" || !reader.capture()) {
-            reader.skip();
-            continue;
-          }
-          members.push(new Attribute(name, canonicalOf(reader.valuePtr, reader.valueLength)));
+  writeAttributes(host: HostEntry, ptr: usize, length: i32, writer: JsonWriter): void {
+    writer.reset();
+    const members = this.attributes;
+    members.length = 0;
+    if (length > 0) {
+      const reader = new JsonReader(ptr, length);
+      reader.beginObject();
+      while (reader.nextKey()) {
+        // Labels are Syncer's to set (below); meta_data is Checkmk's.
+        if (reader.keyIs("labels") || reader.keyIs("meta_data") || !reader.capture()) {
+          reader.skip();
+          continue;
         }
+        members.push(new Member(reader.key(), reader.valuePtr, reader.valueLength));
       }
     }
-    const labels = host.labels();
-    const names = labels.keys();
-    const prefixed = new Array<Attribute>();
-    for (let i = 0; i < names.length; i++) prefixed.push(new Attribute(this.settings.labelPrefix + names[i], labels.get(names[i])));
-    prefixed.push(new Attribute(OWNER_LABEL, this.settings.account));
-    prefixed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const text = new JsonWriter(256);
-    text.beginObject();
-    for (let i = 0; i < prefixed.length; i++) {
-      text.key(prefixed[i].name);
-      text.string(prefixed[i].value);
+    members.push(new Member("labels", 0, -1));
+    members.sort(byName);
+    const labels = this.labels;
+    labels.length = 0;
+    const reader = host.labelsReader();
+    if (reader.beginObject()) {
+      while (reader.nextKey()) {
+        const name = this.settings.labelPrefix.length > 0 ? this.settings.labelPrefix + reader.key() : reader.key();
+        // The ownership label is Syncer's own: a host's label of that name does not replace it.
+        if (name != OWNER_LABEL && reader.kind() == JsonKind.String && reader.capture()) labels.push(new Member(name, reader.valuePtr, reader.valueLength));
+        else reader.skip();
+      }
     }
-    text.endObject();
-    members.push(new Attribute("labels", text.toString()));
-    members.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const writer = new JsonWriter(512);
+    labels.push(new Member(OWNER_LABEL, 0, 0));
+    labels.sort(byName);
     writer.beginObject();
     for (let i = 0; i < members.length; i++) {
       writer.key(members[i].name);
-      writer.raw(members[i].value);
+      if (members[i].length >= 0) {
+        writeCanonical(writer, members[i].ptr, members[i].length);
+        continue;
+      }
+      writer.beginObject();
+      for (let l = 0; l < labels.length; l++) {
+        writer.key(labels[l].name);
+        if (labels[l].ptr == 0) writer.string(this.settings.account);
+        else writeCanonical(writer, labels[l].ptr, labels[l].length);
+      }
+      writer.endObject();
     }
     writer.endObject();
-    return writer.toString();
   }
 
   finish(page: ExportPage): bool {

@@ -1,9 +1,10 @@
-// The begin phase: the site's hosts a folder per page (the whole host list of a large site is larger than
-// an answer may be), answered as the target's hosts: owned when labelled cmdb_syncer with this account's
-// name, and as state the folder, the ownership and the attributes (canonical, without meta_data) the
-// export pages compare against. Each folder's answer is read in one pass over its bytes.
+// The begin phase: the site's hosts a folder per request (the whole host list of a large site is larger
+// than an answer may be), as many folders per call as make a few MB, answered as the target's hosts: owned
+// when labelled cmdb_syncer with this account's name, and as state the folder, the ownership and the
+// attributes (canonical, without meta_data) the export pages compare against. Each folder's answer is read
+// in one pass over its bytes.
 import { ErrorKind, JsonKind, JsonReader, JsonWriter, fail, request } from "../../sdk/index";
-import { copyCanonical } from "./canonical";
+import { writeCanonical } from "./canonical";
 import { foldersOf } from "./folders";
 import { problemOf } from "./problem";
 import { OWNER_LABEL, folderSlug, normalFolder, settingsOf } from "./settings";
@@ -16,6 +17,13 @@ class SiteHost {
   attributesLength: i32 = 0;
 }
 
+/**
+ * Checkmk's answers read per call: folders are read until their answers pass this many bytes, so that a site
+ * of many small folders is read in a few calls (each call also lists the folders) and one of large folders
+ * still in answers of bounded size.
+ */
+const BYTES_PER_CALL: i32 = 8 << 20;
+
 export function readSite(): i32 {
   const call = request();
   if (call.account === null) return fail(ErrorKind.Options, "reading the site needs an account");
@@ -23,36 +31,57 @@ export function readSite(): i32 {
   if (settings.problem.length > 0) return fail(ErrorKind.Options, settings.problem);
   const folders = foldersOf(settings);
   if (folders.problem.length > 0) return fail(folders.errorKind, folders.problem);
+  // The cursor is the path of the next folder to read: a folder made or removed meanwhile shifts no other.
   const cursor = call.input.reader();
-  let at: i32 = 0;
+  let from = "";
   if (cursor.beginObject()) {
     while (cursor.nextKey()) {
-      if (cursor.keyIs("cursor") && cursor.kind() == JsonKind.String) at = I32.parseInt(cursor.string());
+      if (cursor.keyIs("cursor") && cursor.kind() == JsonKind.String) from = cursor.string();
       else cursor.skip();
     }
   }
-  if (at < 0 || at >= folders.paths.length) return fail(ErrorKind.Runtime, "no folder " + at.toString() + " to read: the site has " + folders.paths.length.toString());
-  const folder = folders.paths[at];
-  const answer = settings.api.get("/objects/folder_config/" + folderSlug(folder) + "/collections/hosts");
-  if (!answer.ok) return fail(answer.errorKind, "reading the hosts of folder " + folder + ": " + problemOf(answer));
-  const reader = answer.document!.readerAt(0);
-  const writer = new JsonWriter(answer.bytes.byteLength + 1024);
+  let at: i32 = 0;
+  while (at < folders.paths.length && folders.paths[at] < from) at++;
+  const writer = new JsonWriter(BYTES_PER_CALL / 2 + 1024);
   writer.beginObject();
   writer.key("hosts");
   writer.beginArray();
+  let read: i32 = 0;
+  // Each answer is read in one pass that fails on malformed JSON: not checked whole before.
+  settings.api.checkAnswers = false;
+  while (at < folders.paths.length && read < BYTES_PER_CALL) {
+    const folder = folders.paths[at];
+    const answer = settings.api.get("/objects/folder_config/" + folderSlug(folder) + "/collections/hosts");
+    if (!answer.ok) return fail(answer.errorKind, "reading the hosts of folder " + folder + ": " + problemOf(answer));
+    read += answer.bytes.byteLength;
+    const problem = writeFolder(answer.document!.readerAt(0), writer, settings.account, folder);
+    if (problem.length > 0) return fail(ErrorKind.Parser, problem);
+    at++;
+  }
+  writer.endArray();
+  writer.key("next");
+  if (at < folders.paths.length) writer.string(folders.paths[at]);
+  else writer.nullValue();
+  writer.endObject();
+  writer.output();
+  return 0;
+}
+
+/** One folder's host collection as the begin phase's hosts, onto `writer`; "" when it was read, else the problem. */
+function writeFolder(reader: JsonReader, writer: JsonWriter, account: string, folder: string): string {
   let count = 0;
-  if (!reader.beginObject()) return fail(ErrorKind.Parser, "the site's host collection is not an object");
+  if (!reader.beginObject()) return "the hosts of folder " + folder + " are not an object";
   while (reader.nextKey()) {
     if (!reader.keyIs("value")) {
       reader.skip();
       continue;
     }
-    if (!reader.beginArray()) return fail(ErrorKind.Parser, "the site's host collection's value is not a list");
+    if (!reader.beginArray()) return "the hosts of folder " + folder + " come without a list (value)";
     while (reader.nextItem()) {
       count++;
       const host = readHost(reader);
-      if (host.name === null) return fail(ErrorKind.Parser, "host " + count.toString() + " of the site's host collection has no id");
-      const owned = host.attributesLength > 0 && ownerOf(host.attributesPtr, host.attributesLength) == settings.account;
+      if (host.name === null) return "host " + count.toString() + " of folder " + folder + " has no id";
+      const owned = host.attributesLength > 0 && ownerOf(host.attributesPtr, host.attributesLength) == account;
       writer.beginObject();
       writer.key("hostname");
       writer.string(host.name!);
@@ -66,20 +95,17 @@ export function readSite(): i32 {
       writer.boolean(owned);
       writer.key("attributes");
       if (host.attributesLength == 0) writer.raw("{}");
-      else if (!copyCanonical(new JsonReader(host.attributesPtr, host.attributesLength), writer, "meta_data")) return fail(ErrorKind.Parser, "the attributes of host " + host.name! + " are malformed");
+      else if (!writeCanonical(writer, host.attributesPtr, host.attributesLength, "meta_data")) return "the attributes of host " + host.name! + " are malformed";
       writer.endObject();
       writer.endObject();
     }
   }
-  if (reader.failed) return fail(ErrorKind.Parser, "the site's host collection: " + reader.error);
-  writer.endArray();
-  writer.key("next");
-  if (at + 1 < folders.paths.length) writer.string((at + 1).toString());
-  else writer.nullValue();
-  writer.endObject();
-  writer.output();
-  return 0;
+  if (reader.failed) return "the hosts of folder " + folder + ": " + reader.error;
+  return "";
 }
+
+let lastFolder = "";
+let lastNormal = "/";
 
 function readHost(reader: JsonReader): SiteHost {
   const host = new SiteHost();
@@ -92,8 +118,13 @@ function readHost(reader: JsonReader): SiteHost {
       while (reader.nextKey()) {
         if (reader.keyIs("folder") && reader.kind() == JsonKind.String) {
           const folder = reader.string();
-          const normal = normalFolder(folder);
-          host.folder = normal === null ? folder : normal!;
+          // A folder's hosts share their folder: normalised once.
+          if (folder != lastFolder) {
+            const normal = normalFolder(folder);
+            lastFolder = folder;
+            lastNormal = normal === null ? folder : normal!;
+          }
+          host.folder = lastNormal;
         } else if (reader.keyIs("attributes") && reader.kind() == JsonKind.Object && reader.capture()) {
           host.attributesPtr = reader.valuePtr;
           host.attributesLength = reader.valueLength;

@@ -101,8 +101,7 @@ function writeHost(page: ImportPage, settings: Settings): void {
   writer.endObject();
   writer.key("inventory");
   item.inventory.endObject();
-  const bytes = item.inventory.toBytes();
-  writer.rawBytes(changetype<usize>(bytes), bytes.byteLength);
+  writer.rawWriter(item.inventory);
   page.endHost();
 }
 
@@ -191,18 +190,18 @@ function flatten(key: string, reader: JsonReader, settings: Settings, depth: i32
     return;
   }
   const writer = item.inventory;
+  // Values go from the answer's bytes to the inventory's, decoded only when a label takes them.
   if (kind == JsonKind.String) {
-    const text = reader.string();
+    if (!reader.stringBytes()) return;
     writer.key(key);
-    writer.string(text);
-    if (settings.labelPaths.has(key)) item.labels.set(settings.labelPaths.get(key), text);
+    writer.stringBytes(reader.valuePtr, reader.valueLength);
+    if (settings.labelPaths.has(key)) item.labels.set(settings.labelPaths.get(key), String.UTF8.decodeUnsafe(reader.valuePtr, <usize>reader.valueLength));
     return;
   }
   if (!reader.capture()) return;
-  const raw = String.UTF8.decodeUnsafe(reader.valuePtr, <usize>reader.valueLength);
   writer.key(key);
   // Inventory values are scalars: a list (or an object nested too deep) as its JSON text.
-  if (kind == JsonKind.Array || kind == JsonKind.Object) writer.string(raw);
-  else writer.raw(raw);
-  if (kind != JsonKind.Null && settings.labelPaths.has(key)) item.labels.set(settings.labelPaths.get(key), raw);
+  if (kind == JsonKind.Array || kind == JsonKind.Object) writer.stringBytes(reader.valuePtr, reader.valueLength);
+  else writer.rawBytes(reader.valuePtr, reader.valueLength);
+  if (kind != JsonKind.Null && settings.labelPaths.has(key)) item.labels.set(settings.labelPaths.get(key), String.UTF8.decodeUnsafe(reader.valuePtr, <usize>reader.valueLength));
 }

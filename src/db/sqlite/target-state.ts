@@ -28,11 +28,15 @@ export class SqliteTargetStateStore implements TargetStateStore {
 
   add(hosts: readonly TargetEntry[]): void {
     const insert = this.sqlite.query<never, [string, number, string]>("INSERT INTO target.entries (hostname, owned, state) VALUES (?, ?, ?)");
-    const exists = this.sqlite.query<{ n: number }, [string]>("SELECT count(*) AS n FROM target.entries WHERE hostname = ?");
     this.sqlite.transaction(() => {
       for (const host of hosts) {
-        if (exists.get(host.hostname)!.n > 0) throw new SyncerError("validation", `the target listed host ${JSON.stringify(host.hostname)} twice`);
-        insert.run(host.hostname, host.owned ? 1 : 0, host.state);
+        try {
+          insert.run(host.hostname, host.owned ? 1 : 0, host.state);
+        } catch (error) {
+          // The primary key refuses a hostname listed before: no lookup per host to find out first.
+          if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") throw new SyncerError("validation", `the target listed host ${JSON.stringify(host.hostname)} twice`);
+          throw error;
+        }
       }
     })();
   }

@@ -81,6 +81,11 @@ class CheckmkApi implements FakeSystem<Caller> {
     };
   }
 
+  serialize(body: unknown): string {
+    const text = JSON.stringify(body);
+    return this.site.asciiJson ? text.replace(/[\u0080-\uffff]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`) : text;
+  }
+
   authenticate(request: IncomingRequest): { caller: Caller } | { refused: Answer } {
     const header = request.headers.get("authorization");
     if (!header) return { refused: unauthorized("You need to be authenticated to use the REST API.") };

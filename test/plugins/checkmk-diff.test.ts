@@ -1,0 +1,47 @@
+/**
+ * The checkmk plugin's diff of one export page, called in its sandbox with the page input as the daemon hands it
+ * (`current` from the begin phase, then the hosts): what Syncer wants and what the site holds are equal when their
+ * JSON values are, whatever the escapes, the key order or the spacing either side was written with. Checkmk writes
+ * JSON as Python does (`"m\u00fcnchen"`, keys in its own order); Syncer's SDK writes `"münchen"`. A difference
+ * that is only one of form must not be written to the site, on every run, for every host.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { RawJson } from "../../src/plugins/raw-json.ts";
+import { pluginHarness, type Harness } from "../helpers/plugins.ts";
+import { COMPILE_TIMEOUT_MS } from "../helpers/timeouts.ts";
+
+let harness: Harness;
+
+beforeAll(() => {
+  // Nothing listens at the address: a page that wanted to write would fail its hosts, not pass.
+  harness = pluginHarness(`[accounts.monitoring]\nplugin = "checkmk"\naddress = "http://127.0.0.1:9/mysite"\nusername = "automation"\npassword = "secret"\n`);
+}, COMPILE_TIMEOUT_MS);
+afterAll(() => harness.close());
+
+/** One page: `current` and `hosts` as JSON texts, passed through byte for byte. */
+async function page(current: string, hosts: string): Promise<{ hostname: string; status: string; message?: string }[]> {
+  const result = await harness.call("checkmk", "export_hosts", { accountName: "monitoring", input: { page: 0, current: new RawJson(current), hosts: new RawJson(hosts) } });
+  if (!result.ok) throw new Error(JSON.stringify(result.error));
+  return (result.value as { results: { hostname: string; status: string; message?: string }[] }).results;
+}
+
+const host = (labels: string, attributes = "{}") => `[{"hostname":"web01","labels":${labels},"inventory":{},"outcomes":{"folder":"/","attributes":${attributes}}}]`;
+
+describe("checkmk: an export page compares JSON values, not their texts", () => {
+  test("escapes in the site's attributes (Python's \\u00fc, \\/, \\u0041) equal the same characters unescaped", async () => {
+    const current = `{"web01":{"folder":"/","owned":true,"attributes":{"alias":"M\\u00fcnchen \\/ \\u0041","labels":{"cmdb_syncer":"monitoring","site":"m\\u00fcnchen \\ud83d\\ude00"}}}}`;
+    expect(await page(current, host(`{"site":"münchen 😀"}`, `{"alias":"München / A"}`))).toEqual([{ hostname: "web01", status: "unchanged" }]);
+  });
+
+  test("escapes in what Syncer wants equal the site's characters; key order and spacing do not matter either", async () => {
+    const current = `{"web01":{"folder":"/","owned":true,"attributes":{ "labels" : {"site":"zürich","cmdb_syncer":"monitoring"}, "alias":"Z\u00fcrich"}}}`;
+    expect(await page(current, host(`{"site":"z\\u00fcrich"}`, `{"alias":"Z\\u00fcrich"}`))).toEqual([{ hostname: "web01", status: "unchanged" }]);
+  });
+
+  test("a value that differs is still a difference, shown decoded", async () => {
+    const current = `{"web01":{"folder":"/","owned":true,"attributes":{"labels":{"cmdb_syncer":"monitoring","site":"m\\u00fcnchen"}}}}`;
+    const [result] = await page(current, host(`{"site":"berlin"}`));
+    // The write cannot reach the site (nothing listens): the host fails, its message naming the bulk update.
+    expect(result).toMatchObject({ hostname: "web01", status: "failed", message: expect.stringContaining("bulk update") });
+  });
+});

@@ -1,4 +1,4 @@
-import { shortFormPlugin } from "./cli/short-form.ts";
+import { commandPlugin } from "./cli/short-form.ts";
 import { keepFreedMemory } from "./core/execute-again.ts";
 import { selfCommand } from "./core/runtime-info.ts";
 import { startEarlySandbox } from "./plugins/sandbox/early.ts";
@@ -19,7 +19,7 @@ if (args[0] === "__sandbox") {
   // Every command but the daemon is a process that ends soon: it keeps the memory it frees (its sandboxes inherit it).
   if (!args.includes("serve")) keepFreedMemory();
   // A plugin's command will want a sandbox process: it starts now, while the CLI loads (early.ts).
-  const plugin = shortFormPlugin(args);
+  const plugin = commandPlugin(args);
   if (plugin !== undefined) startEarlySandbox(selfCommand(), plugin);
   void import("./cli/program.ts").then(({ runCli }) =>
     runCli(process.argv).then((code) => {

@@ -1,6 +1,6 @@
 /**
- * What the command line names before the CLI is loaded: `syncer <plugin> <command>` (the short form of a
- * plugin's command) or one of syncer's own commands. main.ts asks, to start a sandbox process early for
+ * What the command line names before the CLI is loaded: a plugin's command (`syncer <plugin> <command>`,
+ * `syncer run <plugin> <command>`) or another of syncer's own commands. main.ts asks, to start a sandbox process early for
  * a plugin's command (plugins/sandbox/early.ts); program.ts asks, to load the plugins only when needed.
  */
 
@@ -36,10 +36,14 @@ export function firstWord(args: readonly string[]): string | undefined {
   return words(args)[0];
 }
 
-/** The plugin a short-form command line names (`csv` in `csv import_hosts demo`); undefined for anything else. */
-export function shortFormPlugin(args: readonly string[]): string | undefined {
-  const [first, second] = words(args);
-  if (first === undefined || second === undefined || first === "help" || BUILTIN_COMMANDS.has(first)) return undefined;
+/**
+ * The plugin whose command a command line runs: `csv` in the short form `csv import_hosts demo` and in
+ * `run csv import_hosts demo`; undefined for anything else.
+ */
+export function commandPlugin(args: readonly string[]): string | undefined {
   if (args.includes("--help") || args.includes("-h")) return undefined;
+  const [first, second, third] = words(args);
+  if (first === "run") return third === undefined ? undefined : second;
+  if (first === undefined || second === undefined || first === "help" || BUILTIN_COMMANDS.has(first)) return undefined;
   return first;
 }

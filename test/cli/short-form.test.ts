@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { buildProgram } from "../../src/cli/program.ts";
-import { BUILTIN_COMMANDS, firstWord, shortFormPlugin } from "../../src/cli/short-form.ts";
+import { BUILTIN_COMMANDS, firstWord, commandPlugin } from "../../src/cli/short-form.ts";
 
 describe("what the command line names before the CLI loads", () => {
   test("the built-in command names are the program's own commands, every one", () => {
@@ -9,19 +9,22 @@ describe("what the command line names before the CLI loads", () => {
     expect(new Set(program.commands.map((command) => command.name()))).toEqual(new Set(BUILTIN_COMMANDS));
   });
 
-  test("the short form names its plugin: the first word, when a command follows and it is not syncer's own", () => {
-    expect(shortFormPlugin(["csv", "import_hosts", "demo"])).toBe("csv");
-    expect(shortFormPlugin(["--config", "x.toml", "ansible", "inventory", "--list"])).toBe("ansible");
-    expect(shortFormPlugin(["-c", "x.toml", "ansible", "inventory"])).toBe("ansible");
+  test("a plugin's command names its plugin: the short form's first word, when a command follows and it is not syncer's own; run's second", () => {
+    expect(commandPlugin(["csv", "import_hosts", "demo"])).toBe("csv");
+    expect(commandPlugin(["--config", "x.toml", "ansible", "inventory", "--list"])).toBe("ansible");
+    expect(commandPlugin(["-c", "x.toml", "ansible", "inventory"])).toBe("ansible");
+    expect(commandPlugin(["run", "csv", "import_hosts", "demo"])).toBe("csv");
+    expect(commandPlugin(["run", "--dry-run", "csv", "import_hosts"])).toBe("csv");
   });
 
   test("anything else names no plugin: syncer's commands, a plugin without a command, help", () => {
-    expect(shortFormPlugin(["hosts", "list"])).toBeUndefined();
-    expect(shortFormPlugin(["run", "csv", "import_hosts"])).toBeUndefined();
-    expect(shortFormPlugin(["csv"])).toBeUndefined();
-    expect(shortFormPlugin(["csv", "import_hosts", "--help"])).toBeUndefined();
-    expect(shortFormPlugin(["help", "csv"])).toBeUndefined();
-    expect(shortFormPlugin([])).toBeUndefined();
+    expect(commandPlugin(["hosts", "list"])).toBeUndefined();
+    expect(commandPlugin(["run", "csv"])).toBeUndefined();
+    expect(commandPlugin(["run"])).toBeUndefined();
+    expect(commandPlugin(["csv"])).toBeUndefined();
+    expect(commandPlugin(["csv", "import_hosts", "--help"])).toBeUndefined();
+    expect(commandPlugin(["help", "csv"])).toBeUndefined();
+    expect(commandPlugin([])).toBeUndefined();
   });
 
   test("the first word skips options and the config's path", () => {

@@ -6,7 +6,9 @@
  * the same rows (bun:sqlite query, JSON.parse of labels and inventory, groups, JSON.stringify).
  * Then a breakdown of where the process spends its time, measured piece by piece in this process with
  * the same queries and the compiled plugin through the real runtime.
- * Run: `bun bench/inventory.ts [hosts] [runs]` after `npm run build`.
+ * Run: `bun bench/inventory.ts [hosts] [runs] [--compare <binary>]` after `npm run build`. With --compare, another
+ * build (an older dist/syncer kept aside) is timed too, its runs interleaved with this build's on the same
+ * database: on a shared machine the two see the same load.
  */
 import { Database } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -16,8 +18,11 @@ import { median, report, seedInventoryHosts } from "./lib.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const SYNCER = join(ROOT, "dist", "syncer");
-const HOSTS = Number(process.argv[2] ?? 100_000);
-const RUNS = Number(process.argv[3] ?? 7);
+const positional = process.argv.slice(2).filter((arg, index, args) => !arg.startsWith("--") && args[index - 1] !== "--compare");
+const HOSTS = Number(positional[0] ?? 100_000);
+const RUNS = Number(positional[1] ?? 7);
+const compareAt = process.argv.indexOf("--compare");
+const COMPARE = compareAt >= 0 ? process.argv[compareAt + 1] : undefined;
 const GOAL_MS = 500;
 const work = mkdtempSync(join(tmpdir(), "syncer-bench-inventory-"));
 const config = join(work, "sync.config.toml");
@@ -35,18 +40,21 @@ seedInventoryHosts(databasePath, HOSTS);
 
 // --- the whole process
 const out = join(work, "inventory.json");
-function timeProcess(configPath: string): number[] {
-  const times: number[] = [];
-  Bun.spawnSync([SYNCER, "ansible", "inventory", "--list", "--config", configPath], { stdout: Bun.file(out) }); // warm-up
+function timeProcess(configPath: string, binaries: string[]): number[][] {
+  const times: number[][] = binaries.map(() => []);
+  for (const binary of binaries) Bun.spawnSync([binary, "ansible", "inventory", "--list", "--config", configPath], { stdout: Bun.file(out) }); // warm-up
   for (let run = 0; run < RUNS; run++) {
-    const started = performance.now();
-    const result = Bun.spawnSync([SYNCER, "ansible", "inventory", "--list", "--config", configPath], { stdout: Bun.file(out), stderr: "pipe" });
-    times.push(performance.now() - started);
-    if (result.exitCode !== 0) throw new Error(`syncer ansible inventory failed (${result.exitCode}): ${result.stderr.toString()}`);
+    // This build last: the output checked below is its own.
+    for (const [index, binary] of [...binaries.entries()].reverse()) {
+      const started = performance.now();
+      const result = Bun.spawnSync([binary, "ansible", "inventory", "--list", "--config", configPath], { stdout: Bun.file(out), stderr: "pipe" });
+      times[index]!.push(performance.now() - started);
+      if (result.exitCode !== 0) throw new Error(`${binary} ansible inventory failed (${result.exitCode}): ${result.stderr.toString()}`);
+    }
   }
   return times;
 }
-const wholeProcess = timeProcess(config);
+const [wholeProcess, compared] = timeProcess(config, COMPARE ? [SYNCER, COMPARE] : [SYNCER]) as [number[], number[] | undefined];
 const outputBytes = statSync(out).size;
 const check = JSON.parse(readFileSync(out, "utf8"));
 if (Object.keys(check._meta.hostvars).length !== HOSTS) throw new Error(`expected ${HOSTS} hosts in _meta.hostvars, found ${Object.keys(check._meta.hostvars).length}`);
@@ -99,6 +107,10 @@ console.log(`${HOSTS.toLocaleString("en")} hosts, 5 labels and 2 inventory keys 
 report("syncer ansible inventory --list (process)", median(wholeProcess), median(native), "ms");
 console.log(`  goal: ≤ ${GOAL_MS} ms: ${median(wholeProcess) <= GOAL_MS ? "PASS" : "MISS"} ${median(wholeProcess).toFixed(0)} ms (${(median(wholeProcess) / GOAL_MS).toFixed(2)}x the goal)`);
 console.log(`  floor: \`syncer version\` process ${median(versionRuns).toFixed(1)} ms`);
+if (compared) {
+  report(`the same, ${COMPARE} (runs interleaved)`, median(compared), median(native), "ms");
+  console.log(`  this build / that one: ${(median(wholeProcess) / median(compared)).toFixed(2)}x (runs: ${wholeProcess.map((ms) => ms.toFixed(0)).join(", ")} vs ${compared.map((ms) => ms.toFixed(0)).join(", ")})`);
+}
 
 // --- where the time goes, piece by piece in this process (the steps renderInventory and the CLI take)
 const { parseConfig } = await import("../src/config/load.ts");

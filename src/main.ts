@@ -1,4 +1,7 @@
+import { commandPlugin } from "./cli/short-form.ts";
 import { keepFreedMemory } from "./core/execute-again.ts";
+import { selfCommand } from "./core/runtime-info.ts";
+import { startEarlySandbox } from "./plugins/sandbox/early.ts";
 
 // `syncer hosts list | head`: a reader that stops early is not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -15,6 +18,9 @@ if (args[0] === "__sandbox") {
 } else {
   // Every command but the daemon is a process that ends soon: it keeps the memory it frees (its sandboxes inherit it).
   if (!args.includes("serve")) keepFreedMemory();
+  // A plugin's command will want a sandbox process: it starts now, while the CLI loads (early.ts).
+  const plugin = commandPlugin(args);
+  if (plugin !== undefined) startEarlySandbox(selfCommand(), plugin);
   void import("./cli/program.ts").then(({ runCli }) =>
     runCli(process.argv).then((code) => {
       process.exitCode = code;

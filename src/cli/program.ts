@@ -21,6 +21,7 @@ import { registerMaintenance } from "./commands/maintenance.ts";
 import { registerVersion } from "./commands/version.ts";
 import { registerCompletion } from "./commands/completion.ts";
 import { EXIT, reportError } from "./output.ts";
+import { firstWord } from "./short-form.ts";
 
 const HELP_FOOTER = `
 Config file: --config PATH, else $SYNCER_CONFIG, else ./sync.config.toml, else /etc/syncer/sync.config.toml.
@@ -39,7 +40,7 @@ function addConfigOption(commands: readonly Command[]): void {
  * config's plugin directories when the command line names something that is not a syncer command.
  */
 function shortFormRegistry(argv: string[], known: Set<string>): Registry | undefined {
-  const first = argv.slice(2).find((arg, index, args) => !arg.startsWith("-") && !["-c", "--config"].includes(args[index - 1] ?? ""));
+  const first = firstWord(argv.slice(2));
   // A syncer command needs no plugin commands (and start-up stays lean); `syncer` and `syncer --help` list the built-in ones.
   if (first !== undefined && known.has(first)) return undefined;
   if (first === undefined || first === "help") return discoverPlugins([]);

@@ -39,6 +39,8 @@ export interface CallOptions {
   runId?: number;
   /** Have the sandbox process check the answer against this ABI schema before it crosses over. */
   answer?: AnswerCheck;
+  /** False: wait for the plugin's running sandbox process rather than start another (PluginPool.call). */
+  spread?: boolean;
 }
 
 /** What a plugin call produced: its JSON answer or an error with a kind, and its log lines. */
@@ -224,7 +226,7 @@ export class PluginRuntime {
     const secrets = secretsIn(json);
     if (secrets.length > 0) context.secrets = secrets;
     const sections = { request: json, hostnames: options.pageHostnames };
-    const outcome = await this.pool(plugin).call(exportName, sections, context, this.timeoutMs(plugin, command, account));
+    const outcome = await this.pool(plugin).call(exportName, sections, context, this.timeoutMs(plugin, command, account), options.spread ?? true);
     return outcome.ok ? outcome : { ...outcome, error: locateAbort(plugin, outcome.error) };
   }
 

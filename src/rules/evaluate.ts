@@ -79,36 +79,50 @@ type Texts = (string | undefined | typeof UNREAD)[];
 const UNREAD = Symbol("unread");
 
 /** Whether a host meets a rule's conditions: all of them, any of them, or none needed. */
-type Matcher = (host: HostData, texts: Texts) => boolean;
+type Matcher = (host: HostData, texts: Texts, outcomes: Outcomes) => boolean;
 
-function matcherOf(rule: CompiledRule, slotOf: (subject: string) => number): Matcher {
+/**
+ * Each distinct condition's outcome for the host, once it is known (1 or 0; UNKNOWN before): rules often
+ * repeat a condition (the same site, the same name pattern in many rules), and the host's answer to it
+ * is the same every time. Refilled per host, like the texts.
+ */
+type Outcomes = Int8Array;
+const UNKNOWN = -1;
+
+function matcherOf(rule: CompiledRule, slotOf: (subject: string) => number, outcomeOf: (condition: string) => number): Matcher {
   if (rule.match === "anyway") return () => true;
   const checks = rule.conditions.map((condition): Matcher => {
     if (condition.pluginTest) return (host) => condition.test(condition.seen(host));
     const slot = slotOf(condition.subject);
+    // A condition's text says all of what it tests (its subject, negation, match type and value).
+    const known = outcomeOf(condition.text);
     const { seen, testLowered } = condition;
-    return (host, texts) => {
+    return (host, texts, outcomes) => {
+      const outcome = outcomes[known]!;
+      if (outcome !== UNKNOWN) return outcome === 1;
       let text = texts[slot];
       if (text === UNREAD) {
         const value = seen(host);
         text = texts[slot] = value === undefined ? undefined : lowered(value);
       }
-      return testLowered(text);
+      const matched = testLowered(text);
+      outcomes[known] = matched ? 1 : 0;
+      return matched;
     };
   });
   // One and two conditions, the usual cases, without a loop.
   const [first, second] = checks;
   if (checks.length === 1) return first!;
   if (rule.match === "any") {
-    if (checks.length === 2) return (host, texts) => first!(host, texts) || second!(host, texts);
-    return (host, texts) => {
-      for (const check of checks) if (check(host, texts)) return true;
+    if (checks.length === 2) return (host, texts, outcomes) => first!(host, texts, outcomes) || second!(host, texts, outcomes);
+    return (host, texts, outcomes) => {
+      for (const check of checks) if (check(host, texts, outcomes)) return true;
       return false;
     };
   }
-  if (checks.length === 2) return (host, texts) => first!(host, texts) && second!(host, texts);
-  return (host, texts) => {
-    for (const check of checks) if (!check(host, texts)) return false;
+  if (checks.length === 2) return (host, texts, outcomes) => first!(host, texts, outcomes) && second!(host, texts, outcomes);
+  return (host, texts, outcomes) => {
+    for (const check of checks) if (!check(host, texts, outcomes)) return false;
     return true;
   };
 }
@@ -172,7 +186,7 @@ export class TargetRules {
   private readonly entries: TargetEntry[][];
   private readonly matchers: Matcher[];
   private readonly guards: Guard[];
-  /** 1 for each rule a guard may rule out; `possible` marks those a host's values let through. */
+  /** 1 for each rule a guard may rule out; `possible` marks those a host's values let through (cleared again before the rules run). */
   private readonly guarded: Uint8Array;
   private readonly possible: Uint8Array;
 
@@ -192,16 +206,27 @@ export class TargetRules {
     );
     const slots = new Map<string, number>();
     const slotOf = (subject: string) => slots.get(subject) ?? slots.set(subject, slots.size).get(subject)!;
-    this.matchers = rules.map((rule) => matcherOf(rule, slotOf));
+    const conditions = new Map<string, number>();
+    const outcomeOf = (condition: string) => conditions.get(condition) ?? conditions.set(condition, conditions.size).get(condition)!;
+    this.matchers = rules.map((rule) => matcherOf(rule, slotOf, outcomeOf));
     ({ guards: this.guards, guarded: this.guarded } = guardsOf(rules, slotOf));
     this.possible = new Uint8Array(rules.length);
+    this.picked = new Int32Array(rules.length);
+    this.always = Int32Array.from(rules.flatMap((_, index) => (this.guarded[index] === 1 ? [] : [index])));
     this.texts = new Array<Texts[number]>(slots.size);
+    this.outcomes = new Int8Array(conditions.size);
   }
 
-  /** The texts of a host's evaluation: one array, refilled per host (an evaluation never runs inside another). */
+  /** The texts and condition outcomes of a host's evaluation: refilled per host (an evaluation never runs inside another). */
   private readonly texts: Texts;
+  private readonly outcomes: Outcomes;
+  /** The rules no guard may rule out, in order: every host looks at them. */
+  private readonly always: Int32Array;
+  /** The guarded rules a host's values let through, gathered per host. */
+  private readonly picked: Int32Array;
 
   private unread(): Texts {
+    this.outcomes.fill(UNKNOWN);
     return this.texts.fill(UNREAD);
   }
 
@@ -265,28 +290,35 @@ export class TargetRules {
   evaluate(host: HostData): HostOutcome {
     const state: SetState = { outcomes: {}, attributes: {} };
     const texts = this.unread();
-    const { guarded, possible } = this;
-    possible.fill(0);
+    const { possible, picked, always, outcomes, matchers } = this;
+    let count = 0;
     for (const guard of this.guards) {
       const value = guard.seen(host);
       const text = (texts[guard.slot] = value === undefined ? undefined : lowered(value));
       if (text === undefined) continue;
       // Keys are trimmed, as in_list trims the host's value.
-      const picked = guard.rules.get(text.trim());
-      if (picked) for (const index of picked) possible[index] = 1;
+      const rules = guard.rules.get(text.trim());
+      if (rules) {
+        for (const index of rules) {
+          if (possible[index] === 1) continue;
+          possible[index] = 1;
+          picked[count++] = index;
+        }
+      }
     }
+    for (let at = 0; at < count; at++) possible[picked[at]!] = 0;
+    // The rules to look at, in order: those always looked at merged with those the guards let through.
+    const chosen = picked.subarray(0, count).sort();
     // The rule being looked at, named when one of its templates or plugin tests fails; past the end: a rewrite.
     let index = 0;
     try {
-      for (; index < this.rules.length; index++) {
-        if (guarded[index] === 1 && possible[index] === 0) continue;
-        if (!this.matchers[index]!(host, texts)) continue;
+      for (let a = 0, c = 0; a < always.length || c < count; ) {
+        index = c === count || (a < always.length && always[a]! < chosen[c]!) ? always[a++]! : chosen[c++]!;
+        if (!matchers[index]!(host, texts, outcomes)) continue;
         this.apply(index, host, state, false);
-        if (this.rules[index]!.lastMatch) {
-          index = this.rules.length;
-          break;
-        }
+        if (this.rules[index]!.lastMatch) break;
       }
+      index = this.rules.length;
       return { ok: true, ...this.result(host, state) };
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
@@ -329,7 +361,7 @@ export class TargetRules {
           const seen = condition.seen(host);
           return { condition: condition.text, seen: seen ?? null, matched: condition.test(seen) };
         });
-        trace.matched = this.matchers[index]!(host, this.unread());
+        trace.matched = this.matchers[index]!(host, this.unread(), this.outcomes);
         if (!trace.matched) continue;
         trace.set = this.apply(index, host, state, true);
       } catch (error) {

@@ -104,6 +104,15 @@ export interface RenderedInventory {
   close(): void;
 }
 
+/**
+ * Pages an inventory sends to its plugin's first sandbox process before it spreads them over more ([sandbox]
+ * processes). Another process costs its two starts, its module's compile and its own warm-up, about half a
+ * second of CPU on the 2-core machine of bench/inventory.ts, which an inventory of 100k hosts (20 pages)
+ * never wins back: there the main process reads and merges while one sandbox answers. Larger ones
+ * (bench/scale.ts, 1M hosts) gain from the second.
+ */
+const ONE_PROCESS_PAGES = 40;
+
 /** What the chunks of a document are gathered to before they are handed on. */
 const CHUNK_BYTES = 256 * 1024;
 
@@ -173,7 +182,10 @@ export async function renderInventory(
   // at once. A window of pages in flight keeps every sandbox busy while this one reads the next, and
   // bounds what is held: answers are merged in page order as they come back.
   const pageSize = setup.config.inventory.page_size;
-  const window = 2 * setup.config.sandbox.processes;
+  let sent = 0;
+  // Two pages in flight while one process takes them (the one it works on and the next, CALLS_PER_PROCESS
+  // of pool.ts: none waits in the pool's queue), two per process once they are spread.
+  const window = () => (sent >= ONE_PROCESS_PAGES ? 2 * setup.config.sandbox.processes : 2);
   const inFlight: Promise<unknown>[] = [];
   const spool = new Spool();
   const reader = hosts.eligibleReader();
@@ -182,7 +194,8 @@ export async function renderInventory(
     const stored = reader.page(after, pageSize);
     const page = await forTarget(stored);
     const input = { hosts: new RawJson(page.json), host: null };
-    const answer = runtime.callUnparsed(plugin, chosen.export, { account, pluginOptions, input, pageHostnames: page.hostnames, answer: "inventory-page" }).then((outcome) => {
+    const spread = sent++ >= ONE_PROCESS_PAGES;
+    const answer = runtime.callUnparsed(plugin, chosen.export, { account, pluginOptions, input, pageHostnames: page.hostnames, answer: "inventory-page", spread }).then((outcome) => {
       if (!outcome.ok) throw failed(outcome.error);
       return joinHostKeyed(outcome.output, outcome.facts?.spliced ?? [], keep);
     });
@@ -196,7 +209,7 @@ export async function renderInventory(
     let after: string | null = await sendPage("");
     let merged: unknown;
     for (let index = 0; inFlight.length > 0; index++) {
-      while (after !== null && inFlight.length < window) after = await sendPage(after);
+      while (after !== null && inFlight.length < window()) after = await sendPage(after);
       const answer = await inFlight.shift()!;
       merged = index === 0 ? answer : merger.merge(merged, answer);
     }

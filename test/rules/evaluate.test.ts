@@ -269,3 +269,54 @@ set = { folder = "/x" }
   expect(book.forTarget("checkmk").passThrough).toBe(false);
   expect(ok(book.forTarget("csv").evaluate(berlinWeb)).host.labels).toBe(berlinWeb.labels);
 });
+
+describe("rules that can be ruled out at once and rules looked at for every host run in file order together", () => {
+  // Guarded rules (a plain equal or in_list) and unguarded ones (swith, regex) interleave; the same
+  // condition appears in several rules and must answer for each host on its own.
+  const book = ruleBook(`
+[[rules]]
+name = "web by name"
+conditions = [{ hostname = true, match = "swith", value = "web" }]
+set = { tier = "name", first = "web" }
+
+[[rules]]
+name = "berlin"
+conditions = [{ label = "site", match = "equal", value = "berlin" }]
+set = { tier = "site" }
+
+[[rules]]
+name = "web by name again"
+conditions = [{ hostname = true, match = "swith", value = "web" }, { label = "role", match = "in_list", value = ["web", "proxy"] }]
+set = { tier = "name and role" }
+
+[[rules]]
+name = "not berlin"
+conditions = [{ label = "site", match = "equal", value = "berlin", negate = true }]
+set = { elsewhere = "yes" }
+
+[[rules]]
+name = "berlin last"
+conditions = [{ label = "site", match = "equal", value = "berlin" }, { hostname = true, match = "regex", value = "web\\\\d+" }]
+set = { tier = "site and number" }
+last_match = true
+
+[[rules]]
+name = "after last"
+match = "anyway"
+set = { tier = "after" }
+`);
+  const csv = book.forTarget("csv");
+
+  test("each host gets what the rules set in their order, whichever way each was found", () => {
+    expect(ok(csv.evaluate(berlinWeb)).host.labels).toEqual({ site: "berlin", role: "web", tier: "site and number", first: "web" });
+    expect(ok(csv.evaluate(host("web02.paris", { site: "paris", role: "proxy" }))).host.labels).toEqual({ site: "paris", role: "proxy", tier: "after", first: "web", elsewhere: "yes" });
+    expect(ok(csv.evaluate(host("db01.berlin", { site: "berlin", role: "db" }))).host.labels).toEqual({ site: "berlin", role: "db", tier: "after" });
+    // The same host again, after others: nothing of theirs is left over.
+    expect(ok(csv.evaluate(berlinWeb)).host.labels).toEqual({ site: "berlin", role: "web", tier: "site and number", first: "web" });
+  });
+
+  test("explain agrees with evaluate", () => {
+    const explained = csv.explain(host("web02.paris", { site: "paris", role: "proxy" }));
+    expect(explained.rules.map((rule) => rule.matched)).toEqual([true, false, true, true, false, true]);
+  });
+});

@@ -49,13 +49,15 @@ export class PluginPool {
    * Runs one call. Unless it has to queue, the request is written before this returns (to a new
    * process along with the module), not a microtask later: a run that asks for its next page and
    * then works synchronously on the current one keeps the plugin busy meanwhile.
+   * `spread` false: the call starts no process while the pool has one, it waits for it instead (a
+   * caller whose calls are many small pieces of one job, that a second process would not win back).
    */
-  call(exportName: string, request: CallSections, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
+  call(exportName: string, request: CallSections, context: CallContext, timeoutMs: number, spread = true): Promise<CallOutcome> {
     const failed = (error: PluginError): CallOutcome => ({ ok: false, error, logs: [], droppedLogs: 0, ms: 0 });
     if (this.loadFailure) return Promise.resolve(failed(this.loadFailure));
     if (this.closed) return Promise.resolve(failed(this.shuttingDown()));
-    const free = this.free();
-    if (free) return this.callOn(free, exportName, request, context, timeoutMs);
+    const free = spread || this.alive() === 0 ? this.free() : this.idle();
+    if (free) return this.callOn(free, exportName, request, context, timeoutMs, spread);
     const waiting = this.waiting();
     if (waiting >= this.options.queueLimit) {
       return Promise.resolve(
@@ -66,28 +68,40 @@ export class PluginPool {
       );
     }
     const ahead = this.withRoom();
-    if (ahead) return this.callOn(ahead, exportName, request, context, timeoutMs);
+    if (ahead) return this.callOn(ahead, exportName, request, context, timeoutMs, spread);
     return new Promise<SandboxProcess>((run, fail) => this.queue.push({ run, fail })).then(
-      (next) => this.callOn(next, exportName, request, context, timeoutMs),
+      (next) => this.callOn(next, exportName, request, context, timeoutMs, spread),
       (error: PluginError) => failed(error),
     );
   }
 
   /** A call sent to a process whose call before it never began (the process died) goes round again. */
-  private async callOn(sandbox: SandboxProcess, exportName: string, request: CallSections, context: CallContext, timeoutMs: number): Promise<CallOutcome> {
+  private async callOn(sandbox: SandboxProcess, exportName: string, request: CallSections, context: CallContext, timeoutMs: number, spread: boolean): Promise<CallOutcome> {
     let outcome: CallOutcome | typeof NOT_BEGUN;
     try {
       outcome = await sandbox.call(exportName, request, context, timeoutMs);
     } finally {
       this.release(sandbox);
     }
-    return outcome === NOT_BEGUN ? this.call(exportName, request, context, timeoutMs) : outcome;
+    return outcome === NOT_BEGUN ? this.call(exportName, request, context, timeoutMs, spread) : outcome;
+  }
+
+  /** An idle process. */
+  private idle(): SandboxProcess | undefined {
+    for (const sandbox of this.all) if (!sandbox.exited && sandbox.pending === 0) return sandbox;
+    return undefined;
+  }
+
+  /** Processes that have not died. */
+  private alive(): number {
+    let count = 0;
+    for (const sandbox of this.all) if (!sandbox.exited) count++;
+    return count;
   }
 
   /** An idle process, else a new one while there is room. */
   private free(): SandboxProcess | undefined {
-    for (const sandbox of this.all) if (!sandbox.exited && sandbox.pending === 0) return sandbox;
-    return this.all.size < this.options.processes ? this.spawn() : undefined;
+    return this.idle() ?? (this.all.size < this.options.processes ? this.spawn() : undefined);
   }
 
   /** A process that can take a call behind the one it runs. */

@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { describeSystemError, type PluginError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { AnswerFacts } from "../answers.ts";
-import { CONFINED_ENV } from "./confine.ts";
+import { spawnSandbox, takeEarlySandbox } from "./early.ts";
 import { FrameReader, frameHead, frameParts, type Sections } from "./frames.ts";
 import type { CallContext, Confinement, FileMessage, FromSandbox, HostCallMessage, HostCallName, LoadedMessage, LoadMessage, LogLine, ResultMessage } from "../protocol.ts";
 
@@ -93,10 +93,8 @@ export class SandboxProcess {
    * answers every call with the load error; `loaded` tells the pool.
    */
   static start(command: string[], load: LoadMessage, wasm: Uint8Array, log: Logger, hostCalls?: HostCalls): SandboxProcess {
-    const env: Record<string, string | undefined> = { ...process.env, SYNCER_SANDBOX: load.ident };
-    // Only a sandbox's own first start may say that it is confined (confine.ts).
-    delete env[CONFINED_ENV];
-    const child = Bun.spawn([...command, "__sandbox"], { stdin: "pipe", stdout: "pipe", stderr: "pipe", env });
+    // One started early for this plugin (early.ts) is further along: taken, else a new one.
+    const child = takeEarlySandbox(command, load.ident) ?? spawnSandbox(command, load.ident);
     const sandbox = new SandboxProcess(child, load.ident, log, hostCalls);
     sandbox.send(load, { module: wasm });
     return sandbox;

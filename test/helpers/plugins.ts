@@ -2,7 +2,7 @@
  * Runs plugins the way the daemon does, from inside a test: a real PluginRuntime with real sandbox
  * processes, on a config written to a temp directory and a migrated database.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildPlugins } from "../../build.ts";
@@ -68,3 +68,18 @@ export function pluginHarness(extra: string, options: { command?: string[]; env?
 }
 
 export const databaseOf = (harness: Harness) => harness.setup.config.paths.database;
+
+/** This process's sandbox children for a plugin (Linux: by their SYNCER_SANDBOX environment). */
+export function sandboxProcesses(ident: string): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const parent = /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+        return Number(parent) === process.pid && readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`SYNCER_SANDBOX=${ident}`);
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}

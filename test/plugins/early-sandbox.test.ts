@@ -1,23 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
 import { startEarlySandbox, takeEarlySandbox } from "../../src/plugins/sandbox/early.ts";
-import { buildFixturePlugins, pluginHarness, SANDBOX_COMMANDS, type Harness } from "../helpers/plugins.ts";
+import { buildFixturePlugins, sandboxProcesses, pluginHarness, SANDBOX_COMMANDS, type Harness } from "../helpers/plugins.ts";
 import { COMPILE_TIMEOUT_MS } from "../helpers/timeouts.ts";
-
-/** This process's sandbox children for a plugin (Linux: by their SYNCER_SANDBOX environment). */
-function sandboxProcesses(ident: string): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const parent = /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-        return Number(parent) === process.pid && readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`SYNCER_SANDBOX=${ident}`);
-      } catch {
-        return false; // gone meanwhile
-      }
-    })
-    .map(Number);
-}
 
 beforeAll(buildFixturePlugins, COMPILE_TIMEOUT_MS);
 

@@ -4,24 +4,9 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, readlinkSync, write
 import { join } from "node:path";
 import * as v from "valibot";
 import { CallRequestSchema } from "../../src/plugins/abi.ts";
-import { buildFixturePlugins, databaseOf, FIXTURE_PLUGINS, pluginHarness, SANDBOX_COMMANDS, type Harness } from "../helpers/plugins.ts";
+import { buildFixturePlugins, sandboxProcesses, databaseOf, FIXTURE_PLUGINS, pluginHarness, SANDBOX_COMMANDS, type Harness } from "../helpers/plugins.ts";
 import { tempDir } from "../helpers/binary.ts";
 import { COMPILE_TIMEOUT_MS, MANY_PROCESSES_TIMEOUT_MS } from "../helpers/timeouts.ts";
-
-/** This process's sandbox children for a plugin (Linux: by their SYNCER_SANDBOX environment). */
-function sandboxProcesses(ident: string): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const parent = /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-        return Number(parent) === process.pid && readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`SYNCER_SANDBOX=${ident}`);
-      } catch {
-        return false; // gone meanwhile
-      }
-    })
-    .map(Number);
-}
 
 /** What a process has open: the targets of its file descriptors. */
 function openFiles(pid: number): string[] {
@@ -332,7 +317,7 @@ describe("loading refuses modules that ask for more than they are granted", () =
   function variant(ident: string, edit: (manifest: Record<string, unknown>) => void, wasm?: Uint8Array): string {
     const dir = join(tempDir(), ident);
     mkdirSync(join(dir, "build"), { recursive: true });
-    const manifest = JSON.parse(require("node:fs").readFileSync(join(FIXTURE_PLUGINS, "testkit", "plugin.json"), "utf8"));
+    const manifest = JSON.parse(readFileSync(join(FIXTURE_PLUGINS, "testkit", "plugin.json"), "utf8"));
     manifest.ident = ident;
     edit(manifest);
     writeFileSync(join(dir, "plugin.json"), JSON.stringify(manifest));

@@ -5,6 +5,7 @@
 // to dotted keys ("device_type.manufacturer.name"), links left out. Each object is read in one pass over
 // its bytes: a page is a thousand objects of a kilobyte or two.
 import { ErrorKind, ImportPage, Importer, JsonKind, JsonReader, JsonWriter, Query, log } from "../../sdk/index";
+import { ListAnswer } from "./list";
 import { Settings, deltaSince, settingsOf } from "./settings";
 
 /** Members that are neither labels nor inventory: links and NetBox's display texts. */
@@ -54,35 +55,20 @@ export class NetboxImporter extends Importer {
     const answer = settings.api.get(this.path, query);
     if (!answer.ok) return page.fail(answer.errorKind, answer.errorMessage);
     const reader = answer.document!.readerAt(0);
-    let count = 0;
+    const list = new ListAnswer(reader);
     let nameless = 0;
-    let more = false;
-    let listed = false;
-    reader.beginObject();
-    while (reader.nextKey()) {
-      if (reader.keyIs("next")) {
-        more = reader.kind() == JsonKind.String;
-        reader.skip();
-      } else if (reader.keyIs("results") && reader.kind() == JsonKind.Array) {
-        listed = true;
-        reader.beginArray();
-        while (reader.nextItem()) {
-          count++;
-          readItem(reader, settings);
-          if (item.name === null) {
-            nameless++;
-            continue;
-          }
-          writeHost(page, settings);
-        }
-      } else {
-        reader.skip();
+    while (list.next()) {
+      readItem(reader, settings);
+      if (item.name === null) {
+        nameless++;
+        continue;
       }
+      writeHost(page, settings);
     }
     if (reader.failed) return page.fail(ErrorKind.Parser, "the answer of GET " + answer.url + ": " + reader.error);
-    if (!listed) return page.fail(ErrorKind.Parser, "the answer of GET " + answer.url + " has no list of results");
+    if (!list.listed) return page.fail(ErrorKind.Parser, "the answer of GET " + answer.url + " has no list of results");
     if (nameless > 0) log.warn(nameless.toString() + " " + this.noun + " without a name skipped (offset " + offset.toString() + ")");
-    page.next = more && count > 0 ? (offset + count).toString() : null;
+    page.next = list.more && list.count > 0 ? (offset + list.count).toString() : null;
     return true;
   }
 }

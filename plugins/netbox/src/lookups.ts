@@ -3,6 +3,7 @@
 // plugin's kv store for the run's page calls (each a fresh call, perhaps in another sandbox process). A page
 // that creates a missing one (create_missing) adds it and saves that table again.
 import { JsonKind, JsonReader, JsonWriter, Query, kv } from "../../sdk/index";
+import { ListAnswer } from "./list";
 import { isFatal, problemOf } from "./problem";
 import { Settings, slugOf } from "./settings";
 
@@ -74,26 +75,11 @@ export class Table {
         return "reading NetBox's " + this.noun + "s: " + problemOf(answer);
       }
       const reader = answer.document!.readerAt(0);
-      let more = false;
-      let count = 0;
-      reader.beginObject();
-      while (reader.nextKey()) {
-        if (reader.keyIs("next")) {
-          more = reader.kind() == JsonKind.String;
-          reader.skip();
-        } else if (reader.keyIs("results") && reader.kind() == JsonKind.Array) {
-          reader.beginArray();
-          while (reader.nextItem()) {
-            count++;
-            this.readRow(reader);
-          }
-        } else {
-          reader.skip();
-        }
-      }
+      const list = new ListAnswer(reader);
+      while (list.next()) this.readRow(reader);
       if (reader.failed) return "the answer of GET " + answer.url + ": " + reader.error;
-      if (!more || count == 0) break;
-      offset += count;
+      if (!list.more || list.count == 0) break;
+      offset += list.count;
     }
     return "";
   }

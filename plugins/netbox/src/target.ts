@@ -9,6 +9,7 @@
 // id) is the host's; the others are reported and left alone (a target has one host per name).
 import { ErrorKind, JsonKind, JsonReader, JsonWriter, Query, fail, log, request } from "../../sdk/index";
 import { ObjectKind } from "./kinds";
+import { ListAnswer } from "./list";
 import { Lookups, lookupPrefix } from "./lookups";
 import { problemOf } from "./problem";
 import { settingsOf } from "./settings";
@@ -58,29 +59,16 @@ export function readTarget(kind: ObjectKind): i32 {
   const answer = settings.api.get(kind.path, new Query().set("tag", settings.tag).setInt("limit", settings.pageSize).setInt("offset", offset));
   if (!answer.ok) return fail(answer.errorKind, "reading NetBox's " + kind.noun + "s tagged " + settings.tag + ": " + problemOf(answer));
   const reader = answer.document!.readerAt(0);
-  let more = false;
-  let count = 0;
-  reader.beginObject();
-  while (reader.nextKey()) {
-    if (reader.keyIs("next")) {
-      more = reader.kind() == JsonKind.String;
-      reader.skip();
-    } else if (reader.keyIs("results") && reader.kind() == JsonKind.Array) {
-      reader.beginArray();
-      while (reader.nextItem()) {
-        count++;
-        const name = writeObject(reader, writer, kind, previous);
-        if (name !== null) previous = name!;
-        if (written.failed) return fail(ErrorKind.Parser, "the answer of GET " + answer.url + ": " + (reader.failed ? reader.error : kind.noun + " " + count.toString() + " has no id"));
-      }
-    } else {
-      reader.skip();
-    }
+  const list = new ListAnswer(reader);
+  while (list.next()) {
+    const name = writeObject(reader, writer, kind, previous);
+    if (name !== null) previous = name!;
+    if (written.failed) return fail(ErrorKind.Parser, "the answer of GET " + answer.url + ": " + (reader.failed ? reader.error : kind.noun + " " + list.count.toString() + " has no id"));
   }
   if (reader.failed) return fail(ErrorKind.Parser, "the answer of GET " + answer.url + ": " + reader.error);
   writer.endArray();
   writer.key("next");
-  if (more && count > 0) writer.string((offset + count).toString() + ":" + previous);
+  if (list.more && list.count > 0) writer.string((offset + list.count).toString() + ":" + previous);
   else writer.nullValue();
   writer.endObject();
   writer.output();

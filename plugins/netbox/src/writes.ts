@@ -2,6 +2,7 @@
 // created, and the bulk requests (list POST, list PATCH with ids) in chunks, with NetBox's refusals per object.
 import { ErrorKind, HostResultStatus, JsonKind, JsonWriter, Query, log } from "../../sdk/index";
 import { ObjectKind } from "./kinds";
+import { ListAnswer } from "./list";
 import { errorBody, fieldMessages, isFatal, problemOf } from "./problem";
 import { Settings } from "./settings";
 import { Wanted } from "./wanted";
@@ -59,37 +60,24 @@ export class BulkWrites {
       const answer = this.settings.api.get(this.kind.path, query);
       if (!answer.ok) return this.fail(answer.errorKind, "looking up " + this.kind.noun + "s by name: " + problemOf(answer));
       const reader = answer.document!.readerAt(0);
-      let more = false;
-      let count = 0;
-      reader.beginObject();
-      while (reader.nextKey()) {
-        if (reader.keyIs("next")) {
-          more = reader.kind() == JsonKind.String;
-          reader.skip();
-        } else if (reader.keyIs("results") && reader.kind() == JsonKind.Array) {
-          reader.beginArray();
-          while (reader.nextItem()) {
-            count++;
-            let name = "";
-            let id: i64 = 0;
-            reader.beginObject();
-            while (reader.nextKey()) {
-              if (reader.keyIs("name") && reader.kind() == JsonKind.String) name = reader.string();
-              else if (reader.keyIs("id") && reader.kind() == JsonKind.Number) id = reader.integer();
-              else reader.skip();
-            }
-            if (!byName.has(name)) continue;
-            const host = byName.get(name);
-            host.result = HostResultStatus.Skipped;
-            host.message = "NetBox has a " + this.kind.noun + " " + name + " (id " + id.toString() + ") without the tag " + this.settings.tag + " (made by people): left alone";
-          }
-        } else {
-          reader.skip();
+      const list = new ListAnswer(reader);
+      while (list.next()) {
+        let name = "";
+        let id: i64 = 0;
+        reader.beginObject();
+        while (reader.nextKey()) {
+          if (reader.keyIs("name") && reader.kind() == JsonKind.String) name = reader.string();
+          else if (reader.keyIs("id") && reader.kind() == JsonKind.Number) id = reader.integer();
+          else reader.skip();
         }
+        if (!byName.has(name)) continue;
+        const host = byName.get(name);
+        host.result = HostResultStatus.Skipped;
+        host.message = "NetBox has a " + this.kind.noun + " " + name + " (id " + id.toString() + ") without the tag " + this.settings.tag + " (made by people): left alone";
       }
       if (reader.failed) return this.fail(ErrorKind.Parser, "the answer of GET " + answer.url + ": " + reader.error);
-      if (!more || count == 0) break;
-      offset += count;
+      if (!list.more || list.count == 0) break;
+      offset += list.count;
     }
     return true;
   }

@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runSyncerAsync, tempDir, writeConfig } from "../helpers/binary.ts";
 import { DEFAULT_NETBOX_TOKEN, type NetboxFake, startNetboxFake } from "../fakes/netbox/fake.ts";
+import { seedNetbox } from "../fakes/netbox/seed.ts";
 import type { NetboxRecord } from "../fakes/netbox/store.ts";
 
 /**
@@ -320,15 +321,7 @@ describe("netbox round trip", () => {
     const target = startNetboxFake({ customFields });
     fakes.push(source, target);
     const a = source.store;
-    const ids = {
-      berlin: a.create("sites", { name: "Berlin", slug: "berlin" }).id,
-      paris: a.create("sites", { name: "Paris", slug: "paris" }).id,
-      role: a.create("device-roles", { name: "Server", slug: "server" }).id,
-      type: a.create("device-types", { manufacturer: a.create("manufacturers", { name: "Dell", slug: "dell" }).id, model: "R640", slug: "r640" }).id,
-      platform: a.create("platforms", { name: "Debian 12", slug: "debian-12" }).id,
-      tag: a.create("tags", { name: "Production", slug: "prod" }).id,
-      tenant: a.create("tenants", { name: "Ops", slug: "ops" }).id,
-    };
+    const ids = seedNetbox(a);
     a.create("devices", { name: "web01", device_type: ids.type, role: ids.role, site: ids.berlin, platform: ids.platform, tenant: ids.tenant, tags: [ids.tag], custom_fields: { owner_team: "web" } });
     a.create("devices", { name: "db01", device_type: ids.type, role: ids.role, site: ids.paris, status: "planned" });
     // The target knows the tenant and the tag; create_missing makes the rest.

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { runSyncerAsync, tempDir, writeConfig } from "../helpers/binary.ts";
 import { DEFAULT_NETBOX_TOKEN, type NetboxFake, startNetboxFake } from "../fakes/netbox/fake.ts";
+import { seedNetbox } from "../fakes/netbox/seed.ts";
 
 /**
  * The netbox plugin's imports through the compiled binary against the contract-checking NetBox fake:
@@ -21,15 +22,7 @@ afterEach(async () => {
 function netbox(options: { pageSize?: number } = {}) {
   fake = startNetboxFake({ maxPageSize: options.pageSize ?? 1000, customFields: [{ name: "owner_team", type: "text", objectTypes: ["dcim.device", "virtualization.virtualmachine"] }] });
   const { store } = fake;
-  const ids = {
-    berlin: store.create("sites", { name: "Berlin", slug: "berlin" }).id,
-    paris: store.create("sites", { name: "Paris", slug: "paris" }).id,
-    role: store.create("device-roles", { name: "Server", slug: "server" }).id,
-    type: store.create("device-types", { manufacturer: store.create("manufacturers", { name: "Dell", slug: "dell" }).id, model: "R640", slug: "r640" }).id,
-    platform: store.create("platforms", { name: "Debian 12", slug: "debian-12" }).id,
-    tag: store.create("tags", { name: "Production", slug: "prod" }).id,
-    tenant: store.create("tenants", { name: "Ops", slug: "ops" }).id,
-  };
+  const ids = seedNetbox(store);
   return { fake, store, ids };
 }
 

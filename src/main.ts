@@ -1,6 +1,6 @@
 import { commandPlugin } from "./cli/short-form.ts";
 import { keepFreedMemory } from "./core/execute-again.ts";
-import { selfCommand } from "./core/runtime-info.ts";
+import { selfCommand, sourceRoot } from "./core/runtime-info.ts";
 import { startEarlySandbox } from "./plugins/sandbox/early.ts";
 
 // `syncer hosts list | head`: a reader that stops early is not an error.
@@ -14,7 +14,13 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 // No top-level await: `bun build --compile --bytecode` needs a CommonJS-compatible entry.
 const args = process.argv.slice(2);
 if (args[0] === "__sandbox") {
-  void import("./plugins/sandbox/child.ts").then(({ runSandbox }) => runSandbox());
+  // The first start only confines itself and starts again (confine.ts): the plugin host loads in the second.
+  void Promise.all([import("./plugins/sandbox/linux.ts"), import("./plugins/sandbox/confine.ts")])
+    .then(([{ dieWithParent }, { confineSandbox }]) => {
+      dieWithParent();
+      return confineSandbox([...selfCommand(), "__sandbox"], sourceRoot());
+    })
+    .then((confinement) => import("./plugins/sandbox/child.ts").then(({ runSandbox }) => runSandbox(confinement)));
 } else {
   // Every command but the daemon is a process that ends soon: it keeps the memory it frees (its sandboxes inherit it).
   if (!args.includes("serve")) keepFreedMemory();

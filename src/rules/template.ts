@@ -291,7 +291,7 @@ export class TemplateEngine {
 
   /** Whether LiquidJS itself has a filter of this name (a plugin's may not take it). */
   static hasBuiltinFilter(name: string): boolean {
-    return Object.hasOwn(PLAIN.liquid.filters, name);
+    return Object.hasOwn(plainEngine().liquid.filters, name);
   }
 
   /** Parses a template once; a syntax error, an unknown filter, a refused tag or a wrong number of arguments throws TemplateSyntaxError. */
@@ -334,13 +334,13 @@ export class TemplateEngine {
   }
 }
 
-/** Templates with LiquidJS's filters only, made when the first is compiled (most commands compile none). */
+/** Templates with LiquidJS's filters only, made when first needed (most commands compile none). */
 let plain: TemplateEngine | undefined;
+const plainEngine = () => (plain ??= new TemplateEngine());
 
 /** Parses a template of LiquidJS's filters once (see TemplateEngine.compile). */
 export function compileTemplate(source: string): Template {
-  plain ??= new TemplateEngine();
-  return plain.compile(source);
+  return plainEngine().compile(source);
 }
 
 /** Whether a string is a template at all: text without `{{` or `{%` is used as it is. */

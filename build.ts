@@ -88,8 +88,9 @@ export function compileDaemon(outfile = join(ROOT, "dist", "syncer")): boolean {
   const inputs = fingerprint(ROOT, sources, [Bun.version]);
   return whenChanged(join(ROOT, ".build-cache", "daemon.inputs"), inputs, [outfile], () => {
     // --bytecode: precompiled JavaScriptCore bytecode, a third of the start-up time (measured by bench/startup.ts).
-    // The HTTP worker of sandbox processes is a second entry point, so `new Worker()` finds it inside the binary.
-    const entries = [join(ROOT, "src", "main.ts"), join(ROOT, "src", "plugins", "host", "http-worker.ts")];
+    // The HTTP worker of sandbox processes is a second entry point, so `new Worker()` finds it inside the binary;
+    // the CLI and the sandbox are entry points too, which main.ts imports once a process has started again (main.ts).
+    const entries = ["main.ts", "cli/program.ts", "plugins/sandbox/child.ts", "plugins/host/http-worker.ts"].map((path) => join(ROOT, "src", path));
     run([process.execPath, "build", "--compile", "--minify", "--bytecode", "--sourcemap", ...entries, "--outfile", outfile], ROOT);
   });
 }

@@ -7,11 +7,12 @@
  * Then a breakdown of where the process spends its time, measured piece by piece in this process with
  * the same queries and the compiled plugin through the real runtime.
  * Run: `bun bench/inventory.ts [hosts] [runs] [--compare <binary>]` after `npm run build`. With --compare, another
- * build (an older dist/syncer kept aside) is timed too, its runs interleaved with this build's on the same
- * database: on a shared machine the two see the same load.
+ * build (an older dist/syncer kept aside) is timed too, its runs interleaved with this build's: on a shared machine
+ * the two see the same load. It gets a database of its own, migrated by itself and seeded with the same hosts, since
+ * an older build refuses a database a newer one migrated.
  */
 import { Database } from "bun:sqlite";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { median, report, seedInventoryHosts } from "./lib.ts";
@@ -28,8 +29,8 @@ const work = mkdtempSync(join(tmpdir(), "syncer-bench-inventory-"));
 const config = join(work, "sync.config.toml");
 writeFileSync(config, `[server]\ndata_dir = "data"\n[plugins.ansible]\ngroup_by = ["site", "os"]\n`);
 
-function syncer(args: string[], stdout: "ignore" | "pipe" | Bun.BunFile = "ignore"): void {
-  const result = Bun.spawnSync([SYNCER, ...args, "--config", config], { stdout, stderr: "pipe" });
+function syncer(args: string[], stdout: "ignore" | "pipe" | Bun.BunFile = "ignore", binary = SYNCER, configPath = config): void {
+  const result = Bun.spawnSync([binary, ...args, "--config", configPath], { stdout, stderr: "pipe" });
   if (result.exitCode !== 0) throw new Error(`syncer ${args.join(" ")} failed (${result.exitCode}): ${result.stderr.toString()}`);
 }
 
@@ -40,12 +41,21 @@ seedInventoryHosts(databasePath, HOSTS);
 
 // --- the whole process
 const out = join(work, "inventory.json");
-function timeProcess(configPath: string, binaries: string[]): number[][] {
-  const times: number[][] = binaries.map(() => []);
-  for (const binary of binaries) Bun.spawnSync([binary, "ansible", "inventory", "--list", "--config", configPath], { stdout: Bun.file(out) }); // warm-up
+function comparedConfig(): string {
+  const dir = join(work, "compared");
+  const path = join(dir, "sync.config.toml");
+  mkdirSync(dir);
+  writeFileSync(path, readFileSync(config));
+  syncer(["migrate"], "ignore", COMPARE!, path);
+  seedInventoryHosts(join(dir, "data", "syncer.db"), HOSTS);
+  return path;
+}
+function timeProcess(builds: [binary: string, configPath: string][]): number[][] {
+  const times: number[][] = builds.map(() => []);
+  for (const [binary, configPath] of builds) Bun.spawnSync([binary, "ansible", "inventory", "--list", "--config", configPath], { stdout: Bun.file(out) }); // warm-up
   for (let run = 0; run < RUNS; run++) {
     // This build last: the output checked below is its own.
-    for (const [index, binary] of [...binaries.entries()].reverse()) {
+    for (const [index, [binary, configPath]] of [...builds.entries()].reverse()) {
       const started = performance.now();
       const result = Bun.spawnSync([binary, "ansible", "inventory", "--list", "--config", configPath], { stdout: Bun.file(out), stderr: "pipe" });
       times[index]!.push(performance.now() - started);
@@ -54,7 +64,7 @@ function timeProcess(configPath: string, binaries: string[]): number[][] {
   }
   return times;
 }
-const [wholeProcess, compared] = timeProcess(config, COMPARE ? [SYNCER, COMPARE] : [SYNCER]) as [number[], number[] | undefined];
+const [wholeProcess, compared] = timeProcess(COMPARE ? [[SYNCER, config], [COMPARE, comparedConfig()]] : [[SYNCER, config]]) as [number[], number[] | undefined];
 const outputBytes = statSync(out).size;
 const check = JSON.parse(readFileSync(out, "utf8"));
 if (Object.keys(check._meta.hostvars).length !== HOSTS) throw new Error(`expected ${HOSTS} hosts in _meta.hostvars, found ${Object.keys(check._meta.hostvars).length}`);

@@ -88,6 +88,9 @@ function makeEngine(extra: readonly ExtraFilter[]): Liquid {
     parseLimit: MAX_TEMPLATE_LENGTH,
     renderLimit: RENDER_LIMIT_MS,
     memoryLimit: MEMORY_LIMIT,
+    // Named, not looked up: LiquidJS would make an Intl.DateTimeFormat to learn the system's locale, a fifth
+    // of a CLI command's start, and a date filter's month names would change with the machine.
+    locale: "en-US",
   });
   for (const name of FILE_TAGS) engine.registerTag(name, refusedTag(name));
   for (const filter of extra) engine.registerFilter(filter.name, (value: unknown, ...args: unknown[]) => filter.apply(value, args));
@@ -288,7 +291,7 @@ export class TemplateEngine {
 
   /** Whether LiquidJS itself has a filter of this name (a plugin's may not take it). */
   static hasBuiltinFilter(name: string): boolean {
-    return Object.hasOwn(PLAIN.liquid.filters, name);
+    return Object.hasOwn(plainEngine().liquid.filters, name);
   }
 
   /** Parses a template once; a syntax error, an unknown filter, a refused tag or a wrong number of arguments throws TemplateSyntaxError. */
@@ -331,12 +334,13 @@ export class TemplateEngine {
   }
 }
 
-/** Templates with LiquidJS's filters only. */
-const PLAIN = new TemplateEngine();
+/** Templates with LiquidJS's filters only, made when first needed (most commands compile none). */
+let plain: TemplateEngine | undefined;
+const plainEngine = () => (plain ??= new TemplateEngine());
 
 /** Parses a template of LiquidJS's filters once (see TemplateEngine.compile). */
 export function compileTemplate(source: string): Template {
-  return PLAIN.compile(source);
+  return plainEngine().compile(source);
 }
 
 /** Whether a string is a template at all: text without `{{` or `{%` is used as it is. */

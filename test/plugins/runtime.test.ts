@@ -131,6 +131,18 @@ for (const [name, command] of Object.entries(SANDBOX_COMMANDS)) {
       expect((await harness.call("testkit", "echo")).ok).toBe(true);
     }, MANY_PROCESSES_TIMEOUT_MS);
 
+    test("a call sent to a sandbox that died before the daemon saw it go fails with that death (kind crash), not with the pipe's EPIPE; the next call works", async () => {
+      expect((await harness.call("testkit", "echo")).ok).toBe(true);
+      const pids = sandboxPids();
+      expect(pids.length).toBeGreaterThan(0);
+      for (const pid of pids) process.kill(pid, "SIGABRT");
+      // Waited for here, without giving the event loop a turn: the daemon has not seen them exit, and the
+      // call below is written to a pipe nobody reads.
+      for (const pid of pids) while (!/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"))) Bun.sleepSync(5);
+      expect(await harness.call("testkit", "echo", { input: { text: "x".repeat(1 << 20) } })).toMatchObject({ ok: false, error: { kind: "crash", message: expect.stringContaining("SIGABRT") } });
+      expect((await harness.call("testkit", "echo")).ok).toBe(true);
+    }, MANY_PROCESSES_TIMEOUT_MS);
+
     test("20,000 calls in a row all succeed (Extism's block limit is 16,383 without reset)", async () => {
       for (let i = 0; i < 20_000; i++) {
         const result = await harness.call("testkit", "echo", { input: i });

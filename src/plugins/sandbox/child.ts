@@ -9,7 +9,6 @@ import type { PluginError } from "../../core/errors.ts";
  */
 import createPlugin from "@extism/extism";
 import { redact, registerSecret } from "../../core/redact.ts";
-import { selfCommand, sourceRoot } from "../../core/runtime-info.ts";
 import { checkAnswer, type AnswerFacts } from "../answers.ts";
 import { PageHostnames } from "../host-keyed.ts";
 import { SyncHttp } from "../host/http-bridge.ts";
@@ -18,11 +17,10 @@ import { KernelOverflow } from "../host/kernel-overflow.ts";
 import { pluginFrames, trapFunctionNames } from "../host/wasm-frames.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { capMemory } from "../wasm/memory-limit.ts";
-import type { CallMessage, FileMessage, LoadMessage, ResultMessage, ToSandbox } from "../protocol.ts";
-import { confineSandbox } from "./confine.ts";
+import type { CallMessage, Confinement, FileMessage, LoadMessage, ResultMessage, ToSandbox } from "../protocol.ts";
 import { DaemonLink, StdioFrames } from "./daemon-link.ts";
 import type { Frame } from "./frames.ts";
-import { dieWithParent, readyChannel } from "./linux.ts";
+import { readyChannel } from "./linux.ts";
 
 /** An instance that grew past this after a call is replaced: cheaper than carrying a large heap forward. */
 const RECYCLE_BYTES = 32 * 1024 * 1024;
@@ -260,11 +258,8 @@ async function call(loaded: Loaded, message: CallMessage, frame: Frame): Promise
   return { header, output: error ? undefined : (payload ?? answer) };
 }
 
-/** The sandbox's main loop: frames in on stdin, frames out on stdout, until the daemon closes stdin. */
-export async function runSandbox(): Promise<void> {
-  dieWithParent();
-  // The first start confines itself and starts again; the second goes on from here (confine.ts).
-  const confinement = confineSandbox([...selfCommand(), "__sandbox"], sourceRoot());
+/** The sandbox's main loop, in the confined start (main.ts confines the first and starts again): frames in on stdin, frames out on stdout, until the daemon closes stdin. */
+export async function runSandbox(confinement: Confinement): Promise<void> {
   // An answer of a page of hosts (~1 MB) fits in the channel whole: it crosses while the daemon is
   // busy, instead of a fraction each time both sides come round.
   readyChannel(0, PIPE_BYTES);

@@ -11,6 +11,8 @@
 import type { Subprocess } from "bun";
 import { CONFINED_ENV } from "./confine.ts";
 
+const EARLY = Symbol.for("syncer.earlySandbox");
+
 export type SandboxChild = Subprocess<"pipe", "pipe", "pipe">;
 
 /** Starts a sandbox process (`command __sandbox`) for plugin `ident`; its environment names the plugin (SYNCER_SANDBOX). */
@@ -21,25 +23,31 @@ export function spawnSandbox(command: string[], ident: string): SandboxChild {
   return Bun.spawn([...command, "__sandbox"], { stdin: "pipe", stdout: "pipe", stderr: "pipe", env });
 }
 
-let early: { command: string; ident: string; child: SandboxChild } | undefined;
+/**
+ * The sandbox started early, in a slot of the global object: compiled, main.ts and the CLI are separate
+ * entry points, each with its own copy of this module (build.ts), and the CLI's must find main.ts's.
+ */
+type Early = { command: string; ident: string; child: SandboxChild };
+const slot = ((globalThis as { [EARLY]?: { early?: Early } })[EARLY] ??= {});
 
 /** Starts a sandbox for plugin `ident` now, to be taken by the first pool of that plugin that needs a process. */
 export function startEarlySandbox(command: string[], ident: string): void {
-  if (early) return;
+  if (slot.early) return;
   const child = spawnSandbox(command, ident);
   // Waiting for its module, it must not keep this process alive.
   child.unref();
-  early = { command: JSON.stringify(command), ident, child };
+  slot.early = { command: JSON.stringify(command), ident, child };
   process.once("exit", () => {
-    if (early?.child === child) child.kill("SIGKILL");
+    if (slot.early?.child === child) child.kill("SIGKILL");
   });
 }
 
 /** The sandbox started early for this command and plugin, when there is one and it still runs; taken once. */
 export function takeEarlySandbox(command: string[], ident: string): SandboxChild | undefined {
+  const { early } = slot;
   if (!early || early.ident !== ident || early.command !== JSON.stringify(command)) return undefined;
   const { child } = early;
-  early = undefined;
+  slot.early = undefined;
   if (child.exitCode !== null || child.signalCode !== null || child.killed) return undefined;
   child.ref();
   return child;

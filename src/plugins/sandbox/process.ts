@@ -53,6 +53,11 @@ interface SentCall {
  * reads its frames in order. A call that overruns its time limit gets the process SIGKILLed; a process
  * that dies fails the calls sent to it and nothing else. Either way the pool starts a new one for the next call.
  */
+/** A write's promise, when it has one, failing quietly (see SandboxProcess.write). */
+function ignoreFailure(written: number | Promise<number>): void {
+  if (typeof written !== "number") written.catch(() => {});
+}
+
 export class SandboxProcess {
   private readonly reader = new FrameReader();
   private nextId = 1;
@@ -118,9 +123,12 @@ export class SandboxProcess {
 
   private write(parts: Uint8Array[]): void {
     if (this.exited) return;
-    for (const part of parts) this.child.stdin.write(part);
-    // A process that died cannot take it: its exit answers its calls.
-    void Promise.resolve(this.child.stdin.flush()).catch(() => {});
+    // A process that died cannot take it: its exit answers its calls. A write to its closed end fails
+    // with EPIPE before that exit is seen, at once or as the write's promise when the pipe was full.
+    try {
+      for (const part of parts) ignoreFailure(this.child.stdin.write(part));
+      ignoreFailure(this.child.stdin.flush());
+    } catch {}
   }
 
   /**
@@ -133,7 +141,7 @@ export class SandboxProcess {
     let fd: number | undefined;
     try {
       fd = openSync(path, "r");
-      this.child.stdin.write(frameHead(message, [["file", size]]));
+      ignoreFailure(this.child.stdin.write(frameHead(message, [["file", size]])));
       // One buffer for every chunk, filled again once the last is flushed: a fresh megabyte per chunk
       // was fresh memory for the kernel to fault in, 48 times for a million hosts' CSV.
       const buffer = new Uint8Array(Math.min(FILE_CHUNK_BYTES, size));
@@ -141,7 +149,7 @@ export class SandboxProcess {
         const chunk = buffer.subarray(0, Math.min(FILE_CHUNK_BYTES, size - sent));
         const read = readSync(fd, chunk, 0, chunk.byteLength, sent);
         if (read === 0) throw new Error(`${path} ended at ${sent} of ${size} bytes while it was handed over`);
-        this.child.stdin.write(chunk.subarray(0, read));
+        ignoreFailure(this.child.stdin.write(chunk.subarray(0, read)));
         sent += read;
         await this.child.stdin.flush();
         if (this.exited) return;

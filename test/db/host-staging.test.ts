@@ -268,9 +268,9 @@ describe("a page staged as it came (addPage)", () => {
     staging.close();
   });
 
-  test("a create's inventory is namespaced as the plan writes it; a re-import of the same text is unchanged; a real number or another namespace goes to the plan", () => {
+  test("a create's inventory is namespaced as the plan writes it; a re-import of the same text is unchanged; a host that holds another namespace too goes to the plan", () => {
     const storage = freshDatabase();
-    const inventory = { s: 'a "b" \\ \n\u0001\u001f/é😀\u2028', i: 42, big: 1152921504606846976, neg: -7, t: true, f: false, z: null, "k.\"q": "v", "0": "zero" };
+    const inventory = { s: 'a "b" \\ \n\u0001\u001f/é😀\u2028,"x":', i: 42, r: 0.1, e: 1e21, tiny: 5e-324, big: 1152921504606846976, neg: -7, t: true, f: false, z: null, "k.\"q": "v", "0": "zero" };
     const context = { kind: "import" as const, account: "nb", masters: new Set<string>() };
     const byPlan = stagedOf(planRecord({ hostname: "x", labels: {}, inventory }, undefined, context)) as Extract<StagedHost, { action: "create" }>;
     planned.length = 0;
@@ -281,11 +281,11 @@ describe("a page staged as it came (addPage)", () => {
       { hostname: "none", labels: { a: "b" } },
     ];
     expect(first.addPage(0, page(records), "nb", plan)).toBe(3);
-    expect(planned.map((record) => record.hostname)).toEqual(["real"]);
+    expect(planned).toEqual([]);
     const created = [...first.entries(["create"], 10)].flat() as Extract<StagedHost, { action: "create" }>[];
     expect(created.map((host) => [host.hostname, host.inventory])).toEqual([
       ["x", byPlan.inventory],
-      ["real", '{"n":1.5}'],
+      ["real", '{"nb__n":1.5}'],
       ["none", "{}"],
     ]);
     first.apply(1, 1_000, 50);
@@ -296,18 +296,22 @@ describe("a page staged as it came (addPage)", () => {
     storage.sqlite.run(`UPDATE hosts SET inventory = json_set(inventory, '$.other__k', 1) WHERE hostname = 'none'`);
     expect(again.addPage(0, page([{ hostname: "x", inventory }, { hostname: "none", labels: { a: "b" }, inventory: {} }, { hostname: "real", inventory: { n: 1.5 } }]), "nb", plan)).toBe(3);
     // "none" holds another account's namespace too: its text is not the record's, and the plan decides.
-    expect(planned.map((record) => record.hostname)).toEqual(["none", "real"]);
-    expect(again.counts()).toMatchObject({ unchanged: 1, update: 2 });
+    expect(planned.map((record) => record.hostname)).toEqual(["none"]);
+    expect(again.counts()).toMatchObject({ unchanged: 2, update: 1 });
     again.close();
   });
 
   test("labels and inventory keep their text as it came, escapes and all", () => {
     const storage = freshDatabase();
-    const staging = storage.hosts.stage();
     const labelsText = JSON.stringify({ "ü": 'a "b" \\ \n\u001f', "": "x" });
     planned.length = 0;
-    expect(staging.addPage(0, new TextEncoder().encode(`[{"hostname":"x","labels":${labelsText},"inventory":{"n":1.5,"s":"\\u0001"}}]`), "a", plan)).toBe(1);
-    expect(planned).toEqual([{ hostname: "x", existing: null, labels: labelsText, inventory: '{"n":1.5,"s":"\\u0001"}', index: 0, row: null }]);
+    const records = (inventory: string) => new TextEncoder().encode(`[{"hostname":"x","labels":${labelsText},"inventory":${inventory}},{"hostname":"y","labels":${labelsText},"inventory":{}}]`);
+    staged(storage, [create("y", {}, { account: "b" } as Partial<StagedHost>)]);
+    const staging = storage.hosts.stage();
+    expect(staging.addPage(0, records('{"n":1.5,"s":"\\u0001"}'), "a", plan)).toBe(2);
+    // Created by the statement, its inventory namespaced; handed to the plan (a host of another owner), as it came.
+    expect([...staging.entries(["create"], 10)].flat()).toMatchObject([{ hostname: "x", labels: labelsText, inventory: '{"a__n":1.5,"a__s":"\\u0001"}' }]);
+    expect(planned).toEqual([{ hostname: "y", existing: 1, labels: labelsText, inventory: "{}", index: 1, row: null }]);
     staging.close();
   });
 });

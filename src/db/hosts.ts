@@ -94,9 +94,10 @@ export interface HostStaging {
   /**
    * Stages a page of an import at once, looked up and decided where the stored host settles it: its
    * records as JSON text in UTF-8 bytes (as the sandbox sent them: never decoded here), an array of `{hostname, labels?, inventory?, row?}` with hostnames as they are
-   * kept and labels and inventory as canonical JSON (JSON.stringify's text). A record without inventory whose hostname is not stored is created, owned by
-   * `account`, with its labels as given; one without inventory of a live host that `account` owns, with
-   * labels of the same text, is unchanged. Every other record goes to `plan`, in order, with the stored
+   * kept and labels and inventory as canonical JSON (JSON.stringify's text). A record whose hostname is not stored is created, owned by
+   * `account`, with its labels as given and its inventory namespaced; one of
+   * a live host that `account` owns, with labels of the same text and no inventory or the stored inventory's
+   * text namespaced, is unchanged. Every other record goes to `plan`, in order, with the stored
    * host, and what it decides is staged. Answers how many records were staged, or undefined, staging
    * nothing, when a hostname of the page was staged already: then stage the page host by host with
    * `add`, which finds where. `withInventory` false: no record of the page has inventory.

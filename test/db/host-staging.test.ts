@@ -4,6 +4,7 @@ import { readdirSync, readlinkSync } from "node:fs";
 import type { ExistingHost, HostStaging, PageRecord, StagedHost } from "../../src/db/hosts.ts";
 import type { SqliteStorage } from "../../src/db/sqlite/storage.ts";
 import { SyncerError } from "../../src/core/errors.ts";
+import { planRecord, stagedOf } from "../../src/inventory/plan.ts";
 import { freshDatabase } from "../helpers/database.ts";
 
 /**
@@ -221,7 +222,6 @@ describe("a page staged as it came (addPage)", () => {
     ];
     expect(staging.addPage(3, page(records), "a", plan)).toBe(8);
     expect(planned).toEqual([
-      { hostname: "new2", existing: null, labels: "{}", inventory: '{"serial":"x"}', index: 2, row: 4 },
       { hostname: "moved", existing: 2, labels: '{"site":"kiel"}', inventory: null, index: 3, row: 5 },
       { hostname: "gone", existing: 3, labels: '{"site":"ber"}', inventory: null, index: 4, row: null },
       { hostname: "theirs", existing: 4, labels: '{"site":"ber"}', inventory: null, index: 5, row: 7 },
@@ -239,6 +239,7 @@ describe("a page staged as it came (addPage)", () => {
       ["new3", "create", { page: 3, index: 7 }],
     ]);
     expect(staged2.find((host) => host.hostname === "new1")).toMatchObject({ account: "a", labels: '{"site":"ham"}', inventory: "{}" });
+    expect(staged2.find((host) => host.hostname === "new2")).toMatchObject({ account: "a", labels: "{}", inventory: '{"a__serial":"x"}' });
     staging.apply(9, 2_000, 50);
     staging.close();
     // Created hosts get their ids in the page's order, the plan's create among them; the label index follows.
@@ -267,13 +268,50 @@ describe("a page staged as it came (addPage)", () => {
     staging.close();
   });
 
+  test("a create's inventory is namespaced as the plan writes it; a re-import of the same text is unchanged; a host that holds another namespace too goes to the plan", () => {
+    const storage = freshDatabase();
+    const inventory = { s: 'a "b" \\ \n\u0001\u001f/é😀\u2028,"x":', i: 42, r: 0.1, e: 1e21, tiny: 5e-324, big: 1152921504606846976, neg: -7, t: true, f: false, z: null, "k.\"q": "v", "0": "zero" };
+    const context = { kind: "import" as const, account: "nb", masters: new Set<string>() };
+    const byPlan = stagedOf(planRecord({ hostname: "x", labels: {}, inventory }, undefined, context)) as Extract<StagedHost, { action: "create" }>;
+    planned.length = 0;
+    const first = storage.hosts.stage();
+    const records = [
+      { hostname: "x", inventory },
+      { hostname: "real", inventory: { n: 1.5 } },
+      { hostname: "none", labels: { a: "b" } },
+    ];
+    expect(first.addPage(0, page(records), "nb", plan)).toBe(3);
+    expect(planned).toEqual([]);
+    const created = [...first.entries(["create"], 10)].flat() as Extract<StagedHost, { action: "create" }>[];
+    expect(created.map((host) => [host.hostname, host.inventory])).toEqual([
+      ["x", byPlan.inventory],
+      ["real", '{"nb__n":1.5}'],
+      ["none", "{}"],
+    ]);
+    first.apply(1, 1_000, 50);
+    first.close();
+
+    planned.length = 0;
+    const again = storage.hosts.stage();
+    storage.sqlite.run(`UPDATE hosts SET inventory = json_set(inventory, '$.other__k', 1) WHERE hostname = 'none'`);
+    expect(again.addPage(0, page([{ hostname: "x", inventory }, { hostname: "none", labels: { a: "b" }, inventory: {} }, { hostname: "real", inventory: { n: 1.5 } }]), "nb", plan)).toBe(3);
+    // "none" holds another account's namespace too: its text is not the record's, and the plan decides.
+    expect(planned.map((record) => record.hostname)).toEqual(["none"]);
+    expect(again.counts()).toMatchObject({ unchanged: 2, update: 1 });
+    again.close();
+  });
+
   test("labels and inventory keep their text as it came, escapes and all", () => {
     const storage = freshDatabase();
-    const staging = storage.hosts.stage();
     const labelsText = JSON.stringify({ "ü": 'a "b" \\ \n\u001f', "": "x" });
     planned.length = 0;
-    expect(staging.addPage(0, new TextEncoder().encode(`[{"hostname":"x","labels":${labelsText},"inventory":{"n":1.5,"s":"\\u0001"}}]`), "a", plan)).toBe(1);
-    expect(planned).toEqual([{ hostname: "x", existing: null, labels: labelsText, inventory: '{"n":1.5,"s":"\\u0001"}', index: 0, row: null }]);
+    const records = (inventory: string) => new TextEncoder().encode(`[{"hostname":"x","labels":${labelsText},"inventory":${inventory}},{"hostname":"y","labels":${labelsText},"inventory":{}}]`);
+    staged(storage, [create("y", {}, { account: "b" } as Partial<StagedHost>)]);
+    const staging = storage.hosts.stage();
+    expect(staging.addPage(0, records('{"n":1.5,"s":"\\u0001"}'), "a", plan)).toBe(2);
+    // Created by the statement, its inventory namespaced; handed to the plan (a host of another owner), as it came.
+    expect([...staging.entries(["create"], 10)].flat()).toMatchObject([{ hostname: "x", labels: labelsText, inventory: '{"a__n":1.5,"a__s":"\\u0001"}' }]);
+    expect(planned).toEqual([{ hostname: "y", existing: 1, labels: labelsText, inventory: "{}", index: 1, row: null }]);
     staging.close();
   });
 });

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { DEFAULT_NETBOX_TOKEN, type NetboxFake, type NetboxOptions, startNetboxFake } from "./netbox/fake.ts";
+import { Serializer } from "./netbox/serialize.ts";
 
 let fake: NetboxFake | undefined;
 
@@ -147,6 +148,28 @@ describe("lists", () => {
     expect(new URL(first.body.next).searchParams.getAll("name")).toEqual(wanted);
     const second = await call("GET", `/api/dcim/devices/?${query}&offset=2`);
     expect(second.body.results.map((device: { name: string }) => device.name)).toEqual(["dev99"]);
+  });
+
+  test("a list answers each object as it stands now: a write of the object, of a related object or a deletion shows in the next page, as a fresh serialisation writes it", async () => {
+    const { store } = start();
+    const ids = seed(store);
+    const web01 = store.create("devices", { name: "web01", device_type: ids.type, role: ids.role, site: ids.berlin, tags: [ids.tag] });
+    store.create("devices", { name: "web02", device_type: ids.type, role: ids.role, site: ids.paris });
+    const list = async () => (await call("GET", "/api/dcim/devices/?limit=10")).body;
+    const fresh = (id: number) => JSON.parse(JSON.stringify(new Serializer(fake!.server.checker.document, store, fake!.address).full("devices", store.get("devices", id)!)));
+    expect((await list()).results.map((device: { site: { name: string } }) => device.site.name)).toEqual(["Berlin", "Paris"]);
+    store.write("sites", [{ data: { name: "Berlin-Mitte" }, existing: store.get("sites", ids.berlin)! }], true);
+    store.write("devices", [{ data: { serial: "S1" }, existing: web01 }], true);
+    store.delete("tags", [ids.tag]);
+    const after = await list();
+    expect(after.results[0]).toMatchObject({ name: "web01", serial: "S1", site: { name: "Berlin-Mitte" }, tags: [] });
+    expect(after.results[1]).toMatchObject({ name: "web02", site: { name: "Paris" } });
+    expect(after.results).toEqual([fresh(web01.id), fresh(web01.id + 1)]);
+    // The site's own answer counts its devices: a device written elsewhere changes it.
+    const site = async () => (await call("GET", `/api/dcim/sites/?id=${ids.paris}`)).body.results[0];
+    expect((await site()).device_count).toBe(1);
+    store.create("devices", { name: "web03", device_type: ids.type, role: ids.role, site: ids.paris });
+    expect((await site()).device_count).toBe(2);
   });
 
   test("a filter the contract has but the fake does not model is answered 501 and recorded, never ignored", async () => {

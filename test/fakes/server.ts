@@ -13,6 +13,8 @@ export interface Answer {
   status: number;
   /** Serialised as JSON; no body when undefined. */
   body?: unknown;
+  /** The body's JSON text as UTF-8 when the system has it already (what serializing `body` writes): sent as it is. */
+  json?: Uint8Array;
   /** Defaults to application/json when there is a body. */
   mediaType?: string;
   headers?: Record<string, string>;
@@ -269,6 +271,6 @@ export class FakeServer<Caller> {
     const headers = new Headers({ ...this.system.commonHeaders, ...answer.headers });
     if (answer.body === undefined) return new Response(null, { status: answer.status, headers });
     headers.set("content-type", answer.mediaType ?? "application/json");
-    return new Response(this.system.serialize ? this.system.serialize(answer.body) : JSON.stringify(answer.body), { status: answer.status, headers });
+    return new Response(answer.json ?? (this.system.serialize ? this.system.serialize(answer.body) : JSON.stringify(answer.body)), { status: answer.status, headers });
   }
 }

@@ -290,6 +290,13 @@ describe("bodies, dry run, logging, TLS", () => {
     expect(JSON.parse(sent.body).body).toBe("Grüße 日本");
   });
 
+  test("asked for bytes, the body comes back as the bytes it was read as, UTF-8 or not, and is not decoded", async () => {
+    for (const [path, bytes] of [["binary", Buffer.from([0xff, 0xfe, 0x00, 0x80])], ["unicode", Buffer.from("Grüße 日本")]] as const) {
+      const result = ok(await performHttp({ method: "GET", url: `${base}/${path}` }, policy({ bytes: true })));
+      expect([result.body, result.body_base64, Buffer.from(result.bodyBytes!).equals(bytes)]).toEqual(["", undefined, true]);
+    }
+  });
+
   test("the log never contains a bearer token, an API key, a URL password or a registered secret", async () => {
     registerSecret("registered-secret-4711");
     const lines: string[] = [];

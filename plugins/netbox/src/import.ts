@@ -3,14 +3,48 @@
 // skipped and counted in the run log); labels come from label_fields, the tags (their names, joined with
 // ",") and the custom fields (prefixed); the inventory is the rest of the object, nested values flattened
 // to dotted keys ("device_type.manufacturer.name"), links left out. Each object is read in one pass over
-// its bytes: a page is a thousand objects of a kilobyte or two.
-import { ErrorKind, ImportPage, Importer, JsonKind, JsonReader, JsonWriter, Query, log } from "../../sdk/index";
+// its bytes: a page is a thousand objects of a kilobyte or two, of a hundred keys and more each. Keys and
+// values go from the answer's bytes to the inventory's without becoming strings (the dotted key is built
+// in one byte buffer); only a label's value, the name and the tags are decoded.
+import { ByteBuffer, ErrorKind, ImportPage, Importer, JsonKind, JsonReader, JsonWriter, Query, log } from "../../sdk/index";
 import { ListAnswer } from "./list";
 import { Settings, deltaSince, settingsOf } from "./settings";
 
-/** Members that are neither labels nor inventory: links and NetBox's display texts. */
-function isNoise(key: string): bool {
-  return key == "url" || key == "display" || key == "display_url" || key == "_depth";
+/** Members that are neither labels nor inventory: links and NetBox's display texts. Read on the key's bytes. */
+function isNoise(reader: JsonReader): bool {
+  const n = reader.keyLength;
+  if (n == 3) return reader.keyIs("url");
+  if (n == 7) return reader.keyIs("display");
+  if (n == 11) return reader.keyIs("display_url");
+  if (n == 6) return reader.keyIs("_depth");
+  return false;
+}
+
+/** The dotted key of the value being read ("device_type.manufacturer.name"), as UTF-8 bytes. */
+const path = new ByteBuffer(256);
+
+/** label_fields as bytes, for the page being read: the dotted paths and the labels they make. */
+let labelPaths = new Array<ArrayBuffer>();
+let labelNames = new Array<string>();
+
+function usePaths(settings: Settings): void {
+  labelPaths = new Array<ArrayBuffer>();
+  labelNames = new Array<string>();
+  const paths = settings.labelPaths.keys();
+  for (let i = 0; i < paths.length; i++) {
+    labelPaths.push(String.UTF8.encode(paths[i]));
+    labelNames.push(settings.labelPaths.get(paths[i]));
+  }
+}
+
+/** The label label_fields makes of the value at `path`, or null. */
+function labelAtPath(): string | null {
+  const n = path.length;
+  for (let i = 0; i < labelPaths.length; i++) {
+    const candidate = labelPaths[i];
+    if (candidate.byteLength == n && memory.compare(changetype<usize>(candidate), path.dataStart, <usize>n) == 0) return labelNames[i];
+  }
+  return null;
 }
 
 /** One object as it is read: its name, labels, and its inventory written as it goes. */
@@ -52,8 +86,11 @@ export class NetboxImporter extends Importer {
       query.set("last_updated__gte", since);
       page.partial = true;
     }
+    // The answer is read in one pass that checks what it reads (and fails on reader.failed): no pass before it.
+    settings.api.checkAnswers = false;
     const answer = settings.api.get(this.path, query);
     if (!answer.ok) return page.fail(answer.errorKind, answer.errorMessage);
+    usePaths(settings);
     const reader = answer.document!.readerAt(0);
     const list = new ListAnswer(reader);
     let nameless = 0;
@@ -96,19 +133,20 @@ function readItem(reader: JsonReader, settings: Settings): void {
   item.reset();
   if (!reader.beginObject()) return;
   while (reader.nextKey()) {
-    const key = reader.key();
-    if (key == "name") {
+    if (reader.keyIs("name")) {
       const name = reader.kind() == JsonKind.String ? reader.string().trim() : "";
       if (!reader.nullValue() && name.length > 0) item.name = name;
       else if (name.length == 0 && item.name === null) item.name = null;
-    } else if (key == "tags") {
+    } else if (reader.keyIs("tags")) {
       readTags(reader);
-    } else if (key == "custom_fields") {
+    } else if (reader.keyIs("custom_fields")) {
       readCustomFields(reader, settings.customFieldPrefix);
-    } else if (isNoise(key)) {
+    } else if (isNoise(reader)) {
       reader.skip();
     } else {
-      flatten(key, reader, settings, 0);
+      path.clear();
+      path.writeBytes(reader.keyPtr, <usize>reader.keyLength);
+      flatten(reader, 0);
     }
   }
 }
@@ -163,31 +201,41 @@ function readCustomFields(reader: JsonReader, prefix: string): void {
   }
 }
 
-/** The value the reader stands at under `key`: scalars as they are (and as a label when label_fields names the key), objects as dotted keys, lists as their JSON text. */
-function flatten(key: string, reader: JsonReader, settings: Settings, depth: i32): void {
+/** The value the reader stands at under `path`: scalars as they are (and as a label when label_fields names the path), objects as dotted keys, lists as their JSON text. */
+function flatten(reader: JsonReader, depth: i32): void {
   const kind = reader.kind();
   if (kind == JsonKind.Object && depth < 4) {
     reader.beginObject();
+    const base = path.length;
     while (reader.nextKey()) {
-      const inner = reader.key();
-      if (isNoise(inner)) reader.skip();
-      else flatten(key + "." + inner, reader, settings, depth + 1);
+      if (isNoise(reader)) {
+        reader.skip();
+        continue;
+      }
+      path.length = base;
+      path.writeByte(0x2e); // .
+      path.writeBytes(reader.keyPtr, <usize>reader.keyLength);
+      flatten(reader, depth + 1);
     }
+    path.length = base;
     return;
   }
   const writer = item.inventory;
   // Values go from the answer's bytes to the inventory's, decoded only when a label takes them.
   if (kind == JsonKind.String) {
     if (!reader.stringBytes()) return;
-    writer.key(key);
+    writer.keyBytes(path.dataStart, path.length);
     writer.stringBytes(reader.valuePtr, reader.valueLength);
-    if (settings.labelPaths.has(key)) item.labels.set(settings.labelPaths.get(key), String.UTF8.decodeUnsafe(reader.valuePtr, <usize>reader.valueLength));
+    const label = labelAtPath();
+    if (label !== null) item.labels.set(label, String.UTF8.decodeUnsafe(reader.valuePtr, <usize>reader.valueLength));
     return;
   }
   if (!reader.capture()) return;
-  writer.key(key);
+  writer.keyBytes(path.dataStart, path.length);
   // Inventory values are scalars: a list (or an object nested too deep) as its JSON text.
   if (kind == JsonKind.Array || kind == JsonKind.Object) writer.stringBytes(reader.valuePtr, reader.valueLength);
   else writer.rawBytes(reader.valuePtr, reader.valueLength);
-  if (kind != JsonKind.Null && settings.labelPaths.has(key)) item.labels.set(settings.labelPaths.get(key), String.UTF8.decodeUnsafe(reader.valuePtr, <usize>reader.valueLength));
+  if (kind == JsonKind.Null) return;
+  const label = labelAtPath();
+  if (label !== null) item.labels.set(label, String.UTF8.decodeUnsafe(reader.valuePtr, <usize>reader.valueLength));
 }

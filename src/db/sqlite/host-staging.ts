@@ -105,16 +105,24 @@ function hostOf(row: Row): StagedHost {
  * read a field again for every place it is used. jsonb_each, not json_each: the page is parsed once and
  * each record handed on in SQLite's binary form, which ->> reads without parsing; json_each would write
  * every record out as text again and ->> parse that text (a quarter of the statement's cost at 1M hosts).
+ * A record's inventory is namespaced here (`<account>__<key>`: the text the plan writes), so a create with
+ * inventory, and a re-import whose host holds exactly that inventory, are decided here too. The record's
+ * inventory is canonical JSON (the sandbox checked it so, or wrote it so) of an object of scalars, in which a
+ * quote right after a comma can only open a key (a quote within a string is escaped): the prefix (?5, the
+ * account's name and "__" as JSON string text) goes after the first `{"` and after every `,"`.
  */
 const PAGE_SQL = (table: string) => {
-  const unchanged = "h.account = ?3 AND h.deleted_at IS NULL AND r.inventory IS NULL AND h.labels = r.labels";
-  const created = "h.id IS NULL AND r.inventory IS NULL";
+  const sameInventory = "(r.inventory IS NULL OR h.inventory = r.namespaced)";
+  const unchanged = `h.account = ?3 AND h.deleted_at IS NULL AND h.labels = r.labels AND ${sameInventory}`;
+  const created = "h.id IS NULL";
+  const namespaced = `iif(inventory IS NULL OR inventory = '{}', '{}', '{"' || ?5 || replace(substr(inventory, 3), ',"', ',"' || ?5))`;
   return `INSERT INTO ${table} (hostname, action, page, idx, row, host_id, account, labels, inventory)
     SELECT r.hostname, CASE WHEN ${created} THEN ${CODE.create} WHEN ${unchanged} THEN ${CODE.unchanged} ELSE ${PENDING} END,
-      ?2, r.idx, r.row, h.id, iif(${created}, ?3, NULL), iif(${unchanged}, NULL, r.labels), iif(${created}, '{}', r.inventory)
-    FROM (SELECT value ->> '$.hostname' AS hostname, ifnull(value ->> '$.labels', '{}') AS labels, iif(?4, value ->> '$.inventory', NULL) AS inventory,
-        value ->> '$.row' AS row, key AS idx
-      FROM jsonb_each(CAST(?1 AS TEXT)) LIMIT -1) AS r
+      ?2, r.idx, r.row, h.id, iif(${created}, ?3, NULL), iif(${unchanged}, NULL, r.labels), iif(${created}, r.namespaced, r.inventory)
+    FROM (SELECT hostname, labels, inventory, row, idx, ${namespaced} AS namespaced
+      FROM (SELECT value ->> '$.hostname' AS hostname, ifnull(value ->> '$.labels', '{}') AS labels, iif(?4, value ->> '$.inventory', NULL) AS inventory,
+          value ->> '$.row' AS row, key AS idx
+        FROM jsonb_each(CAST(?1 AS TEXT)) LIMIT -1) LIMIT -1) AS r
     LEFT JOIN main.hosts AS h ON h.hostname = r.hostname`;
 };
 
@@ -239,7 +247,8 @@ export class SqliteHostStaging implements HostStaging {
     const before = this.statement<{ last: number }, []>(`SELECT ifnull(max(seq), 0) AS last FROM ${table}`).get()!.last;
     let staged: number;
     try {
-      staged = this.statement<never, [Uint8Array, number, string, number]>(PAGE_SQL(table)).run(records, page, account, withInventory ? 1 : 0).changes;
+      const prefix = JSON.stringify(`${account}__`).slice(1, -1);
+      staged = this.statement<never, [Uint8Array, number, string, number, string]>(PAGE_SQL(table)).run(records, page, account, withInventory ? 1 : 0, prefix).changes;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       return undefined;

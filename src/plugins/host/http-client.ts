@@ -22,12 +22,14 @@ export interface HttpPolicy {
   retries: number; // extra attempts for the whole request, spent on whichever hop fails
   verifyTls: boolean; // false => Bun fetch `tls: { rejectUnauthorized: false }`
   dryRun: boolean; // non-GET/HEAD requests are not sent; answered with a fake 200 {"dry_run":true}
+  /** The answer's body as its bytes (`bodyBytes`, `body` empty), not decoded: for a caller that hands bytes on. */
+  bytes?: boolean;
   /** Called once per attempt/hop; the line is redacted. */
   log?: (line: string) => void;
 }
 export type HttpErrorKind = "permission" | "connection" | "timeout" | "runtime";
 export type HttpResult =
-  | { ok: true; status: number; headers: Record<string, string>; body: string; body_base64?: string; url: string; attempts: number }
+  | { ok: true; status: number; headers: Record<string, string>; body: string; body_base64?: string; bodyBytes?: Uint8Array; url: string; attempts: number }
   | { ok: false; error: { kind: HttpErrorKind; message: string } };
 type Failure = Extract<HttpResult, { ok: false }>;
 
@@ -241,6 +243,10 @@ async function perform(request: HttpRequest, policy: HttpPolicy): Promise<HttpRe
       response.headers.forEach((value, name) => {
         result.headers[name] = result.headers[name] === undefined ? value : `${result.headers[name]}, ${value}`;
       });
+      if (policy.bytes) {
+        result.bodyBytes = read;
+        return result;
+      }
       try {
         result.body = new TextDecoder("utf-8", { fatal: true }).decode(read);
       } catch {

@@ -15,7 +15,7 @@ import { openApiDocument } from "../contract/document.ts";
 import type { Route } from "../contract/routes.ts";
 import { type Answer, FakeGap, FakeServer, type FakeSystem, type RequestContext } from "../server.ts";
 import { netboxErrata } from "./errata.ts";
-import { Serializer } from "./serialize.ts";
+import { AnswerCache, parsedOnRead, Serializer } from "./serialize.ts";
 import { type CustomField, type NetboxRecord, NetboxStore, ValidationFailed } from "./store.ts";
 import { TYPE_BY_PATH, type TypeKey, type TypeSpec } from "./types.ts";
 
@@ -52,11 +52,18 @@ export const DEFAULT_NETBOX_TOKEN = "0123456789abcdef0123456789abcdef01234567";
 
 export function startNetboxFake(options: NetboxOptions = {}): NetboxFake {
   const store = new NetboxStore(options.customFields);
-  const server = new FakeServer(new NetboxApi(store, options)).start();
-  return { address: server.origin, store, server, close: () => server.close() };
+  const api = new NetboxApi(store, options);
+  const server = new FakeServer(api).start();
+  // Each object's answer is made as it is written (seeding included), as NetBox keeps its rows: a list then
+  // sends what is kept (see AnswerCache).
+  const origin = server.origin;
+  store.onWritten((type, records) => api.keepAnswers(type, records, origin));
+  return { address: origin, store, server, close: () => server.close() };
 }
 
 const LIST_PARAMETERS = new Set(["limit", "offset"]);
+const COMMA = Buffer.from(",");
+const CLOSING = Buffer.from("]}");
 
 class NetboxApi implements FakeSystem<NetboxToken> {
   readonly basePath = "";
@@ -66,6 +73,7 @@ class NetboxApi implements FakeSystem<NetboxToken> {
   private readonly pageSize: number;
   private readonly maxPageSize: number;
   private readonly sortedCache = new Map<TypeKey, { revision: number; records: NetboxRecord[] }>();
+  private readonly answers: AnswerCache;
 
   constructor(
     private readonly store: NetboxStore,
@@ -74,6 +82,13 @@ class NetboxApi implements FakeSystem<NetboxToken> {
     this.tokens = options.tokens ?? [{ key: DEFAULT_NETBOX_TOKEN, version: 1 }];
     this.pageSize = options.pageSize ?? 50;
     this.maxPageSize = options.maxPageSize ?? 1000;
+    this.answers = new AnswerCache(store);
+  }
+
+  /** Makes the answers of objects just written, for the requests of `origin`. */
+  keepAnswers(type: TypeKey, records: NetboxRecord[], origin: string): void {
+    const serializer = new Serializer(this.checker.document, this.store, origin);
+    for (const record of records) this.answers.answer(type, record, serializer);
   }
 
   authenticate(request: IncomingRequest, route: Route): { caller: NetboxToken } | { refused: Answer } {
@@ -166,15 +181,14 @@ class NetboxApi implements FakeSystem<NetboxToken> {
       else url.searchParams.set("offset", String(at));
       return url.toString();
     };
-    return {
-      status: 200,
-      body: {
-        count: records.length,
-        next: offset + limit < records.length ? link(offset + limit) : null,
-        previous: offset <= 0 ? null : link(offset - limit > 0 ? offset - limit : undefined),
-        results: page.map((record) => serializer.full(spec.key, record)),
-      },
-    };
+    const answers = page.map((record) => this.answers.answer(spec.key, record, serializer));
+    const head = { count: records.length, next: offset + limit < records.length ? link(offset + limit) : null, previous: offset <= 0 ? null : link(offset - limit > 0 ? offset - limit : undefined) };
+    // The kept texts joined: what JSON.stringify writes of the body, without writing each object again.
+    const parts: Uint8Array[] = [Buffer.from(`${JSON.stringify(head).slice(0, -1)},"results":[`)];
+    answers.forEach((answer, index) => parts.push(...(index === 0 ? [answer.json] : [COMMA, answer.json])));
+    parts.push(CLOSING);
+    const json = Buffer.concat(parts);
+    return { status: 200, body: { ...head, results: parsedOnRead(answers.map((answer) => answer.json)) }, json };
   }
 
   /** NetBox's filter semantics: values of one filter OR'ed (tags AND'ed), filters AND'ed; an unknown slug is 400. */

@@ -42,6 +42,10 @@ export class NetboxStore {
   clock = Date.parse("2025-01-20T12:00:00Z");
   /** Bumped by every write and delete: lets readers cache what they derive (the sorted lists). */
   revision = 0;
+  /** Bumped by every write and delete of a type: lets answers that show objects of that type be kept until one changes (AnswerCache). */
+  readonly typeRevisions = Object.fromEntries(Object.keys(TYPES).map((key) => [key, 0])) as Record<TypeKey, number>;
+  /** Told of every object written, as stored (see onWritten). */
+  private readonly writeListeners: ((type: TypeKey, records: NetboxRecord[]) => void)[] = [];
   /** Per type and uniqueness rule: the rule's key → the id holding it. */
   private readonly uniqueIndexes = new Map<string, Map<string, number>>();
 
@@ -64,11 +68,20 @@ export class NetboxStore {
     return this.customFields.filter((field) => field.objectTypes.includes(TYPES[type].objectType));
   }
 
+  /** Calls `listener` with the objects of each write, as stored, once it is done. */
+  onWritten(listener: (type: TypeKey, records: NetboxRecord[]) => void): void {
+    this.writeListeners.push(listener);
+  }
+
   /** Seeds one object as the API would create it (ids or attribute dictionaries for related objects). */
   create(type: TypeKey, data: Record<string, unknown>, extra: Partial<NetboxRecord> = {}): NetboxRecord {
-    const [record] = this.write(type, [{ data }], false);
-    Object.assign(record!, extra);
-    return record!;
+    const [written] = this.write(type, [{ data }], false);
+    if (Object.keys(extra).length === 0) return written!;
+    // Stored as a new object, as every write stores one: what was derived from the written one is not it.
+    const record: NetboxRecord = Object.assign({ ...written! }, extra);
+    this.objects[type].set(record.id, record);
+    for (const listener of this.writeListeners) listener(type, [record]);
+    return record;
   }
 
   /**
@@ -98,7 +111,8 @@ export class NetboxStore {
     for (const itemErrors of errors) for (const [field, messages] of Object.entries(itemErrors)) itemErrors[field] = [...new Set(messages)];
     if (errors.some((itemErrors) => Object.keys(itemErrors).length > 0)) throw new ValidationFailed(errors);
     this.revision++;
-    return prepared.map((item) => {
+    this.typeRevisions[type]++;
+    const stored = prepared.map((item) => {
       const record = (item as { record: NetboxRecord }).record;
       const previous = this.objects[type].get(record.id);
       spec.unique.forEach((rule, ruleIndex) => {
@@ -111,6 +125,8 @@ export class NetboxStore {
       this.objects[type].set(record.id, record);
       return record;
     });
+    for (const listener of this.writeListeners) listener(type, stored);
+    return stored;
   }
 
   /** Deletes objects; a referenced object is protected (NetBox answers 409), tags are taken off what they tag. */
@@ -124,6 +140,7 @@ export class NetboxStore {
       }
     }
     this.revision++;
+    this.typeRevisions[type]++;
     for (const id of doomed) {
       const record = this.objects[type].get(id);
       if (record) TYPES[type].unique.forEach((rule, ruleIndex) => {

@@ -38,9 +38,9 @@ export async function exportHosts(scope: RunScope): Promise<void> {
 }
 
 /** A phase's or page's call, with the run's flags; its log lines join the run's. */
-async function callPlugin(scope: RunScope, exportName: string, input: unknown) {
+async function callPlugin(scope: RunScope, exportName: string, input: unknown, spread = true) {
   const { runtime, plugin, account, request, report } = scope;
-  const result = await runtime.call(plugin, exportName, { account, input, dryRun: request.dryRun, debug: request.debug, runId: report.id ?? undefined });
+  const result = await runtime.call(plugin, exportName, { account, input, dryRun: request.dryRun, debug: request.debug, runId: report.id ?? undefined, spread });
   scope.addLogs(result.logs, result.droppedLogs);
   return result;
 }
@@ -62,36 +62,65 @@ async function readTarget(scope: RunScope, begin: string, target: TargetStateSto
   }
 }
 
+/** A stored page with the target's rules applied: what its call sends, and the hosts the rules left out or failed on. */
+type PreparedPage = Awaited<ReturnType<typeof pageForTarget>> & { last: string };
+
+/**
+ * The pages, each one call, two at a time: while the plugin works on a page (and has the next queued
+ * behind it in the same sandbox process) the daemon reads and evaluates the rules for the one after, and
+ * counts the results of the one before. The calls stay in page order in one process (spread: false): a
+ * plugin sees each page's writes done before it reads the target for the next (Checkmk's folders).
+ */
 async function exportPages(scope: RunScope, reader: EligibleReader, target: TargetStateStore | undefined): Promise<void> {
-  const { setup, runtime, plugin, command, account, request, report } = scope;
-  const rules = setup.rules.forTarget(plugin.ident, account?.name);
+  const { setup, runtime, plugin, command, request, report } = scope;
+  const rules = setup.rules.forTarget(plugin.ident, scope.account?.name);
   // The plugins' filters and tests the rules use, a page's values at a time; their log lines join the run's.
   const call = functionCaller(runtime, setup.registry, setup.pluginOptions, { dryRun: request.dryRun, runId: report.id ?? undefined, onLogs: (lines, dropped) => scope.addLogs(lines, dropped) });
-  const wouldSend: unknown[] = [];
-  let after = "";
-  for (let page = 0; ; page++) {
-    const stored = reader.page(after, setup.config.inventory.page_size);
-    if (stored.count === 0) break;
-    after = stored.last!;
+  const pageSize = setup.config.inventory.page_size;
+  const prepare = async (after: string): Promise<PreparedPage | undefined> => {
+    const stored = reader.page(after, pageSize);
+    if (stored.count === 0) return undefined;
     // The target's rules: hosts they ignore are not sent; a host whose template fails is counted failed.
-    const { page: batch, ignored, failed } = await pageForTarget(rules, stored, call);
-    report.counts.skipped += ignored;
-    report.counts.failed += failed.length;
-    for (const host of failed) scope.addDetail("error", host.message);
-    const hostnames = batch.count === 0 ? [] : decoder.decode(batch.hostnames).split("\n");
-    const current = target?.take([...hostnames, ...failed.map((host) => host.hostname)]);
-    if (batch.count === 0) continue;
-    if (request.dryRun) wouldSend.push(...(JSON.parse(decoder.decode(batch.json)) as unknown[]));
-    // `current` before `hosts`: a plugin reading the request as a stream knows the target's side of each host as it reaches it.
-    const input = { page, ...(current ? { current: new RawJson(stateObject(current)) } : {}), hosts: new RawJson(batch.json) };
-    const result = await callPlugin(scope, command, input);
-    request.onProgress?.({ page: page + 1, records: page * setup.config.inventory.page_size + batch.count });
-    if (!result.ok) {
-      report.counts.failed += batch.count;
-      scope.addDetail("error", `page ${page + 1} (${batch.count} hosts up to ${batch.last}) failed: ${result.error.kind}: ${result.error.message}`);
-      continue;
+    return { ...(await pageForTarget(rules, stored, call)), last: stored.last! };
+  };
+  const wouldSend: unknown[] = [];
+  /** The call before this one, until its results are counted. */
+  let previous: Promise<void> | undefined;
+  try {
+    let prepared = await prepare("");
+    for (let page = 0; prepared; page++) {
+      const { page: batch, ignored, failed, last } = prepared;
+      report.counts.skipped += ignored;
+      report.counts.failed += failed.length;
+      for (const host of failed) scope.addDetail("error", host.message);
+      const hostnames = batch.count === 0 ? [] : decoder.decode(batch.hostnames).split("\n");
+      const current = target?.take([...hostnames, ...failed.map((host) => host.hostname)]);
+      let sent: Promise<void> | undefined;
+      if (batch.count > 0) {
+        if (request.dryRun) wouldSend.push(...(JSON.parse(decoder.decode(batch.json)) as unknown[]));
+        // `current` before `hosts`: a plugin reading the request as a stream knows the target's side of each host as it reaches it.
+        const input = { page, ...(current ? { current: new RawJson(stateObject(current)) } : {}), hosts: new RawJson(batch.json) };
+        // Sent now (behind the previous page when that is still running), counted when it answers.
+        sent = callPlugin(scope, command, input, false).then((result) => {
+          request.onProgress?.({ page: page + 1, records: page * pageSize + batch.count });
+          if (!result.ok) {
+            report.counts.failed += batch.count;
+            scope.addDetail("error", `page ${page + 1} (${batch.count} hosts up to ${batch.last}) failed: ${result.error.kind}: ${result.error.message}`);
+            return;
+          }
+          countResults(scope, result.value, `page ${page + 1}`, batch.count);
+        });
+      }
+      const next = prepare(last);
+      // Two calls at most: the one just sent waits behind the previous one, which must answer first.
+      await previous;
+      previous = sent;
+      prepared = await next;
     }
-    countResults(scope, result.value, `page ${page + 1}`, batch.count);
+    await previous;
+  } catch (error) {
+    await previous?.catch(() => {});
+    throw error;
   }
   if (request.dryRun) report.wouldSend = wouldSend;
 }

@@ -156,6 +156,31 @@ describe("checkmk export_hosts", () => {
     expect(counts[BULK_UPDATE]).toBe(1);
   });
 
+  test("a site of many folders is read in parts: every folder's hosts are compared, drift people made is repaired, and nothing else is written", async () => {
+    const s = site();
+    // Folders people made, with a host of theirs in the last: the site's six folders are read in four parts.
+    for (const [parent, name] of [["", "lab"], ["lab", "x"], ["", "zoo"]] as const) s.fake.site.createFolder(parent, name, name, {}, "cmkadmin");
+    s.fake.site.createHost("people02", "zoo", { alias: "by hand" }, "cmkadmin");
+    s.fake.site.pendingChanges.length = 0;
+    s.csv([["web01", "berlin", "web"], ["web02", "berlin", "db"], ["web03", "paris", "web"]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    expect((await s.syncer("checkmk", "export_hosts", "monitoring")).json).toMatchObject({ created: 3, failed: 0 });
+    expect(s.fake.site.folders.size).toBeGreaterThanOrEqual(6);
+    const before = s.writes();
+    expect((await s.syncer("checkmk", "export_hosts", "monitoring")).json).toMatchObject({ created: 0, updated: 0, unchanged: 3, deleted: 0, failed: 0 });
+    expect(s.writes()).toBe(before);
+
+    // Someone edits a host Syncer made: the next export puts it back, and deletes the one Syncer no longer exports.
+    const edited = s.fake.site.hosts.get("web02")!;
+    s.fake.site.editHost(edited, { ...hostOf(s.fake, "web02")!.attributes, alias: "edited by hand" }, "cmkadmin");
+    expect(await s.cli("hosts", "lifecycle", "web03", "decommissioned")).toBe(0);
+    const repaired = await s.syncer("checkmk", "export_hosts", "monitoring");
+    expect(repaired.json).toMatchObject({ created: 0, updated: 1, unchanged: 1, deleted: 1, failed: 0 });
+    expect(repaired.json.details).toContainEqual({ level: "info", message: 'web02: updated: alias: "edited by hand" → "WEB02"' });
+    expect(hostOf(s.fake, "web02")!.attributes.alias).toBe("WEB02");
+    expect([...s.fake.site.hosts.keys()].sort()).toEqual(["app01", "people01", "people02", "web01", "web02"]);
+  });
+
   test("hosts Syncer no longer exports are deleted, within the delete limit; hosts people made never are", async () => {
     const s = site();
     s.csv([["web01", "berlin", "web"], ["web02", "berlin", "db"], ["web03", "paris", "web"]]);

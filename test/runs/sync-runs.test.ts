@@ -529,6 +529,28 @@ describe("export runs", () => {
       expect(Object.keys(target(w).hosts).sort()).toEqual(["people01", "web01"]);
     });
 
+    test("a begin phase that hands out parts in `also` has each read (at once where it can): the same export as page by page", () => {
+      const w = phased();
+      w.run("syncfix", "export_phased", "t");
+      writeFileSync(w.config, readFileSync(w.config, "utf8").replace('manual = ["people01", "web01"]', 'manual = ["people01", "web01"]\nbegin_parts = "yes"'));
+      expect(w.run("syncfix", "export_phased", "t").json).toMatchObject({ created: 0, updated: 0, unchanged: 3, skipped: 1, deleted: 0, failed: 0 });
+      expect(w.cli("hosts", "lifecycle", "web03", "decommissioned").code).toBe(0);
+      expect(w.run("syncfix", "export_phased", "t").json).toMatchObject({ unchanged: 2, skipped: 1, deleted: 1 });
+      expect(Object.keys(target(w).hosts).sort()).toEqual(["people01", "web01", "web02", "web04"]);
+    });
+
+    test("a begin phase that gives a cursor twice fails the run before anything is sent", () => {
+      const w = phased();
+      w.run("syncfix", "export_phased", "t");
+      writeFileSync(w.config, readFileSync(w.config, "utf8").replace('manual = ["people01", "web01"]', 'manual = ["people01", "web01"]\nbegin_parts = "repeat"'));
+      w.pages("t", [host("web09")]);
+      w.run("syncfix", "import_hosts", "t");
+      const failed = w.run("syncfix", "export_phased", "t");
+      expect(failed.code).not.toBe(0);
+      expect(failed.json.error).toEqual({ kind: "abi", message: 'syncfix export_phased (target_begin): page 1 answered the cursor "0", which another answer gave before; nothing was sent' });
+      expect(failed.json).toMatchObject({ created: 0, deleted: 0 });
+    });
+
     test("a begin phase that fails fails the run before anything is sent, with the plugin's error kind", () => {
       const w = phased();
       w.run("syncfix", "export_phased", "t");

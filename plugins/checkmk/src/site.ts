@@ -24,6 +24,12 @@ class SiteHost {
  */
 const BYTES_PER_CALL: i32 = 8 << 20;
 
+/**
+ * The parts a site of this many folders or more is read in, each a run of its folders: two sandbox
+ * processes read them two at a time, one reading Checkmk's answer while the daemon keeps the other's.
+ */
+const PARTS: i32 = 4;
+
 export function readSite(): i32 {
   const call = request();
   if (call.account === null) return fail(ErrorKind.Options, "reading the site needs an account");
@@ -31,17 +37,32 @@ export function readSite(): i32 {
   if (settings.problem.length > 0) return fail(ErrorKind.Options, settings.problem);
   const folders = foldersOf(settings);
   if (folders.problem.length > 0) return fail(folders.errorKind, folders.problem);
-  // The cursor is the path of the next folder to read: a folder made or removed meanwhile shifts no other.
+  // The cursor is the path of the next folder to read, and after a newline the first folder of the next
+  // part (not read in this one): a folder made or removed meanwhile shifts no other.
   const cursor = call.input.reader();
   let from = "";
+  let to: string | null = null;
+  let first = true;
   if (cursor.beginObject()) {
     while (cursor.nextKey()) {
-      if (cursor.keyIs("cursor") && cursor.kind() == JsonKind.String) from = cursor.string();
-      else cursor.skip();
+      if (cursor.keyIs("cursor") && cursor.kind() == JsonKind.String) {
+        first = false;
+        const text = cursor.string();
+        const cut = text.indexOf("\n");
+        from = cut < 0 ? text : text.substring(0, cut);
+        to = cut < 0 ? null : text.substring(cut + 1);
+      } else cursor.skip();
     }
   }
+  // The first call only parts the folders: the daemon reads the parts at once, in as many sandbox processes as it may.
+  if (first && folders.paths.length >= PARTS) return writeParts(folders.paths);
   let at: i32 = 0;
   while (at < folders.paths.length && folders.paths[at] < from) at++;
+  let end: i32 = folders.paths.length;
+  if (to !== null) {
+    end = at;
+    while (end < folders.paths.length && folders.paths[end] < to!) end++;
+  }
   const writer = new JsonWriter(BYTES_PER_CALL / 2 + 1024);
   writer.beginObject();
   writer.key("hosts");
@@ -49,7 +70,7 @@ export function readSite(): i32 {
   let read: i32 = 0;
   // Each answer is read in one pass that fails on malformed JSON: not checked whole before.
   settings.api.checkAnswers = false;
-  while (at < folders.paths.length && read < BYTES_PER_CALL) {
+  while (at < end && read < BYTES_PER_CALL) {
     const folder = folders.paths[at];
     const answer = settings.api.get("/objects/folder_config/" + folderSlug(folder) + "/collections/hosts");
     if (!answer.ok) return fail(answer.errorKind, "reading the hosts of folder " + folder + ": " + problemOf(answer));
@@ -60,8 +81,32 @@ export function readSite(): i32 {
   }
   writer.endArray();
   writer.key("next");
-  if (at < folders.paths.length) writer.string(folders.paths[at]);
-  else writer.nullValue();
+  if (at >= end) writer.nullValue();
+  else if (to === null) writer.string(folders.paths[at]);
+  else writer.string(folders.paths[at] + "\n" + to!);
+  writer.endObject();
+  writer.output();
+  return 0;
+}
+
+/** The parts the first call hands out, a run of folders each (their paths sorted): {"hosts": [], "next": null, "also": [cursor…]}. */
+function writeParts(paths: string[]): i32 {
+  const writer = new JsonWriter(1024);
+  writer.beginObject();
+  writer.key("hosts");
+  writer.beginArray();
+  writer.endArray();
+  writer.key("next");
+  writer.nullValue();
+  writer.key("also");
+  writer.beginArray();
+  for (let part = 0; part < PARTS; part++) {
+    const start = (paths.length * part) / PARTS;
+    const stop = (paths.length * (part + 1)) / PARTS;
+    if (stop <= start) continue;
+    writer.string(part == PARTS - 1 ? paths[start] : paths[start] + "\n" + paths[stop]);
+  }
+  writer.endArray();
   writer.endObject();
   writer.output();
   return 0;

@@ -9,13 +9,31 @@ import { foldersOf } from "./folders";
 import { problemOf } from "./problem";
 import { OWNER_LABEL, folderSlug, normalFolder, settingsOf } from "./settings";
 
-/** One host of the collection as read. */
+/** One host of the collection as read: where its parts lie in the answer (one object, read again for each host). */
 class SiteHost {
-  name: string | null = null;
+  /** The id's JSON string as it stands in the answer, quotes included (length 0: none). */
+  namePtr: usize = 0;
+  nameLength: i32 = 0;
   folder: string = "/";
   attributesPtr: usize = 0;
   attributesLength: i32 = 0;
+
+  reset(): void {
+    this.namePtr = 0;
+    this.nameLength = 0;
+    this.folder = "/";
+    this.attributesPtr = 0;
+    this.attributesLength = 0;
+  }
+
+  /** The id, decoded: for messages. */
+  get name(): string {
+    const reader = new JsonReader(this.namePtr, this.nameLength);
+    return reader.string();
+  }
 }
+
+const siteHost = new SiteHost();
 
 /**
  * Checkmk's answers read per call: folders are read until their answers pass this many bytes, so that a site
@@ -115,6 +133,8 @@ function writeParts(paths: string[]): i32 {
 /** One folder's host collection as the begin phase's hosts, onto `writer`; "" when it was read, else the problem. */
 function writeFolder(reader: JsonReader, writer: JsonWriter, account: string, folder: string): string {
   let count = 0;
+  // Hosts are compared on bytes, without a string made per host: the owner label's value with the account's name.
+  const accountBytes = String.UTF8.encode(account);
   if (!reader.beginObject()) return "the hosts of folder " + folder + " are not an object";
   while (reader.nextKey()) {
     if (!reader.keyIs("value")) {
@@ -125,11 +145,12 @@ function writeFolder(reader: JsonReader, writer: JsonWriter, account: string, fo
     while (reader.nextItem()) {
       count++;
       const host = readHost(reader);
-      if (host.name === null) return "host " + count.toString() + " of folder " + folder + " has no id";
-      const owned = host.attributesLength > 0 && ownerOf(host.attributesPtr, host.attributesLength) == account;
+      if (host.nameLength == 0) return "host " + count.toString() + " of folder " + folder + " has no id";
+      const owned = host.attributesLength > 0 && ownedBy(host.attributesPtr, host.attributesLength, accountBytes);
       writer.beginObject();
       writer.key("hostname");
-      writer.string(host.name!);
+      // The id as Checkmk wrote it, its escapes resolved (as a string read and written again would be).
+      writeCanonical(writer, host.namePtr, host.nameLength);
       writer.key("owned");
       writer.boolean(owned);
       writer.key("state");
@@ -139,8 +160,8 @@ function writeFolder(reader: JsonReader, writer: JsonWriter, account: string, fo
       writer.key("owned");
       writer.boolean(owned);
       writer.key("attributes");
-      if (host.attributesLength == 0) writer.raw("{}");
-      else if (!writeCanonical(writer, host.attributesPtr, host.attributesLength, "meta_data")) return "the attributes of host " + host.name! + " are malformed";
+      if (host.attributesLength == 0) writer.rawBytes(changetype<usize>(EMPTY_OBJECT), EMPTY_OBJECT.byteLength);
+      else if (!writeCanonical(writer, host.attributesPtr, host.attributesLength, "meta_data")) return "the attributes of host " + host.name + " are malformed";
       writer.endObject();
       writer.endObject();
     }
@@ -149,24 +170,33 @@ function writeFolder(reader: JsonReader, writer: JsonWriter, account: string, fo
   return "";
 }
 
-let lastFolder = "";
+const EMPTY_OBJECT = String.UTF8.encode("{}");
+
+/** The last folder's JSON string as Checkmk wrote it, and the folder it names: a folder's hosts share theirs, normalised once. */
+let lastFolder = new ArrayBuffer(0);
 let lastNormal = "/";
 
 function readHost(reader: JsonReader): SiteHost {
-  const host = new SiteHost();
+  const host = siteHost;
+  host.reset();
   if (!reader.beginObject()) return host;
   while (reader.nextKey()) {
     if (reader.keyIs("id")) {
-      host.name = reader.kind() == JsonKind.String ? reader.string() : null;
+      if (reader.kind() == JsonKind.String && reader.capture()) {
+        host.namePtr = reader.valuePtr;
+        host.nameLength = reader.valueLength;
+      } else reader.skip();
     } else if (reader.keyIs("extensions") && reader.kind() == JsonKind.Object) {
       reader.beginObject();
       while (reader.nextKey()) {
-        if (reader.keyIs("folder") && reader.kind() == JsonKind.String) {
-          const folder = reader.string();
-          // A folder's hosts share their folder: normalised once.
-          if (folder != lastFolder) {
+        if (reader.keyIs("folder") && reader.kind() == JsonKind.String && reader.capture()) {
+          const ptr = reader.valuePtr;
+          const length = reader.valueLength;
+          if (length != lastFolder.byteLength || memory.compare(ptr, changetype<usize>(lastFolder), <usize>length) != 0) {
+            const folder = new JsonReader(ptr, length).string();
             const normal = normalFolder(folder);
-            lastFolder = folder;
+            lastFolder = new ArrayBuffer(length);
+            memory.copy(changetype<usize>(lastFolder), ptr, <usize>length);
             lastNormal = normal === null ? folder : normal!;
           }
           host.folder = lastNormal;
@@ -184,8 +214,8 @@ function readHost(reader: JsonReader): SiteHost {
   return host;
 }
 
-/** The value of the ownership label in an attributes object, "" without one. */
-function ownerOf(ptr: usize, length: i32): string {
+/** Whether an attributes object's ownership label holds `account` (UTF-8 bytes). */
+function ownedBy(ptr: usize, length: i32, account: ArrayBuffer): bool {
   const reader = new JsonReader(ptr, length);
   reader.beginObject();
   while (reader.nextKey()) {
@@ -195,9 +225,12 @@ function ownerOf(ptr: usize, length: i32): string {
     }
     reader.beginObject();
     while (reader.nextKey()) {
-      if (reader.keyIs(OWNER_LABEL) && reader.kind() == JsonKind.String) return reader.string();
+      if (reader.keyIs(OWNER_LABEL) && reader.kind() == JsonKind.String) {
+        if (!reader.stringBytes()) return false;
+        return reader.valueLength == account.byteLength && memory.compare(reader.valuePtr, changetype<usize>(account), <usize>account.byteLength) == 0;
+      }
       reader.skip();
     }
   }
-  return "";
+  return false;
 }

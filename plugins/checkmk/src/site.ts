@@ -35,16 +35,15 @@ class SiteHost {
 
 const siteHost = new SiteHost();
 
-/**
- * Checkmk's answers read per call: folders are read until their answers pass this many bytes, so that a site
- * of many small folders is read in a few calls (each call also lists the folders) and one of large folders
- * still in answers of bounded size.
- */
-const BYTES_PER_CALL: i32 = 8 << 20;
+// Checkmk's answers read per call: folders are read until their answers pass the option read_kib (8 MiB),
+// so that a site of many small folders is read in a few calls (each call also lists the folders) and one of
+// large folders still in answers of bounded size.
 
 /**
- * The parts a site of this many folders or more is read in, each a run of its folders: two sandbox
- * processes read them two at a time, one reading Checkmk's answer while the daemon keeps the other's.
+ * The parts the rest of a large site is read in, each a run of its folders: when the first call has read
+ * its fill and folders are left, it hands them out in `also`, and the plugin's two sandbox processes read
+ * them two at a time, one reading Checkmk's answers while the daemon keeps the other's. A site the first
+ * call reads whole starts no second process.
  */
 const PARTS: i32 = 4;
 
@@ -72,8 +71,6 @@ export function readSite(): i32 {
       } else cursor.skip();
     }
   }
-  // The first call only parts the folders: the daemon reads the parts at once, in as many sandbox processes as it may.
-  if (first && folders.paths.length >= PARTS) return writeParts(folders.paths);
   let at: i32 = 0;
   while (at < folders.paths.length && folders.paths[at] < from) at++;
   let end: i32 = folders.paths.length;
@@ -81,14 +78,14 @@ export function readSite(): i32 {
     end = at;
     while (end < folders.paths.length && folders.paths[end] < to!) end++;
   }
-  const writer = new JsonWriter(BYTES_PER_CALL / 2 + 1024);
+  const writer = new JsonWriter(settings.readBytes / 2 + 1024);
   writer.beginObject();
   writer.key("hosts");
   writer.beginArray();
   let read: i32 = 0;
   // Each answer is read in one pass that fails on malformed JSON: not checked whole before.
   settings.api.checkAnswers = false;
-  while (at < end && read < BYTES_PER_CALL) {
+  while (at < end && read < settings.readBytes) {
     const folder = folders.paths[at];
     const answer = settings.api.get("/objects/folder_config/" + folderSlug(folder) + "/collections/hosts");
     if (!answer.ok) return fail(answer.errorKind, "reading the hosts of folder " + folder + ": " + problemOf(answer));
@@ -99,35 +96,28 @@ export function readSite(): i32 {
   }
   writer.endArray();
   writer.key("next");
-  if (at >= end) writer.nullValue();
+  if (at >= end || first) writer.nullValue();
   else if (to === null) writer.string(folders.paths[at]);
   else writer.string(folders.paths[at] + "\n" + to!);
+  // The first call's leftover folders, in parts (their paths sorted, a run each) the daemon reads at once.
+  if (first && at < end) writeParts(writer, folders.paths, at);
   writer.endObject();
   writer.output();
   return 0;
 }
 
-/** The parts the first call hands out, a run of folders each (their paths sorted): {"hosts": [], "next": null, "also": [cursor…]}. */
-function writeParts(paths: string[]): i32 {
-  const writer = new JsonWriter(1024);
-  writer.beginObject();
-  writer.key("hosts");
-  writer.beginArray();
-  writer.endArray();
-  writer.key("next");
-  writer.nullValue();
+/** `also`: the folders from `from` on, in up to PARTS runs, each a cursor "first folder\nfirst folder of the next run" (the last without an end). */
+function writeParts(writer: JsonWriter, paths: string[], from: i32): void {
+  const left = paths.length - from;
+  const parts = min(PARTS, left);
   writer.key("also");
   writer.beginArray();
-  for (let part = 0; part < PARTS; part++) {
-    const start = (paths.length * part) / PARTS;
-    const stop = (paths.length * (part + 1)) / PARTS;
-    if (stop <= start) continue;
-    writer.string(part == PARTS - 1 ? paths[start] : paths[start] + "\n" + paths[stop]);
+  for (let part = 0; part < parts; part++) {
+    const start = from + (left * part) / parts;
+    const stop = from + (left * (part + 1)) / parts;
+    writer.string(part == parts - 1 ? paths[start] : paths[start] + "\n" + paths[stop]);
   }
   writer.endArray();
-  writer.endObject();
-  writer.output();
-  return 0;
 }
 
 /** One folder's host collection as the begin phase's hosts, onto `writer`; "" when it was read, else the problem. */

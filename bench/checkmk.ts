@@ -3,12 +3,15 @@
  * loopback (every request and answer checked against Checkmk's OpenAPI contract, which costs the fake
  * several times a plain server: see bench/fakes.ts).
  *
- *   node_modules/.bin/bun bench/checkmk.ts [--hosts 100000]      (after npm run build)
+ *   node_modules/.bin/bun bench/checkmk.ts [--hosts 100000] [--compare <old syncer binary>]      (after npm run build)
  *
  * Hosts come from a CSV import with labels site/role/os/env/rack and a rule giving each site its folder.
  * Goals (issue 16): the first export of 100k hosts ≤ 10 s; a second with nothing changed ≤ 2 s and no write;
  * with 1 % changed, only those hosts written. Each run's HTTP requests are printed per method and path, with the
  * CPU time the fake spent on them (it runs in this process), then a PASS or MISS line per goal with the load average.
+ * With --compare, the unchanged export also runs with the old binary, alternating three times each against the
+ * same site, and the medians and their ratio are printed (on a shared machine a ratio in one run says more
+ * than two runs' times).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -20,6 +23,8 @@ import { csvAccountConfig, writeImportCsv } from "./lib.ts";
 const at = process.argv.indexOf("--hosts");
 const HOSTS = at < 0 ? 100_000 : Number(process.argv[at + 1]);
 const BINARY = join(import.meta.dir, "..", "dist", "syncer");
+const compareAt = process.argv.indexOf("--compare");
+const OLD_BINARY = compareAt < 0 ? undefined : process.argv[compareAt + 1];
 const SECRET = "bench-automation-secret";
 
 const dir = mkdtempSync(join(tmpdir(), "syncer-bench-checkmk-"));
@@ -33,9 +38,13 @@ await Bun.write(
 );
 
 async function syncer(...args: string[]): Promise<{ ms: number; fakeMs: number; syncerMs: number; json: Record<string, any> }> {
+  return syncerOf(BINARY, ...args);
+}
+
+async function syncerOf(binary: string, ...args: string[]): Promise<{ ms: number; fakeMs: number; syncerMs: number; json: Record<string, any> }> {
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const child = Bun.spawn([BINARY, ...args, "--config", config, "--json"], { env: cleanEnv({ CHECKMK_SECRET: SECRET }), stdout: "pipe", stderr: "pipe" });
+  const child = Bun.spawn([binary, ...args, "--config", config, "--json"], { env: cleanEnv({ CHECKMK_SECRET: SECRET }), stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   const ms = performance.now() - started;
   if (code !== 0) throw new Error(`syncer ${args.join(" ")} failed (${code}): ${stdout}\n${stderr}`);
@@ -80,6 +89,23 @@ try {
   goal("second export, nothing changed, ≤ 2000 ms", second.ms <= 2_000, `${Math.round(second.ms)} ms`);
   goal("second export, nothing changed, writes nothing", writes() === 0, `${writes()} writes`);
   fake.server.resetCounts();
+
+  if (OLD_BINARY) {
+    const runs: Record<"new" | "old", { ms: number; cpu: number }[]> = { new: [], old: [] };
+    for (let round = 0; round < 3; round++) {
+      for (const [which, binary] of [["new", BINARY], ["old", OLD_BINARY]] as const) {
+        const result = await syncerOf(binary, "checkmk", "export_hosts", "monitoring");
+        if (result.json.unchanged !== HOSTS || writes() !== 0) throw new Error(`the ${which} binary's unchanged export did not find all ${HOSTS} hosts unchanged without a write`);
+        runs[which].push({ ms: result.ms, cpu: result.syncerMs });
+        console.log(`unchanged export, ${which} binary: ${Math.round(result.ms)} ms wall, CPU syncer and its sandbox ${Math.round(result.syncerMs)} ms (load ${load()})`);
+      }
+    }
+    const middle = (values: number[]) => [...values].sort((a, b) => a - b)[1]!;
+    const [wallNew, wallOld] = [middle(runs.new.map((run) => run.ms)), middle(runs.old.map((run) => run.ms))];
+    const [cpuNew, cpuOld] = [middle(runs.new.map((run) => run.cpu)), middle(runs.old.map((run) => run.cpu))];
+    console.log(`compare (medians of 3): wall ${Math.round(wallNew)} ms vs ${Math.round(wallOld)} ms (${(wallNew / wallOld).toFixed(2)}x); CPU ${Math.round(cpuNew)} ms vs ${Math.round(cpuOld)} ms (${(cpuNew / cpuOld).toFixed(2)}x)`);
+    fake.server.resetCounts();
+  }
 
   await writeImportCsv(join(dir, "hosts.csv"), HOSTS, 100);
   await syncer("csv", "import_hosts", "bench");

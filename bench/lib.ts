@@ -1,5 +1,6 @@
 /** Small helpers shared by the benchmarks: quantiles, a uniform report line, and the data the benches import and render. */
 import { Database } from "bun:sqlite";
+import { rmSync } from "node:fs";
 
 export function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -39,6 +40,8 @@ export const importCsv = (data: string[][]) => [IMPORT_COLUMNS.join(","), ...dat
 
 /** The same CSV as importCsv(importRows(hosts, changedEvery)), written in pieces: for inventories too large for one string. */
 export async function writeImportCsv(path: string, hosts: number, changedEvery = 0): Promise<number> {
+  // Bun's file writer does not truncate: a shorter CSV written over a longer one kept the old one's tail.
+  rmSync(path, { force: true });
   const sink = Bun.file(path).writer();
   let bytes = 0;
   const write = (text: string) => {

@@ -228,7 +228,7 @@ export const ExportResultSchema = v.object({
  * the run changed anything (to activate, say). docs/abi-v1.md tells the whole protocol.
  */
 export const ExportBeginInputSchema = v.object({
-  /** null for the first page; then the `next` the last answer gave. */
+  /** null for the first page; then the `next` (or one of the `also`) an answer gave. */
   cursor: v.nullable(v.string()),
 });
 
@@ -244,6 +244,11 @@ export const TargetHostSchema = v.object({
 export const ExportBeginAnswerSchema = v.object({
   hosts: v.array(TargetHostSchema),
   next: v.nullable(v.string()),
+  /**
+   * Cursors of further reads, independent of this one and of each other (a part of the target each): the
+   * daemon calls each, follows its `next`, and may run them at once in several sandbox processes.
+   */
+  also: v.optional(v.array(v.string())),
 });
 
 /** What a page call of a phased export receives. */

@@ -45,53 +45,111 @@ async function callPlugin(scope: RunScope, exportName: string, input: unknown) {
   return result;
 }
 
-/** The begin phase, page by page until its cursor is null, into `target`. */
+/**
+ * The begin phase into `target`: page by page until its cursor is null, and each cursor an answer gives in
+ * `also` (a part of the target of its own) followed alike; as many calls at once as the plugin may have
+ * sandbox processes ([sandbox] processes), so that one process reads the target while another's answer is
+ * worked on.
+ */
 async function readTarget(scope: RunScope, begin: string, target: TargetStateStore): Promise<void> {
   const where = `${scope.plugin.ident} ${scope.command} (${begin})`;
-  let cursor: string | null = null;
-  for (let page = 1; ; page++) {
+  const width = Math.max(1, scope.setup.config.sandbox.processes);
+  const waiting: (string | null)[] = [null];
+  const given = new Set<string>();
+  let pages = 0;
+  const readPage = async (cursor: string | null): Promise<void> => {
+    const page = ++pages;
     const result = await callPlugin(scope, begin, { cursor });
     if (!result.ok) throw new SyncerError(result.error.kind, `${where}: reading the target failed at page ${page}: ${result.error.message}; nothing was sent`);
     const answer = plainBeginAnswer(result.value) ? { success: true as const, output: result.value } : v.safeParse(ExportBeginAnswerSchema, result.value);
     if (!answer.success) throw new SyncerError("abi", `${where}: page ${page} is not {"hosts": [{hostname, owned, state}], "next": …}: ${v.summarize(answer.issues)}; nothing was sent`);
     target.add(answer.output.hosts.map((host) => ({ hostname: host.hostname, owned: host.owned, state: JSON.stringify(host.state ?? null) })));
-    const next = answer.output.next;
-    if (next === null) return;
-    if (next === cursor) throw new SyncerError("abi", `${where}: page ${page} answered the cursor it was given (${JSON.stringify(next)}) as the next one; nothing was sent`);
-    cursor = next;
-  }
+    const { next, also } = answer.output;
+    for (const further of next === null ? (also ?? []) : [next, ...(also ?? [])]) {
+      if (further === cursor) throw new SyncerError("abi", `${where}: page ${page} answered the cursor it was given (${JSON.stringify(further)}) as the next one; nothing was sent`);
+      if (given.has(further)) throw new SyncerError("abi", `${where}: page ${page} answered the cursor ${JSON.stringify(further)}, which another answer gave before; nothing was sent`);
+      given.add(further);
+      waiting.push(further);
+    }
+  };
+  await new Promise<void>((resolve, reject) => {
+    let running = 0;
+    let failure: unknown;
+    const pump = (): void => {
+      if (failure !== undefined) {
+        if (running === 0) reject(failure);
+        return;
+      }
+      while (running < width && waiting.length > 0) {
+        running++;
+        readPage(waiting.shift()!).then(
+          () => {
+            running--;
+            pump();
+          },
+          (error: unknown) => {
+            running--;
+            failure ??= error;
+            pump();
+          },
+        );
+      }
+      if (running === 0 && waiting.length === 0) resolve();
+    };
+    pump();
+  });
 }
 
+/** A stored page with the target's rules applied: what its call sends, and the hosts the rules left out or failed on. */
+type PreparedPage = Awaited<ReturnType<typeof pageForTarget>> & { last: string };
+
+/**
+ * The pages, each one call, one after the other: while the plugin works on a page, the daemon reads the
+ * next and evaluates the target's rules for it, so that its call goes out as soon as the page before has
+ * answered. A plugin sees each page's writes done (Checkmk's folders made) before the next page comes.
+ */
 async function exportPages(scope: RunScope, reader: EligibleReader, target: TargetStateStore | undefined): Promise<void> {
-  const { setup, runtime, plugin, command, account, request, report } = scope;
-  const rules = setup.rules.forTarget(plugin.ident, account?.name);
+  const { setup, runtime, plugin, command, request, report } = scope;
+  const rules = setup.rules.forTarget(plugin.ident, scope.account?.name);
   // The plugins' filters and tests the rules use, a page's values at a time; their log lines join the run's.
   const call = functionCaller(runtime, setup.registry, setup.pluginOptions, { dryRun: request.dryRun, runId: report.id ?? undefined, onLogs: (lines, dropped) => scope.addLogs(lines, dropped) });
-  const wouldSend: unknown[] = [];
-  let after = "";
-  for (let page = 0; ; page++) {
-    const stored = reader.page(after, setup.config.inventory.page_size);
-    if (stored.count === 0) break;
-    after = stored.last!;
+  const pageSize = setup.config.inventory.page_size;
+  const prepare = async (after: string): Promise<PreparedPage | undefined> => {
+    const stored = reader.page(after, pageSize);
+    if (stored.count === 0) return undefined;
     // The target's rules: hosts they ignore are not sent; a host whose template fails is counted failed.
-    const { page: batch, ignored, failed } = await pageForTarget(rules, stored, call);
+    return { ...(await pageForTarget(rules, stored, call)), last: stored.last! };
+  };
+  const wouldSend: unknown[] = [];
+  let prepared = await prepare("");
+  for (let page = 0; prepared; page++) {
+    const { page: batch, ignored, failed, last } = prepared;
     report.counts.skipped += ignored;
     report.counts.failed += failed.length;
     for (const host of failed) scope.addDetail("error", host.message);
     const hostnames = batch.count === 0 ? [] : decoder.decode(batch.hostnames).split("\n");
     const current = target?.take([...hostnames, ...failed.map((host) => host.hostname)]);
-    if (batch.count === 0) continue;
+    if (batch.count === 0) {
+      prepared = await prepare(last);
+      continue;
+    }
     if (request.dryRun) wouldSend.push(...(JSON.parse(decoder.decode(batch.json)) as unknown[]));
     // `current` before `hosts`: a plugin reading the request as a stream knows the target's side of each host as it reaches it.
     const input = { page, ...(current ? { current: new RawJson(stateObject(current)) } : {}), hosts: new RawJson(batch.json) };
-    const result = await callPlugin(scope, command, input);
-    request.onProgress?.({ page: page + 1, records: page * setup.config.inventory.page_size + batch.count });
+    const sent = callPlugin(scope, command, input);
+    // The next page is read and its rules evaluated while the plugin works on this one.
+    const next = prepare(last);
+    // Its failure is met where it is awaited, below: not reported meanwhile as unhandled.
+    next.catch(() => {});
+    const result = await sent;
+    request.onProgress?.({ page: page + 1, records: page * pageSize + batch.count });
     if (!result.ok) {
       report.counts.failed += batch.count;
       scope.addDetail("error", `page ${page + 1} (${batch.count} hosts up to ${batch.last}) failed: ${result.error.kind}: ${result.error.message}`);
-      continue;
+    } else {
+      countResults(scope, result.value, `page ${page + 1}`, batch.count);
     }
-    countResults(scope, result.value, `page ${page + 1}`, batch.count);
+    prepared = await next;
   }
   if (request.dryRun) report.wouldSend = wouldSend;
 }
@@ -163,6 +221,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 
 function plainBeginAnswer(value: unknown): value is v.InferOutput<typeof ExportBeginAnswerSchema> {
   if (!isRecord(value) || !Array.isArray(value.hosts) || (value.next !== null && typeof value.next !== "string")) return false;
+  if (value.also !== undefined && (!Array.isArray(value.also) || !value.also.every((cursor) => typeof cursor === "string"))) return false;
   for (const host of value.hosts as unknown[]) {
     if (!isRecord(host) || typeof host.owned !== "boolean") return false;
     const { hostname } = host;

@@ -1,4 +1,6 @@
+import { MemoryFirstTargetStateStore } from "../../src/db/memory-target-state.ts";
 import { SqliteTargetStateStore } from "../../src/db/sqlite/target-state.ts";
+import type { TargetStateStore } from "../../src/db/target-state.ts";
 import { describe, expect, test } from "bun:test";
 import { freshDatabase } from "../helpers/database.ts";
 
@@ -279,17 +281,24 @@ describe("hosts as exports and inventories read them", () => {
   });
 });
 
-describe("an export target's hosts (export phases)", () => {
+const targetStores: [string, () => TargetStateStore][] = [
+  ["on disk", () => new SqliteTargetStateStore()],
+  ["in memory", () => new MemoryFirstTargetStateStore(() => new SqliteTargetStateStore())],
+  // A budget of 40 UTF-16 units: the first pages stay in memory, a later one moves the store to disk.
+  ["in memory until it moves to disk", () => new MemoryFirstTargetStateStore(() => new SqliteTargetStateStore(), 40)],
+];
+
+describe.each(targetStores)("an export target's hosts (export phases), kept %s", (_, makeStore) => {
   test("take answers the kept states of the hosts the target has and marks every one taken; the owned ones never taken are left for finish", () => {
-    const store = new SqliteTargetStateStore();
+    const store = makeStore();
     try {
       store.add([
         { hostname: "web01", owned: true, state: '{"folder":"/a"}' },
         { hostname: "web02", owned: true, state: '{"folder":"/b"}' },
         { hostname: "people01", owned: false, state: "null" },
       ]);
-      store.add([{ hostname: "web03", owned: true, state: '{"folder":"/c"}' }]);
       expect(store.take(["web01", "web09", "people01"])).toEqual(new Map([["web01", '{"folder":"/a"}'], ["people01", "null"]]));
+      store.add([{ hostname: "web03", owned: true, state: '{"folder":"/c"}' }]);
       expect(store.ownedCounts()).toEqual({ owned: 3, untaken: 2 });
       expect(store.untakenOwned("", 1)).toEqual([{ hostname: "web02", state: '{"folder":"/b"}' }]);
       expect(store.untakenOwned("web02", 10)).toEqual([{ hostname: "web03", state: '{"folder":"/c"}' }]);
@@ -300,13 +309,38 @@ describe("an export target's hosts (export phases)", () => {
   });
 
   test("a hostname listed twice is a validation error naming it, and the page it came in is not kept", () => {
-    const store = new SqliteTargetStateStore();
+    const store = makeStore();
     try {
       store.add([{ hostname: "web01", owned: true, state: "1" }]);
       expect(() => store.add([{ hostname: "web02", owned: true, state: "2" }, { hostname: "web01", owned: true, state: "3" }])).toThrow('the target listed host "web01" twice');
+      expect(() => store.add([{ hostname: "web04", owned: true, state: "4" }, { hostname: "web04", owned: true, state: "5" }])).toThrow('the target listed host "web04" twice');
       expect(store.ownedCounts()).toEqual({ owned: 1, untaken: 1 });
     } finally {
       store.close();
     }
   });
 });
+
+test("a target's hosts past the memory budget move to disk once, with what pages took before", () => {
+  let spilled = 0;
+  const store = new MemoryFirstTargetStateStore(() => {
+    spilled++;
+    return new SqliteTargetStateStore();
+  }, 10);
+  try {
+    store.add([{ hostname: "a1", owned: true, state: "1" }, { hostname: "a2", owned: true, state: "2" }]);
+    expect(store.take(["a1"])).toEqual(new Map([["a1", "1"]]));
+    expect(spilled).toBe(0);
+    store.add([{ hostname: "b1", owned: true, state: "3" }, { hostname: "b2", owned: false, state: "4" }, { hostname: "b3", owned: true, state: "5" }, { hostname: "b4", owned: true, state: "6" }]);
+    expect(spilled).toBe(1);
+    store.add([{ hostname: "c1", owned: true, state: "7" }]);
+    expect(spilled).toBe(1);
+    expect(store.take(["b1", "b2"])).toEqual(new Map([["b1", "3"], ["b2", "4"]]));
+    expect(store.ownedCounts()).toEqual({ owned: 6, untaken: 4 });
+    expect(store.untakenOwned("", 10).map((entry) => entry.hostname)).toEqual(["a2", "b3", "b4", "c1"]);
+    expect(() => store.add([{ hostname: "a1", owned: true, state: "8" }])).toThrow('the target listed host "a1" twice');
+  } finally {
+    store.close();
+  }
+});
+

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runSyncerAsync, tempDir, writeConfig } from "../helpers/binary.ts";
 import { type CheckmkFake, startCheckmkFake } from "../fakes/checkmk/fake.ts";
@@ -17,6 +17,7 @@ const BULK_CREATE = "POST /domain-types/host_config/actions/bulk-create/invoke";
 const BULK_UPDATE = "PUT /domain-types/host_config/actions/bulk-update/invoke";
 const BULK_DELETE = "POST /domain-types/host_config/actions/bulk-delete/invoke";
 const MOVE = "POST /objects/host_config/{host_name}/actions/move/invoke";
+const FOLDERS = "GET /domain-types/folder_config/collections/all";
 
 type Json = Record<string, any>;
 
@@ -28,6 +29,8 @@ afterEach(async () => {
 
 interface Site {
   dir: string;
+  /** The config file. */
+  config: string;
   fake: CheckmkFake;
   csv(rows: string[][]): void;
   syncer(...args: string[]): Promise<{ code: number; json: Json; stderr: string }>;
@@ -74,6 +77,7 @@ function site(options: SiteOptions = {}): Site {
   };
   return {
     dir,
+    config,
     fake: current,
     csv: (rows) => writeFileSync(join(dir, "hosts.csv"), ["host,site,role", ...rows.map((row) => row.join(","))].join("\n") + "\n"),
     syncer: async (...args) => {
@@ -154,6 +158,36 @@ describe("checkmk export_hosts", () => {
     const counts = s.fake.server.requestCounts();
     expect(counts[MOVE]).toBe(1);
     expect(counts[BULK_UPDATE]).toBe(1);
+  });
+
+  test("a site of many folders is read in parts: every folder's hosts are compared, drift people made is repaired, and nothing else is written", async () => {
+    const s = site();
+    // Folders people made, with a host of theirs in the last: the site's six folders are read in four parts.
+    for (const [parent, name] of [["", "lab"], ["lab", "x"], ["", "zoo"]] as const) s.fake.site.createFolder(parent, name, name, {}, "cmkadmin");
+    s.fake.site.createHost("people02", "zoo", { alias: "by hand" }, "cmkadmin");
+    s.fake.site.pendingChanges.length = 0;
+    // One KiB of answers per call: the first call reads the root folder, and hands out the rest in parts.
+    writeFileSync(s.config, readFileSync(s.config, "utf8").replace('delete_limit = "50%"\n', 'delete_limit = "50%"\n[accounts.monitoring.custom_fields]\nread_kib = 1\n'));
+    s.csv([["web01", "berlin", "web"], ["web02", "berlin", "db"], ["web03", "paris", "web"]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    expect((await s.syncer("checkmk", "export_hosts", "monitoring")).json).toMatchObject({ created: 3, failed: 0 });
+    expect(s.fake.site.folders.size).toBeGreaterThanOrEqual(6);
+    const before = s.writes();
+    const listed = s.fake.server.requestCounts()[FOLDERS] ?? 0;
+    expect((await s.syncer("checkmk", "export_hosts", "monitoring")).json).toMatchObject({ created: 0, updated: 0, unchanged: 3, deleted: 0, failed: 0 });
+    expect(s.writes()).toBe(before);
+    // Every call of the begin phase lists the folders: the first, then one per part at least (four parts of six folders).
+    expect(s.fake.server.requestCounts()[FOLDERS]! - listed).toBeGreaterThanOrEqual(5);
+
+    // Someone edits a host Syncer made: the next export puts it back, and deletes the one Syncer no longer exports.
+    const edited = s.fake.site.hosts.get("web02")!;
+    s.fake.site.editHost(edited, { ...hostOf(s.fake, "web02")!.attributes, alias: "edited by hand" }, "cmkadmin");
+    expect(await s.cli("hosts", "lifecycle", "web03", "decommissioned")).toBe(0);
+    const repaired = await s.syncer("checkmk", "export_hosts", "monitoring");
+    expect(repaired.json).toMatchObject({ created: 0, updated: 1, unchanged: 1, deleted: 1, failed: 0 });
+    expect(repaired.json.details).toContainEqual({ level: "info", message: 'web02: updated: alias: "edited by hand" → "WEB02"' });
+    expect(hostOf(s.fake, "web02")!.attributes.alias).toBe("WEB02");
+    expect([...s.fake.site.hosts.keys()].sort()).toEqual(["app01", "people01", "people02", "web01", "web02"]);
   });
 
   test("hosts Syncer no longer exports are deleted, within the delete limit; hosts people made never are", async () => {

@@ -14,13 +14,14 @@ let harness: Harness;
 
 beforeAll(() => {
   // Nothing listens at the address: a page that wanted to write would fail its hosts, not pass.
-  harness = pluginHarness(`[accounts.monitoring]\nplugin = "checkmk"\naddress = "http://127.0.0.1:9/mysite"\nusername = "automation"\npassword = "secret"\n`);
+  const account = (name: string, extra = "") => `[accounts.${name}]\nplugin = "checkmk"\naddress = "http://127.0.0.1:9/mysite"\nusername = "automation"\npassword = "secret"\n${extra}`;
+  harness = pluginHarness(account("monitoring") + account("prefixed", `[accounts.prefixed.custom_fields]\nlabel_prefix = "cmdb"\n`));
 }, COMPILE_TIMEOUT_MS);
 afterAll(() => harness.close());
 
 /** One page: `current` and `hosts` as JSON texts, passed through byte for byte. */
-async function page(current: string, hosts: string): Promise<{ hostname: string; status: string; message?: string }[]> {
-  const result = await harness.call("checkmk", "export_hosts", { accountName: "monitoring", input: { page: 0, current: new RawJson(current), hosts: new RawJson(hosts) } });
+async function page(current: string, hosts: string, accountName = "monitoring"): Promise<{ hostname: string; status: string; message?: string }[]> {
+  const result = await harness.call("checkmk", "export_hosts", { accountName, input: { page: 0, current: new RawJson(current), hosts: new RawJson(hosts) } });
   if (!result.ok) throw new Error(JSON.stringify(result.error));
   return (result.value as { results: { hostname: string; status: string; message?: string }[] }).results;
 }
@@ -36,6 +37,16 @@ describe("checkmk: an export page compares JSON values, not their texts", () => 
   test("escapes in what Syncer wants equal the site's characters; key order and spacing do not matter either", async () => {
     const current = `{"web01":{"folder":"/","owned":true,"attributes":{ "labels" : {"site":"zürich","cmdb_syncer":"monitoring"}, "alias":"Z\u00fcrich"}}}`;
     expect(await page(current, host(`{"site":"z\\u00fcrich"}`, `{"alias":"Z\\u00fcrich"}`))).toEqual([{ hostname: "web01", status: "unchanged" }]);
+  });
+
+  test("escaped names (a host label’s, an attribute’s from the rules) equal the same names unescaped", async () => {
+    const current = `{"web01":{"folder":"/","owned":true,"attributes":{"alias":"x","labels":{"cmdb_syncer":"monitoring","rôle":"web","zone":"a"}}}}`;
+    expect(await page(current, host(`{"zone":"a","r\\u00f4le":"web"}`, `{"ali\\u0061s":"x"}`))).toEqual([{ hostname: "web01", status: "unchanged" }]);
+  });
+
+  test("with a label prefix every label is compared by its prefixed name, and one that would be the ownership label does not replace it", async () => {
+    const current = `{"web01":{"folder":"/","owned":true,"attributes":{"labels":{"cmdb_syncer":"prefixed","cmdbsite":"berlin"}}}}`;
+    expect(await page(current, host(`{"site":"berlin","_syncer":"someone else"}`), "prefixed")).toEqual([{ hostname: "web01", status: "unchanged" }]);
   });
 
   test("a value that differs is still a difference, shown decoded", async () => {

@@ -529,16 +529,39 @@ describe("export runs", () => {
       expect(Object.keys(target(w).hosts).sort()).toEqual(["people01", "web01"]);
     });
 
-    test("a begin phase that fails fails the run before anything is sent, with the plugin's error kind", () => {
+    /** The target's option `line` set, after a first export. */
+    const exportedWith = (line: string) => {
       const w = phased();
       w.run("syncfix", "export_phased", "t");
-      writeFileSync(w.config, readFileSync(w.config, "utf8").replace('manual = ["people01", "web01"]', 'manual = ["people01", "web01"]\nfail_begin = true'));
+      writeFileSync(w.config, readFileSync(w.config, "utf8").replace('manual = ["people01", "web01"]', `manual = ["people01", "web01"]\n${line}`));
+      return w;
+    };
+
+    /** The export with the target's option `line` set and a host added since: it fails before anything is sent; its error. */
+    const failedBegin = (line: string) => {
+      const w = exportedWith(line);
       w.pages("t", [host("web09")]);
       w.run("syncfix", "import_hosts", "t");
       const failed = w.run("syncfix", "export_phased", "t");
       expect(failed.code).not.toBe(0);
-      expect(failed.json.error).toEqual({ kind: "connection", message: "syncfix export_phased (target_begin): reading the target failed at page 1: the target cannot be reached; nothing was sent" });
       expect(failed.json).toMatchObject({ created: 0, deleted: 0 });
+      return failed.json.error;
+    };
+
+    test("a begin phase that hands out parts in `also` has each read (at once where it can): the same export as page by page", () => {
+      const w = exportedWith('begin_parts = "yes"');
+      expect(w.run("syncfix", "export_phased", "t").json).toMatchObject({ created: 0, updated: 0, unchanged: 3, skipped: 1, deleted: 0, failed: 0 });
+      expect(w.cli("hosts", "lifecycle", "web03", "decommissioned").code).toBe(0);
+      expect(w.run("syncfix", "export_phased", "t").json).toMatchObject({ unchanged: 2, skipped: 1, deleted: 1 });
+      expect(Object.keys(target(w).hosts).sort()).toEqual(["people01", "web01", "web02", "web04"]);
+    });
+
+    test("a begin phase that gives a cursor twice fails the run before anything is sent", () => {
+      expect(failedBegin('begin_parts = "repeat"')).toEqual({ kind: "abi", message: 'syncfix export_phased (target_begin): page 1 answered the cursor "0", which another answer gave before; nothing was sent' });
+    });
+
+    test("a begin phase that fails fails the run before anything is sent, with the plugin's error kind", () => {
+      expect(failedBegin("fail_begin = true")).toEqual({ kind: "connection", message: "syncfix export_phased (target_begin): reading the target failed at page 1: the target cannot be reached; nothing was sent" });
     });
   });
 

@@ -3,7 +3,7 @@
 // folders (parents first), bulk create, bulk update, and a move (with the host's ETag) where the folder
 // changed. Hosts people made on the site are left alone; a host nothing changed for is not written.
 import { ApiResponse, Exporter, ExportPage, HostEntry, HostResultStatus, JsonKind, JsonReader, JsonWriter, ErrorKind, log } from "../../sdk/index";
-import { compareNames, differences, writeCanonical } from "./canonical";
+import { differences, writeCanonical } from "./canonical";
 import { foldersOf } from "./folders";
 import { failedHosts, problemOf } from "./problem";
 import { OWNER_LABEL, Settings, folderSlug, normalFolder, settingsOf } from "./settings";
@@ -17,13 +17,73 @@ class Current {
   attributesLength: i32 = 0;
 }
 
-/** A member of the attributes Syncer wants: its name and where its value lies (a label's, in the request; ptr 0: the ownership label). */
+/**
+ * A member of the attributes Syncer wants: where its name's UTF-8 lies and where its value lies (a label's,
+ * in the request; ptr 0: the ownership label; length -1: the labels object). Kept from host to host
+ * (Members), so a host makes no objects for its members.
+ */
 class Member {
-  constructor(
-    public name: string,
-    public ptr: usize,
-    public length: i32,
-  ) {}
+  namePtr: usize = 0;
+  nameLength: i32 = 0;
+  ptr: usize = 0;
+  length: i32 = 0;
+}
+
+/** The members of one object being written, in a pool reused for every host. */
+class Members {
+  list: Member[] = [];
+  private pool: Member[] = [];
+  /** Names that were escaped or prefixed, in buffers of their own until the next host. */
+  private names: ArrayBuffer[] = [];
+
+  clear(): void {
+    this.list.length = 0;
+    this.names.length = 0;
+  }
+
+  add(namePtr: usize, nameLength: i32, ptr: usize, length: i32): void {
+    const at = this.list.length;
+    if (at == this.pool.length) this.pool.push(new Member());
+    const member = this.pool[at];
+    member.namePtr = namePtr;
+    member.nameLength = nameLength;
+    member.ptr = ptr;
+    member.length = length;
+    this.list.push(member);
+  }
+
+  /** A member named by a string (a prefixed label name). */
+  addNamed(name: string, ptr: usize, length: i32): void {
+    const bytes = String.UTF8.encode(name);
+    this.names.push(bytes);
+    this.add(changetype<usize>(bytes), bytes.byteLength, ptr, length);
+  }
+
+  /** A member whose name the reader just read: in the object's own bytes unless it was escaped, then copied. */
+  addKey(reader: JsonReader, from: usize, to: usize, ptr: usize, length: i32): void {
+    if (reader.keyPtr >= from && reader.keyPtr < to) {
+      this.add(reader.keyPtr, reader.keyLength, ptr, length);
+      return;
+    }
+    const kept = new ArrayBuffer(reader.keyLength);
+    memory.copy(changetype<usize>(kept), reader.keyPtr, <usize>reader.keyLength);
+    this.names.push(kept);
+    this.add(changetype<usize>(kept), reader.keyLength, ptr, length);
+  }
+
+  sort(): void {
+    this.list.sort(byName);
+  }
+}
+
+const OWNER_BYTES = String.UTF8.encode(OWNER_LABEL);
+const LABELS_BYTES = String.UTF8.encode("labels");
+
+/** UTF-8 byte order, which is code point order: as canonical.ts sorts the site's keys. */
+function byName(a: Member, b: Member): i32 {
+  const common = a.nameLength < b.nameLength ? a.nameLength : b.nameLength;
+  const order = memory.compare(a.namePtr, b.namePtr, <usize>common);
+  return order != 0 ? order : a.nameLength - b.nameLength;
 }
 
 /** One host's write and how it went. */
@@ -38,8 +98,6 @@ class Wanted {
   ) {}
 }
 
-/** In the order canonical text sorts keys (canonical.ts): the site's attributes and these are written alike. */
-const byName = (a: Member, b: Member): i32 => compareNames(a.name, b.name);
 
 export class SiteExporter extends Exporter {
   settings: Settings = new Settings();
@@ -54,8 +112,8 @@ export class SiteExporter extends Exporter {
   /** The wanted attributes of the host at hand, and (when they differ on their face) the site's made canonical again. */
   wantedText: JsonWriter = new JsonWriter(1024);
   currentText: JsonWriter = new JsonWriter(1024);
-  attributes: Member[] = [];
-  labels: Member[] = [];
+  attributes: Members = new Members();
+  labels: Members = new Members();
 
   start(page: ExportPage): bool {
     if (page.request.account === null) return this.fail(ErrorKind.Options, "an export needs an account");
@@ -164,7 +222,7 @@ export class SiteExporter extends Exporter {
   writeAttributes(host: HostEntry, ptr: usize, length: i32, writer: JsonWriter): void {
     writer.reset();
     const members = this.attributes;
-    members.length = 0;
+    members.clear();
     if (length > 0) {
       const reader = new JsonReader(ptr, length);
       reader.beginObject();
@@ -174,36 +232,56 @@ export class SiteExporter extends Exporter {
           reader.skip();
           continue;
         }
-        members.push(new Member(reader.key(), reader.valuePtr, reader.valueLength));
+        members.addKey(reader, ptr, ptr + <usize>length, reader.valuePtr, reader.valueLength);
       }
     }
-    members.push(new Member("labels", 0, -1));
-    members.sort(byName);
+    members.add(changetype<usize>(LABELS_BYTES), LABELS_BYTES.byteLength, 0, -1);
+    members.sort();
     const labels = this.labels;
-    labels.length = 0;
+    labels.clear();
     const reader = host.labelsReader();
+    const prefix = this.settings.labelPrefix;
     if (reader.beginObject()) {
       while (reader.nextKey()) {
-        const name = this.settings.labelPrefix.length > 0 ? this.settings.labelPrefix + reader.key() : reader.key();
-        // The ownership label is Syncer's own: a host's label of that name does not replace it.
-        if (name != OWNER_LABEL && reader.kind() == JsonKind.String && reader.capture()) labels.push(new Member(name, reader.valuePtr, reader.valueLength));
-        else reader.skip();
+        if (prefix.length > 0) {
+          const name = prefix + reader.key();
+          // The ownership label is Syncer's own: a host's label of that name does not replace it.
+          if (name != OWNER_LABEL && reader.kind() == JsonKind.String && reader.capture()) labels.addNamed(name, reader.valuePtr, reader.valueLength);
+          else reader.skip();
+          continue;
+        }
+        const keyPtr = reader.keyPtr;
+        const keyLength = reader.keyLength;
+        const owner = keyLength == OWNER_BYTES.byteLength && memory.compare(keyPtr, changetype<usize>(OWNER_BYTES), <usize>keyLength) == 0;
+        if (owner || reader.kind() != JsonKind.String) {
+          reader.skip();
+          continue;
+        }
+        // The key is checked before the value is read: an escaped key lies in the reader's buffer until the next escape.
+        const escaped = keyPtr < host.labelsFrom || keyPtr >= host.labelsTo;
+        const kept = escaped ? String.UTF8.decodeUnsafe(keyPtr, <usize>keyLength) : "";
+        if (!reader.capture()) continue;
+        if (escaped) labels.addNamed(kept, reader.valuePtr, reader.valueLength);
+        else labels.add(keyPtr, keyLength, reader.valuePtr, reader.valueLength);
       }
     }
-    labels.push(new Member(OWNER_LABEL, 0, 0));
-    labels.sort(byName);
+    labels.add(changetype<usize>(OWNER_BYTES), OWNER_BYTES.byteLength, 0, 0);
+    labels.sort();
     writer.beginObject();
-    for (let i = 0; i < members.length; i++) {
-      writer.key(members[i].name);
-      if (members[i].length >= 0) {
-        writeCanonical(writer, members[i].ptr, members[i].length);
+    const list = members.list;
+    for (let i = 0; i < list.length; i++) {
+      const member = list[i];
+      writer.keyBytes(member.namePtr, member.nameLength);
+      if (member.length >= 0) {
+        writeCanonical(writer, member.ptr, member.length);
         continue;
       }
       writer.beginObject();
-      for (let l = 0; l < labels.length; l++) {
-        writer.key(labels[l].name);
-        if (labels[l].ptr == 0) writer.string(this.settings.account);
-        else writeCanonical(writer, labels[l].ptr, labels[l].length);
+      const names = labels.list;
+      for (let l = 0; l < names.length; l++) {
+        writer.keyBytes(names[l].namePtr, names[l].nameLength);
+        if (names[l].ptr == 0) writer.string(this.settings.account);
+        else writeCanonical(writer, names[l].ptr, names[l].length);
       }
       writer.endObject();
     }

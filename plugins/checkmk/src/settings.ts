@@ -13,6 +13,8 @@ export class Settings {
   createChunk: i32 = 300;
   updateChunk: i32 = 50;
   deleteChunk: i32 = 50;
+  /** Bytes of host collections the begin phase reads per call (option read_kib). */
+  readBytes: i32 = 8 << 20;
   activate: bool = true;
   waitRounds: i32 = 60;
   forceForeign: bool = false;
@@ -50,6 +52,9 @@ export function settingsOf(account: Account): Settings {
   settings.createChunk = chunk(account, "create_chunk", 300, settings);
   settings.updateChunk = chunk(account, "update_chunk", 50, settings);
   settings.deleteChunk = chunk(account, "delete_chunk", 50, settings);
+  const readKib = account.optionInt("read_kib", 8192);
+  if (readKib < 1 || readKib > 65536) settings.refuse("read_kib must be between 1 and 65536, not " + readKib.toString());
+  settings.readBytes = <i32>readKib * 1024;
   settings.activate = account.optionBool("activate", true);
   settings.waitRounds = <i32>account.optionInt("activation_wait_rounds", 60);
   settings.forceForeign = account.optionBool("force_foreign_changes", false);

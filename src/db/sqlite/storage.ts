@@ -11,6 +11,8 @@ import { SqliteRetentionRepository } from "./retention.ts";
 import { SqliteRunRepository } from "./runs.ts";
 import { SqliteStatsRepository } from "./stats.ts";
 import { SqliteTargetStateStore } from "./target-state.ts";
+import { MemoryFirstTargetStateStore } from "../memory-target-state.ts";
+import type { TargetStateStore } from "../target-state.ts";
 import { SqliteSessionRepository } from "./sessions.ts";
 import { SqliteTokenRepository } from "./tokens.ts";
 import { SqliteUserRepository } from "./users.ts";
@@ -44,8 +46,8 @@ export class SqliteStorage implements Storage {
     };
   }
 
-  targetState(): SqliteTargetStateStore {
-    return new SqliteTargetStateStore();
+  targetState(): TargetStateStore {
+    return new MemoryFirstTargetStateStore(() => new SqliteTargetStateStore());
   }
 
   get hosts() {

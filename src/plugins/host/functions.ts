@@ -170,12 +170,11 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
       const parsed = v.safeParse(HttpRequestSchema, JSON.parse(utf8.decode(bytesAt(ptr, len))));
       if (!parsed.success) return answer({ ok: false, error: { kind: "runtime", message: `invalid HTTP request: ${v.summarize(parsed.issues)}` } });
       const { body_apart: apart, ...sent } = parsed.output;
-      // A body asked for apart crosses from the HTTP worker as the bytes it was read as: never decoded and encoded again.
-      const { result, logs } = env.http.request(sent, apart ? { ...policy, bytes: true } : policy, state.context.debug);
+      const { result, logs } = env.http.request(sent, apart ? { ...policy, bodyBytes: true } : policy, state.context.debug);
       for (const line of logs) if (state.logs.length < MAX_LOG_LINES) state.logs.push({ level: "debug", message: line });
       if (!apart || !result.ok) return answer(result);
-      const { body, body_base64: base64, bodyBytes, ...rest } = result;
-      state.httpBody = bodyBytes ?? (base64 ? Buffer.from(base64, "base64") : encoder.encode(body));
+      const { body, body_base64: base64, bytes, ...rest } = result;
+      state.httpBody = bytes ?? (base64 ? Buffer.from(base64, "base64") : encoder.encode(body));
       return answer({ ...rest, body: "", body_length: state.httpBody.byteLength });
     });
     functions.http_body = guarded("http_body", undefined, (ptr: number, len: number) => {

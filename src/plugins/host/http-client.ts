@@ -3,6 +3,7 @@
  * and the upstream are both untrusted, so the allow-list is checked on every hop, bodies are capped while
  * streaming, each attempt has a hard deadline, and nothing throws: every failure comes back as a value.
  */
+import { isUtf8 } from "node:buffer";
 import { describeSystemError, systemErrorCode } from "../../core/errors.ts";
 import { REDACTED, redact } from "../../core/redact.ts";
 
@@ -22,14 +23,14 @@ export interface HttpPolicy {
   retries: number; // extra attempts for the whole request, spent on whichever hop fails
   verifyTls: boolean; // false => Bun fetch `tls: { rejectUnauthorized: false }`
   dryRun: boolean; // non-GET/HEAD requests are not sent; answered with a fake 200 {"dry_run":true}
-  /** The answer's body as its bytes (`bodyBytes`, `body` empty), not decoded: for a caller that hands bytes on. */
-  bytes?: boolean;
+  /** Answer the body as `bytes`, not decoded to `body`: the bytes the text decodes from (without a leading BOM), or all of them when they are not UTF-8. */
+  bodyBytes?: boolean;
   /** Called once per attempt/hop; the line is redacted. */
   log?: (line: string) => void;
 }
 export type HttpErrorKind = "permission" | "connection" | "timeout" | "runtime";
 export type HttpResult =
-  | { ok: true; status: number; headers: Record<string, string>; body: string; body_base64?: string; bodyBytes?: Uint8Array; url: string; attempts: number }
+  | { ok: true; status: number; headers: Record<string, string>; body: string; body_base64?: string; bytes?: Uint8Array; url: string; attempts: number }
   | { ok: false; error: { kind: HttpErrorKind; message: string } };
 type Failure = Extract<HttpResult, { ok: false }>;
 
@@ -243,8 +244,9 @@ async function perform(request: HttpRequest, policy: HttpPolicy): Promise<HttpRe
       response.headers.forEach((value, name) => {
         result.headers[name] = result.headers[name] === undefined ? value : `${result.headers[name]}, ${value}`;
       });
-      if (policy.bytes) {
-        result.bodyBytes = read;
+      if (policy.bodyBytes) {
+        // What decoding and encoding again would give, without either: a 50 MB answer was copied four times.
+        result.bytes = isUtf8(read) && read[0] === 0xef && read[1] === 0xbb && read[2] === 0xbf ? read.subarray(3) : read;
         return result;
       }
       try {

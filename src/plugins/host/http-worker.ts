@@ -24,7 +24,14 @@ if (ready) {
 parentPort?.on("message", async (job: HttpJob) => {
   const logs: string[] = [];
   const result = await performHttp(job.request, { ...job.policy, log: job.debug ? (line) => logs.push(line) : undefined });
-  job.port.postMessage({ result, logs });
+  // A body's bytes move to the waiting thread, not copied: in a buffer of their own (a small one may share Buffer's pool).
+  let moved: ArrayBuffer[] = [];
+  if (result.ok && result.bytes) {
+    const bytes = result.bytes;
+    if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength || !(bytes.buffer instanceof ArrayBuffer)) result.bytes = bytes.slice();
+    moved = [result.bytes.buffer as ArrayBuffer];
+  }
+  job.port.postMessage({ result, logs }, moved);
   job.port.close();
   Atomics.store(job.signal, 0, 1);
   Atomics.notify(job.signal, 0);

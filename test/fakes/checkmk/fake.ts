@@ -456,8 +456,10 @@ class CheckmkApi implements FakeSystem<Caller> {
   }
 
   private hostObject(context: RequestContext, host: HostRecord, effective: boolean, links: boolean, inheritedByFolder?: Map<string, Record<string, unknown>>) {
-    const href = `/objects/host_config/${encodeURIComponent(host.name)}`;
-    const effectiveAttributes = this.site.effectiveAttributes(host, inheritedByFolder);
+    // The effective attributes are made only when the answer shows them: a folder of 5000 hosts copied each one's for is_offline alone.
+    const effectiveAttributes = effective ? this.site.effectiveAttributes(host, inheritedByFolder) : undefined;
+    const criticality = effectiveAttributes ? effectiveAttributes.tag_criticality : this.site.effectiveAttribute(host, "tag_criticality", inheritedByFolder);
+    const href = links ? `/objects/host_config/${encodeURIComponent(host.name)}` : "";
     return {
       links: links
         ? [
@@ -474,9 +476,9 @@ class CheckmkApi implements FakeSystem<Caller> {
       extensions: {
         folder: `/${host.folder}`,
         attributes: host.attributes,
-        effective_attributes: effective ? effectiveAttributes : null,
+        effective_attributes: effectiveAttributes ?? null,
         is_cluster: false,
-        is_offline: effectiveAttributes.tag_criticality === "offline",
+        is_offline: criticality === "offline",
         cluster_nodes: null,
       },
     };

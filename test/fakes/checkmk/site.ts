@@ -237,6 +237,19 @@ export class CheckmkSite {
     return { ...inherited, ...host.attributes };
   }
 
+  /** One attribute of effectiveAttributes(), without copying them all. */
+  effectiveAttribute(host: HostRecord, name: string, inheritedByFolder?: Map<string, Record<string, unknown>>): unknown {
+    const own = host.attributes[name];
+    // Attributes come from JSON: a member present is never undefined.
+    if (own !== undefined) return own;
+    let inherited = inheritedByFolder?.get(host.folder);
+    if (!inherited) {
+      inherited = this.inheritedAttributes(host.folder);
+      inheritedByFolder?.set(host.folder, inherited);
+    }
+    return inherited[name];
+  }
+
   // ── changes and activation ──────────────────────────────────────────────────────────────────────────────
 
   recordChange(action: string, text: string, user: string | null): void {

@@ -72,32 +72,20 @@ async function readTarget(scope: RunScope, begin: string, target: TargetStateSto
       waiting.push(further);
     }
   };
-  await new Promise<void>((resolve, reject) => {
-    let running = 0;
-    let failure: unknown;
-    const pump = (): void => {
-      if (failure !== undefined) {
-        if (running === 0) reject(failure);
-        return;
+  const running = new Set<Promise<void>>();
+  try {
+    while (waiting.length > 0 || running.size > 0) {
+      while (running.size < width && waiting.length > 0) {
+        const read: Promise<void> = readPage(waiting.shift()!).finally(() => running.delete(read));
+        running.add(read);
       }
-      while (running < width && waiting.length > 0) {
-        running++;
-        readPage(waiting.shift()!).then(
-          () => {
-            running--;
-            pump();
-          },
-          (error: unknown) => {
-            running--;
-            failure ??= error;
-            pump();
-          },
-        );
-      }
-      if (running === 0 && waiting.length === 0) resolve();
-    };
-    pump();
-  });
+      await Promise.race(running);
+    }
+  } catch (error) {
+    // The reads still out write into `target`: the run closes it only after them.
+    await Promise.allSettled(running);
+    throw error;
+  }
 }
 
 /** A stored page with the target's rules applied: what its call sends, and the hosts the rules left out or failed on. */

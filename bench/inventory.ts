@@ -186,7 +186,7 @@ const plainAnswers = outcomes.map((outcome) => JSON.stringify(parseHostKeyed(joi
 const answerBytes = plainAnswers.reduce((sum, text) => sum + text.length, 0);
 const answerBytesOf = plainAnswers.map((text) => new TextEncoder().encode(text));
 const [, cutAnswersMs] = time(() => answerBytesOf.forEach((bytes, index) => checkAnswer(bytes, "ansible", "inventory", "inventory-page", new PageHostnames(pages[index]!.hostnames))));
-const [rendered, renderMs] = await timeAsync(() => renderInventory(setup, runtime, store, { plugin }));
+const [rendered, renderMs] = await timeAsync(() => renderInventory(setup, runtime, storage, { plugin }));
 const [, chunksMs] = time(() => {
   for (const _ of rendered.chunks());
 });

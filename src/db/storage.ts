@@ -2,6 +2,7 @@ import type { EventRepository, SubscriberRepository } from "./events.ts";
 import type { HostRepository } from "./hosts.ts";
 import type { JobRunRepository } from "./job-runs.ts";
 import type { KvRepository } from "./kv.ts";
+import type { AnswerCacheRepository } from "./answer-cache.ts";
 import type { PluginHostRepository } from "./plugin-hosts.ts";
 import type { RetentionRepository } from "./retention.ts";
 import type { RunRepository } from "./runs.ts";
@@ -31,6 +32,8 @@ export interface Storage {
   readonly sessions: SessionRepository;
   /** Plugins' key-value cache. */
   readonly kv: KvRepository;
+  /** Answers of plugin calls kept by what they were computed from (an inventory's pages). */
+  readonly answers: AnswerCacheRepository;
   /** The event log. */
   readonly events: EventRepository;
   /** Event subscribers' cursors and delivery state. */

@@ -408,7 +408,8 @@ export function holdsHostKeyed(value: unknown): boolean {
 export function parseHostKeyed(value: unknown): unknown {
   if (value instanceof HostKeyed) return value.parse();
   if (value instanceof HostArray) return value.bodies.flatMap(HostArray.items);
-  if (value instanceof JoinedArray) return [...joinedItems(value)].map((pieces) => JSON.parse(pieces.map((piece) => (typeof piece === "string" ? piece : textOf(piece))).join("")));
+  // A body of a host array holds several items: the array is parsed from its whole text.
+  if (value instanceof JoinedArray) return JSON.parse([...jsonPieces(value)].map((piece) => (typeof piece === "string" ? piece : textOf(piece))).join(""));
   if (!holdsHostKeyed(value)) return value;
   if (Array.isArray(value)) return value.map(parseHostKeyed);
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, parseHostKeyed(item)]));

@@ -2,7 +2,9 @@ import { SyncerError, type PluginErrorKind } from "../core/errors.ts";
 import { HostArray, HostKeyed, isHostKeyedForm, joinHostKeyed, JoinedArray, jsonPieces } from "../plugins/host-keyed.ts";
 import { Spool } from "./spool.ts";
 import { RawJson } from "../plugins/raw-json.ts";
+import type { AnswerCacheRepository } from "../db/answer-cache.ts";
 import type { EligiblePage, HostRepository } from "../db/hosts.ts";
+import { PageAnswers } from "./answer-cache.ts";
 import { noAccount, type Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
@@ -150,14 +152,17 @@ function* chunksOf(value: unknown, reuse = false): Generator<Uint8Array> {
  * the plugin in pages, [sandbox] processes at once, and the answers are merged. With `host`, only that
  * host is sent and the answer passes through as is. The pages' host-keyed parts (host-keyed.ts), nearly
  * all of a large inventory, go to a spool on disk as they arrive: memory holds the rest (group names,
- * say), and the document is written from both, a chunk at a time.
+ * say), and the document is written from both, a chunk at a time. A page whose answer was kept
+ * (answer-cache.ts: same hosts, rules, plugin, options and build) takes it, with no rules run and no
+ * plugin call; a render where every page was kept starts no sandbox.
  */
 export async function renderInventory(
   setup: Setup,
   runtime: PluginRuntime,
-  hosts: HostRepository,
+  storage: { hosts: HostRepository; answers: AnswerCacheRepository },
   target: { plugin: Plugin; format?: string; account?: Account; host?: string },
 ): Promise<RenderedInventory> {
+  const { hosts } = storage;
   const { plugin, account } = target;
   const chosen = inventoryExport(plugin, target.format);
   const pluginOptions = setup.pluginOptions.get(plugin.ident);
@@ -190,19 +195,29 @@ export async function renderInventory(
   const spool = new Spool();
   const reader = hosts.eligibleReader();
   const keep = (body: Uint8Array) => spool.store(body);
+  const kept = PageAnswers.of(storage.answers, setup, plugin, chosen.export, account, rules);
   const sendPage = async (after: string): Promise<string | null> => {
     const stored = reader.page(after, pageSize);
+    const next = stored.count < pageSize ? null : stored.last;
+    const key = kept?.keyOf(stored);
+    const found = key === undefined ? undefined : kept!.find(key);
+    if (found) {
+      inFlight.push(Promise.resolve(joinHostKeyed(found.output, found.spliced, keep)));
+      return next;
+    }
     const page = await forTarget(stored);
     const input = { hosts: new RawJson(page.json), host: null };
     const spread = sent++ >= ONE_PROCESS_PAGES;
     const answer = runtime.callUnparsed(plugin, chosen.export, { account, pluginOptions, input, pageHostnames: page.hostnames, answer: "inventory-page", spread }).then((outcome) => {
       if (!outcome.ok) throw failed(outcome.error);
-      return joinHostKeyed(outcome.output, outcome.facts?.spliced ?? [], keep);
+      const spliced = outcome.facts?.spliced ?? [];
+      if (key !== undefined) kept!.keep(key, { output: outcome.output, spliced });
+      return joinHostKeyed(outcome.output, spliced, keep);
     });
     // A page that fails is reported when its turn comes, so none may reject unobserved before then.
     answer.catch(() => {});
     inFlight.push(answer);
-    return stored.count < pageSize ? null : stored.last;
+    return next;
   };
   try {
     const merger = new InventoryMerger();
@@ -213,6 +228,7 @@ export async function renderInventory(
       const answer = await inFlight.shift()!;
       merged = index === 0 ? answer : merger.merge(merged, answer);
     }
+    kept?.settle();
     return { value: merged, chunks: (options) => chunksOf(merged, options?.reuse), close: () => spool.close() };
   } catch (error) {
     // The pages still in flight store nothing once the spool is closed: wait for them first.

@@ -25,7 +25,10 @@ function throughSandbox(page: Page): unknown {
   return joinHostKeyed(joined(checked.payload), checked.facts.spliced ?? []);
 }
 
-/** The merged document both ways: pages parsed as they are, and pages in the host-keyed form written out. */
+/**
+ * The merged document both ways: pages parsed as they are, and pages in the host-keyed form written out;
+ * the host-keyed form parsed (what a terminal is shown) is the written one.
+ */
 function bothWays(pages: Page[]): { plain: unknown; spliced: unknown; pieces: Piece[] } {
   const plainMerger = new InventoryMerger();
   const plain = pages.map((page) => structuredClone(page.answer)).reduce((into, answer) => plainMerger.merge(into, answer));
@@ -33,6 +36,7 @@ function bothWays(pages: Page[]): { plain: unknown; spliced: unknown; pieces: Pi
   const merged = pages.map(throughSandbox).reduce((into, answer) => merger.merge(into, answer));
   const pieces = [...jsonPieces(merged)];
   const text = pieces.map((piece) => (typeof piece === "string" ? piece : new TextDecoder().decode(bytesOf(piece)))).join("");
+  expect(parseHostKeyed(merged)).toEqual(JSON.parse(text));
   return { plain, spliced: JSON.parse(text), pieces };
 }
 
@@ -114,6 +118,17 @@ describe("the host-keyed form", () => {
     const { plain, spliced } = bothWays(pages);
     expect(spliced).toEqual(plain as Record<string, unknown>);
     expect(spliced).toEqual({ g: ["a", "b", "c", "q"], h: ["a", "x", "c", "q"], d: ["a", "a", "c", "q"], e: ["c", "q"], k: ["c", 1, "z", "q"] });
+  });
+
+  test("a host array of several hosts joined with a plain one (an empty page's) is the same array written and parsed", () => {
+    const pages: Page[] = [
+      { hostnames: ["a", "b"], answer: { ungrouped: { hosts: ["a", "b"] } } },
+      { hostnames: [], answer: { ungrouped: { hosts: [] } } },
+      { hostnames: ["c"], answer: { ungrouped: { hosts: ["c"] } } },
+    ];
+    const { plain, spliced } = bothWays(pages);
+    expect(spliced).toEqual(plain as Record<string, unknown>);
+    expect(spliced).toEqual({ ungrouped: { hosts: ["a", "b", "c"] } });
   });
 
   test("a host array against something that is not an array: the later page wins, as parsed", () => {

@@ -187,7 +187,7 @@ async function inventoryFromCli(command: Command, ident: string, accountName: st
   const { parseHostKeyed } = await import("../../plugins/host-keyed.ts");
   const { plugin, account } = inventoryTarget(setup, ident, accountName);
   await withRuntime(setup, async (database, runtime) => {
-    const inventory = await renderInventory(setup, runtime, database.hosts, { plugin, format: flags.format, account, host: flags.host });
+    const inventory = await renderInventory(setup, runtime, database, { plugin, format: flags.format, account, host: flags.host });
     try {
       if (process.stdout.isTTY) process.stdout.write(`${JSON.stringify(parseHostKeyed(inventory.value), null, 2)}\n`);
       else await writePieces(withNewline(inventory.chunks({ reuse: true })));

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { openDatabase, type Db } from "../open.ts";
 import type { SchemaMigrations, Storage, TransactionOptions } from "../storage.ts";
+import { SqliteAnswerCacheRepository } from "./answer-cache.ts";
 import { SqliteEventRepository, SqliteSubscriberRepository } from "./events.ts";
 import { SqliteHostRepository } from "./hosts.ts";
 import { SqliteJobRunRepository } from "./job-runs.ts";
@@ -21,7 +22,7 @@ import { SqliteUserRepository } from "./users.ts";
  * Storage in one SQLite file. Each repository is made on first use: some prepare their statements when
  * made, which needs the tables, and a database may be opened before it is migrated.
  */
-type Repositories = "hosts" | "runs" | "jobRuns" | "tokens" | "users" | "sessions" | "kv" | "events" | "subscribers" | "pluginHosts" | "retention" | "stats";
+type Repositories = "hosts" | "runs" | "jobRuns" | "tokens" | "users" | "sessions" | "kv" | "events" | "subscribers" | "pluginHosts" | "retention" | "stats" | "answers";
 
 export class SqliteStorage implements Storage {
   private readonly made: { -readonly [name in Repositories]?: Storage[name] } = {};
@@ -76,6 +77,10 @@ export class SqliteStorage implements Storage {
 
   get kv() {
     return (this.made.kv ??= new SqliteKvRepository(this.db));
+  }
+
+  get answers() {
+    return (this.made.answers ??= new SqliteAnswerCacheRepository(this.sqlite));
   }
 
   get events() {

@@ -27,7 +27,7 @@ export function inventoryRoutes(services: ApiServices): ApiRoute[] {
       async (c, { params, query }) => {
         const setup = services.setup();
         const { plugin, account } = inventoryTarget(setup, params.ident, query.account);
-        const inventory = await renderInventory(setup, services.runtime(), services.database.hosts, { plugin, format: query.format, account, host: query.host });
+        const inventory = await renderInventory(setup, services.runtime(), services.database, { plugin, format: query.format, account, host: query.host });
         return c.body(streamOf(inventory), 200, { "content-type": "application/json" });
       },
     ),

@@ -173,3 +173,17 @@ if (import.meta.main) {
   else if (task === "seed") seedInventoryHosts(path, count);
   else throw new Error(`unknown task ${JSON.stringify(task)}: raw-upsert or seed`);
 }
+
+/**
+ * Drops the inventory's kept page answers (src/runs/answer-cache.ts), so that the next inventory computes
+ * every page as the first one after a change does. An older build's database may have no such table.
+ */
+export function clearKeptAnswers(databasePath: string): void {
+  const db = new Database(databasePath);
+  try {
+    const table = db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'answer_cache'").get();
+    if (table) db.run("DELETE FROM answer_cache");
+  } finally {
+    db.close();
+  }
+}

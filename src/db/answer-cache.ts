@@ -12,8 +12,8 @@ export interface CachedAnswer {
 export interface AnswerCacheRepository {
   /** The answer kept under `key` in `scope`, or undefined. */
   get(scope: string, key: string): CachedAnswer | undefined;
-  /** Keeps `answer` under `key` in `scope` (replacing one kept there); `now` is Unix ms. */
-  put(scope: string, key: string, answer: CachedAnswer, now: number): void;
+  /** Keeps `answer` under `key` in `scope`, replacing one kept there. */
+  put(scope: string, key: string, answer: CachedAnswer): void;
   /** Drops the scope's answers whose keys are not in `keys` (what the last complete render used); how many went. */
   keepOnly(scope: string, keys: readonly string[]): number;
 }

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { blob, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { LIFECYCLE_STATES } from "../core/hosts.ts";
 import { JOB_RUN_STATUSES } from "./job-runs.ts";
 import { RUN_STATUSES } from "./runs.ts";
@@ -152,27 +152,6 @@ export const pluginKv = sqliteTable(
     expiresAt: integer("expires_at"),
   },
   (table) => [primaryKey({ columns: [table.plugin, table.account, table.key] }), index("plugin_kv_expires_at_idx").on(table.expiresAt)],
-);
-
-/**
- * Answers of plugin calls that depend on nothing but what they were given (src/runs/answer-cache.ts): an
- * inventory page's answer, found again by a key over the page's hosts, the rules, the plugin, its options
- * and Syncer's build. Only a cache: any row may go at any time, and a render that finds none calls the plugin.
- */
-export const answerCache = sqliteTable(
-  "answer_cache",
-  {
-    /** Whose answers: plugin, export and account ("ansible/inventory/"); what a render prunes. */
-    scope: text("scope").notNull(),
-    /** SHA-256 (hex) of everything the answer was computed from. */
-    key: text("key").notNull(),
-    /** The answer's bytes as the sandbox sent them. */
-    body: blob("body", { mode: "buffer" }).notNull(),
-    /** JSON: how the answer is cut (its host-keyed parts). */
-    facts: text("facts").notNull(),
-    createdAt: integer("created_at").notNull(),
-  },
-  (table) => [primaryKey({ columns: [table.scope, table.key] })],
 );
 
 /**

@@ -103,7 +103,7 @@ export class PageAnswers {
   }
 
   keep(key: string, answer: PageAnswer): void {
-    this.repository.put(this.scope, key, { body: answer.output, facts: JSON.stringify(answer.spliced) }, Date.now());
+    this.repository.put(this.scope, key, { body: answer.output, facts: JSON.stringify(answer.spliced) });
     this.written = true;
   }
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../src/config/load.ts";
 import { createLogger } from "../../src/core/logger.ts";
@@ -35,8 +35,8 @@ interface World {
   importHosts(hosts: Json[]): void;
   /** Renders the ansible inventory in this process: the document and how many calls the plugin got. */
   render(): Promise<{ document: Json; calls: number }>;
-  /** The kept answers: key and when each was written. */
-  kept(): { key: string; created_at: number }[];
+  /** The kept answers' files: key and when each was written. */
+  kept(): { key: string; written: number }[];
 }
 
 function world(): World {
@@ -71,7 +71,13 @@ function world(): World {
         runtime.close();
       }
     },
-    kept: () => open().sqlite.query<{ key: string; created_at: number }, []>("SELECT key, created_at FROM answer_cache ORDER BY key").all(),
+    kept: () => {
+      const root = join(dir, "data", "answers");
+      if (!existsSync(root)) return [];
+      return readdirSync(root)
+        .flatMap((scope) => readdirSync(join(root, scope)).map((key) => ({ key, written: statSync(join(root, scope, key)).mtimeMs })))
+        .sort((a, b) => a.key.localeCompare(b.key));
+    },
   };
 }
 

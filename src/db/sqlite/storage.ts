@@ -1,7 +1,8 @@
 import type { Database } from "bun:sqlite";
+import { dirname, join } from "node:path";
 import { openDatabase, type Db } from "../open.ts";
 import type { SchemaMigrations, Storage, TransactionOptions } from "../storage.ts";
-import { SqliteAnswerCacheRepository } from "./answer-cache.ts";
+import { FileAnswerCache } from "../answer-files.ts";
 import { SqliteEventRepository, SqliteSubscriberRepository } from "./events.ts";
 import { SqliteHostRepository } from "./hosts.ts";
 import { SqliteJobRunRepository } from "./job-runs.ts";
@@ -80,7 +81,8 @@ export class SqliteStorage implements Storage {
   }
 
   get answers() {
-    return (this.made.answers ??= new SqliteAnswerCacheRepository(this.sqlite));
+    // Beside the database file, in the data directory.
+    return (this.made.answers ??= new FileAnswerCache(join(dirname(this.path), "answers")));
   }
 
   get events() {

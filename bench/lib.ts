@@ -1,6 +1,7 @@
 /** Small helpers shared by the benchmarks: quantiles, a uniform report line, and the data the benches import and render. */
 import { Database } from "bun:sqlite";
 import { rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 export function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -175,15 +176,9 @@ if (import.meta.main) {
 }
 
 /**
- * Drops the inventory's kept page answers (src/runs/answer-cache.ts), so that the next inventory computes
- * every page as the first one after a change does. An older build's database may have no such table.
+ * Drops the inventory's kept page answers (src/db/answer-files.ts: the folder `answers` beside the
+ * database), so that the next inventory computes every page as the first one after a change does.
  */
 export function clearKeptAnswers(databasePath: string): void {
-  const db = new Database(databasePath);
-  try {
-    const table = db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'answer_cache'").get();
-    if (table) db.run("DELETE FROM answer_cache");
-  } finally {
-    db.close();
-  }
+  rmSync(join(dirname(databasePath), "answers"), { recursive: true, force: true });
 }

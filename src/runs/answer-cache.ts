@@ -6,6 +6,7 @@ import type { EligiblePage } from "../db/hosts.ts";
 import type { SplicedObject } from "../plugins/host-keyed.ts";
 import type { Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
+import { moduleDigest } from "../plugins/runtime.ts";
 import type { Setup } from "../plugins/setup.ts";
 import type { TargetRules } from "../rules/evaluate.ts";
 
@@ -81,11 +82,7 @@ export class PageAnswers {
     if (uncacheable(setup, plugin, exportName, account, rules) !== undefined) return undefined;
     const options = Object.entries(account?.options ?? setup.pluginOptions.get(plugin.ident) ?? {}).map(([name, option]) => [name, option.value ?? null]);
     const accountFacts = account ? [account.name, account.config.address ?? "", account.config.username ?? "", account.config.custom_fields ?? null] : null;
-    const context = sha256(
-      JSON.stringify([BUILD, plugin.ident, exportName, plugin.manifest, options, accountFacts, setup.config.rules.map((placed) => placed.rule), setup.config.targets, rules.name]),
-      "\n",
-      sha256(plugin.wasm()),
-    );
+    const context = sha256(JSON.stringify([BUILD, plugin.ident, moduleDigest(plugin.wasm()), plugin.manifest, exportName, options, accountFacts, setup.config.rules.map((placed) => placed.rule), setup.config.targets, rules.name]));
     return new PageAnswers(repository, `${plugin.ident}/${exportName}/${account?.name ?? ""}`, context);
   }
 

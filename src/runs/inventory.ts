@@ -154,7 +154,7 @@ function* chunksOf(value: unknown, reuse = false): Generator<Uint8Array> {
  * all of a large inventory, go to a spool on disk as they arrive: memory holds the rest (group names,
  * say), and the document is written from both, a chunk at a time. A page whose answer was kept
  * (answer-cache.ts: same hosts, rules, plugin, options and build) takes it, with no rules run and no
- * plugin call; a render where every page was kept starts no sandbox.
+ * plugin call.
  */
 export async function renderInventory(
   setup: Setup,

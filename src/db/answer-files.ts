@@ -71,7 +71,11 @@ export class FileAnswerCache implements AnswerCacheRepository {
       }
       renameSync(partial, path);
     } catch (error) {
-      rmSync(partial, { force: true });
+      try {
+        rmSync(partial, { force: true });
+      } catch {
+        // Nothing was written there (its folder is no folder, say): the error below says why.
+      }
       throw new SyncerError("io", `cannot keep an inventory page's answer in ${folder}: ${describeSystemError(error)}`);
     }
   }

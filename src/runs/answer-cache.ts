@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
+import { SyncerError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import type { AnswerCacheRepository } from "../db/answer-cache.ts";
 import type { EligiblePage } from "../db/hosts.ts";
@@ -69,6 +70,8 @@ export function uncacheable(setup: Setup, plugin: Plugin, exportName: string, ac
 export class PageAnswers {
   private readonly used: string[] = [];
   private written = false;
+  /** Why answers could not be kept (the first failure; none is tried after it), for the render's warnings. */
+  warning: string | undefined;
 
   private constructor(
     private readonly repository: AnswerCacheRepository,
@@ -99,9 +102,16 @@ export class PageAnswers {
     return kept && { output: kept.body, spliced: JSON.parse(kept.facts) as SplicedObject[] };
   }
 
+  /** Keeps a computed answer. One that cannot be kept (a full disk) costs the next render time, not this one its document: it becomes a warning. */
   keep(key: string, answer: PageAnswer): void {
-    this.repository.put(this.scope, key, { body: answer.output, facts: JSON.stringify(answer.spliced) });
-    this.written = true;
+    if (this.warning !== undefined) return;
+    try {
+      this.repository.put(this.scope, key, { body: answer.output, facts: JSON.stringify(answer.spliced) });
+      this.written = true;
+    } catch (error) {
+      if (!(error instanceof SyncerError)) throw error;
+      this.warning = `the inventory's answers are computed again next time: ${error.message}`;
+    }
   }
 
   /** After a complete render: the scope's answers it did not use go (none is looked at when every page was found). */

@@ -104,6 +104,8 @@ export interface RenderedInventory {
   chunks(options?: { reuse?: boolean }): Generator<Uint8Array>;
   /** Gives the spool back; the value's stored parts cannot be read after. */
   close(): void;
+  /** What went wrong beside the document, which is whole (its page answers could not be kept, say). */
+  warnings: string[];
 }
 
 /**
@@ -180,7 +182,7 @@ export async function renderInventory(
     const input = { hosts: new RawJson((await forTarget(hosts.eligiblePage("", 1, target.host))).json), host: target.host };
     const result = await runtime.call(plugin, chosen.export, { account, pluginOptions, input });
     if (!result.ok) throw failed(result.error);
-    return { value: result.value, chunks: (options) => chunksOf(result.value, options?.reuse), close: () => {} };
+    return { value: result.value, chunks: (options) => chunksOf(result.value, options?.reuse), close: () => {}, warnings: [] };
   }
 
   // The daemon reads each page (SQLite writes its text) and sends it; [sandbox] processes work on pages
@@ -229,7 +231,8 @@ export async function renderInventory(
       merged = index === 0 ? answer : merger.merge(merged, answer);
     }
     kept?.settle();
-    return { value: merged, chunks: (options) => chunksOf(merged, options?.reuse), close: () => spool.close() };
+    const warnings = kept?.warning === undefined ? [] : [kept.warning];
+    return { value: merged, chunks: (options) => chunksOf(merged, options?.reuse), close: () => spool.close(), warnings };
   } catch (error) {
     // The pages still in flight store nothing once the spool is closed: wait for them first.
     await Promise.allSettled(inFlight);

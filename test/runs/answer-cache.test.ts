@@ -34,7 +34,9 @@ interface World {
   configure(extra: string): void;
   importHosts(hosts: Json[]): void;
   /** Renders the ansible inventory in this process: the document and how many calls the plugin got. */
-  render(): Promise<{ document: Json; calls: number }>;
+  render(): Promise<{ document: Json; calls: number; warnings: string[] }>;
+  /** `syncer ansible inventory --list` through the binary. */
+  inventoryCli(): { code: number; stdout: string; stderr: string };
   /** The kept answers' files: key and when each was written. */
   kept(): { key: string; written: number }[];
 }
@@ -63,7 +65,7 @@ function world(): World {
       try {
         const rendered = await renderInventory(setup, runtime, open(), { plugin: setup.registry.plugins.get("ansible")! });
         try {
-          return { document: parseHostKeyed(rendered.value) as Json, calls };
+          return { document: parseHostKeyed(rendered.value) as Json, calls, warnings: rendered.warnings };
         } finally {
           rendered.close();
         }
@@ -71,6 +73,7 @@ function world(): World {
         runtime.close();
       }
     },
+    inventoryCli: () => runSyncer(["ansible", "inventory", "--list", "--config", configPath]),
     kept: () => {
       const root = join(dir, "data", "answers");
       if (!existsSync(root)) return [];
@@ -90,7 +93,7 @@ describe("an inventory's kept page answers", () => {
     w.importHosts(HOSTS);
   }, COMPILE_TIMEOUT_MS);
 
-  let first: { document: Json; calls: number };
+  let first: { document: Json; calls: number; warnings: string[] };
   test("the first render calls the plugin for every page and keeps each answer", async () => {
     first = await w.render();
     expect(first.calls).toBe(3);
@@ -157,6 +160,24 @@ describe("an inventory's kept page answers", () => {
     }
   });
 
+});
+
+describe("answers that cannot be kept", () => {
+  test("the inventory is whole, and the command says on stderr why the next one computes again", async () => {
+    const w = world();
+    w.configure(`[plugins.ansible]\ngroup_by = ["site"]\n`);
+    w.importHosts(HOSTS);
+    // Where the answers' folder would be, a file: nothing can be kept.
+    writeFileSync(join(w.dir, "data", "answers"), "not a folder");
+    const rendered = await w.render();
+    expect(rendered.calls).toBe(3);
+    expect(rendered.warnings).toEqual([expect.stringContaining("computed again next time")]);
+    expect(Object.keys(rendered.document._meta.hostvars).sort()).toEqual(HOSTS.map((entry) => entry.hostname).sort());
+    const cli = w.inventoryCli();
+    expect(cli.code).toBe(0);
+    expect(JSON.parse(cli.stdout)).toEqual(rendered.document);
+    expect(cli.stderr).toContain("warning: the inventory's answers are computed again next time: cannot keep an inventory page's answer in");
+  });
 });
 
 describe("what keeps a target's answers from being kept", () => {

@@ -4,7 +4,7 @@ import type { Registry } from "../../plugins/registry.ts";
 import type { RunReport, RunRequest } from "../../runs/scope.ts";
 import { COUNT_NAMES } from "../../runs/run-log.ts";
 import { commonOptions, parseInputFlag, setupFor, withRuntime } from "../context.ts";
-import { color, formatPairs, printJson, printLine, writePieces } from "../output.ts";
+import { color, formatPairs, printJson, printLine, warnLine, writePieces } from "../output.ts";
 
 interface RunFlags {
   dryRun?: boolean;
@@ -194,6 +194,7 @@ async function inventoryFromCli(command: Command, ident: string, accountName: st
     } finally {
       inventory.close();
     }
+    for (const warning of inventory.warnings) warnLine(warning);
   });
 }
 

@@ -28,6 +28,7 @@ export function inventoryRoutes(services: ApiServices): ApiRoute[] {
         const setup = services.setup();
         const { plugin, account } = inventoryTarget(setup, params.ident, query.account);
         const inventory = await renderInventory(setup, services.runtime(), services.database, { plugin, format: query.format, account, host: query.host });
+        for (const warning of inventory.warnings) services.log.warn(warning, { plugin: plugin.ident });
         return c.body(streamOf(inventory), 200, { "content-type": "application/json" });
       },
     ),

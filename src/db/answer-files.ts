@@ -12,12 +12,15 @@ const HEADER = 12;
 /** How long a partial file (being written, or left by a crash) is left alone. */
 const PARTIAL_KEPT_MS = 24 * 60 * 60 * 1000;
 
+/** The hash in a file's header: of the body, seeded with that of the facts (wyhash; it finds a torn or garbled file, it does not fend off a forger). */
+const contentHash = (facts: Uint8Array, body: Uint8Array): bigint => BigInt.asUintN(64, BigInt(Bun.hash.wyhash(body, Bun.hash.wyhash(facts))));
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
  * Kept answers as files, one folder per scope under `<data_dir>/answers/`, a file per key: a header (the
- * facts' length, 4 bytes; a hash of what follows, 8 bytes), the facts (JSON), the body. Files rather than
+ * facts' length, 4 bytes; a hash of what follows, 8 bytes: contentHash), the facts (JSON), the body. Files rather than
  * database rows: an inventory keeps tens of megabytes at once, which SQLite writes twice (its log, then the
  * database, about 20x the time of a file) and a backup would copy, and none of it needs a transaction. A
  * file appears under its key whole (written beside, then renamed) and is readable by this user only; one
@@ -44,8 +47,11 @@ export class FileAnswerCache implements AnswerCacheRepository {
     if (bytes.byteLength < HEADER) return undefined;
     const header = new DataView(bytes.buffer, bytes.byteOffset, HEADER);
     const factsLength = header.getUint32(0);
-    if (HEADER + factsLength > bytes.byteLength || header.getBigUint64(4) !== BigInt.asUintN(64, BigInt(Bun.hash(bytes.subarray(HEADER))))) return undefined;
-    return { facts: decoder.decode(bytes.subarray(HEADER, HEADER + factsLength)), body: bytes.subarray(HEADER + factsLength) };
+    if (HEADER + factsLength > bytes.byteLength) return undefined;
+    const facts = bytes.subarray(HEADER, HEADER + factsLength);
+    const body = bytes.subarray(HEADER + factsLength);
+    if (header.getBigUint64(4) !== contentHash(facts, body)) return undefined;
+    return { facts: decoder.decode(facts), body };
   }
 
   put(scope: string, key: string, answer: CachedAnswer): void {
@@ -54,18 +60,15 @@ export class FileAnswerCache implements AnswerCacheRepository {
     const path = join(folder, key);
     const partial = `${path}.${process.pid}.partial`;
     const facts = encoder.encode(answer.facts);
-    const content = new Uint8Array(facts.byteLength + answer.body.byteLength);
-    content.set(facts);
-    content.set(answer.body, facts.byteLength);
     const header = new Uint8Array(HEADER);
     const view = new DataView(header.buffer);
     view.setUint32(0, facts.byteLength);
-    view.setBigUint64(4, BigInt.asUintN(64, BigInt(Bun.hash(content))));
+    view.setBigUint64(4, contentHash(facts, answer.body));
     try {
       mkdirSync(folder, { recursive: true, mode: 0o700 });
       const fd = openSync(partial, "w", 0o600);
       try {
-        for (const part of [header, content]) for (let written = 0; written < part.byteLength; ) written += writeSync(fd, part, written);
+        for (const part of [header, facts, answer.body]) for (let written = 0; written < part.byteLength; ) written += writeSync(fd, part, written);
       } finally {
         closeSync(fd);
       }

@@ -136,6 +136,8 @@ export interface EligiblePage {
   count: number;
   hostnames: Uint8Array;
   last: string | null;
+  /** With eligibleReader's `sizes`: each host's JSON in `json`, its length in UTF-8 bytes, comma-separated in page order. */
+  sizes?: string;
 }
 
 /** A host as the CLI and the API read it. */
@@ -216,8 +218,8 @@ export interface HostRepository {
    * made from the stored text: nothing is parsed on the way to a plugin. With `hostname`, only that host.
    */
   eligiblePage(after: string, limit: number, hostname?: string): EligiblePage;
-  /** A reader for all of them, page by page (an export, an inventory); close it when done. */
-  eligibleReader(): EligibleReader;
+  /** A reader for all of them, page by page (an export, an inventory); close it when done. `sizes`: pages say where each host's JSON ends. */
+  eligibleReader(options?: { sizes?: boolean }): EligibleReader;
 
   // --- the CLI's and the API's reads
 

@@ -278,6 +278,30 @@ describe("hosts as exports and inventories read them", () => {
     }
     reader.close();
     expect(seen).toEqual([...names, "a", "b", "m", "zz"].sort());
+
+    // With sizes, a page says where each host's JSON ends: its UTF-8 bytes, escapes and all.
+    const sized = storage.hosts.eligibleReader({ sizes: true });
+    const page = sized.page("h499", 2);
+    sized.close();
+    const lengths = page.sizes!.split(",").map(Number);
+    expect(lengths).toHaveLength(2);
+    expect(1 + lengths[0]! + 1 + lengths[1]! + 1).toBe(page.json.length);
+    const first = text(page.json.subarray(1, 1 + lengths[0]!));
+    const second = text(page.json.subarray(1 + lengths[0]! + 1, 1 + lengths[0]! + 1 + lengths[1]!));
+    expect([JSON.parse(first).hostname, JSON.parse(second).hostname]).toEqual(["m", "zz"]);
+  });
+});
+
+describe("export memos", () => {
+  test("a target's memos by hostname, set and replaced in one write, removed by name; other targets' are untouched", () => {
+    const storage = freshDatabase();
+    const memos = storage.exportMemos;
+    expect(memos.read("checkmk/export_hosts/a")).toEqual(new Map());
+    memos.write("checkmk/export_hosts/a", [{ hostname: "web01", input: "i1", fingerprint: "f1" }, { hostname: "wéb02", input: "i2", fingerprint: "f2" }], []);
+    memos.write("checkmk/export_hosts/b", [{ hostname: "web01", input: "j1", fingerprint: "g1" }], []);
+    memos.write("checkmk/export_hosts/a", [{ hostname: "web01", input: "i3", fingerprint: "f3" }], ["wéb02", "nothere"]);
+    expect(memos.read("checkmk/export_hosts/a")).toEqual(new Map([["web01", { input: "i3", fingerprint: "f3" }]]));
+    expect(memos.read("checkmk/export_hosts/b")).toEqual(new Map([["web01", { input: "j1", fingerprint: "g1" }]]));
   });
 });
 
@@ -303,6 +327,22 @@ describe.each(targetStores)("an export target's hosts (export phases), kept %s",
       expect(store.untakenOwned("", 1)).toEqual([{ hostname: "web02", state: '{"folder":"/b"}' }]);
       expect(store.untakenOwned("web02", 10)).toEqual([{ hostname: "web03", state: '{"folder":"/c"}' }]);
       expect(store.untakenOwned("web03", 10)).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  test("the fingerprints of owned hosts the target fingerprinted, by hostname, without taking them", () => {
+    const store = makeStore();
+    try {
+      store.add([
+        { hostname: "web01", owned: true, state: "1", fingerprint: "f1" },
+        { hostname: "web02", owned: true, state: "2" },
+        { hostname: "people01", owned: false, state: "3", fingerprint: "f3" },
+      ]);
+      store.add([{ hostname: "web04", owned: true, state: "4", fingerprint: "f4" }]);
+      expect(store.ownedFingerprints(["web01", "web02", "people01", "web04", "web09"])).toEqual(new Map([["web01", "f1"], ["web04", "f4"]]));
+      expect(store.ownedCounts()).toEqual({ owned: 3, untaken: 3 });
     } finally {
       store.close();
     }

@@ -19,11 +19,18 @@ beforeAll(() => {
 }, COMPILE_TIMEOUT_MS);
 afterAll(() => harness.close());
 
-/** One page: `current` and `hosts` as JSON texts, passed through byte for byte. */
-async function page(current: string, hosts: string, accountName = "monitoring"): Promise<{ hostname: string; status: string; message?: string }[]> {
+type Result = { hostname: string; status: string; message?: string; fingerprint?: string };
+
+/** One page's results as the plugin answered them: `current` and `hosts` as JSON texts, passed through byte for byte. */
+async function answered(current: string, hosts: string, accountName = "monitoring"): Promise<Result[]> {
   const result = await harness.call("checkmk", "export_hosts", { accountName, input: { page: 0, current: new RawJson(current), hosts: new RawJson(hosts) } });
   if (!result.ok) throw new Error(JSON.stringify(result.error));
-  return (result.value as { results: { hostname: string; status: string; message?: string }[] }).results;
+  return (result.value as { results: Result[] }).results;
+}
+
+/** The same, without the fingerprints (see the last describe). */
+async function page(current: string, hosts: string, accountName = "monitoring"): Promise<Omit<Result, "fingerprint">[]> {
+  return (await answered(current, hosts, accountName)).map(({ fingerprint: _, ...rest }) => rest);
 }
 
 const host = (labels: string, attributes = "{}") => `[{"hostname":"web01","labels":${labels},"inventory":{},"outcomes":{"folder":"/","attributes":${attributes}}}]`;
@@ -54,5 +61,19 @@ describe("checkmk: an export page compares JSON values, not their texts", () => 
     const [result] = await page(current, host(`{"site":"berlin"}`));
     // The write cannot reach the site (nothing listens): the host fails, its message naming the bulk update.
     expect(result).toMatchObject({ hostname: "web01", status: "failed", message: expect.stringContaining("bulk update") });
+  });
+});
+
+describe("checkmk: an export page fingerprints each host as it wants it on the site", () => {
+  test("the same wanted host has one fingerprint, whatever form the site's attributes were written in; a host that failed has none", async () => {
+    const wanted = host(`{"site":"münchen"}`, `{"alias":"M"}`);
+    const [plain] = await answered(`{"web01":{"folder":"/","owned":true,"attributes":{"alias":"M","labels":{"cmdb_syncer":"monitoring","site":"münchen"}}}}`, wanted);
+    const [escaped] = await answered(`{"web01":{"folder":"/","owned":true,"attributes":{"labels":{"site":"m\\u00fcnchen","cmdb_syncer":"monitoring"},"alias":"\\u004d"}}}`, wanted);
+    expect(plain).toMatchObject({ status: "unchanged", fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(escaped).toEqual(plain!);
+    const [other] = await answered(`{"web01":{"folder":"/","owned":true,"attributes":{"alias":"M","labels":{"cmdb_syncer":"monitoring","site":"münchen"}}}}`, host(`{"site":"münchen"}`, `{"alias":"N"}`));
+    // Nothing listens at the account's address: the update fails, and a host that failed is not fingerprinted.
+    expect(other).toMatchObject({ status: "failed" });
+    expect(other!.fingerprint).toBeUndefined();
   });
 });

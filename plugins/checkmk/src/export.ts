@@ -3,7 +3,7 @@
 // folders (parents first), bulk create, bulk update, and a move (with the host's ETag) where the folder
 // changed. Hosts people made on the site are left alone; a host nothing changed for is not written.
 import { ApiResponse, Exporter, ExportPage, HostEntry, HostResultStatus, JsonKind, JsonReader, JsonWriter, ErrorKind, log } from "../../sdk/index";
-import { differences, writeCanonical } from "./canonical";
+import { differences, hostFingerprint, writeCanonical } from "./canonical";
 import { foldersOf } from "./folders";
 import { failedHosts, problemOf } from "./problem";
 import { OWNER_LABEL, Settings, folderSlug, normalFolder, settingsOf } from "./settings";
@@ -95,6 +95,8 @@ class Wanted {
     public folder: string,
     /** The whole attributes object Syncer wants, canonical: sent as `attributes` (replacing all). */
     public attributes: string,
+    /** The host as the site holds it once written (hostFingerprint), answered with its result unless it failed. */
+    public fingerprint: string,
   ) {}
 }
 
@@ -173,8 +175,9 @@ export class SiteExporter extends Exporter {
     }
     const wanted = this.wantedText;
     this.writeAttributes(host, attributesPtr, attributesLength, wanted);
+    const fingerprint = hostFingerprint(folder, wanted.dataStart, wanted.byteLength).hex();
     if (!this.current.has(hostname)) {
-      const created = new Wanted(hostname, folder, wanted.toString());
+      const created = new Wanted(hostname, folder, wanted.toString(), fingerprint);
       created.status = HostResultStatus.Created;
       this.creates.push(created);
       this.written.push(created);
@@ -196,10 +199,10 @@ export class SiteExporter extends Exporter {
       same = wanted.sameBytes(site);
     }
     if (current.folder == folder && same) {
-      page.result(hostname, HostResultStatus.Unchanged);
+      page.result(hostname, HostResultStatus.Unchanged, "", fingerprint);
       return true;
     }
-    const changed = new Wanted(hostname, folder, wanted.toString());
+    const changed = new Wanted(hostname, folder, wanted.toString(), fingerprint);
     const changes = new Array<string>();
     if (current.folder != folder) {
       changes.push("folder: " + current.folder + " → " + folder);
@@ -296,7 +299,10 @@ export class SiteExporter extends Exporter {
     this.create();
     this.update();
     this.move();
-    for (let i = 0; i < this.written.length; i++) page.result(this.written[i].hostname, this.written[i].status, this.written[i].message);
+    for (let i = 0; i < this.written.length; i++) {
+      const host = this.written[i];
+      page.result(host.hostname, host.status, host.message, host.status == HostResultStatus.Failed ? "" : host.fingerprint);
+    }
     return true;
   }
 

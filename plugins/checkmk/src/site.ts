@@ -4,7 +4,7 @@
 // attributes (canonical, without meta_data) the export pages compare against. Each folder's answer is read
 // in one pass over its bytes.
 import { ErrorKind, JsonKind, JsonReader, JsonWriter, fail, request } from "../../sdk/index";
-import { writeCanonical } from "./canonical";
+import { hostFingerprint, writeCanonical } from "./canonical";
 import { foldersOf } from "./folders";
 import { problemOf } from "./problem";
 import { OWNER_LABEL, folderSlug, normalFolder, settingsOf } from "./settings";
@@ -150,9 +150,15 @@ function writeFolder(reader: JsonReader, writer: JsonWriter, account: string, fo
       writer.key("owned");
       writer.boolean(owned);
       writer.key("attributes");
+      const from = writer.byteLength;
       if (host.attributesLength == 0) writer.rawBytes(changetype<usize>(EMPTY_OBJECT), EMPTY_OBJECT.byteLength);
       else if (!writeCanonical(writer, host.attributesPtr, host.attributesLength, "meta_data")) return "the attributes of host " + host.name + " are malformed";
+      // What the host is on the site, as export.ts fingerprints what a page wants of it: the daemon skips a host whose
+      // inputs are as before when the site still holds what they made (docs/abi-v1.md, fingerprint).
+      const fingerprint = hostFingerprint(host.folder, writer.dataStart + <usize>from, writer.byteLength - from);
       writer.endObject();
+      writer.key("fingerprint");
+      fingerprint.write(writer);
       writer.endObject();
     }
   }

@@ -36,8 +36,10 @@ const ELIGIBLE_SQL = `SELECT count(*) AS count,
     FROM hosts INDEXED BY hosts_hostname_unique
     WHERE deleted_at IS NULL AND lifecycle = 'active' AND hostname > ?1 AND (?2 IS NULL OR hostname = ?2)
     ORDER BY hostname LIMIT ?3)`;
-type EligibleRow = { count: number; json: Uint8Array; hostnames: Uint8Array; last: string | null };
-const pageOf = (row: EligibleRow): EligiblePage => ({ json: row.json, count: row.count, hostnames: row.hostnames, last: row.last });
+/** The same, with each host's JSON's length in bytes, comma-separated in page order (`sizes`). */
+const ELIGIBLE_SIZED_SQL = ELIGIBLE_SQL.replace(" max(hostname) AS last", " max(hostname) AS last, ifnull(group_concat(length(CAST(view AS BLOB)), ','), '') AS sizes");
+type EligibleRow = { count: number; json: Uint8Array; hostnames: Uint8Array; last: string | null; sizes?: string };
+const pageOf = (row: EligibleRow): EligiblePage => (row.sizes === undefined ? { json: row.json, count: row.count, hostnames: row.hostnames, last: row.last } : { json: row.json, count: row.count, hostnames: row.hostnames, last: row.last, sizes: row.sizes });
 
 /** A host with when it was last seen (kept apart in host_seen). */
 const hostColumns = { ...getTableColumns(hosts), lastSeen: hostSeen.lastSeen };
@@ -157,9 +159,9 @@ export class SqliteHostRepository implements HostRepository {
     return pageOf(this.eligibleRows.get(after, hostname ?? null, limit)!);
   }
 
-  eligibleReader(): EligibleReader {
+  eligibleReader(options: { sizes?: boolean } = {}): EligibleReader {
     const connection = openBulkConnection(this.path);
-    const page = connection.prepare<EligibleRow, [string, null, number]>(ELIGIBLE_SQL);
+    const page = connection.prepare<EligibleRow, [string, null, number]>(options.sizes ? ELIGIBLE_SIZED_SQL : ELIGIBLE_SQL);
     return {
       page: (after, limit) => pageOf(page.get(after, null, limit)!),
       close: () => {

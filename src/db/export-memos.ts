@@ -8,11 +8,16 @@ export interface ExportMemo {
 
 /**
  * The memos of exports with phases (runs/export-hosts.ts), a target at a time: `target` names the plugin,
- * command and account. Read whole at a run's start, written once at its end.
+ * command and account. An export reads them with its pages (HostRepository.eligibleReader's `memos`) and
+ * writes what it learnt once at its end.
  */
 export interface ExportMemoRepository {
-  /** A target's memos by hostname. */
+  /** A target's memos by hostname (for tests and tools; a run reads them with its pages). */
   read(target: string): Map<string, ExportMemo>;
-  /** Sets `set` (replacing a hostname's memo) and removes the memos of `gone`, in one transaction. */
-  write(target: string, set: readonly (ExportMemo & { hostname: string })[], gone: readonly string[]): void;
+  /** How many memos a target has. */
+  count(target: string): number;
+  /** Sets `set`, replacing a hostname's memo, in one transaction. */
+  write(target: string, set: readonly (ExportMemo & { hostname: string })[]): void;
+  /** Removes a target's memos of hosts that are no longer exported (deleted, not active, gone). */
+  prune(target: string): void;
 }

@@ -273,7 +273,7 @@ export const sessions = sqliteTable(
  * fingerprints the host as sent and everything else the plugin's answer depends on, `fingerprint` is the
  * plugin's fingerprint of the host as that input wants it on the target (ABI v1 export phases). A later
  * export whose input is the same, while the target still holds that fingerprint, finds the host unchanged
- * without sending it. `target` is `<plugin>/<command>/<account>`.
+ * without sending it. `target` is `<plugin>/<command>/<account>`. The migration creates it WITHOUT ROWID.
  */
 export const exportMemos = sqliteTable(
   "export_memos",

@@ -8,7 +8,7 @@ import { RawJson } from "../plugins/raw-json.ts";
 import { deleteLimit } from "./delete-limit.ts";
 import type { RunScope } from "./scope.ts";
 import type { TargetRules } from "../rules/evaluate.ts";
-import { ExportMemoRun } from "./export-memo.ts";
+import { ExportMemoRun, type MemoSplit } from "./export-memo.ts";
 import { pageForTarget } from "./target-page.ts";
 
 const decoder = new TextDecoder();
@@ -30,7 +30,7 @@ export async function exportHosts(scope: RunScope): Promise<void> {
   const rules = scope.setup.rules.forTarget(scope.plugin.ident, scope.account?.name);
   // Hosts nothing changed for are found by their memos (runs/export-memo.ts): only with a begin phase, which fingerprints the target.
   const memo = phases?.begin ? ExportMemoRun.open(scope, rules, scope.exportMemos) : undefined;
-  const reader = scope.hosts.eligibleReader({ sizes: memo !== undefined });
+  const reader = scope.hosts.eligibleReader(memo ? { memos: memo.target } : {});
   const target = phases?.begin ? scope.targetState() : undefined;
   try {
     if (phases?.begin) await readTarget(scope, phases.begin, target!);
@@ -98,7 +98,7 @@ async function readTarget(scope: RunScope, begin: string, target: TargetStateSto
  * A stored page with the target's rules applied: what its call sends, the hosts the rules left out or failed on,
  * and those its memos found unchanged (not sent), with the input fingerprints of those sent.
  */
-type PreparedPage = Awaited<ReturnType<typeof pageForTarget>> & { last: string; unchanged: string[]; inputs?: Map<string, string> };
+type PreparedPage = Awaited<ReturnType<typeof pageForTarget>> & { last: string; unchanged: string[]; inputs?: MemoSplit["inputs"] };
 
 /**
  * The pages, each one call, one after the other: while the plugin works on a page, the daemon reads the

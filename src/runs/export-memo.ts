@@ -12,16 +12,13 @@ const decoder = new TextDecoder();
 /** Bumped when what the input fingerprint covers changes: every memo kept before is then not the same input. */
 const MEMO_FORMAT = 1;
 
-/** A kept memo, and whether this run's pages had its host. */
-type Kept = ExportMemo & { seen: boolean };
-
 /** A stored page split by the memos: the hosts to send (the page's rest, as stored), and those found unchanged without. */
 export interface MemoSplit {
   page: EligiblePage;
   /** Hosts whose inputs are as when their memo was kept, which the target still holds as it wanted them. */
   unchanged: string[];
-  /** The input fingerprint of each host sent, by hostname, for what its result teaches (learn). */
-  inputs: Map<string, string>;
+  /** The hosts sent, by hostname: their input fingerprint and their memo as read ("" for none), for what their results teach (learn). */
+  inputs: Map<string, { input: string; memo: string }>;
 }
 
 /**
@@ -41,12 +38,16 @@ export interface MemoSplit {
  */
 export class ExportMemoRun {
   private readonly set: (ExportMemo & { hostname: string })[] = [];
+  /** How many of the pages' hosts had a memo: fewer than the target has, and some are of hosts no longer exported. */
+  private found = 0;
+  /** How many memos this run adds for hosts that had none. */
+  private added = 0;
 
   private constructor(
     private readonly repository: ExportMemoRepository,
-    private readonly target: string,
+    /** The memos' target: `<plugin>/<command>/<account>`. */
+    readonly target: string,
     private readonly seeds: [bigint, bigint],
-    private readonly kept: Map<string, Kept>,
   ) {}
 
   static open(scope: RunScope, rules: TargetRules, repository: ExportMemoRepository): ExportMemoRun | undefined {
@@ -72,11 +73,7 @@ export class ExportMemoRun {
       rules: rules.written,
     });
     const digest = createHash("sha256").update(context).digest();
-    const seeds: [bigint, bigint] = [digest.readBigUInt64LE(0), digest.readBigUInt64LE(8)];
-    const target = `${plugin.ident}/${command}/${account?.name ?? ""}`;
-    const kept = new Map<string, Kept>();
-    for (const [hostname, memo] of repository.read(target)) kept.set(hostname, { ...memo, seen: false });
-    return new ExportMemoRun(repository, target, seeds, kept);
+    return new ExportMemoRun(repository, `${plugin.ident}/${command}/${account?.name ?? ""}`, [digest.readBigUInt64LE(0), digest.readBigUInt64LE(8)]);
   }
 
   /** A host's input fingerprint: its JSON's bytes hashed twice (64 bits each), seeded with the run's context. */
@@ -85,15 +82,16 @@ export class ExportMemoRun {
   }
 
   /**
-   * Splits a stored page (read with `sizes`): a host goes to `unchanged` when its memo's input is this one and
-   * `target` holds it owned with the memo's fingerprint; the others stay in the page, their JSON as stored.
+   * Splits a stored page (read with this run's memos): a host goes to `unchanged` when its memo's input is this
+   * one and `target` holds it owned with the memo's fingerprint; the others stay in the page, their JSON as stored.
    */
   split(stored: EligiblePage, target: TargetStateStore): MemoSplit {
     const hostnames = decoder.decode(stored.hostnames).split("\n");
-    const sizes = stored.sizes!.split(",");
+    const sizes = stored.memos!.sizes.split(",");
+    const memos = stored.memos!.memos.split(",");
     const fingerprints = target.ownedFingerprints(hostnames);
     const unchanged: string[] = [];
-    const inputs = new Map<string, string>();
+    const inputs = new Map<string, { input: string; memo: string }>();
     const parts: Uint8Array[] = [];
     const names: string[] = [];
     let bytes = 0;
@@ -104,13 +102,16 @@ export class ExportMemoRun {
       const json = stored.json.subarray(at, at + Number(sizes[index]));
       at += json.length + 1;
       const input = this.inputOf(json);
-      const memo = this.kept.get(hostname);
-      if (memo) memo.seen = true;
-      if (memo !== undefined && memo.input === input && fingerprints.get(hostname) === memo.fingerprint) {
-        unchanged.push(hostname);
-        continue;
+      const memo = memos[index]!;
+      if (memo !== "") {
+        this.found++;
+        const fingerprint = fingerprints.get(hostname);
+        if (fingerprint !== undefined && memo.length === input.length + 1 + fingerprint.length && memo === `${input} ${fingerprint}`) {
+          unchanged.push(hostname);
+          continue;
+        }
       }
-      inputs.set(hostname, input);
+      inputs.set(hostname, { input, memo });
       parts.push(json);
       names.push(hostname);
       bytes += json.length;
@@ -130,21 +131,19 @@ export class ExportMemoRun {
   }
 
   /** A page's results: each host created, updated or unchanged with a fingerprint is kept as its input wants it. */
-  learn(results: readonly { hostname: string; status: string; fingerprint?: string }[], inputs: ReadonlyMap<string, string>): void {
+  learn(results: readonly { hostname: string; status: string; fingerprint?: string }[], inputs: MemoSplit["inputs"]): void {
     for (const { hostname, status, fingerprint } of results) {
       if (fingerprint === undefined || (status !== "created" && status !== "updated" && status !== "unchanged")) continue;
-      const input = inputs.get(hostname);
-      if (input === undefined) continue;
-      const memo = this.kept.get(hostname);
-      if (memo?.input === input && memo.fingerprint === fingerprint) continue;
-      this.set.push({ hostname, input, fingerprint });
+      const sent = inputs.get(hostname);
+      if (sent === undefined || sent.memo === `${sent.input} ${fingerprint}`) continue;
+      if (sent.memo === "") this.added++;
+      this.set.push({ hostname, input: sent.input, fingerprint });
     }
   }
 
-  /** Writes what the run learnt, and drops the memos of hosts no page had (gone, or no longer exported). */
+  /** Writes what the run learnt; when the target has memos no page met, drops those of hosts no longer exported. */
   save(): void {
-    const gone: string[] = [];
-    for (const [hostname, memo] of this.kept) if (!memo.seen) gone.push(hostname);
-    this.repository.write(this.target, this.set, gone);
+    this.repository.write(this.target, this.set);
+    if (this.repository.count(this.target) > this.found + this.added) this.repository.prune(this.target);
   }
 }

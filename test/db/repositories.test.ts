@@ -279,29 +279,37 @@ describe("hosts as exports and inventories read them", () => {
     reader.close();
     expect(seen).toEqual([...names, "a", "b", "m", "zz"].sort());
 
-    // With sizes, a page says where each host's JSON ends: its UTF-8 bytes, escapes and all.
-    const sized = storage.hosts.eligibleReader({ sizes: true });
-    const page = sized.page("h499", 2);
-    sized.close();
-    const lengths = page.sizes!.split(",").map(Number);
+    // With an export's memos, a page says where each host's JSON ends (its UTF-8 bytes, escapes and all) and each host's memo.
+    storage.exportMemos.write("checkmk/export_hosts/a", [{ hostname: "zz", input: "i", fingerprint: "f" }]);
+    const memoReader = storage.hosts.eligibleReader({ memos: "checkmk/export_hosts/a" });
+    const page = memoReader.page("h499", 2);
+    memoReader.close();
+    const lengths = page.memos!.sizes.split(",").map(Number);
     expect(lengths).toHaveLength(2);
     expect(1 + lengths[0]! + 1 + lengths[1]! + 1).toBe(page.json.length);
     const first = text(page.json.subarray(1, 1 + lengths[0]!));
     const second = text(page.json.subarray(1 + lengths[0]! + 1, 1 + lengths[0]! + 1 + lengths[1]!));
     expect([JSON.parse(first).hostname, JSON.parse(second).hostname]).toEqual(["m", "zz"]);
+    expect(page.memos!.memos).toBe(",i f");
   });
 });
 
 describe("export memos", () => {
-  test("a target's memos by hostname, set and replaced in one write, removed by name; other targets' are untouched", () => {
+  test("a target's memos by hostname, set and replaced; pruned of hosts no longer exported; other targets' untouched", () => {
     const storage = freshDatabase();
+    for (const [hostname, lifecycle, deleted] of [["web01", "active", null], ["wéb02", "active", null], ["web03", "retired", null], ["web04", "active", 5]] as const) {
+      storage.sqlite.query("INSERT INTO hosts (hostname, account, first_seen, last_changed, lifecycle, deleted_at) VALUES (?, 'x', 0, 0, ?, ?)").run(hostname, lifecycle, deleted);
+    }
     const memos = storage.exportMemos;
     expect(memos.read("checkmk/export_hosts/a")).toEqual(new Map());
-    memos.write("checkmk/export_hosts/a", [{ hostname: "web01", input: "i1", fingerprint: "f1" }, { hostname: "wéb02", input: "i2", fingerprint: "f2" }], []);
-    memos.write("checkmk/export_hosts/b", [{ hostname: "web01", input: "j1", fingerprint: "g1" }], []);
-    memos.write("checkmk/export_hosts/a", [{ hostname: "web01", input: "i3", fingerprint: "f3" }], ["wéb02", "nothere"]);
-    expect(memos.read("checkmk/export_hosts/a")).toEqual(new Map([["web01", { input: "i3", fingerprint: "f3" }]]));
-    expect(memos.read("checkmk/export_hosts/b")).toEqual(new Map([["web01", { input: "j1", fingerprint: "g1" }]]));
+    const all = ["web01", "wéb02", "web03", "web04", "gone"].map((hostname) => ({ hostname, input: `i-${hostname}`, fingerprint: "f1" }));
+    memos.write("checkmk/export_hosts/a", all);
+    memos.write("checkmk/export_hosts/b", all);
+    memos.write("checkmk/export_hosts/a", [{ hostname: "web01", input: "i3", fingerprint: "f3" }]);
+    expect(memos.count("checkmk/export_hosts/a")).toBe(5);
+    memos.prune("checkmk/export_hosts/a");
+    expect(memos.read("checkmk/export_hosts/a")).toEqual(new Map([["web01", { input: "i3", fingerprint: "f3" }], ["wéb02", { input: "i-wéb02", fingerprint: "f1" }]]));
+    expect(memos.count("checkmk/export_hosts/b")).toBe(5);
   });
 });
 

@@ -6,7 +6,8 @@ const READ_SQL = "SELECT hostname, input, fingerprint FROM export_memos WHERE ta
 const SET_SQL = `INSERT INTO export_memos (target, hostname, input, fingerprint)
   SELECT ?1, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?2) WHERE true
   ON CONFLICT (target, hostname) DO UPDATE SET input = excluded.input, fingerprint = excluded.fingerprint`;
-const GONE_SQL = "DELETE FROM export_memos WHERE target = ?1 AND hostname IN (SELECT value FROM json_each(?2))";
+const PRUNE_SQL = `DELETE FROM export_memos WHERE target = ?1
+  AND NOT EXISTS (SELECT 1 FROM hosts AS h WHERE h.hostname = export_memos.hostname AND h.deleted_at IS NULL AND h.lifecycle = 'active')`;
 
 export class SqliteExportMemoRepository implements ExportMemoRepository {
   constructor(private readonly sqlite: Database) {}
@@ -19,11 +20,16 @@ export class SqliteExportMemoRepository implements ExportMemoRepository {
     return memos;
   }
 
-  write(target: string, set: readonly (ExportMemo & { hostname: string })[], gone: readonly string[]): void {
-    if (set.length === 0 && gone.length === 0) return;
-    this.sqlite.transaction(() => {
-      if (set.length > 0) this.sqlite.query<never, [string, string]>(SET_SQL).run(target, JSON.stringify(set.map((memo) => [memo.hostname, memo.input, memo.fingerprint])));
-      if (gone.length > 0) this.sqlite.query<never, [string, string]>(GONE_SQL).run(target, JSON.stringify(gone));
-    }).immediate();
+  count(target: string): number {
+    return this.sqlite.query<{ n: number }, [string]>("SELECT count(*) AS n FROM export_memos WHERE target = ?").get(target)!.n;
+  }
+
+  write(target: string, set: readonly (ExportMemo & { hostname: string })[]): void {
+    if (set.length === 0) return;
+    this.sqlite.query<never, [string, string]>(SET_SQL).run(target, JSON.stringify(set.map((memo) => [memo.hostname, memo.input, memo.fingerprint])));
+  }
+
+  prune(target: string): void {
+    this.sqlite.query<never, [string]>(PRUNE_SQL).run(target);
   }
 }

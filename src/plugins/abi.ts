@@ -207,8 +207,12 @@ export const HostViewSchema = v.object({
   outcomes: v.optional(v.record(v.string(), v.unknown())),
 });
 
-/** A fingerprint of a target's host (export phases): opaque to the daemon, compared for equality only. */
-const Fingerprint = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
+/**
+ * A fingerprint of a target's host (export phases): opaque to the daemon, compared for equality only. Letters,
+ * digits and `_ . : + / = -` (hex, base64 and the like): the daemon keeps it in text lists it separates by others.
+ */
+export const FINGERPRINT_PATTERN = /^[0-9A-Za-z_.:+/=-]{1,128}$/;
+const Fingerprint = v.pipe(v.string(), v.regex(FINGERPRINT_PATTERN));
 
 export const EXPORT_STATUSES = ["created", "updated", "unchanged", "skipped", "deleted", "failed"] as const;
 

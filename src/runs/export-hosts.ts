@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { SyncerError } from "../core/errors.ts";
 import type { EligibleReader } from "../db/hosts.ts";
 import type { TargetStateStore } from "../db/target-state.ts";
-import { EXPORT_STATUSES, ExportBeginAnswerSchema, ExportResultSchema } from "../plugins/abi.ts";
+import { EXPORT_STATUSES, ExportBeginAnswerSchema, ExportResultSchema, FINGERPRINT_PATTERN } from "../plugins/abi.ts";
 import { functionCaller } from "../plugins/functions.ts";
 import { RawJson } from "../plugins/raw-json.ts";
 import { deleteLimit } from "./delete-limit.ts";
@@ -219,7 +219,7 @@ function countResults(scope: RunScope, value: unknown, what: string, hosts: numb
 const NOT_BLANK = /\S/;
 const STATUSES: ReadonlySet<unknown> = new Set(EXPORT_STATUSES);
 
-const plainFingerprint = (value: unknown): boolean => typeof value === "string" && value.length > 0 && value.length <= 128;
+const plainFingerprint = (value: unknown): boolean => typeof value === "string" && FINGERPRINT_PATTERN.test(value);
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function plainBeginAnswer(value: unknown): value is v.InferOutput<typeof ExportBeginAnswerSchema> {

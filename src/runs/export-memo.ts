@@ -17,8 +17,12 @@ export interface MemoSplit {
   page: EligiblePage;
   /** Hosts whose inputs are as when their memo was kept, which the target still holds as it wanted them. */
   unchanged: string[];
-  /** The hosts sent, by hostname: their input fingerprint and their memo as read ("" for none), for what their results teach (learn). */
-  inputs: Map<string, { input: string; memo: string }>;
+  /**
+   * The hosts sent, by hostname: their JSON as sent, their memo as read ("" for none) and, once computed, their input
+   * fingerprint, for what their results teach (learn). Only a host with a memo, or whose result has a fingerprint, is
+   * hashed: a plugin that fingerprints nothing costs no hashing.
+   */
+  inputs: Map<string, { json: Uint8Array; memo: string; input?: string }>;
 }
 
 /**
@@ -91,7 +95,7 @@ export class ExportMemoRun {
     const memos = stored.memos!.memos.split(",");
     const fingerprints = target.ownedFingerprints(hostnames);
     const unchanged: string[] = [];
-    const inputs = new Map<string, { input: string; memo: string }>();
+    const inputs: MemoSplit["inputs"] = new Map();
     const parts: Uint8Array[] = [];
     const names: string[] = [];
     let bytes = 0;
@@ -101,17 +105,18 @@ export class ExportMemoRun {
       const hostname = hostnames[index]!;
       const json = stored.json.subarray(at, at + Number(sizes[index]));
       at += json.length + 1;
-      const input = this.inputOf(json);
       const memo = memos[index]!;
+      let input: string | undefined;
       if (memo !== "") {
         this.found++;
+        input = this.inputOf(json);
         const fingerprint = fingerprints.get(hostname);
         if (fingerprint !== undefined && memo.length === input.length + 1 + fingerprint.length && memo === `${input} ${fingerprint}`) {
           unchanged.push(hostname);
           continue;
         }
       }
-      inputs.set(hostname, { input, memo });
+      inputs.set(hostname, input === undefined ? { json, memo } : { json, memo, input });
       parts.push(json);
       names.push(hostname);
       bytes += json.length;
@@ -135,9 +140,11 @@ export class ExportMemoRun {
     for (const { hostname, status, fingerprint } of results) {
       if (fingerprint === undefined || (status !== "created" && status !== "updated" && status !== "unchanged")) continue;
       const sent = inputs.get(hostname);
-      if (sent === undefined || sent.memo === `${sent.input} ${fingerprint}`) continue;
+      if (sent === undefined) continue;
+      const input = (sent.input ??= this.inputOf(sent.json));
+      if (sent.memo === `${input} ${fingerprint}`) continue;
       if (sent.memo === "") this.added++;
-      this.set.push({ hostname, input: sent.input, fingerprint });
+      this.set.push({ hostname, input, fingerprint });
     }
   }
 

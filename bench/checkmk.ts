@@ -9,9 +9,9 @@
  * Goals (issue 16): the first export of 100k hosts ≤ 10 s; a second with nothing changed ≤ 2 s and no write;
  * with 1 % changed, only those hosts written. Each run's HTTP requests are printed per method and path, with the
  * CPU time the fake spent on them (it runs in this process), then a PASS or MISS line per goal with the load average.
- * With --compare, the unchanged export also runs with the old binary, alternating three times each against the
- * same site, and the medians and their ratio are printed (on a shared machine a ratio in one run says more
- * than two runs' times).
+ * With --compare, the unchanged export also runs with the old binary (on a database of its own, the same
+ * inventory imported), alternating three times each against the same site, and the medians and their ratio
+ * are printed (on a shared machine a ratio in one run says more than two runs' times).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -41,10 +41,13 @@ async function syncer(...args: string[]): Promise<{ ms: number; fakeMs: number; 
   return syncerOf(BINARY, ...args);
 }
 
+// The old binary gets a database of its own (data-old): a newer build's migrations may have run on the new one's.
+const oldConfig = join(dir, "old.sync.config.toml");
+
 async function syncerOf(binary: string, ...args: string[]): Promise<{ ms: number; fakeMs: number; syncerMs: number; json: Record<string, any> }> {
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const child = Bun.spawn([binary, ...args, "--config", config, "--json"], { env: cleanEnv({ CHECKMK_SECRET: SECRET }), stdout: "pipe", stderr: "pipe" });
+  const child = Bun.spawn([binary, ...args, "--config", binary === BINARY ? config : oldConfig, "--json"], { env: cleanEnv({ CHECKMK_SECRET: SECRET }), stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   const ms = performance.now() - started;
   if (code !== 0) throw new Error(`syncer ${args.join(" ")} failed (${code}): ${stdout}\n${stderr}`);
@@ -91,6 +94,11 @@ try {
   fake.server.resetCounts();
 
   if (OLD_BINARY) {
+    // Its own database, the same inventory; the site is the one the new binary exported to, unchanged for both.
+    await Bun.write(oldConfig, (await Bun.file(config).text()).replace('data_dir = "data"', 'data_dir = "data-old"'));
+    await syncerOf(OLD_BINARY, "migrate");
+    await syncerOf(OLD_BINARY, "csv", "import_hosts", "bench");
+    fake.server.resetCounts();
     const runs: Record<"new" | "old", { ms: number; cpu: number }[]> = { new: [], old: [] };
     for (let round = 0; round < 3; round++) {
       for (const [which, binary] of [["new", BINARY], ["old", OLD_BINARY]] as const) {

@@ -444,12 +444,23 @@ export class HostResult {
     this._message = value;
     this.hasMessage = true;
   }
+  private _fingerprint: string = "";
+  /** Whether fingerprint was read or set: an optional field is written only then. */
+  hasFingerprint: bool = false;
+  get fingerprint(): string {
+    return this._fingerprint;
+  }
+  set fingerprint(value: string) {
+    this._fingerprint = value;
+    this.hasFingerprint = true;
+  }
 
   /** Reads the member whose key the reader has just read; false, reading nothing, when the key is not one of HostResult's. */
   readMember(reader: JsonReader): bool {
     if (reader.keyIs("hostname")) this.hostname = reader.string();
     else if (reader.keyIs("status")) this.status = reader.string();
     else if (reader.keyIs("message")) this.message = reader.string();
+    else if (reader.keyIs("fingerprint")) this.fingerprint = reader.string();
     else return false;
     return true;
   }
@@ -476,6 +487,10 @@ export class HostResult {
     if (this.hasMessage) {
       writer.key("message");
       writer.string(this.message);
+    }
+    if (this.hasFingerprint) {
+      writer.key("fingerprint");
+      writer.string(this.fingerprint);
     }
     writer.endObject();
   }

@@ -272,8 +272,12 @@ export class ExportPage {
   request: Request = new Request();
   count: i32 = 0;
 
-  /** What was done with a host: status is one of HostResultStatus (created, updated, unchanged, skipped, deleted, failed). */
-  result(hostname: string, status: string, message: string = ""): void {
+  /**
+   * What was done with a host: status is one of HostResultStatus (created, updated, unchanged, skipped, deleted,
+   * failed). `fingerprint` (optional, export phases): what the target holds of the host once it is as this
+   * page wants it, as the begin phase fingerprints it (see Fingerprint and docs/abi-v1.md).
+   */
+  result(hostname: string, status: string, message: string = "", fingerprint: string = ""): void {
     results.beginObject();
     results.key("hostname");
     results.string(hostname);
@@ -282,6 +286,10 @@ export class ExportPage {
     if (message.length > 0) {
       results.key("message");
       results.string(message);
+    }
+    if (fingerprint.length > 0) {
+      results.key("fingerprint");
+      results.string(fingerprint);
     }
     results.endObject();
     this.count++;

@@ -18,6 +18,7 @@ export { JsonReader, JsonKind, JSON_MAX_DEPTH, describeKind } from "./json-reade
 export { JsonDocument, JsonValue, JsonMember } from "./json-document";
 export { JsonRaw } from "./json-raw";
 export { FileWindow } from "./file-window";
+export { Fingerprint } from "./fingerprint";
 export { isValidUtf8, writeUtf8 } from "./utf8-bytes";
 export { http, JsonApi, ApiResponse, Query, base64, basicAuth, nextInLinkHeader, resolveUrl } from "./http";
 export { Importer, ImportPage, runImport } from "./importer";

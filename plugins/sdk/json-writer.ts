@@ -31,6 +31,11 @@ export class JsonWriter {
     return this.out.length;
   }
 
+  /** Where the bytes written lie, [dataStart, dataStart + byteLength): valid until the next write. */
+  get dataStart(): usize {
+    return this.out.dataStart;
+  }
+
   // ------------------------------------------------------------ structure
 
   beginObject(): void {

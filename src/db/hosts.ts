@@ -136,6 +136,11 @@ export interface EligiblePage {
   count: number;
   hostnames: Uint8Array;
   last: string | null;
+  /**
+   * With eligibleReader's `memos`, in page order, comma-separated: `sizes`, each host's JSON's length in UTF-8
+   * bytes; `memos`, each host's export memo as "input fingerprint", "" for a host without one.
+   */
+  memos?: { sizes: string; memos: string };
 }
 
 /** A host as the CLI and the API read it. */
@@ -216,8 +221,11 @@ export interface HostRepository {
    * made from the stored text: nothing is parsed on the way to a plugin. With `hostname`, only that host.
    */
   eligiblePage(after: string, limit: number, hostname?: string): EligiblePage;
-  /** A reader for all of them, page by page (an export, an inventory); close it when done. */
-  eligibleReader(): EligibleReader;
+  /**
+   * A reader for all of them, page by page (an export, an inventory); close it when done. With `memos` (an
+   * export memo's target, see ExportMemoRepository), pages carry where each host's JSON ends and its memo.
+   */
+  eligibleReader(options?: { memos?: string }): EligibleReader;
 
   // --- the CLI's and the API's reads
 

@@ -11,6 +11,7 @@ export const TARGET_MEMORY_UNITS = 32 * 1024 * 1024;
 interface Kept {
   owned: boolean;
   state: string;
+  fingerprint: string | undefined;
   taken: boolean;
 }
 
@@ -41,13 +42,13 @@ export class MemoryFirstTargetStateStore implements TargetStateStore {
     for (const host of hosts) {
       if (kept.has(host.hostname) || seen.has(host.hostname)) throw new SyncerError("validation", `the target listed host ${JSON.stringify(host.hostname)} twice`);
       seen.add(host.hostname);
-      units += host.hostname.length + host.state.length;
+      units += host.hostname.length + host.state.length + (host.fingerprint?.length ?? 0);
     }
     if (this.units + units > this.limit) {
       this.toDisk();
       return this.disk!.add(hosts);
     }
-    for (const host of hosts) kept.set(host.hostname, { owned: host.owned, state: host.state, taken: false });
+    for (const host of hosts) kept.set(host.hostname, { owned: host.owned, state: host.state, fingerprint: host.fingerprint, taken: false });
     this.units += units;
   }
 
@@ -63,6 +64,17 @@ export class MemoryFirstTargetStateStore implements TargetStateStore {
     }
     this.untaken = undefined;
     return states;
+  }
+
+  ownedFingerprints(hostnames: readonly string[]): Map<string, string> {
+    if (this.disk) return this.disk.ownedFingerprints(hostnames);
+    const kept = this.kept!;
+    const found = new Map<string, string>();
+    for (const hostname of hostnames) {
+      const entry = kept.get(hostname);
+      if (entry?.owned && entry.fingerprint !== undefined) found.set(hostname, entry.fingerprint);
+    }
+    return found;
   }
 
   untakenOwned(after: string, limit: number): { hostname: string; state: string }[] {
@@ -99,7 +111,7 @@ export class MemoryFirstTargetStateStore implements TargetStateStore {
     const kept = [...this.kept!];
     this.kept = undefined;
     this.disk = disk;
-    disk.add(kept.map(([hostname, entry]) => ({ hostname, owned: entry.owned, state: entry.state })));
+    disk.add(kept.map(([hostname, entry]) => ({ hostname, owned: entry.owned, state: entry.state, fingerprint: entry.fingerprint })));
     disk.take(kept.filter(([, entry]) => entry.taken).map(([hostname]) => hostname));
   }
 

@@ -267,3 +267,21 @@ export const sessions = sqliteTable(
   },
   (table) => [index("sessions_user_idx").on(table.userId), index("sessions_expires_at_idx").on(table.expiresAt)],
 );
+
+/**
+ * What an export wanted each host to be on its target, by the host's inputs (runs/export-hosts.ts): `input`
+ * fingerprints the host as sent and everything else the plugin's answer depends on, `fingerprint` is the
+ * plugin's fingerprint of the host as that input wants it on the target (ABI v1 export phases). A later
+ * export whose input is the same, while the target still holds that fingerprint, finds the host unchanged
+ * without sending it. `target` is `<plugin>/<command>/<account>`. The migration creates it WITHOUT ROWID.
+ */
+export const exportMemos = sqliteTable(
+  "export_memos",
+  {
+    target: text("target").notNull(),
+    hostname: text("hostname").notNull(),
+    input: text("input").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.target, table.hostname] })],
+);

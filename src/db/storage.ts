@@ -1,4 +1,5 @@
 import type { EventRepository, SubscriberRepository } from "./events.ts";
+import type { ExportMemoRepository } from "./export-memos.ts";
 import type { HostRepository } from "./hosts.ts";
 import type { JobRunRepository } from "./job-runs.ts";
 import type { KvRepository } from "./kv.ts";
@@ -24,6 +25,8 @@ import type { UserRepository } from "./users.ts";
 export interface Storage {
   /** The inventory: hosts, when they were last seen, the label index, the change log. */
   readonly hosts: HostRepository;
+  /** What exports with phases wanted each host to be on their targets, by the host's inputs. */
+  readonly exportMemos: ExportMemoRepository;
   readonly runs: RunRepository;
   readonly jobRuns: JobRunRepository;
   readonly tokens: TokenRepository;

@@ -8,6 +8,8 @@ export interface TargetStateStore {
   add(hosts: readonly TargetEntry[]): void;
   /** The kept states (JSON text) of those of `hostnames` the target has, by hostname; marks every one of `hostnames` taken. */
   take(hostnames: readonly string[]): Map<string, string>;
+  /** The fingerprints of those of `hostnames` the target has, owns and fingerprinted, by hostname; takes none. */
+  ownedFingerprints(hostnames: readonly string[]): Map<string, string>;
   /** Owned entries no page took, by hostname after `after`, `limit` at most. */
   untakenOwned(after: string, limit: number): { hostname: string; state: string }[];
   /** How many entries are owned, and how many of those no page took. */
@@ -21,4 +23,6 @@ export interface TargetEntry {
   owned: boolean;
   /** The plugin's own record of the host, JSON text, handed back to it as it was. */
   state: string;
+  /** What the target holds of the host, fingerprinted by the plugin (ABI v1 `fingerprint`), if it said. */
+  fingerprint?: string;
 }

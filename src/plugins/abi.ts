@@ -207,6 +207,13 @@ export const HostViewSchema = v.object({
   outcomes: v.optional(v.record(v.string(), v.unknown())),
 });
 
+/**
+ * A fingerprint of a target's host (export phases): opaque to the daemon, compared for equality only. Letters,
+ * digits and `_ . : + / = -` (hex, base64 and the like): the daemon keeps it in text lists it separates by others.
+ */
+export const FINGERPRINT_PATTERN = /^[0-9A-Za-z_.:+/=-]{1,128}$/;
+const Fingerprint = v.pipe(v.string(), v.regex(FINGERPRINT_PATTERN));
+
 export const EXPORT_STATUSES = ["created", "updated", "unchanged", "skipped", "deleted", "failed"] as const;
 
 /** What an export command answers for one page. */
@@ -216,6 +223,12 @@ export const ExportResultSchema = v.object({
       hostname: v.string(),
       status: v.picklist(EXPORT_STATUSES),
       message: v.optional(v.string()),
+      /**
+       * Export phases, optional: the target's host as this page wants it, fingerprinted as the begin phase
+       * fingerprints what the target holds. The daemon keeps it with the host's inputs and skips the host in
+       * a later run whose inputs are the same while the target's fingerprint still equals it.
+       */
+      fingerprint: v.optional(Fingerprint),
     }),
   ),
 });
@@ -239,6 +252,8 @@ export const TargetHostSchema = v.object({
   owned: v.boolean(),
   /** The plugin's own record of the host, handed back to it unchanged in `current` and `delete`. */
   state: v.unknown(),
+  /** Optional: what the target holds of the host, fingerprinted as a page's results fingerprint what they want (ExportResultSchema). */
+  fingerprint: v.optional(Fingerprint),
 });
 
 export const ExportBeginAnswerSchema = v.object({

@@ -31,6 +31,8 @@ export interface CompiledRewrite {
   readonly value?: Template | { separator: string; index: number };
   /** Whether its templates use plugins' filters. */
   readonly usesPlugins: boolean;
+  /** Whether a template of it may render otherwise at another time (Template.unstable). */
+  readonly unstable: boolean;
 }
 
 export interface RewriteProblem {
@@ -44,7 +46,7 @@ export type TemplateCompiler = (source: string, readsState?: boolean) => Templat
 /** A constant or a compiled template: text without `{{` or `{%` is taken as it is. */
 function textOrTemplate(text: string, compile: TemplateCompiler): Template {
   // A rewrite's name and value are those of the attributes rules set, too.
-  return isTemplate(text) ? compile(text, true) : { source: text, direct: true, extraFilters: [], readsState: false, render: () => text };
+  return isTemplate(text) ? compile(text, true) : { source: text, direct: true, extraFilters: [], readsState: false, unstable: false, render: () => text };
 }
 
 export function compileRewrite(rewrite: RewriteConfig, compile: TemplateCompiler): CompiledRewrite | RewriteProblem {
@@ -58,7 +60,8 @@ export function compileRewrite(rewrite: RewriteConfig, compile: TemplateCompiler
     key = "value";
     const value = rewrite.split ?? (rewrite.value === undefined ? undefined : textOrTemplate(rewrite.value, compile));
     const usesPlugins = [name, value].some((template) => template !== undefined && "extraFilters" in template && template.extraFilters.length > 0);
-    return { attribute: rewrite.attribute, matches: namePatterns([rewrite.attribute]), name, value, usesPlugins };
+    const unstable = [name, value].some((template) => template !== undefined && "unstable" in template && template.unstable);
+    return { attribute: rewrite.attribute, matches: namePatterns([rewrite.attribute]), name, value, usesPlugins, unstable };
   } catch (error) {
     if (!(error instanceof TemplateSyntaxError)) throw error;
     return { key, message: `template error: ${error.message}` };

@@ -26,13 +26,20 @@ export interface TargetCatalog {
   functions?: readonly PluginFunction[];
 }
 
+/** A target's [targets] entry compiled: its filter, its rewrites, and the entry as written (JSON). */
+interface TargetSettings {
+  filter: TargetConfig["filter"];
+  rewrites: CompiledRewrite[];
+  written: string;
+}
+
 /** The rules and target settings a config holds, compiled; `forTarget` gives what one target evaluates. */
 export class RuleBook {
   private readonly targets = new Map<string, TargetRules>();
 
   constructor(
     readonly rules: readonly CompiledRule[],
-    private readonly settings: ReadonlyMap<string, { filter: TargetConfig["filter"]; rewrites: CompiledRewrite[] }>,
+    private readonly settings: ReadonlyMap<string, TargetSettings>,
     private readonly catalog: TargetCatalog,
     private readonly functions: PluginFunctions,
   ) {}
@@ -46,7 +53,10 @@ export class RuleBook {
       const settings = (account !== undefined ? this.settings.get(account) : undefined) ?? this.settings.get(plugin);
       const rewrites = settings?.rewrites ?? [];
       const usesPlugins = rules.some((rule) => rule.usesPlugins) || rewrites.some((rewrite) => rewrite.usesPlugins);
-      target = new TargetRules(name, plugin, rules, vocabularyOf(this.catalog.plugins.get(plugin)), compileFilter(settings?.filter), rewrites, usesPlugins ? this.functions : undefined);
+      // What the target's hosts become depends on these and on the host alone, unless a plugin's function or the clock takes part.
+      const stable = !usesPlugins && !rules.some((rule) => rule.unstable) && !rewrites.some((rewrite) => rewrite.unstable);
+      const written = stable ? JSON.stringify({ rules: rules.map((rule) => rule.written), target: settings?.written ?? null }) : undefined;
+      target = new TargetRules(name, plugin, rules, vocabularyOf(this.catalog.plugins.get(plugin)), compileFilter(settings?.filter), rewrites, usesPlugins ? this.functions : undefined, written);
       this.targets.set(name, target);
     }
     return target;
@@ -98,13 +108,14 @@ function compileValue(written: Exclude<SetValueConfig, Record<string, unknown>>,
   if (typeof written === "string") {
     if (!isTemplate(written)) return { written, constant: written, render: () => written };
     const template = compilers.template(written);
-    return { written, usesPlugins: template.extraFilters.length > 0, render: (scope) => template.render(scope) };
+    return { written, usesPlugins: template.extraFilters.length > 0, unstable: template.unstable, render: (scope) => template.render(scope) };
   }
   if (Array.isArray(written)) {
     if (!written.some(isTemplate)) return { written, constant: written, render: () => written };
     const items = written.map((item) => (isTemplate(item) ? compilers.template(item) : item));
     const usesPlugins = items.some((item) => typeof item !== "string" && item.extraFilters.length > 0);
-    return { written, usesPlugins, render: (scope) => items.map((item) => (typeof item === "string" ? item : item.render(scope))) };
+    const unstable = items.some((item) => typeof item !== "string" && item.unstable);
+    return { written, usesPlugins, unstable, render: (scope) => items.map((item) => (typeof item === "string" ? item : item.render(scope))) };
   }
   return { written, constant: written, render: () => written };
 }
@@ -179,6 +190,8 @@ function compileRule({ rule, origin }: PlacedRule, catalog: TargetCatalog, compi
   const values = set.flatMap((entry) => (entry.table ? entry.entries.map(([, value]) => value) : [entry.value]));
   return {
     usesPlugins: conditions.some((condition) => condition.pluginTest !== undefined) || values.some((value) => value.usesPlugins === true),
+    unstable: values.some((value) => value.unstable === true),
+    written: JSON.stringify(rule),
     name: rule.name,
     target: rule.target,
     match: rule.match,
@@ -231,7 +244,7 @@ export function compileRules(config: Pick<Config, "rules" | "targets" | "source"
     const compiled = compileRule(placed, catalog, compilers, problems);
     if (compiled) rules.push(compiled);
   }
-  const settings = new Map<string, { filter: TargetConfig["filter"]; rewrites: CompiledRewrite[] }>();
+  const settings = new Map<string, TargetSettings>();
   for (const [name, target] of Object.entries(config.targets)) {
     if (!catalog.plugins.has(name) && !catalog.accounts.has(name)) problems.at(main, ["targets", name], unknownTarget(name, catalog), "key");
     const rewrites: CompiledRewrite[] = [];
@@ -240,7 +253,7 @@ export function compileRules(config: Pick<Config, "rules" | "targets" | "source"
       if ("message" in compiled) problems.at(main, ["targets", name, "rewrite", index, compiled.key], compiled.message);
       else rewrites.push(compiled);
     });
-    settings.set(name, { filter: target.filter, rewrites });
+    settings.set(name, { filter: target.filter, rewrites, written: JSON.stringify(target) });
   }
   return { book: new RuleBook(rules, settings, catalog, functions), problems: problems.list };
 }

@@ -200,6 +200,12 @@ export class TargetRules {
     private readonly rewrites: readonly CompiledRewrite[],
     /** Set when the target's rules or rewrites use plugins' filters or tests: evaluate hosts through evaluateAll. */
     readonly functions?: PluginFunctions,
+    /**
+     * The target's rules and [targets] entry as written, when what they make of a host depends on nothing but
+     * the host (no plugin's function, no template reading the clock or chance): a key for what is kept from
+     * one run to the next. Undefined: nothing may be kept.
+     */
+    readonly written?: string,
   ) {
     this.entries = rules.map((rule) =>
       rule.set.map((entry) => ({ entry, outcome: isOutcome(vocabulary, entry.key, entry.table), dotted: entry.table ? entry.entries.map(([name]) => `${entry.key}.${name}`) : [] })),

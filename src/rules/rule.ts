@@ -11,6 +11,8 @@ export interface CompiledValue {
   readonly constant?: unknown;
   /** Whether its templates use plugins' filters. */
   readonly usesPlugins?: boolean;
+  /** Whether a template of it may render otherwise at another time (Template.unstable). */
+  readonly unstable?: boolean;
   render(scope: TemplateScope): unknown;
 }
 
@@ -30,6 +32,10 @@ export interface CompiledRule {
   readonly set: readonly CompiledSetEntry[];
   /** Whether its conditions or templates use plugins' tests or filters. */
   readonly usesPlugins: boolean;
+  /** Whether a template of it may render otherwise at another time (Template.unstable). */
+  readonly unstable: boolean;
+  /** The rule as written (its config, JSON): what it does, for keys of what is kept between runs. */
+  readonly written: string;
   readonly file: string;
   readonly position?: SourcePosition;
 }

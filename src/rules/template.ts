@@ -29,6 +29,12 @@ export interface Template {
   readonly extraFilters: readonly string[];
   /** Whether it reads what earlier rules set (`outcomes`, `attributes`). */
   readonly readsState: boolean;
+  /**
+   * Whether it may render otherwise for the same host at another time: it uses a date filter (which reads
+   * the clock for "now" and "today", and the machine's time zone) or `sample` (random). What is kept from
+   * one run to the next (an export's memos) is not kept for rules with such templates.
+   */
+  readonly unstable: boolean;
   /** Renders the template; throws a TemplateError when a filter fails or a limit is hit. */
   render(scope: TemplateScope): string;
 }
@@ -64,6 +70,11 @@ const MEMORY_LIMIT = 1_000_000;
 
 /** Tags that read template files: a rule's template stands alone. */
 const FILE_TAGS = ["include", "render", "layout"];
+
+/** LiquidJS's filters whose output is not a function of their input alone: the clock, the time zone, chance. */
+const UNSTABLE_FILTERS: ReadonlySet<string> = new Set(["date", "date_to_xmlschema", "date_to_rfc822", "date_to_string", "date_to_long_string", "sample"]);
+/** The same, found in the source: a filter always follows a `|`. Checked besides the parsed uses, to err on the safe side. */
+const UNSTABLE_SOURCE = /\|\s*(date\w*|sample)\b/;
 
 function refusedTag(name: string): TagClass {
   return class extends Tag {
@@ -304,8 +315,10 @@ export class TemplateEngine {
       throw new TemplateSyntaxError(reason(error));
     }
     const extraFilters = new Set<string>();
-    if (this.extra.size > 0) {
-      for (const use of filterUses(templates)) {
+    let unstable = UNSTABLE_SOURCE.test(source);
+    for (const use of filterUses(templates)) {
+      if (UNSTABLE_FILTERS.has(use.name)) unstable = true;
+      if (this.extra.size > 0) {
         const filter = this.extra.get(use.name);
         if (!filter) continue;
         extraFilters.add(filter.name);
@@ -317,7 +330,7 @@ export class TemplateEngine {
       }
     }
     const globals = Object.keys(engine.analyzeSync(templates).globals);
-    const facts = { source, extraFilters: [...extraFilters], readsState: globals.includes("outcomes") || globals.includes("attributes") };
+    const facts = { source, extraFilters: [...extraFilters], unstable, readsState: globals.includes("outcomes") || globals.includes("attributes") };
     const fast = direct(templates);
     if (fast) return { ...facts, direct: true, render: (scope) => this.renderDirect(fast, scope) };
     return {

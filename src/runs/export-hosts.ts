@@ -2,11 +2,13 @@ import * as v from "valibot";
 import { SyncerError } from "../core/errors.ts";
 import type { EligibleReader } from "../db/hosts.ts";
 import type { TargetStateStore } from "../db/target-state.ts";
-import { EXPORT_STATUSES, ExportBeginAnswerSchema, ExportResultSchema } from "../plugins/abi.ts";
+import { EXPORT_STATUSES, ExportBeginAnswerSchema, ExportResultSchema, FINGERPRINT_PATTERN } from "../plugins/abi.ts";
 import { functionCaller } from "../plugins/functions.ts";
 import { RawJson } from "../plugins/raw-json.ts";
 import { deleteLimit } from "./delete-limit.ts";
 import type { RunScope } from "./scope.ts";
+import type { TargetRules } from "../rules/evaluate.ts";
+import { ExportMemoRun, type MemoSplit } from "./export-memo.ts";
 import { pageForTarget } from "./target-page.ts";
 
 const decoder = new TextDecoder();
@@ -25,11 +27,15 @@ const decoder = new TextDecoder();
  */
 export async function exportHosts(scope: RunScope): Promise<void> {
   const phases = scope.plugin.manifest.commands[scope.command]?.phases;
-  const reader = scope.hosts.eligibleReader();
+  const rules = scope.setup.rules.forTarget(scope.plugin.ident, scope.account?.name);
+  // Hosts nothing changed for are found by their memos (runs/export-memo.ts): only with a begin phase, which fingerprints the target.
+  const memo = phases?.begin ? ExportMemoRun.open(scope, rules, scope.exportMemos) : undefined;
+  const reader = scope.hosts.eligibleReader(memo ? { memos: memo.target } : {});
   const target = phases?.begin ? scope.targetState() : undefined;
   try {
     if (phases?.begin) await readTarget(scope, phases.begin, target!);
-    await exportPages(scope, reader, target);
+    await exportPages(scope, reader, target, rules, memo);
+    memo?.save();
     if (phases?.finish) await finishExport(scope, phases.finish, target);
   } finally {
     reader.close();
@@ -63,7 +69,7 @@ async function readTarget(scope: RunScope, begin: string, target: TargetStateSto
     if (!result.ok) throw new SyncerError(result.error.kind, `${where}: reading the target failed at page ${page}: ${result.error.message}; nothing was sent`);
     const answer = plainBeginAnswer(result.value) ? { success: true as const, output: result.value } : v.safeParse(ExportBeginAnswerSchema, result.value);
     if (!answer.success) throw new SyncerError("abi", `${where}: page ${page} is not {"hosts": [{hostname, owned, state}], "next": …}: ${v.summarize(answer.issues)}; nothing was sent`);
-    target.add(answer.output.hosts.map((host) => ({ hostname: host.hostname, owned: host.owned, state: JSON.stringify(host.state ?? null) })));
+    target.add(answer.output.hosts.map((host) => ({ hostname: host.hostname, owned: host.owned, state: JSON.stringify(host.state ?? null), fingerprint: host.fingerprint })));
     const { next, also } = answer.output;
     for (const further of next === null ? (also ?? []) : [next, ...(also ?? [])]) {
       if (further === cursor) throw new SyncerError("abi", `${where}: page ${page} answered the cursor it was given (${JSON.stringify(further)}) as the next one; nothing was sent`);
@@ -88,32 +94,38 @@ async function readTarget(scope: RunScope, begin: string, target: TargetStateSto
   }
 }
 
-/** A stored page with the target's rules applied: what its call sends, and the hosts the rules left out or failed on. */
-type PreparedPage = Awaited<ReturnType<typeof pageForTarget>> & { last: string };
+/**
+ * A stored page with the target's rules applied: what its call sends, the hosts the rules left out or failed on,
+ * and those its memos found unchanged (not sent), with the input fingerprints of those sent.
+ */
+type PreparedPage = Awaited<ReturnType<typeof pageForTarget>> & { last: string; unchanged: string[]; inputs?: MemoSplit["inputs"] };
 
 /**
  * The pages, each one call, one after the other: while the plugin works on a page, the daemon reads the
  * next and evaluates the target's rules for it, so that its call goes out as soon as the page before has
  * answered. A plugin sees each page's writes done (Checkmk's folders made) before the next page comes.
  */
-async function exportPages(scope: RunScope, reader: EligibleReader, target: TargetStateStore | undefined): Promise<void> {
-  const { setup, runtime, plugin, command, request, report } = scope;
-  const rules = setup.rules.forTarget(plugin.ident, scope.account?.name);
+async function exportPages(scope: RunScope, reader: EligibleReader, target: TargetStateStore | undefined, rules: TargetRules, memo: ExportMemoRun | undefined): Promise<void> {
+  const { setup, runtime, command, request, report } = scope;
   // The plugins' filters and tests the rules use, a page's values at a time; their log lines join the run's.
   const call = functionCaller(runtime, setup.registry, setup.pluginOptions, { dryRun: request.dryRun, runId: report.id ?? undefined, onLogs: (lines, dropped) => scope.addLogs(lines, dropped) });
   const pageSize = setup.config.inventory.page_size;
   const prepare = async (after: string): Promise<PreparedPage | undefined> => {
     const stored = reader.page(after, pageSize);
     if (stored.count === 0) return undefined;
+    const split = memo && target ? memo.split(stored, target) : undefined;
     // The target's rules: hosts they ignore are not sent; a host whose template fails is counted failed.
-    return { ...(await pageForTarget(rules, stored, call)), last: stored.last! };
+    return { ...(await pageForTarget(rules, split?.page ?? stored, call)), last: stored.last!, unchanged: split?.unchanged ?? [], inputs: split?.inputs };
   };
   const wouldSend: unknown[] = [];
   let prepared = await prepare("");
   for (let page = 0; prepared; page++) {
-    const { page: batch, ignored, failed, last } = prepared;
+    const { page: batch, ignored, failed, last, unchanged, inputs } = prepared;
     report.counts.skipped += ignored;
     report.counts.failed += failed.length;
+    report.counts.unchanged += unchanged.length;
+    // Carried by the page, though not sent: the finish phase does not delete them.
+    if (unchanged.length > 0) target?.take(unchanged);
     for (const host of failed) scope.addDetail("error", host.message);
     const hostnames = batch.count === 0 ? [] : decoder.decode(batch.hostnames).split("\n");
     const current = target?.take([...hostnames, ...failed.map((host) => host.hostname)]);
@@ -135,7 +147,8 @@ async function exportPages(scope: RunScope, reader: EligibleReader, target: Targ
       report.counts.failed += batch.count;
       scope.addDetail("error", `page ${page + 1} (${batch.count} hosts up to ${batch.last}) failed: ${result.error.kind}: ${result.error.message}`);
     } else {
-      countResults(scope, result.value, `page ${page + 1}`, batch.count);
+      const results = countResults(scope, result.value, `page ${page + 1}`, batch.count);
+      if (memo && results && inputs) memo.learn(results, inputs);
     }
     prepared = await next;
   }
@@ -183,19 +196,20 @@ function stateObject(states: Map<string, string>): string {
   return `{${parts.join(",")}}`;
 }
 
-/** Counts an answer's per-host results into the run; an answer of another shape fails its `hosts` hosts. */
-function countResults(scope: RunScope, value: unknown, what: string, hosts: number): void {
+/** Counts an answer's per-host results into the run, and answers them; an answer of another shape fails its `hosts` hosts. */
+function countResults(scope: RunScope, value: unknown, what: string, hosts: number): v.InferOutput<typeof ExportResultSchema>["results"] | undefined {
   const { plugin, command, report } = scope;
   const answer = plainResults(value) ? { success: true as const, output: value } : v.safeParse(ExportResultSchema, value);
   if (!answer.success) {
     report.counts.failed += hosts;
     scope.addDetail("error", `${what}: ${plugin.ident} ${command} answered something that is not {"results": [...]}: ${v.summarize(answer.issues)}`);
-    return;
+    return undefined;
   }
   for (const item of answer.output.results) {
     report.counts[item.status]++;
     if (item.status === "failed" || item.message) scope.addDetail(item.status === "failed" ? "error" : "info", `${item.hostname}: ${item.status}${item.message ? `: ${item.message}` : ""}`);
   }
+  return answer.output.results;
 }
 
 // Whether an answer surely passes its schema, decided without valibot: a target of 100k hosts answers 100k
@@ -205,13 +219,14 @@ function countResults(scope: RunScope, value: unknown, what: string, hosts: numb
 const NOT_BLANK = /\S/;
 const STATUSES: ReadonlySet<unknown> = new Set(EXPORT_STATUSES);
 
+const plainFingerprint = (value: unknown): boolean => typeof value === "string" && FINGERPRINT_PATTERN.test(value);
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function plainBeginAnswer(value: unknown): value is v.InferOutput<typeof ExportBeginAnswerSchema> {
   if (!isRecord(value) || !Array.isArray(value.hosts) || (value.next !== null && typeof value.next !== "string")) return false;
   if (value.also !== undefined && (!Array.isArray(value.also) || !value.also.every((cursor) => typeof cursor === "string"))) return false;
   for (const host of value.hosts as unknown[]) {
-    if (!isRecord(host) || typeof host.owned !== "boolean") return false;
+    if (!isRecord(host) || typeof host.owned !== "boolean" || (host.fingerprint !== undefined && !plainFingerprint(host.fingerprint))) return false;
     const { hostname } = host;
     if (typeof hostname !== "string" || hostname.length > 253 || !NOT_BLANK.test(hostname)) return false;
   }
@@ -222,6 +237,7 @@ function plainResults(value: unknown): value is v.InferOutput<typeof ExportResul
   if (!isRecord(value) || !Array.isArray(value.results)) return false;
   for (const item of value.results as unknown[]) {
     if (!isRecord(item) || typeof item.hostname !== "string" || !STATUSES.has(item.status) || (item.message !== undefined && typeof item.message !== "string")) return false;
+    if (item.fingerprint !== undefined && !plainFingerprint(item.fingerprint)) return false;
   }
   return true;
 }

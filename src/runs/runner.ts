@@ -80,6 +80,7 @@ export class Runner {
       runtime: this.runtime,
       hosts: this.storage.hosts,
       targetState: () => this.storage.targetState(),
+      exportMemos: this.storage.exportMemos,
       hooks: new Hooks(this.setup, this.runtime),
       plugin,
       command: request.command,

@@ -1,5 +1,6 @@
 import type { HostRepository } from "../db/hosts.ts";
 import type { TargetStateStore } from "../db/target-state.ts";
+import type { ExportMemoRepository } from "../db/export-memos.ts";
 import type { Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
 import type { PluginRuntime } from "../plugins/runtime.ts";
@@ -57,6 +58,8 @@ export interface RunScope {
   hosts: HostRepository;
   /** A scratch store for an export target's hosts (export phases), closed by the caller. */
   targetState: () => TargetStateStore;
+  /** What exports with phases wanted each host to be on their targets (runs/export-memo.ts). */
+  exportMemos: ExportMemoRepository;
   hooks: Hooks;
   plugin: Plugin;
   command: string;

@@ -278,6 +278,38 @@ describe("hosts as exports and inventories read them", () => {
     }
     reader.close();
     expect(seen).toEqual([...names, "a", "b", "m", "zz"].sort());
+
+    // With an export's memos, a page says where each host's JSON ends (its UTF-8 bytes, escapes and all) and each host's memo.
+    storage.exportMemos.write("checkmk/export_hosts/a", [{ hostname: "zz", input: "i", fingerprint: "f" }]);
+    const memoReader = storage.hosts.eligibleReader({ memos: "checkmk/export_hosts/a" });
+    const page = memoReader.page("h499", 2);
+    memoReader.close();
+    const lengths = page.memos!.sizes.split(",").map(Number);
+    expect(lengths).toHaveLength(2);
+    expect(1 + lengths[0]! + 1 + lengths[1]! + 1).toBe(page.json.length);
+    const first = text(page.json.subarray(1, 1 + lengths[0]!));
+    const second = text(page.json.subarray(1 + lengths[0]! + 1, 1 + lengths[0]! + 1 + lengths[1]!));
+    expect([JSON.parse(first).hostname, JSON.parse(second).hostname]).toEqual(["m", "zz"]);
+    expect(page.memos!.memos).toBe(",i f");
+  });
+});
+
+describe("export memos", () => {
+  test("a target's memos by hostname, set and replaced; pruned of hosts no longer exported; other targets' untouched", () => {
+    const storage = freshDatabase();
+    for (const [hostname, lifecycle, deleted] of [["web01", "active", null], ["wéb02", "active", null], ["web03", "retired", null], ["web04", "active", 5]] as const) {
+      storage.sqlite.query("INSERT INTO hosts (hostname, account, first_seen, last_changed, lifecycle, deleted_at) VALUES (?, 'x', 0, 0, ?, ?)").run(hostname, lifecycle, deleted);
+    }
+    const memos = storage.exportMemos;
+    expect(memos.read("checkmk/export_hosts/a")).toEqual(new Map());
+    const all = ["web01", "wéb02", "web03", "web04", "gone"].map((hostname) => ({ hostname, input: `i-${hostname}`, fingerprint: "f1" }));
+    memos.write("checkmk/export_hosts/a", all);
+    memos.write("checkmk/export_hosts/b", all);
+    memos.write("checkmk/export_hosts/a", [{ hostname: "web01", input: "i3", fingerprint: "f3" }]);
+    expect(memos.count("checkmk/export_hosts/a")).toBe(5);
+    memos.prune("checkmk/export_hosts/a");
+    expect(memos.read("checkmk/export_hosts/a")).toEqual(new Map([["web01", { input: "i3", fingerprint: "f3" }], ["wéb02", { input: "i-wéb02", fingerprint: "f1" }]]));
+    expect(memos.count("checkmk/export_hosts/b")).toBe(5);
   });
 });
 
@@ -303,6 +335,22 @@ describe.each(targetStores)("an export target's hosts (export phases), kept %s",
       expect(store.untakenOwned("", 1)).toEqual([{ hostname: "web02", state: '{"folder":"/b"}' }]);
       expect(store.untakenOwned("web02", 10)).toEqual([{ hostname: "web03", state: '{"folder":"/c"}' }]);
       expect(store.untakenOwned("web03", 10)).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  test("the fingerprints of owned hosts the target fingerprinted, by hostname, without taking them", () => {
+    const store = makeStore();
+    try {
+      store.add([
+        { hostname: "web01", owned: true, state: "1", fingerprint: "f1" },
+        { hostname: "web02", owned: true, state: "2" },
+        { hostname: "people01", owned: false, state: "3", fingerprint: "f3" },
+      ]);
+      store.add([{ hostname: "web04", owned: true, state: "4", fingerprint: "f4" }]);
+      expect(store.ownedFingerprints(["web01", "web02", "people01", "web04", "web09"])).toEqual(new Map([["web01", "f1"], ["web04", "f4"]]));
+      expect(store.ownedCounts()).toEqual({ owned: 3, untaken: 3 });
     } finally {
       store.close();
     }

@@ -190,6 +190,54 @@ describe("checkmk export_hosts", () => {
     expect([...s.fake.site.hosts.keys()].sort()).toEqual(["app01", "people01", "people02", "web01", "web02"]);
   });
 
+  test("a host is found unchanged without being sent only while its inputs and the site are as before: a changed rule, account option or host, and an edit on the site, all reach the site", async () => {
+    const s = site();
+    s.csv([["web01", "berlin", "web"], ["web02", "paris", "db"]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    await s.syncer("checkmk", "export_hosts", "monitoring");
+    const writes = s.writes();
+    expect((await s.syncer("checkmk", "export_hosts", "monitoring")).json).toMatchObject({ created: 0, updated: 0, unchanged: 2, failed: 0 });
+    expect(s.writes()).toBe(writes);
+
+    // The rules set something else: every host is written again.
+    writeFileSync(s.config, readFileSync(s.config, "utf8").replace('alias = "{{ hostname | upcase }}"', 'alias = "{{ hostname | upcase }}-1"'));
+    expect((await s.syncer("checkmk", "export_hosts", "monitoring")).json).toMatchObject({ updated: 2, unchanged: 0, failed: 0 });
+    expect(hostOf(s.fake, "web02")!.attributes.alias).toBe("WEB02-1");
+
+    // An option of the account the plugin reads: the labels get their prefix.
+    writeFileSync(s.config, readFileSync(s.config, "utf8").replace('delete_limit = "50%"\n', 'delete_limit = "50%"\n[accounts.monitoring.custom_fields]\nlabel_prefix = "cmdb/"\n'));
+    expect((await s.syncer("checkmk", "export_hosts", "monitoring")).json).toMatchObject({ updated: 2, unchanged: 0, failed: 0 });
+    expect(hostOf(s.fake, "web01")!.attributes.labels).toEqual({ "cmdb/site": "berlin", "cmdb/role": "web", cmdb_syncer: "monitoring" });
+
+    // A host's labels change in Syncer: that host alone is written.
+    s.csv([["web01", "berlin", "web"], ["web02", "paris", "cache"]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    expect((await s.syncer("checkmk", "export_hosts", "monitoring")).json).toMatchObject({ updated: 1, unchanged: 1, failed: 0 });
+    expect(hostOf(s.fake, "web02")!.attributes.labels).toEqual({ "cmdb/site": "paris", "cmdb/role": "cache", cmdb_syncer: "monitoring" });
+
+    // Someone edits a host on the site, its folder or its attributes: it is put back, and then found unchanged again.
+    s.fake.site.editHost(s.fake.site.hosts.get("web01")!, { ...hostOf(s.fake, "web01")!.attributes, alias: "by hand" }, "cmkadmin");
+    const repaired = await s.syncer("checkmk", "export_hosts", "monitoring");
+    expect(repaired.json).toMatchObject({ updated: 1, unchanged: 1, failed: 0 });
+    expect(repaired.json.details).toContainEqual({ level: "info", message: 'web01: updated: alias: "by hand" → "WEB01-1"' });
+    expect(hostOf(s.fake, "web01")!.attributes.alias).toBe("WEB01-1");
+    const settled = s.writes();
+    expect((await s.syncer("checkmk", "export_hosts", "monitoring")).json).toMatchObject({ updated: 0, unchanged: 2, failed: 0 });
+    expect(s.writes()).toBe(settled);
+  });
+
+  test("rules with a template that reads the clock are evaluated for every host on every export", async () => {
+    const s = site();
+    writeFileSync(s.config, readFileSync(s.config, "utf8").replace('alias = "{{ hostname | upcase }}"', `alias = "{{ 'now' | date: '%s%L' }}"`));
+    s.csv([["web01", "berlin", "web"]]);
+    await s.syncer("csv", "import_hosts", "cmdb");
+    await s.syncer("checkmk", "export_hosts", "monitoring");
+    const first = hostOf(s.fake, "web01")!.attributes.alias;
+    // Each export renders another time: the host is written each time, never taken as unchanged from before.
+    expect((await s.syncer("checkmk", "export_hosts", "monitoring")).json).toMatchObject({ updated: 1, unchanged: 0, failed: 0 });
+    expect(hostOf(s.fake, "web01")!.attributes.alias).not.toBe(first);
+  });
+
   test("hosts Syncer no longer exports are deleted, within the delete limit; hosts people made never are", async () => {
     const s = site();
     s.csv([["web01", "berlin", "web"], ["web02", "berlin", "db"], ["web03", "paris", "web"]]);

@@ -99,3 +99,14 @@ describe("templates are sandboxed and bounded", () => {
     expect(() => template.render({ labels: { site: "%E0%A4%A" } })).toThrow("URI error");
   });
 });
+
+describe("templates that may render otherwise for the same host at another time", () => {
+  test("a date filter (the clock for 'now', the time zone) or sample (chance) marks a template unstable, in outputs and in tags; anything else does not", () => {
+    for (const source of ["{{ 'now' | date: '%Y' }}", "{{ labels.built | date_to_xmlschema }}", "{% assign t = 'today' | date: '%s' %}{{ t }}", "{% if labels.x %}{{ labels.list | split: ',' | sample }}{% endif %}", "{{labels.y|date:'%d'}}"]) {
+      expect([source, compileTemplate(source).unstable]).toEqual([source, true]);
+    }
+    for (const source of ["{{ labels.update_date }}", "{{ hostname | upcase }}", "{% if labels.sample %}{{ labels.date }}{% endif %}", "{{ labels.site | default: 'date' }}"]) {
+      expect([source, compileTemplate(source).unstable]).toEqual([source, false]);
+    }
+  });
+});

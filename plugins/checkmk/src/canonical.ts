@@ -2,7 +2,7 @@
 // canonical texts are (object keys sorted at every depth, no whitespace, strings escaped only where JSON must,
 // Checkmk's meta_data left out).
 // Written in one pass over the bytes: the begin phase does this for every host of the site.
-import { JsonDocument, JsonReader, JsonWriter } from "../../sdk/index";
+import { Fingerprint, JsonDocument, JsonReader, JsonWriter } from "../../sdk/index";
 
 // The members of the objects being sorted, a stack shared by every depth (an object's members lie from its
 // base up; a nested object's above them, gone when it is written): where each key and value lies, no object
@@ -158,4 +158,15 @@ export function differences(before: string, after: string): string {
   const gone = old.keys();
   for (let i = 0; i < gone.length; i++) if (!now.has(gone[i])) parts.push(gone[i] + ": " + old.get(gone[i]) + " → (none)");
   return parts.join("; ");
+}
+
+const fingerprint = new Fingerprint();
+
+/**
+ * A host's fingerprint: its folder and its canonical attributes (the `length` bytes at `ptr`). The begin phase
+ * fingerprints what the site holds, a page what it wants: equal exactly when the page would find the host
+ * unchanged (same folder, same canonical attributes; the ownership label is among them).
+ */
+export function hostFingerprint(folder: string, ptr: usize, length: i32): Fingerprint {
+  return fingerprint.reset().string(folder).bytes(ptr, length);
 }

@@ -1,9 +1,11 @@
-// An export page: each host's wanted folder and attributes (from the rules' outcomes and its labels)
-// against what the site holds (`current`, read by the begin phase), then the writes in bulk: missing
-// folders (parents first), bulk create, bulk update, and a move (with the host's ETag) where the folder
-// changed. Hosts people made on the site are left alone; a host nothing changed for is not written.
-import { ApiResponse, Exporter, ExportPage, HostEntry, HostResultStatus, JsonKind, JsonReader, JsonWriter, ErrorKind, log } from "../../sdk/index";
-import { differences, writeCanonical } from "./canonical";
+// An export page: each host's wanted folder and attributes (from the rules' outcomes and its labels),
+// fingerprinted, against what the site holds (`current`, the fingerprints the begin phase read); the hosts
+// whose fingerprints differ have their attributes read from the site in bulk and compared, then the writes
+// in bulk: missing folders (parents first), bulk create, bulk update, and a move (with the host's ETag)
+// where the folder changed. Hosts people made on the site are left alone; a host nothing changed for is
+// not written.
+import { ApiResponse, Exporter, ExportPage, HostEntry, HostResultStatus, JsonKind, JsonReader, JsonWriter, ErrorKind, Query, log } from "../../sdk/index";
+import { differences, hostFingerprint, writeCanonical } from "./canonical";
 import { foldersOf } from "./folders";
 import { failedHosts, problemOf } from "./problem";
 import { OWNER_LABEL, Settings, folderSlug, normalFolder, settingsOf } from "./settings";
@@ -12,9 +14,8 @@ import { OWNER_LABEL, Settings, folderSlug, normalFolder, settingsOf } from "./s
 class Current {
   folder: string = "/";
   owned: bool = false;
-  /** Where its attributes lie in the request: canonical as site.ts wrote them, unless the daemon's JSON changed their form. */
-  attributesPtr: usize = 0;
-  attributesLength: i32 = 0;
+  /** Its folder and canonical attributes, fingerprinted (hostFingerprint): "" when the state has none. */
+  fingerprint: string = "";
 }
 
 /**
@@ -90,11 +91,15 @@ function byName(a: Member, b: Member): i32 {
 class Wanted {
   status: string = HostResultStatus.Unchanged;
   message: string = "";
+  /** The folder the site holds the host in (a host whose fingerprint differs), for the move and the message. */
+  siteFolder: string = "/";
   constructor(
     public hostname: string,
     public folder: string,
     /** The whole attributes object Syncer wants, canonical: sent as `attributes` (replacing all). */
     public attributes: string,
+    /** The host as the site holds it once written (hostFingerprint), answered with its result unless it failed. */
+    public fingerprint: string,
   ) {}
 }
 
@@ -107,9 +112,11 @@ export class SiteExporter extends Exporter {
   moves: Wanted[] = [];
   /** Every host of the page that is written, in page order, for the results. */
   written: Wanted[] = [];
+  /** Owned hosts whose fingerprint on the site is not the one wanted: compared with the site's attributes in finish(). */
+  differing: Wanted[] = [];
   /** Rules' folder texts already normalised: a page's hosts share a few folders. */
   folders: Map<string, string | null> = new Map<string, string | null>();
-  /** The wanted attributes of the host at hand, and (when they differ on their face) the site's made canonical again. */
+  /** The wanted attributes of the host at hand, and a differing host's on the site made canonical. */
   wantedText: JsonWriter = new JsonWriter(1024);
   currentText: JsonWriter = new JsonWriter(1024);
   attributes: Members = new Members();
@@ -122,7 +129,7 @@ export class SiteExporter extends Exporter {
     return true;
   }
 
-  /** `current`: {hostname: {folder, attributes}} for the page's hosts the site has. */
+  /** `current`: {hostname: {folder, owned, fingerprint}} for the page's hosts the site has. */
   inputMember(key: string, reader: JsonReader): bool {
     if (key != "current") return reader.skip();
     if (reader.nullValue() || !reader.beginObject()) return !reader.failed;
@@ -133,10 +140,8 @@ export class SiteExporter extends Exporter {
       while (reader.nextKey()) {
         if (reader.keyIs("folder")) kept.folder = reader.string();
         else if (reader.keyIs("owned")) kept.owned = reader.boolean();
-        else if (reader.keyIs("attributes") && reader.capture()) {
-          kept.attributesPtr = reader.valuePtr;
-          kept.attributesLength = reader.valueLength;
-        } else reader.skip();
+        else if (reader.keyIs("fingerprint") && reader.kind() == JsonKind.String) kept.fingerprint = reader.string();
+        else reader.skip();
       }
       this.current.set(hostname, kept);
     }
@@ -173,8 +178,9 @@ export class SiteExporter extends Exporter {
     }
     const wanted = this.wantedText;
     this.writeAttributes(host, attributesPtr, attributesLength, wanted);
+    const fingerprint = hostFingerprint(folder, wanted.dataStart, wanted.byteLength).hex();
     if (!this.current.has(hostname)) {
-      const created = new Wanted(hostname, folder, wanted.toString());
+      const created = new Wanted(hostname, folder, wanted.toString(), fingerprint);
       created.status = HostResultStatus.Created;
       this.creates.push(created);
       this.written.push(created);
@@ -185,34 +191,64 @@ export class SiteExporter extends Exporter {
       page.result(hostname, HostResultStatus.Skipped, "on the site without the label " + OWNER_LABEL + ": " + this.settings.account + " (made by people): left alone");
       return true;
     }
-    // Equal bytes are equal attributes; bytes that differ are compared again once the site's are made canonical
-    // (the daemon keeps the state as its JSON writes it, which may order or escape otherwise).
-    let same = current.attributesLength > 0 && wanted.holds(current.attributesPtr, current.attributesLength);
-    const site = this.currentText;
-    site.reset();
-    if (!same) {
-      if (current.attributesLength == 0) site.raw("{}");
-      else writeCanonical(site, current.attributesPtr, current.attributesLength);
-      same = wanted.sameBytes(site);
-    }
-    if (current.folder == folder && same) {
-      page.result(hostname, HostResultStatus.Unchanged);
+    // Equal fingerprints are the same folder and attributes: nothing to write. Otherwise the site's attributes are read
+    // in finish(), a request for many hosts, to tell what differs.
+    if (current.fingerprint == fingerprint) {
+      page.result(hostname, HostResultStatus.Unchanged, "", fingerprint);
       return true;
     }
-    const changed = new Wanted(hostname, folder, wanted.toString());
+    const differing = new Wanted(hostname, folder, wanted.toString(), fingerprint);
+    differing.siteFolder = current.folder;
+    this.differing.push(differing);
+    this.written.push(differing);
+    return true;
+  }
+
+  /**
+   * The differing hosts' attributes as the site holds them, read in bulk (a request per so many hostnames), each
+   * compared canonically with what Syncer wants: an update where they differ, a move where the folder does, and
+   * unchanged where neither does after all (the host was put right meanwhile). A host the site no longer has, or
+   * whose read failed, fails.
+   */
+  private compare(): void {
+    const site = this.currentText;
+    for (let from = 0; from < this.differing.length; ) {
+      const query = new Query();
+      let budget = URL_BUDGET;
+      let to = from;
+      while (to < this.differing.length && (to == from || budget > 0)) {
+        const name = this.differing[to].hostname;
+        query.set("hostnames", name);
+        budget -= encodeURIComponent(name).length + 11;
+        to++;
+      }
+      const answer = this.settings.api.get("/domain-types/host_config/collections/all", query);
+      const held = answer.ok ? siteAttributes(answer, site) : new Map<string, string>();
+      for (let i = from; i < to; i++) {
+        const host = this.differing[i];
+        if (!answer.ok) refuse(host, "reading its attributes from the site: " + problemOf(answer));
+        else if (!held.has(host.hostname)) refuse(host, "the site no longer has it");
+        else this.decide(host, held.get(host.hostname));
+      }
+      from = to;
+    }
+  }
+
+  /** An update, a move, both, or nothing, with the message "folder: old → new; key: old → new…". */
+  private decide(host: Wanted, siteAttributes: string): void {
+    const same = siteAttributes == host.attributes;
+    if (host.siteFolder == host.folder && same) return;
     const changes = new Array<string>();
-    if (current.folder != folder) {
-      changes.push("folder: " + current.folder + " → " + folder);
-      this.moves.push(changed);
+    if (host.siteFolder != host.folder) {
+      changes.push("folder: " + host.siteFolder + " → " + host.folder);
+      this.moves.push(host);
     }
     if (!same) {
-      changes.push(differences(site.toString(), changed.attributes));
-      this.updates.push(changed);
+      changes.push(differences(siteAttributes, host.attributes));
+      this.updates.push(host);
     }
-    changed.status = HostResultStatus.Updated;
-    changed.message = changes.join("; ");
-    this.written.push(changed);
-    return true;
+    host.status = HostResultStatus.Updated;
+    host.message = changes.join("; ");
   }
 
   /**
@@ -289,6 +325,7 @@ export class SiteExporter extends Exporter {
   }
 
   finish(page: ExportPage): bool {
+    this.compare();
     const folders = new FolderMaker(this.settings);
     for (let i = 0; i < this.creates.length; i++) folders.need(this.creates[i]);
     for (let i = 0; i < this.moves.length; i++) folders.need(this.moves[i]);
@@ -296,7 +333,10 @@ export class SiteExporter extends Exporter {
     this.create();
     this.update();
     this.move();
-    for (let i = 0; i < this.written.length; i++) page.result(this.written[i].hostname, this.written[i].status, this.written[i].message);
+    for (let i = 0; i < this.written.length; i++) {
+      const host = this.written[i];
+      page.result(host.hostname, host.status, host.message, host.status == HostResultStatus.Failed ? "" : host.fingerprint);
+    }
     return true;
   }
 
@@ -371,6 +411,42 @@ export class SiteExporter extends Exporter {
       if (!moved.ok) refuse(host, "move: " + problemOf(moved));
     }
   }
+}
+
+/** Hostnames per bulk read, in URL bytes: the request line stays well below the 8 KiB servers take. */
+const URL_BUDGET: i32 = 6000;
+
+/** A host collection's hosts by id, each with its attributes canonical (without meta_data), written with `scratch`. */
+function siteAttributes(answer: ApiResponse, scratch: JsonWriter): Map<string, string> {
+  const found = new Map<string, string>();
+  const reader = answer.document!.readerAt(0);
+  if (!reader.beginObject()) return found;
+  while (reader.nextKey()) {
+    if (!reader.keyIs("value") || !reader.beginArray()) {
+      reader.skip();
+      continue;
+    }
+    while (reader.nextItem()) {
+      let name = "";
+      scratch.reset();
+      scratch.raw("{}");
+      if (!reader.beginObject()) continue;
+      while (reader.nextKey()) {
+        if (reader.keyIs("id") && reader.kind() == JsonKind.String) name = reader.string();
+        else if (reader.keyIs("extensions") && reader.kind() == JsonKind.Object) {
+          reader.beginObject();
+          while (reader.nextKey()) {
+            if (reader.keyIs("attributes") && reader.kind() == JsonKind.Object && reader.capture()) {
+              scratch.reset();
+              writeCanonical(scratch, reader.valuePtr, reader.valueLength, "meta_data");
+            } else reader.skip();
+          }
+        } else reader.skip();
+      }
+      if (name.length > 0) found.set(name, scratch.toString());
+    }
+  }
+  return found;
 }
 
 function refuse(host: Wanted, message: string): void {

@@ -1,10 +1,10 @@
 // The begin phase: the site's hosts a folder per request (the whole host list of a large site is larger
 // than an answer may be), as many folders per call as make a few MB, answered as the target's hosts: owned
 // when labelled cmdb_syncer with this account's name, and as state the folder, the ownership and the
-// attributes (canonical, without meta_data) the export pages compare against. Each folder's answer is read
-// in one pass over its bytes.
+// fingerprint of folder and attributes (canonical, without meta_data) the export pages compare against.
+// Each folder's answer is read in one pass over its bytes.
 import { ErrorKind, JsonKind, JsonReader, JsonWriter, fail, request } from "../../sdk/index";
-import { writeCanonical } from "./canonical";
+import { hostFingerprint, writeCanonical } from "./canonical";
 import { foldersOf } from "./folders";
 import { problemOf } from "./problem";
 import { OWNER_LABEL, folderSlug, normalFolder, settingsOf } from "./settings";
@@ -143,16 +143,26 @@ function writeFolder(reader: JsonReader, writer: JsonWriter, account: string, fo
       writeCanonical(writer, host.namePtr, host.nameLength);
       writer.key("owned");
       writer.boolean(owned);
+      // The host's attributes, canonical, fingerprinted with its folder as export.ts fingerprints what a page wants of
+      // it: the state carries the fingerprint, not the attributes (a page reads those of a host that differs).
+      const attributes = canonical;
+      attributes.reset();
+      if (host.attributesLength == 0) attributes.rawBytes(changetype<usize>(EMPTY_OBJECT), EMPTY_OBJECT.byteLength);
+      else if (!writeCanonical(attributes, host.attributesPtr, host.attributesLength, "meta_data")) return "the attributes of host " + host.name + " are malformed";
+      const fingerprint = hostFingerprint(host.folder, attributes.dataStart, attributes.byteLength);
       writer.key("state");
       writer.beginObject();
       writer.key("folder");
       writer.string(host.folder);
       writer.key("owned");
       writer.boolean(owned);
-      writer.key("attributes");
-      if (host.attributesLength == 0) writer.rawBytes(changetype<usize>(EMPTY_OBJECT), EMPTY_OBJECT.byteLength);
-      else if (!writeCanonical(writer, host.attributesPtr, host.attributesLength, "meta_data")) return "the attributes of host " + host.name + " are malformed";
+      writer.key("fingerprint");
+      fingerprint.write(writer);
       writer.endObject();
+      // The same for the daemon, which skips a host whose inputs are as before while the site still holds what they
+      // made (docs/abi-v1.md, fingerprint).
+      writer.key("fingerprint");
+      fingerprint.write(writer);
       writer.endObject();
     }
   }
@@ -161,6 +171,8 @@ function writeFolder(reader: JsonReader, writer: JsonWriter, account: string, fo
 }
 
 const EMPTY_OBJECT = String.UTF8.encode("{}");
+/** One host's canonical attributes at a time, for its fingerprint. */
+const canonical = new JsonWriter(4096);
 
 /** The last folder's JSON string as Checkmk wrote it, and the folder it names: a folder's hosts share theirs, normalised once. */
 let lastFolder = new ArrayBuffer(0);

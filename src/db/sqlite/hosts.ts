@@ -36,8 +36,22 @@ const ELIGIBLE_SQL = `SELECT count(*) AS count,
     FROM hosts INDEXED BY hosts_hostname_unique
     WHERE deleted_at IS NULL AND lifecycle = 'active' AND hostname > ?1 AND (?2 IS NULL OR hostname = ?2)
     ORDER BY hostname LIMIT ?3)`;
-type EligibleRow = { count: number; json: Uint8Array; hostnames: Uint8Array; last: string | null };
-const pageOf = (row: EligibleRow): EligiblePage => ({ json: row.json, count: row.count, hostnames: row.hostnames, last: row.last });
+/**
+ * The same for an export that keeps memos (?4, the memos' target): each host's JSON's length in bytes and its
+ * memo ("input fingerprint", "" without one), comma-separated in page order.
+ */
+const ELIGIBLE_MEMO_SQL = `SELECT count(*) AS count,
+    CAST('[' || ifnull(group_concat(view, ','), '') || ']' AS BLOB) AS json,
+    CAST(ifnull(group_concat(hostname, char(10)), '') AS BLOB) AS hostnames, max(hostname) AS last,
+    ifnull(group_concat(length(CAST(view AS BLOB)), ','), '') AS sizes, ifnull(group_concat(memo, ','), '') AS memos
+  FROM (SELECT h.hostname, concat('{"hostname":', json_quote(h.hostname), ',"account":', json_quote(h.account), ',"labels":', h.labels, ',"inventory":', h.inventory, '}') AS view,
+      ifnull(m.input || ' ' || m.fingerprint, '') AS memo
+    FROM hosts AS h INDEXED BY hosts_hostname_unique LEFT JOIN export_memos AS m ON m.target = ?4 AND m.hostname = h.hostname
+    WHERE h.deleted_at IS NULL AND h.lifecycle = 'active' AND h.hostname > ?1 AND (?2 IS NULL OR h.hostname = ?2)
+    ORDER BY h.hostname LIMIT ?3)`;
+type EligibleRow = { count: number; json: Uint8Array; hostnames: Uint8Array; last: string | null; sizes?: string; memos?: string };
+const pageOf = (row: EligibleRow): EligiblePage =>
+  row.memos === undefined ? { json: row.json, count: row.count, hostnames: row.hostnames, last: row.last } : { json: row.json, count: row.count, hostnames: row.hostnames, last: row.last, memos: { sizes: row.sizes!, memos: row.memos } };
 
 /** A host with when it was last seen (kept apart in host_seen). */
 const hostColumns = { ...getTableColumns(hosts), lastSeen: hostSeen.lastSeen };
@@ -157,11 +171,12 @@ export class SqliteHostRepository implements HostRepository {
     return pageOf(this.eligibleRows.get(after, hostname ?? null, limit)!);
   }
 
-  eligibleReader(): EligibleReader {
+  eligibleReader(options: { memos?: string } = {}): EligibleReader {
     const connection = openBulkConnection(this.path);
-    const page = connection.prepare<EligibleRow, [string, null, number]>(ELIGIBLE_SQL);
+    const { memos } = options;
+    const page = connection.prepare<EligibleRow, [string, null, number] | [string, null, number, string]>(memos === undefined ? ELIGIBLE_SQL : ELIGIBLE_MEMO_SQL);
     return {
-      page: (after, limit) => pageOf(page.get(after, null, limit)!),
+      page: (after, limit) => pageOf(page.get(...(memos === undefined ? ([after, null, limit] as const) : ([after, null, limit, memos] as const)))!),
       close: () => {
         page.finalize();
         connection.close();

@@ -4,6 +4,7 @@ import { openDatabase, type Db } from "../open.ts";
 import type { SchemaMigrations, Storage, TransactionOptions } from "../storage.ts";
 import { FileAnswerCache } from "../answer-files.ts";
 import { SqliteEventRepository, SqliteSubscriberRepository } from "./events.ts";
+import { SqliteExportMemoRepository } from "./export-memos.ts";
 import { SqliteHostRepository } from "./hosts.ts";
 import { SqliteJobRunRepository } from "./job-runs.ts";
 import { SqliteKvRepository } from "./kv.ts";
@@ -23,7 +24,7 @@ import { SqliteUserRepository } from "./users.ts";
  * Storage in one SQLite file. Each repository is made on first use: some prepare their statements when
  * made, which needs the tables, and a database may be opened before it is migrated.
  */
-type Repositories = "hosts" | "runs" | "jobRuns" | "tokens" | "users" | "sessions" | "kv" | "events" | "subscribers" | "pluginHosts" | "retention" | "stats" | "answers";
+type Repositories = "hosts" | "exportMemos" | "runs" | "jobRuns" | "tokens" | "users" | "sessions" | "kv" | "events" | "subscribers" | "pluginHosts" | "retention" | "stats" | "answers";
 
 export class SqliteStorage implements Storage {
   private readonly made: { -readonly [name in Repositories]?: Storage[name] } = {};
@@ -54,6 +55,10 @@ export class SqliteStorage implements Storage {
 
   get hosts() {
     return (this.made.hosts ??= new SqliteHostRepository(this.sqlite, this.db, this.path));
+  }
+
+  get exportMemos() {
+    return (this.made.exportMemos ??= new SqliteExportMemoRepository(this.sqlite));
   }
 
   get runs() {

@@ -1,0 +1,156 @@
+import { createHash } from "node:crypto";
+import { VERSION } from "../core/version.ts";
+import type { EligiblePage } from "../db/hosts.ts";
+import type { ExportMemo, ExportMemoRepository } from "../db/export-memos.ts";
+import type { TargetStateStore } from "../db/target-state.ts";
+import { moduleDigest } from "../plugins/runtime.ts";
+import type { TargetRules } from "../rules/evaluate.ts";
+import type { RunScope } from "./scope.ts";
+
+const decoder = new TextDecoder();
+
+/** Bumped when what the input fingerprint covers changes: every memo kept before is then not the same input. */
+const MEMO_FORMAT = 1;
+
+/** A stored page split by the memos: the hosts to send (the page's rest, as stored), and those found unchanged without. */
+export interface MemoSplit {
+  page: EligiblePage;
+  /** Hosts whose inputs are as when their memo was kept, which the target still holds as it wanted them. */
+  unchanged: string[];
+  /**
+   * The hosts sent, by hostname: their JSON as sent, their memo as read ("" for none) and, once computed, their input
+   * fingerprint, for what their results teach (learn). Only a host with a memo, or whose result has a fingerprint, is
+   * hashed: a plugin that fingerprints nothing costs no hashing.
+   */
+  inputs: Map<string, { json: Uint8Array; memo: string; input?: string }>;
+}
+
+/**
+ * An export's memos (ABI v1 `fingerprint`, docs/abi-v1.md): a plugin whose begin phase fingerprints each host
+ * the target holds, and whose pages answer with each host's fingerprint as it wants it, lets the run skip the
+ * hosts nothing changed for. A host's input fingerprint covers its JSON as sent (hostname, account, labels,
+ * inventory) and, as the hash's seed, everything else the plugin's answer depends on: the target's rules and
+ * [targets] entry as written, the plugin's module and manifest, the command, the account's address, username
+ * and options (not its secrets), and Syncer's version. A host is skipped, counted unchanged, only when its
+ * input is the memo's and the target's fingerprint of it (read by this run's begin phase) is the memo's: the
+ * target still holds what the same input wanted. A host someone changed on the target has another
+ * fingerprint, and is sent and put back.
+ *
+ * Off (`open` answers undefined) for dry runs (which send every host and write nothing), for rules that use
+ * a plugin's filters or tests or a template reading the clock or chance (rules.written undefined), and for
+ * commands handed a file.
+ */
+export class ExportMemoRun {
+  private readonly set: (ExportMemo & { hostname: string })[] = [];
+  /** How many of the pages' hosts had a memo: fewer than the target has, and some are of hosts no longer exported. */
+  private found = 0;
+  /** How many memos this run adds for hosts that had none. */
+  private added = 0;
+
+  private constructor(
+    private readonly repository: ExportMemoRepository,
+    /** The memos' target: `<plugin>/<command>/<account>`. */
+    readonly target: string,
+    private readonly seeds: [bigint, bigint],
+  ) {}
+
+  static open(scope: RunScope, rules: TargetRules, repository: ExportMemoRepository): ExportMemoRun | undefined {
+    const { plugin, command, account, request } = scope;
+    if (request.dryRun || rules.written === undefined || plugin.manifest.commands[command]?.file_option !== undefined) return undefined;
+    const secret = new Set(Object.entries(account?.options ?? {}).flatMap(([name, option]) => (option.secret ? [name] : [])));
+    const context = JSON.stringify({
+      format: MEMO_FORMAT,
+      syncer: VERSION,
+      plugin: plugin.ident,
+      module: moduleDigest(plugin.wasm()),
+      manifest: plugin.manifest,
+      command,
+      account: account
+        ? {
+            name: account.name,
+            address: account.config.address ?? "",
+            username: account.config.username ?? "",
+            options: Object.fromEntries(Object.entries(account.options).map(([name, option]) => [name, option.secret ? null : (option.value ?? null)])),
+            custom_fields: Object.fromEntries(Object.entries(account.config.custom_fields ?? {}).filter(([name]) => !secret.has(name))),
+          }
+        : null,
+      rules: rules.written,
+    });
+    const digest = createHash("sha256").update(context).digest();
+    return new ExportMemoRun(repository, `${plugin.ident}/${command}/${account?.name ?? ""}`, [digest.readBigUInt64LE(0), digest.readBigUInt64LE(8)]);
+  }
+
+  /** A host's input fingerprint: its JSON's bytes hashed twice (64 bits each), seeded with the run's context. */
+  private inputOf(json: Uint8Array): string {
+    return `${Bun.hash.wyhash(json, this.seeds[0]).toString(16)}.${Bun.hash.xxHash3(json, this.seeds[1]).toString(16)}`;
+  }
+
+  /**
+   * Splits a stored page (read with this run's memos): a host goes to `unchanged` when its memo's input is this
+   * one and `target` holds it owned with the memo's fingerprint; the others stay in the page, their JSON as stored.
+   */
+  split(stored: EligiblePage, target: TargetStateStore): MemoSplit {
+    const hostnames = decoder.decode(stored.hostnames).split("\n");
+    const sizes = stored.memos!.sizes.split(",");
+    const memos = stored.memos!.memos.split(",");
+    const fingerprints = target.ownedFingerprints(hostnames);
+    const unchanged: string[] = [];
+    const inputs: MemoSplit["inputs"] = new Map();
+    const parts: Uint8Array[] = [];
+    const names: string[] = [];
+    let bytes = 0;
+    // Hosts lie in `[…]` one after another, a comma between them.
+    let at = 1;
+    for (let index = 0; index < hostnames.length; index++) {
+      const hostname = hostnames[index]!;
+      const json = stored.json.subarray(at, at + Number(sizes[index]));
+      at += json.length + 1;
+      const memo = memos[index]!;
+      let input: string | undefined;
+      if (memo !== "") {
+        this.found++;
+        input = this.inputOf(json);
+        const fingerprint = fingerprints.get(hostname);
+        if (fingerprint !== undefined && memo.length === input.length + 1 + fingerprint.length && memo === `${input} ${fingerprint}`) {
+          unchanged.push(hostname);
+          continue;
+        }
+      }
+      inputs.set(hostname, input === undefined ? { json, memo } : { json, memo, input });
+      parts.push(json);
+      names.push(hostname);
+      bytes += json.length;
+    }
+    if (unchanged.length === 0) return { page: stored, unchanged, inputs };
+    const json = new Uint8Array(bytes + Math.max(parts.length - 1, 0) + 2);
+    json[0] = 0x5b;
+    let to = 1;
+    for (const part of parts) {
+      if (to > 1) json[to++] = 0x2c;
+      json.set(part, to);
+      to += part.length;
+    }
+    json[to] = 0x5d;
+    const page = { json, count: parts.length, hostnames: new TextEncoder().encode(names.join("\n")), last: stored.last };
+    return { page, unchanged, inputs };
+  }
+
+  /** A page's results: each host created, updated or unchanged with a fingerprint is kept as its input wants it. */
+  learn(results: readonly { hostname: string; status: string; fingerprint?: string }[], inputs: MemoSplit["inputs"]): void {
+    for (const { hostname, status, fingerprint } of results) {
+      if (fingerprint === undefined || (status !== "created" && status !== "updated" && status !== "unchanged")) continue;
+      const sent = inputs.get(hostname);
+      if (sent === undefined) continue;
+      const input = (sent.input ??= this.inputOf(sent.json));
+      if (sent.memo === `${input} ${fingerprint}`) continue;
+      if (sent.memo === "") this.added++;
+      this.set.push({ hostname, input, fingerprint });
+    }
+  }
+
+  /** Writes what the run learnt; when the target has memos no page met, drops those of hosts no longer exported. */
+  save(): void {
+    this.repository.write(this.target, this.set);
+    if (this.repository.count(this.target) > this.found + this.added) this.repository.prune(this.target);
+  }
+}

@@ -1,42 +1,19 @@
 import { createHash } from "node:crypto";
-import { statSync } from "node:fs";
 import { SyncerError } from "../core/errors.ts";
-import { VERSION } from "../core/version.ts";
 import type { AnswerCacheRepository } from "../db/answer-cache.ts";
 import type { EligiblePage } from "../db/hosts.ts";
 import type { SplicedObject } from "../plugins/host-keyed.ts";
 import type { Account } from "../plugins/options.ts";
 import type { Plugin } from "../plugins/plugin.ts";
-import { moduleDigest } from "../plugins/runtime.ts";
 import type { Setup } from "../plugins/setup.ts";
 import type { TargetRules } from "../rules/evaluate.ts";
+import { callInputs } from "./call-inputs.ts";
 
 /** A page's answer as the sandbox sent it: its bytes, and where its host-keyed parts sit in them. */
 export interface PageAnswer {
   output: Uint8Array;
   spliced: SplicedObject[];
 }
-
-/**
- * Liquid's filters that read the clock: `date` (of "now" or "today", or of a value that says so) and the
- * `date_to_*` family. A template that uses one renders differently tomorrow.
- */
-const CLOCK_FILTER = /\|\s*date/;
-
-/**
- * Syncer's own part in an answer (the request it writes, the rules engine, the sandbox's cut): a kept
- * answer is not taken by another build. The binary's size and time stand for its build; run from source,
- * only the version does (bun's own binary is the executable), so a developer's edit of the engine
- * keeps answers of the edited code's version until the next page, rule or option change.
- */
-const BUILD = (() => {
-  try {
-    const { size, mtimeMs } = statSync(process.execPath);
-    return `${VERSION} ${process.execPath} ${size} ${mtimeMs}`;
-  } catch {
-    return VERSION;
-  }
-})();
 
 const sha256 = (...parts: (string | Uint8Array)[]) => {
   const hash = createHash("sha256");
@@ -50,21 +27,24 @@ export function uncacheable(setup: Setup, plugin: Plugin, exportName: string, ac
   if (permissions.length > 0) return `plugin ${plugin.ident} may reach outside (${permissions.join(", ")})`;
   if (plugin.manifest.commands[exportName]?.file_option !== undefined) return `${plugin.ident} ${exportName} reads a file`;
   if (rules.functions) return "the rules use plugins' filters or tests";
-  const options = account?.options ?? setup.pluginOptions.get(plugin.ident) ?? {};
-  if ((account?.config.password ?? "") !== "" || Object.values(options).some((option) => option.secret && option.value !== undefined && option.value !== "")) {
+  if (rules.written === undefined) return "a template reads the clock or chance (a date filter, sample)";
+  // Secrets are no part of the key (callInputs): a plugin handed one may answer otherwise when it changes.
+  if ((account?.config.password ?? "") !== "" || Object.values(optionsOf(setup, plugin, account)).some((option) => option.secret && option.value !== undefined && option.value !== "")) {
     return "the call carries a secret";
   }
-  if (CLOCK_FILTER.test(JSON.stringify([setup.config.rules.map((placed) => placed.rule), setup.config.targets]))) return "a template reads the clock (a date filter)";
   return undefined;
 }
 
+const optionsOf = (setup: Setup, plugin: Plugin, account: Account | undefined) => account?.options ?? setup.pluginOptions.get(plugin.ident) ?? {};
+
 /**
  * An inventory's page answers kept by what they are computed from, and found again. A page's answer is a
- * function of the page's hosts, the target's rules and [targets] settings, the plugin's module and manifest,
- * its options and account, and Syncer's build, when nothing else can reach it: a plugin without permissions
- * runs without WASI (no clock, no files, no network), is handed no file, and the rules use no plugin's
- * filter or test and no clock (uncacheable says which of these stops it). Its key is a SHA-256 over all of
- * them: a changed host, rule, option, plugin or build gives another key, so a kept answer is never stale.
+ * function of the page's hosts and of callInputs (the target's rules and [targets] settings, the plugin's module
+ * and manifest, its options and account, Syncer's build), when nothing else can reach it: a plugin without
+ * permissions runs without WASI (no clock, no files, no network), is handed no file and no secret, and the
+ * rules use no plugin's filter or test and no clock or chance (uncacheable says which of these stops it). Its
+ * key is a SHA-256 over all of them: a changed host, rule, option, plugin or build gives another key, so a
+ * kept answer is never stale.
  * A render keeps the answers it computed; once it is complete, the scope's answers it did not use go.
  */
 export class PageAnswers {
@@ -82,11 +62,9 @@ export class PageAnswers {
 
   /** The cache of a target's pages, or undefined when its answers must be computed every time. */
   static of(repository: AnswerCacheRepository, setup: Setup, plugin: Plugin, exportName: string, account: Account | undefined, rules: TargetRules): PageAnswers | undefined {
-    if (uncacheable(setup, plugin, exportName, account, rules) !== undefined) return undefined;
-    const options = Object.entries(account?.options ?? setup.pluginOptions.get(plugin.ident) ?? {}).map(([name, option]) => [name, option.value ?? null]);
-    const accountFacts = account ? [account.name, account.config.address ?? "", account.config.username ?? "", account.config.custom_fields ?? null] : null;
-    const context = sha256(JSON.stringify([BUILD, plugin.ident, moduleDigest(plugin.wasm()), plugin.manifest, exportName, options, accountFacts, setup.config.rules.map((placed) => placed.rule), setup.config.targets, rules.name]));
-    return new PageAnswers(repository, `${plugin.ident}/${exportName}/${account?.name ?? ""}`, context);
+    const inputs = uncacheable(setup, plugin, exportName, account, rules) === undefined ? callInputs(plugin, exportName, optionsOf(setup, plugin, account), account, rules) : undefined;
+    if (inputs === undefined) return undefined;
+    return new PageAnswers(repository, `${plugin.ident}/${exportName}/${account?.name ?? ""}`, sha256(inputs));
   }
 
   /** The key of a page read from the inventory, before the rules. */

@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
-import { VERSION } from "../core/version.ts";
 import type { EligiblePage } from "../db/hosts.ts";
 import type { ExportMemo, ExportMemoRepository } from "../db/export-memos.ts";
 import type { TargetStateStore } from "../db/target-state.ts";
-import { moduleDigest } from "../plugins/runtime.ts";
 import type { TargetRules } from "../rules/evaluate.ts";
+import { callInputs } from "./call-inputs.ts";
 import type { RunScope } from "./scope.ts";
 
 const decoder = new TextDecoder();
@@ -29,9 +28,9 @@ export interface MemoSplit {
  * An export's memos (ABI v1 `fingerprint`, docs/abi-v1.md): a plugin whose begin phase fingerprints each host
  * the target holds, and whose pages answer with each host's fingerprint as it wants it, lets the run skip the
  * hosts nothing changed for. A host's input fingerprint covers its JSON as sent (hostname, account, labels,
- * inventory) and, as the hash's seed, everything else the plugin's answer depends on: the target's rules and
- * [targets] entry as written, the plugin's module and manifest, the command, the account's address, username
- * and options (not its secrets), and Syncer's version. A host is skipped, counted unchanged, only when its
+ * inventory) and, as the hash's seed, everything else the plugin's answer depends on (callInputs: the target's
+ * rules and [targets] entry as written, the plugin's module and manifest, the command, the account's address,
+ * username and options but not its secrets, and Syncer's build). A host is skipped, counted unchanged, only when its
  * input is the memo's and the target's fingerprint of it (read by this run's begin phase) is the memo's: the
  * target still holds what the same input wanted. A host someone changed on the target has another
  * fingerprint, and is sent and put back.
@@ -56,26 +55,9 @@ export class ExportMemoRun {
 
   static open(scope: RunScope, rules: TargetRules, repository: ExportMemoRepository): ExportMemoRun | undefined {
     const { plugin, command, account, request } = scope;
-    if (request.dryRun || rules.written === undefined || plugin.manifest.commands[command]?.file_option !== undefined) return undefined;
-    const secret = new Set(Object.entries(account?.options ?? {}).flatMap(([name, option]) => (option.secret ? [name] : [])));
-    const context = JSON.stringify({
-      format: MEMO_FORMAT,
-      syncer: VERSION,
-      plugin: plugin.ident,
-      module: moduleDigest(plugin.wasm()),
-      manifest: plugin.manifest,
-      command,
-      account: account
-        ? {
-            name: account.name,
-            address: account.config.address ?? "",
-            username: account.config.username ?? "",
-            options: Object.fromEntries(Object.entries(account.options).map(([name, option]) => [name, option.secret ? null : (option.value ?? null)])),
-            custom_fields: Object.fromEntries(Object.entries(account.config.custom_fields ?? {}).filter(([name]) => !secret.has(name))),
-          }
-        : null,
-      rules: rules.written,
-    });
+    const inputs = request.dryRun ? undefined : callInputs(plugin, command, account?.options ?? {}, account, rules);
+    if (inputs === undefined) return undefined;
+    const context = JSON.stringify({ format: MEMO_FORMAT, inputs });
     const digest = createHash("sha256").update(context).digest();
     return new ExportMemoRun(repository, `${plugin.ident}/${command}/${account?.name ?? ""}`, [digest.readBigUInt64LE(0), digest.readBigUInt64LE(8)]);
   }

@@ -10,7 +10,10 @@ export interface CachedAnswer {
  * cache: a missing answer is computed again.
  */
 export interface AnswerCacheRepository {
-  /** The answer kept under `key` in `scope`, or undefined. */
+  /**
+   * The answer kept under `key` in `scope`, or undefined. Its body may be a view of memory the next get
+   * reuses: read it, or copy it, before asking for another.
+   */
   get(scope: string, key: string): CachedAnswer | undefined;
   /** Keeps `answer` under `key` in `scope`, replacing one kept there. */
   put(scope: string, key: string, answer: CachedAnswer): void;

@@ -74,7 +74,7 @@ export class PageAnswers {
     return key;
   }
 
-  /** The answer kept under `key`, or undefined. */
+  /** The answer kept under `key`, or undefined; its output is valid until the next find (the repository reuses its memory). */
   find(key: string): PageAnswer | undefined {
     const kept = this.repository.get(this.scope, key);
     return kept && { output: kept.body, spliced: JSON.parse(kept.facts) as SplicedObject[] };

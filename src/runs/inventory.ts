@@ -204,6 +204,7 @@ export async function renderInventory(
     const key = kept?.keyOf(stored);
     const found = key === undefined ? undefined : kept!.find(key);
     if (found) {
+      // Joined (its parts stored in the spool) before the next page is found: found.output's memory is reused.
       inFlight.push(Promise.resolve(joinHostKeyed(found.output, found.spliced, keep)));
       return next;
     }

@@ -275,6 +275,8 @@ export async function runSandbox(confinement: Confinement): Promise<void> {
     if (message.type === "load") {
       try {
         loaded = load(message, frame.sections.module ?? new Uint8Array(0), io);
+        // The HTTP worker's thread boots while the module is instantiated and the first call is on its way.
+        if (message.permissions.http) loaded.http.warm();
         await instanceOf(loaded);
         io.send({ type: "loaded", ok: true, exports: WebAssembly.Module.exports(loaded.module).map((entry) => entry.name), confinement });
       } catch (error) {

@@ -294,6 +294,10 @@ export async function runSandbox(confinement: Confinement): Promise<void> {
     } else {
       const { header, output } = await call(loaded, message, frame);
       io.send(header, { output });
+      // An instance the call left to be replaced (grown large, or trapped) is made now, while the daemon takes
+      // the answer and sends the next call, instead of when that call arrives. One that cannot be made is
+      // made again, and its error reported, by the call that needs it.
+      if (!loaded.instance) await instanceOf(loaded).catch(() => undefined);
     }
   }
   loaded?.http.close();

@@ -25,6 +25,9 @@ export declare function http_request(ptr: usize, len: u32): u32;
 /** Copies the body of the last HTTP answer asked for apart (body_apart: true) to [ptr, ptr+len). */
 @external("syncer:v1", "http_body")
 export declare function http_body(ptr: usize, len: u32): void;
+/** Sends a GET (JSON envelope, as for http) without waiting: the next http call of the same request takes its answer. 1 when sent, else 0. */
+@external("syncer:v1", "http_prefetch")
+export declare function http_prefetch(ptr: usize, len: u32): i32;
 /** Reads a cache key; returns -1 when missing or expired, else the value's length (read with result_read). */
 @external("syncer:v1", "kv_get")
 export declare function kv_get(ptr: usize, len: u32): i32;

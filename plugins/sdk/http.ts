@@ -172,9 +172,17 @@ export class JsonApi {
     return this.request(method, this.url(path), body === null ? null : body.toString(), ifMatch);
   }
 
-  private request(method: string, url: string, body: string | null, ifMatch: string): ApiResponse {
-    const answer = new ApiResponse();
-    answer.url = url;
+  /**
+   * Sends `get(path, query)` now without waiting for it: the next get() of the same path and query (in this call
+   * or, for an import's next page, in the next call) takes its answer, so that the server's time overlaps the
+   * plugin's work on the page it has. False when the host did not send it (the get() then sends it as usual).
+   */
+  prefetch(path: string, query: Query | null = null): bool {
+    const bytes = String.UTF8.encode(this.envelope("GET", this.url(path, query), null, "").toJson());
+    return host.http_prefetch(changetype<usize>(bytes), <u32>bytes.byteLength) == 1;
+  }
+
+  private envelope(method: string, url: string, body: string | null, ifMatch: string): HttpRequest {
     const headers = new Map<string, string>();
     const names = this.headers.keys();
     for (let i = 0; i < names.length; i++) headers.set(names[i], this.headers.get(names[i]));
@@ -187,7 +195,13 @@ export class JsonApi {
     if (body !== null) envelope.body = body;
     // The body comes apart, as bytes: a large JSON answer is not escaped into the envelope, nor decoded and encoded again.
     envelope.body_apart = true;
-    const response = send(envelope);
+    return envelope;
+  }
+
+  private request(method: string, url: string, body: string | null, ifMatch: string): ApiResponse {
+    const answer = new ApiResponse();
+    answer.url = url;
+    const response = send(this.envelope(method, url, body, ifMatch));
     const error = response.error;
     const what = method + " " + url;
     if (!response.ok || error !== null) {

@@ -14,6 +14,9 @@ export interface OpenDatabase {
   close(): void;
 }
 
+/** The page size of a database this creates (see openDatabase). */
+export const PAGE_BYTES = 16 * 1024;
+
 /**
  * Opens (creating if needed) the SQLite database with the settings a long-running daemon wants:
  * WAL so readers never block the writer, synchronous=NORMAL (durable at checkpoints, fast commits),
@@ -33,6 +36,10 @@ export function openDatabase(path: string): OpenDatabase {
     throw new SyncerError("database", `cannot open the database ${path}: ${describeSystemError(error)}; is ${directory} writable?`);
   }
   try {
+    // A new database gets pages of 16 KiB (SQLite's default is 4 KiB; an existing one keeps its size): a host's
+    // row with its inventory is a kilobyte or two, and a bulk write of 50k hosts writes a quarter of the pages,
+    // WAL frames and checkpoint copies, for about 0.6x the CPU of its transaction (bench/netbox.ts).
+    sqlite.run(`PRAGMA page_size = ${PAGE_BYTES}`);
     const mode = sqlite.query<{ journal_mode: string }, []>("PRAGMA journal_mode = WAL").get();
     if (mode?.journal_mode !== "wal") throw new Error(`journal mode stayed ${mode?.journal_mode}`);
     sqlite.run("PRAGMA synchronous = NORMAL");

@@ -157,6 +157,43 @@ describe("host_counts", () => {
     expect(storage.stats.liveHostsByAccount().find((row) => row.account === "a")!.hosts).toBe(1000 + 40 - made.filter((host) => host.account === "a" && host.deleted).length);
   });
 
+  test("creations count for the account each is written for: from a page, from the plan, and after hooks moved or dropped some", () => {
+    const storage = freshDatabase();
+    const page = (names: string[]) => new TextEncoder().encode(JSON.stringify(names.map((hostname) => ({ hostname, labels: { site: "x" } }))));
+    const create = (hostname: string, account: string): StagedHost => ({ action: "create", hostname, account, labels: "{}", inventory: "{}" });
+    const unplanned = (): StagedHost => {
+      throw new Error("a new host of a page is decided by the page's statement");
+    };
+    // Without hooks: the page's creates are the importing account's, the plan's those it names.
+    let staging = storage.hosts.stage();
+    expect(staging.addPage(0, page(["p1", "p2", "p3"]), "a", unplanned)).toBe(3);
+    expect(staging.add([create("q1", "b"), create("q2", "c")])).toBeUndefined();
+    staging.apply(1, 1_000, 0);
+    staging.close();
+    expect(counts(storage)).toEqual([
+      { account: "a", lifecycle: "active", hosts: 3 },
+      { account: "b", lifecycle: "active", hosts: 1 },
+      { account: "c", lifecycle: "active", hosts: 1 },
+    ]);
+    // A hook drops a create; another gives one another owner.
+    staging = storage.hosts.stage();
+    expect(staging.addPage(0, page(["p4", "p5"]), "a", unplanned)).toBe(2);
+    staging.remove(["p5"]);
+    staging.apply(2, 2_000, 0);
+    staging.close();
+    expect(counts(storage)).toContainEqual({ account: "a", lifecycle: "active", hosts: 4 });
+    staging = storage.hosts.stage();
+    expect(staging.addPage(0, page(["p6", "p7"]), "a", unplanned)).toBe(2);
+    staging.replace([create("p6", "d")]);
+    staging.apply(3, 3_000, 0);
+    staging.close();
+    expect(counts(storage)).toEqual(recount(storage));
+    expect(counts(storage)).toContainEqual({ account: "a", lifecycle: "active", hosts: 5 });
+    expect(counts(storage)).toContainEqual({ account: "d", lifecycle: "active", hosts: 1 });
+    // Every created host has its last-seen row, under the id it was given.
+    expect(storage.sqlite.query("SELECT count(*) AS n FROM host_seen JOIN hosts ON hosts.id = host_seen.host_id").get()).toEqual({ n: 8 });
+  });
+
   test("a write that fails changes no count", () => {
     const storage = freshDatabase();
     inventory(storage);

@@ -13,7 +13,10 @@ export interface Answer {
   status: number;
   /** Serialised as JSON; no body when undefined. */
   body?: unknown;
-  /** The body's JSON text as UTF-8 when the system has it already (what serializing `body` writes): sent as it is. */
+  /**
+   * The body's JSON text as UTF-8 when the system has it already (what serializing `body` writes): sent as it is,
+   * copied into the response as it is made, so the system may write over it once its handler has returned.
+   */
   json?: Uint8Array;
   /** Defaults to application/json when there is a body. */
   mediaType?: string;

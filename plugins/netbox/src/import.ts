@@ -78,23 +78,24 @@ export class NetboxImporter extends Importer {
     if (settings.problem.length > 0) return page.fail(ErrorKind.Options, settings.problem);
     const offset = page.offset("an offset");
     if (offset < 0) return false;
-    const query = new Query().setInt("limit", settings.pageSize).setInt("offset", offset);
-    for (let i = 0; i < settings.filterNames.length; i++) query.set(settings.filterNames[i], settings.filterValues[i]);
     // Delta: only what changed since the last successful run, which cannot show what was deleted.
     const since = settings.delta ? deltaSince(page.lastSuccess, settings.deltaMarginSeconds) : null;
-    if (since !== null) {
-      query.set("last_updated__gte", since);
-      page.partial = true;
-    }
+    if (since !== null) page.partial = true;
     // The answer is read in one pass that checks what it reads (and fails on reader.failed): no pass before it.
     settings.api.checkAnswers = false;
-    const answer = settings.api.get(this.path, query);
+    const answer = settings.api.get(this.path, pageQuery(settings, offset, since));
     if (!answer.ok) return page.fail(answer.errorKind, answer.errorMessage);
     usePaths(settings);
     const reader = answer.document!.readerAt(0);
     const list = new ListAnswer(reader);
     let nameless = 0;
     while (list.next()) {
+      // NetBox's next link comes before the results: the next page is asked for now (the next call's request,
+      // at the offset the link names), so that NetBox answers it while this page is read and handed over.
+      if (list.count == 1 && list.nextLink !== null) {
+        const next = offsetIn(list.nextLink!);
+        if (next > offset) settings.api.prefetch(this.path, pageQuery(settings, next, since));
+      }
       readItem(reader, settings);
       if (item.name === null) {
         nameless++;
@@ -108,6 +109,33 @@ export class NetboxImporter extends Importer {
     page.next = list.more && list.count > 0 ? (offset + list.count).toString() : null;
     return true;
   }
+}
+
+/** The query of the page at `offset`: page size, offset, the account's filters, and the delta's bound. */
+function pageQuery(settings: Settings, offset: i64, since: string | null): Query {
+  const query = new Query().setInt("limit", settings.pageSize).setInt("offset", offset);
+  for (let i = 0; i < settings.filterNames.length; i++) query.set(settings.filterNames[i], settings.filterValues[i]);
+  if (since !== null) query.set("last_updated__gte", since);
+  return query;
+}
+
+/** The offset= parameter of a link (digits only), or -1 when it has none. */
+function offsetIn(link: string): i64 {
+  const start = link.indexOf("?");
+  if (start < 0) return -1;
+  const parameters = link.substring(start + 1).split("&");
+  for (let i = 0; i < parameters.length; i++) {
+    const parameter = parameters[i];
+    if (!parameter.startsWith("offset=") || parameter.length == 7 || parameter.length > 7 + 15) continue;
+    let value: i64 = 0;
+    for (let j = 7; j < parameter.length; j++) {
+      const c = parameter.charCodeAt(j);
+      if (c < 0x30 || c > 0x39) return -1;
+      value = value * 10 + <i64>(c - 0x30);
+    }
+    return value;
+  }
+  return -1;
 }
 
 function writeHost(page: ImportPage, settings: Settings): void {

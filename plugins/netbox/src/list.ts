@@ -8,6 +8,8 @@ import { JsonKind, JsonReader } from "../../sdk/index";
 export class ListAnswer {
   /** NetBox named a next page (known once next() has returned false). */
   more: bool = false;
+  /** The next page's link as NetBox wrote it, when it came before the results (NetBox writes it first); else null. */
+  nextLink: string | null = null;
   /** The answer had a list of results. */
   listed: bool = false;
   /** Results seen so far. */
@@ -30,7 +32,8 @@ export class ListAnswer {
     while (reader.nextKey()) {
       if (reader.keyIs("next")) {
         this.more = reader.kind() == JsonKind.String;
-        reader.skip();
+        if (this.more && !this.listed) this.nextLink = reader.string();
+        else reader.skip();
       } else if (reader.keyIs("results") && reader.kind() == JsonKind.Array) {
         this.listed = true;
         reader.beginArray();

@@ -1,5 +1,6 @@
 import { SQLiteError, type Database, type Statement } from "bun:sqlite";
 import { describeSystemError, SyncerError } from "../../core/errors.ts";
+import { PAGE_BYTES } from "../open.ts";
 import type { ExistingHost, HostMap, HostStaging, PageRecord, StagedAction, StagedDuplicate, StagedHost, StagedOrigin } from "../hosts.ts";
 import { EXISTING_SQL, existingHosts } from "./host-lookup.ts";
 import { HostCountChanges } from "./host-counts.ts";
@@ -147,6 +148,11 @@ export class SqliteHostStaging implements HostStaging {
   private labelChanges: LabelIndexChanges | undefined = new LabelIndexChanges();
   /** Creates staged so far: a created host's rank among them gives its id when applied. */
   private created = 0;
+  /**
+   * Staged creates per account, counted as they are staged (host_counts' change without a scan of the
+   * staging); undefined once hooks changed what is staged: then counted from the staging when it is applied.
+   */
+  private createdBy: Map<string, number> | undefined = new Map();
   /** Whether a create was staged with a change-log entry. */
   private createsLogged = false;
 
@@ -163,6 +169,8 @@ export class SqliteHostStaging implements HostStaging {
     }
     try {
       // Nothing here needs to survive a crash: no syncs, and a journal only for a statement that fails.
+      // Pages as large as the main database's: a staged host is a kilobyte or two, and apply scans the staging.
+      sqlite.run(`PRAGMA ${this.name}.page_size = ${PAGE_BYTES}`);
       sqlite.run(`PRAGMA ${this.name}.journal_mode = MEMORY`);
       sqlite.run(`PRAGMA ${this.name}.synchronous = OFF`);
       sqlite.run(`PRAGMA ${this.name}.cache_size = -${CACHE_KIB}`);
@@ -255,6 +263,8 @@ export class SqliteHostStaging implements HostStaging {
     }
     for (const { action, count } of this.statement<{ action: number; count: number }, [number]>(`SELECT action, count(*) AS count FROM ${table} WHERE seq > ? GROUP BY action`).all(before)) {
       if (action !== PENDING) this.count[ACTIONS[action]!] += count;
+      // The statement's creates are the account's.
+      if (action === CODE.create) this.countCreated(account, count);
     }
     // In order: a created host's rank among the creates gives its id, and the plan sees records as they came.
     type Row = [number, string, number, number | null, string, string | null, number | null, number | null, string | null, string | null, string | null, number | null];
@@ -291,10 +301,15 @@ export class SqliteHostStaging implements HostStaging {
     this.statement<never, Values>(`UPDATE ${this.table} SET action = ${CODE[host.action]}, ${set} WHERE hostname = ?1`).run(host.hostname, ...(FILLED[host.action].values as (host: StagedHost) => Values)(host));
   }
 
+  private countCreated(account: string, count: number): void {
+    this.createdBy?.set(account, (this.createdBy.get(account) ?? 0) + count);
+  }
+
   /** What a staged host changes in the label index (see labelChanges). */
   private noted(host: StagedHost): void {
     if (host.action === "create") {
       this.created++;
+      this.countCreated(host.account, 1);
       if (host.changes !== undefined) this.createsLogged = true;
       this.labelChanges?.addCreated(this.created, JSON.parse(host.labels) as HostMap);
     } else if (host.action === "update" && host.labelsChanged && this.labelChanges) {
@@ -332,6 +347,8 @@ export class SqliteHostStaging implements HostStaging {
   }
 
   *entries(actions: readonly StagedAction[], size: number): Generator<StagedHost[]> {
+    // The counts are exact: no host of these actions staged, no scan of the staging.
+    if (actions.every((action) => this.count[action] === 0)) return;
     const codes = actions.map((action) => CODE[action]).join(", ");
     // Read a page at a time by seq, never holding a statement open across a yield: between pages the
     // caller may change what is staged (hooks) and the connection may serve others.
@@ -349,6 +366,7 @@ export class SqliteHostStaging implements HostStaging {
     const table = this.table;
     const before = this.statement<{ action: number }, [string]>(`SELECT action FROM ${table} WHERE hostname = ?`);
     this.labelChanges = undefined;
+    this.createdBy = undefined;
     this.sqlite.transaction(() => {
       for (const host of hosts) {
         if (host.action === "create" && host.changes !== undefined) this.createsLogged = true;
@@ -364,6 +382,7 @@ export class SqliteHostStaging implements HostStaging {
 
   remove(hostnames: string[]): void {
     this.labelChanges = undefined;
+    this.createdBy = undefined;
     const remove = this.statement<{ action: number }, [string]>(`DELETE FROM ${this.table} WHERE hostname = ? RETURNING action`);
     this.sqlite.transaction(() => {
       for (const hostname of hostnames) for (const { action } of remove.all(hostname)) this.count[ACTIONS[action]!]--;
@@ -404,20 +423,27 @@ export class SqliteHostStaging implements HostStaging {
             .get()!.base;
           // In staging order: the window numbers the rows as the scan of the staging by seq meets them.
           const created = `SELECT ?1 + row_number() OVER (ORDER BY seq) AS id, hostname, account, labels, inventory, changes FROM ${table} WHERE action = ${CODE.create}`;
+          let inserted: number;
           try {
-            this
+            inserted = this
               .statement<never, [number, number, number | null]>(
                 `INSERT INTO main.hosts (id, hostname, account, labels, inventory, lifecycle, first_seen, last_changed, created_run)
                  SELECT id, hostname, account, labels, inventory, 'active', ?2, ?2, ?3 FROM (${created})`,
               )
-              .run(base, now, runId);
+              .run(base, now, runId).changes;
           } catch (error) {
             if (!isUniqueViolation(error)) throw error;
             const taken = this.statement<{ hostname: string }, []>(`SELECT s.hostname FROM ${table} AS s JOIN main.hosts AS h ON h.hostname = s.hostname WHERE s.action = ${CODE.create} LIMIT 1`).get();
             throw conflict(`host ${JSON.stringify(taken?.hostname)}`, "created");
           }
-          // The created hosts are those after `base`: no one else writes while this transaction holds the lock.
-          this.statement<never, [number, number]>("INSERT INTO main.host_seen (host_id, last_seen) SELECT id, ?2 FROM main.hosts WHERE id > ?1").run(base, now);
+          if (inserted !== count.create) throw new SyncerError("internal", `${count.create} hosts were staged as created, ${inserted} were written`);
+          // The created hosts are base + 1 … base + count.create (no one else writes while this transaction
+          // holds the lock): their ids are counted, not read back from the rows just written.
+          this
+            .statement<never, [number, number, number]>(
+              "WITH RECURSIVE created(id) AS (SELECT ?1 + 1 UNION ALL SELECT id + 1 FROM created WHERE id < ?1 + ?3) INSERT INTO main.host_seen (host_id, last_seen) SELECT id, ?2 FROM created",
+            )
+            .run(base, now, count.create);
           if (changeLogLimit > 0 && this.createsLogged) {
             this
               .statement<never, [number, number, number | null]>(
@@ -472,7 +498,9 @@ export class SqliteHostStaging implements HostStaging {
       );
       changes.addRows(joining.all(CODE.update), 1);
     }
-    if (count.create > 0) {
+    if (count.create > 0 && this.createdBy) {
+      for (const [account, hosts] of this.createdBy) changes.add(account, "active", hosts);
+    } else if (count.create > 0) {
       changes.addRows(this.statement<Count, [number]>(`SELECT account, 'active' AS lifecycle, count(*) AS hosts FROM ${table} WHERE action = ?1 GROUP BY 1`).all(CODE.create), 1);
     }
     return changes;

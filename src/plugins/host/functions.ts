@@ -59,7 +59,7 @@ const utf16 = new TextDecoder("utf-16le");
 const LEVELS = ["debug", "info", "warn", "error"] as const;
 
 /** Which host functions each permission links; the rest are linked for every plugin. */
-export const PERMISSION_FUNCTIONS = { http: ["http", "http_body"], kv: ["kv_get", "kv_set", "kv_contains", "kv_keys", "kv_delete", "kv_flush"], events: ["event_emit"], hosts: ["hosts_read"] } as const;
+export const PERMISSION_FUNCTIONS = { http: ["http", "http_body", "http_prefetch"], kv: ["kv_get", "kv_set", "kv_contains", "kv_keys", "kv_delete", "kv_flush"], events: ["event_emit"], hosts: ["hosts_read"] } as const;
 export const BASE_FUNCTIONS = ["input_length", "input_read", "output_write", "error_write", "log", "result_read", "file_length", "file_read"] as const;
 export const HOST_MODULE = "syncer:v1";
 
@@ -179,6 +179,16 @@ export function hostFunctions(env: HostEnvironment): Record<string, Record<strin
     });
     functions.http_body = guarded("http_body", undefined, (ptr: number, len: number) => {
       bytesAt(ptr, len).set(env.state().httpBody.subarray(0, len >>> 0));
+    });
+    // A GET sent now and answered later: the next `http` call of the same request (this call's or a later
+    // one's, under the same policy) takes its answer instead of sending it. 1 when it was sent, else 0.
+    functions.http_prefetch = guarded("http_prefetch", 0, (ptr: number, len: number) => {
+      const state = env.state();
+      const policy = state.context.http;
+      const parsed = v.safeParse(HttpRequestSchema, JSON.parse(utf8.decode(bytesAt(ptr, len))));
+      if (!policy || !parsed.success) return 0;
+      const { body_apart: apart, ...sent } = parsed.output;
+      return env.http.prefetch(sent, apart ? { ...policy, bodyBytes: true } : policy, state.context.debug) ? 1 : 0;
     });
   }
   if (granted.kv) {

@@ -275,6 +275,8 @@ export async function runSandbox(confinement: Confinement): Promise<void> {
     if (message.type === "load") {
       try {
         loaded = load(message, frame.sections.module ?? new Uint8Array(0), io);
+        // The HTTP worker's thread boots while the module is instantiated and the first call is on its way.
+        if (message.permissions.http) loaded.http.warm();
         await instanceOf(loaded);
         io.send({ type: "loaded", ok: true, exports: WebAssembly.Module.exports(loaded.module).map((entry) => entry.name), confinement });
       } catch (error) {
@@ -292,6 +294,10 @@ export async function runSandbox(confinement: Confinement): Promise<void> {
     } else {
       const { header, output } = await call(loaded, message, frame);
       io.send(header, { output });
+      // An instance the call left to be replaced (grown large, or trapped) is made now, while the daemon takes
+      // the answer and sends the next call, instead of when that call arrives. One that cannot be made is
+      // made again, and its error reported, by the call that needs it.
+      if (!loaded.instance) await instanceOf(loaded).catch(() => undefined);
     }
   }
   loaded?.http.close();

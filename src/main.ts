@@ -3,11 +3,15 @@ import { keepFreedMemory } from "./core/execute-again.ts";
 import { isCompiled, selfCommand, sourceRoot } from "./core/runtime-info.ts";
 import { startEarlySandbox } from "./plugins/sandbox/early.ts";
 
-// `syncer hosts list | head`: a reader that stops early is not an error.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(0);
-  throw error;
-});
+/**
+ * `syncer hosts list | head`: a reader that stops early is not an error. Set in the start that runs:
+ * process.stdout is made on first use, a cost the first start of one that starts again need not pay.
+ */
+const endQuietlyOnClosedPipe = () =>
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
 
 // Each path loads only its own modules: a sandbox process (started by the daemon, one per busy plugin)
 // needs the plugin host and none of the CLI, HTTP or database code, which take most of a start.
@@ -24,12 +28,14 @@ if (args[0] === "__sandbox") {
       dieWithParent();
       return confineSandbox([...selfCommand(), "__sandbox"], sourceRoot());
     })
-    .then((confinement) =>
-      (import(part("./plugins/sandbox/child.ts")) as Promise<typeof import("./plugins/sandbox/child.ts")>).then(({ runSandbox }) => runSandbox(confinement)),
-    );
+    .then((confinement) => {
+      endQuietlyOnClosedPipe();
+      return (import(part("./plugins/sandbox/child.ts")) as Promise<typeof import("./plugins/sandbox/child.ts")>).then(({ runSandbox }) => runSandbox(confinement));
+    });
 } else {
   // Every command but the daemon is a process that ends soon: it keeps the memory it frees (its sandboxes inherit it).
   if (!args.includes("serve")) keepFreedMemory();
+  endQuietlyOnClosedPipe();
   // A plugin's command will want a sandbox process: it starts now, while the CLI loads (early.ts).
   const plugin = commandPlugin(args);
   if (plugin !== undefined) startEarlySandbox(selfCommand(), plugin);

@@ -1,42 +1,19 @@
 /**
- * execve(2) of the running executable, through bun:ffi: the process starts over as itself, with other
- * arguments or another environment (a sandbox confined, a bulk command keeping the memory it frees).
- * Linux on x64 and arm64 with glibc only; elsewhere it does nothing.
+ * execve(2) of the running executable: the process starts over as itself, with other arguments or
+ * another environment (a sandbox confined, a bulk command keeping the memory it frees). Through
+ * process.execve, which Bun implements natively: no libc loaded through FFI on the way to a start.
+ * Linux only; elsewhere it does nothing.
  */
-import type { FFIType as FFITypes } from "bun:ffi";
 import { readFileSync } from "node:fs";
-
-type Execve = { execve: (path: unknown, argv: unknown, envp: unknown) => number; ptr: (buffer: ArrayBufferView) => number };
-
-let linux: Execve | null | undefined;
-
-function calls(): Execve | null {
-  if (linux !== undefined) return linux;
-  linux = null;
-  if (process.platform !== "linux" || (process.arch !== "x64" && process.arch !== "arm64")) return linux;
-  try {
-    const { dlopen, FFIType, ptr } = require("bun:ffi") as typeof import("bun:ffi") & { FFIType: typeof FFITypes };
-    const { symbols } = dlopen("libc.so.6", { execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 } });
-    linux = { execve: symbols.execve as Execve["execve"], ptr: ptr as unknown as Execve["ptr"] };
-  } catch {
-    // no glibc
-  }
-  return linux;
-}
-
-const cString = (text: string) => Buffer.from(`${text}\0`);
 
 /**
  * Executes /proc/self/exe (the same file even if replaced on disk since) with `argv` and `env`. Returns
  * only when it could not: false where there is no execve to call, else it throws with execve's failure.
  */
 export function executeAgain(argv: string[], env: Record<string, string>): false {
-  const libc = calls();
-  if (!libc) return false;
-  const strings = [...argv, ...Object.entries(env).map(([key, value]) => `${key}=${value}`)].map(cString);
-  const pointers = (from: number, to: number) => new BigUint64Array([...strings.slice(from, to).map((text) => BigInt(libc.ptr(text))), 0n]);
-  libc.execve(libc.ptr(cString("/proc/self/exe")), libc.ptr(pointers(0, argv.length)), libc.ptr(pointers(argv.length, strings.length)));
-  throw new Error("execve of /proc/self/exe failed");
+  if (process.platform !== "linux" || typeof process.execve !== "function") return false;
+  process.execve("/proc/self/exe", argv, env);
+  throw new Error("execve of /proc/self/exe returned");
 }
 
 /** The environment of this process as execve takes it. */
@@ -59,7 +36,7 @@ const PURGE_DELAY = "MIMALLOC_PURGE_DELAY";
  * its memory back as before.
  */
 export function keepFreedMemory(): void {
-  if (process.env[PURGE_DELAY] !== undefined || !calls()) return;
+  if (process.env[PURGE_DELAY] !== undefined || process.platform !== "linux") return;
   let argv: string[];
   try {
     argv = readFileSync("/proc/self/cmdline", "utf8").split("\0").slice(0, -1);

@@ -36,19 +36,22 @@ export class MemoryFirstTargetStateStore implements TargetStateStore {
   add(hosts: readonly TargetEntry[]): void {
     if (this.disk) return this.disk.add(hosts);
     const kept = this.kept!;
-    const seen = new Set<string>();
     let units = 0;
-    // Checked whole before any is kept: a page naming a host twice is not kept at all.
-    for (const host of hosts) {
-      if (kept.has(host.hostname) || seen.has(host.hostname)) throw new SyncerError("validation", `the target listed host ${JSON.stringify(host.hostname)} twice`);
-      seen.add(host.hostname);
-      units += host.hostname.length + host.state.length + (host.fingerprint?.length ?? 0);
-    }
+    for (const host of hosts) units += host.hostname.length + host.state.length + (host.fingerprint?.length ?? 0);
     if (this.units + units > this.limit) {
       this.toDisk();
       return this.disk!.add(hosts);
     }
-    for (const host of hosts) kept.set(host.hostname, { owned: host.owned, state: host.state, fingerprint: host.fingerprint, taken: false });
+    // Kept as they are checked, without a set of the page's names beside: a page naming a host twice, or one
+    // kept already, is taken back whole (the hosts before it in the page were new, else it would have stopped there).
+    for (let index = 0; index < hosts.length; index++) {
+      const host = hosts[index]!;
+      if (kept.has(host.hostname)) {
+        for (let back = 0; back < index; back++) kept.delete(hosts[back]!.hostname);
+        throw new SyncerError("validation", `the target listed host ${JSON.stringify(host.hostname)} twice`);
+      }
+      kept.set(host.hostname, { owned: host.owned, state: host.state, fingerprint: host.fingerprint, taken: false });
+    }
     this.units += units;
   }
 

@@ -268,6 +268,37 @@ describe("a page staged as it came (addPage)", () => {
     staging.close();
   });
 
+  test("a stored host is staged once too, whatever was decided for it: unchanged, planned, or skipped by the plan", () => {
+    const storage = freshDatabase();
+    staged(storage, [create("same", { site: "ber" }), create("moved", { site: "ber" }), create("theirs", { site: "ber" }, { account: "b" } as Partial<StagedHost>)]);
+    const skipTheirs = (record: PageRecord, existing: ExistingHost | undefined): StagedHost =>
+      record.hostname === "theirs" ? { action: "skipped", hostname: record.hostname, reason: "owned by b", owner: "b" } : plan(record, existing);
+    const staging = storage.hosts.stage();
+    expect(staging.addPage(0, page([{ hostname: "same", labels: { site: "ber" } }, { hostname: "moved", labels: { site: "kiel" } }, { hostname: "theirs" }]), "a", skipTheirs)).toBe(3);
+    expect(staging.counts()).toMatchObject({ unchanged: 1, update: 1, skipped: 1 });
+    for (const again of ["same", "moved", "theirs"]) expect(staging.addPage(1, page([{ hostname: "new" }, { hostname: again }]), "a", skipTheirs)).toBeUndefined();
+    // Planned one at a time (add), a second time is found with both places.
+    const skipped: StagedHost = { action: "skipped", hostname: "theirs", reason: "owned by b", owner: "b", origin: { page: 2, index: 0 } };
+    expect(staging.add([skipped])).toEqual({ hostname: "theirs", first: { page: 0, index: 2 }, second: { page: 2, index: 0 } });
+    const unchanged: StagedHost = { action: "unchanged", hostname: "same", hostId: 1, origin: { page: 2, index: 1 } };
+    expect(staging.add([unchanged])).toEqual({ hostname: "same", first: { page: 0, index: 0 }, second: { page: 2, index: 1 } });
+    // A host skipped by add, without its id, is still one hostname.
+    const other = storage.hosts.stage();
+    expect(other.add([{ ...skipped, origin: { page: 0, index: 0 } }])).toBeUndefined();
+    expect(other.addPage(1, page([{ hostname: "theirs" }]), "a", skipTheirs)).toBeUndefined();
+    expect(other.add([{ ...skipped, origin: { page: 1, index: 0 } }])).toEqual({ hostname: "theirs", first: { page: 0, index: 0 }, second: { page: 1, index: 0 } });
+    // What was staged stays as it was: the hooks' view and the write.
+    expect([...staging.entries(["unchanged", "update", "skipped"], 10)].flat().map((host) => [host.hostname, host.action])).toEqual([
+      ["same", "unchanged"],
+      ["moved", "update"],
+      ["theirs", "skipped"],
+    ]);
+    staging.remove(["theirs"]);
+    expect(staging.counts()).toMatchObject({ skipped: 0 });
+    other.close();
+    staging.close();
+  });
+
   test("a create's inventory is namespaced as the plan writes it; a re-import of the same text is unchanged; a host that holds another namespace too goes to the plan", () => {
     const storage = freshDatabase();
     const inventory = { s: 'a "b" \\ \n\u0001\u001f/é😀\u2028,"x":', i: 42, r: 0.1, e: 1e21, tiny: 5e-324, big: 1152921504606846976, neg: -7, t: true, f: false, z: null, "k.\"q": "v", "0": "zero" };

@@ -65,9 +65,14 @@ const FILLED: { [A in StagedAction]: { columns: string[]; values: (host: Extract
     values: (host) => [...storedValues(host.host), host.account, host.labels, host.inventory, host.labelsChanged ? 1 : 0, host.changes],
   },
   unchanged: { columns: ["host_id"], values: (host) => [host.hostId] },
-  skipped: { columns: ["reason", "owner"], values: (host) => [host.reason, host.owner ?? null] },
+  // The hostname stands for the stored host's id (placeholder): a skipped host is one hostname too (see the constructor).
+  skipped: { columns: ["reason", "owner", "host_id"], values: (host) => [host.reason, host.owner ?? null, host.hostname] },
   delete: { columns: [...STORED, "reason", "changes"], values: (host) => [...storedValues(host.host), host.reason, host.changes] },
 };
+
+/** Where `column`'s value for `action` goes in an insert or update, as `parameter`: a skipped host's id is the stored host's of its name. */
+const placeholder = (action: StagedAction, column: string, parameter: string) =>
+  action === "skipped" && column === "host_id" ? `(SELECT id FROM main.hosts WHERE hostname = ${parameter})` : parameter;
 
 /** Pushes a staged host's values for its action's insert: hostname, page, idx, row, then what FILLED names. */
 function pushValues(into: Values, host: StagedHost): void {
@@ -127,6 +132,16 @@ const PAGE_SQL = (table: string) => {
     LEFT JOIN main.hosts AS h ON h.hostname = r.hostname`;
 };
 
+/**
+ * The staged row of hostname ?1, through the unique indexes (see the constructor): by the id of the stored
+ * host of that name, else by the name among the rows without one.
+ */
+/** Whether the stored host `h` is staged: s, the staging, has a row of its id or, without one, of its name. */
+const STAGED_HOST = "(s.host_id = h.id OR (s.host_id IS NULL AND s.hostname = h.hostname))";
+
+const BY_HOSTNAME = (table: string) =>
+  `seq = ifnull((SELECT seq FROM ${table} WHERE host_id = (SELECT id FROM main.hosts WHERE hostname = ?1)), (SELECT seq FROM ${table} WHERE host_id IS NULL AND hostname = ?1))`;
+
 /** Hosts of one action staged by one statement: binding and stepping once per run of them, not per host, costs a third less. */
 const RUN = 20;
 
@@ -178,7 +193,12 @@ export class SqliteHostStaging implements HostStaging {
         seq INTEGER PRIMARY KEY, hostname TEXT NOT NULL, action INTEGER NOT NULL, page INTEGER, idx INTEGER, row INTEGER,
         host_id INTEGER, last_changed INTEGER, old_account TEXT, old_labels TEXT, old_inventory TEXT, old_deleted_at INTEGER,
         account TEXT, labels TEXT, inventory TEXT, labels_changed INTEGER, changes TEXT, reason TEXT, owner TEXT)`);
-      sqlite.run(`CREATE UNIQUE INDEX ${this.name}.staged_hostname ON staged (hostname)`);
+      // A hostname is staged once. A stored host's is kept unique by its id (an integer key, a fraction of the
+      // hostname's cost per insert: a re-import stages every host it reads); the rest (creates, and hosts
+      // skipped without their id) by the name itself. A staged row's host_id is the id of the stored host of
+      // its hostname, and stays: a decision never changes it (decide).
+      sqlite.run(`CREATE UNIQUE INDEX ${this.name}.staged_host ON staged (host_id) WHERE host_id IS NOT NULL`);
+      sqlite.run(`CREATE UNIQUE INDEX ${this.name}.staged_new ON staged (hostname) WHERE host_id IS NULL`);
     } catch (error) {
       this.close();
       throw new SyncerError("database", `cannot stage the run's writes: ${describeSystemError(error)}`);
@@ -199,7 +219,7 @@ export class SqliteHostStaging implements HostStaging {
   /** The insert of `count` hosts of `action`. */
   private inserter(action: StagedAction, count: number): Statement<never, Values> {
     const columns = ["hostname", "page", "idx", "row", ...FILLED[action].columns];
-    const one = `(${CODE[action]}, ${columns.map(() => "?").join(", ")})`;
+    const one = `(${CODE[action]}, ${columns.map((column) => placeholder(action, column, "?")).join(", ")})`;
     return this.statement(`INSERT INTO ${this.table} (action, ${columns.join(", ")}) VALUES ${Array(count).fill(one).join(", ")}`);
   }
 
@@ -217,7 +237,7 @@ export class SqliteHostStaging implements HostStaging {
         this.inserter(host.action, 1).run(...values);
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
-        const first = this.statement<Row, [string]>(`SELECT ${COLUMNS} FROM ${table} WHERE hostname = ?`).values(host.hostname)[0] as Row;
+        const first = this.statement<Row, [string]>(`SELECT ${COLUMNS} FROM ${table} WHERE ${BY_HOSTNAME(table)}`).values(host.hostname)[0] as Row;
         duplicate = { hostname: host.hostname, first: hostOf(first).origin, second: host.origin };
         return false;
       }
@@ -261,12 +281,8 @@ export class SqliteHostStaging implements HostStaging {
       if (!isUniqueViolation(error)) throw error;
       return undefined;
     }
-    for (const { action, count } of this.statement<{ action: number; count: number }, [number]>(`SELECT action, count(*) AS count FROM ${table} WHERE seq > ? GROUP BY action`).all(before)) {
-      if (action !== PENDING) this.count[ACTIONS[action]!] += count;
-      // The statement's creates are the account's.
-      if (action === CODE.create) this.countCreated(account, count);
-    }
     // In order: a created host's rank among the creates gives its id, and the plan sees records as they came.
+    // The rows are the page's creates and pending records: the rest of what it staged is unchanged, counted without a scan.
     type Row = [number, string, number, number | null, string, string | null, number | null, number | null, string | null, string | null, string | null, number | null];
     const rows = this
       .statement<Row, [number]>(
@@ -274,10 +290,14 @@ export class SqliteHostStaging implements HostStaging {
          FROM ${table} AS s LEFT JOIN main.hosts AS h ON h.id = s.host_id WHERE s.seq > ? AND s.action IN (${CODE.create}, ${PENDING}) ORDER BY s.seq`,
       )
       .values(before) as Row[];
+    this.count.unchanged += staged - rows.length;
     if (rows.length === 0) return staged;
     this.sqlite.transaction(() => {
       for (const [action, hostname, index, row, labels, inventory, hostId, lastChanged, oldAccount, oldLabels, oldInventory, oldDeletedAt] of rows) {
         if (action === CODE.create) {
+          this.count.create++;
+          // The statement's creates are the account's.
+          this.countCreated(account, 1);
           this.created++;
           this.labelChanges?.addCreated(this.created, JSON.parse(labels) as HostMap);
           continue;
@@ -294,11 +314,13 @@ export class SqliteHostStaging implements HostStaging {
     return staged;
   }
 
-  /** Stages `host`'s decision in place of what is staged for its hostname; its origin stays. */
+  /** Stages `host`'s decision in place of what is staged for its hostname; its origin and its host's id stay. */
   private decide(host: StagedHost): void {
     const filled = FILLED[host.action].columns;
-    const set = DECIDED.map((column) => `${column} = ${filled.includes(column) ? `?${filled.indexOf(column) + 2}` : "NULL"}`).join(", ");
-    this.statement<never, Values>(`UPDATE ${this.table} SET action = ${CODE[host.action]}, ${set} WHERE hostname = ?1`).run(host.hostname, ...(FILLED[host.action].values as (host: StagedHost) => Values)(host));
+    const set = DECIDED.filter((column) => column !== "host_id" || filled.includes(column))
+      .map((column) => `${column} = ${filled.includes(column) ? placeholder(host.action, column, `?${filled.indexOf(column) + 2}`) : "NULL"}`)
+      .join(", ");
+    this.statement<never, Values>(`UPDATE ${this.table} SET action = ${CODE[host.action]}, ${set} WHERE ${BY_HOSTNAME(this.table)}`).run(host.hostname, ...(FILLED[host.action].values as (host: StagedHost) => Values)(host));
   }
 
   private countCreated(account: string, count: number): void {
@@ -321,7 +343,7 @@ export class SqliteHostStaging implements HostStaging {
   missing(account: string): { owned: number; missing: number } {
     const row = this
       .statement<{ owned: number; missing: number | null }, [string]>(
-        `SELECT count(*) AS owned, sum(NOT EXISTS (SELECT 1 FROM ${this.table} AS s WHERE s.hostname = h.hostname)) AS missing
+        `SELECT count(*) AS owned, sum(NOT EXISTS (SELECT 1 FROM ${this.table} AS s WHERE ${STAGED_HOST})) AS missing
          FROM main.hosts AS h WHERE h.account = ? AND h.deleted_at IS NULL`,
       )
       .get(account)!;
@@ -334,7 +356,7 @@ export class SqliteHostStaging implements HostStaging {
       .statement<never, [number, string, string, string]>(
         `INSERT INTO ${table} (hostname, action, host_id, last_changed, old_account, old_labels, old_inventory, old_deleted_at, reason, changes)
          SELECT h.hostname, ?1, h.id, h.last_changed, h.account, h.labels, h.inventory, h.deleted_at, ?2, ?3
-         FROM main.hosts AS h WHERE h.account = ?4 AND h.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM ${table} AS s WHERE s.hostname = h.hostname)
+         FROM main.hosts AS h WHERE h.account = ?4 AND h.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM ${table} AS s WHERE ${STAGED_HOST})
          ORDER BY h.id`,
       )
       .run(CODE.delete, reason, changes, account);
@@ -364,7 +386,7 @@ export class SqliteHostStaging implements HostStaging {
 
   replace(hosts: StagedHost[]): void {
     const table = this.table;
-    const before = this.statement<{ action: number }, [string]>(`SELECT action FROM ${table} WHERE hostname = ?`);
+    const before = this.statement<{ action: number }, [string]>(`SELECT action FROM ${table} WHERE ${BY_HOSTNAME(table)}`);
     this.labelChanges = undefined;
     this.createdBy = undefined;
     this.sqlite.transaction(() => {
@@ -383,7 +405,7 @@ export class SqliteHostStaging implements HostStaging {
   remove(hostnames: string[]): void {
     this.labelChanges = undefined;
     this.createdBy = undefined;
-    const remove = this.statement<{ action: number }, [string]>(`DELETE FROM ${this.table} WHERE hostname = ? RETURNING action`);
+    const remove = this.statement<{ action: number }, [string]>(`DELETE FROM ${this.table} WHERE ${BY_HOSTNAME(this.table)} RETURNING action`);
     this.sqlite.transaction(() => {
       for (const hostname of hostnames) for (const { action } of remove.all(hostname)) this.count[ACTIONS[action]!]--;
     })();

@@ -14,6 +14,7 @@ import { constants } from "node:os";
 import { dirname } from "node:path";
 import type { FFIType as FFITypes, Pointer } from "bun:ffi";
 import { currentEnvironment, executeAgain } from "../../core/execute-again.ts";
+import { describeSystemError } from "../../core/errors.ts";
 import type { Confinement } from "../protocol.ts";
 
 export type { Confinement };
@@ -227,10 +228,13 @@ export function confineSandbox(command: string[], sourceRoot: string | undefined
     }
   }
   if (!noNewPrivs && !("abi" in landlock)) return { noNewPrivs, landlock };
+  let failure = "not available";
   try {
     executeAgain(command, { ...currentEnvironment(), [CONFINED_ENV]: JSON.stringify({ noNewPrivs, landlock }) });
-  } catch {}
+  } catch (error) {
+    failure = describeSystemError(error);
+  }
   // Confined already, and half of it would not hold: better no sandbox than a leaky one.
-  process.stderr.write(`syncer sandbox: cannot start again confined: execve: ${errnoName()}\n`);
+  process.stderr.write(`syncer sandbox: cannot start again confined: execve: ${failure}\n`);
   process.exit(70);
 }

@@ -9,6 +9,7 @@ import { deleteLimit } from "./delete-limit.ts";
 import type { RunScope } from "./scope.ts";
 import type { TargetRules } from "../rules/evaluate.ts";
 import { ExportMemoRun, type MemoSplit } from "./export-memo.ts";
+import { StoredPagesAhead } from "./stored-pages-ahead.ts";
 import { pageForTarget } from "./target-page.ts";
 
 const decoder = new TextDecoder();
@@ -30,10 +31,18 @@ export async function exportHosts(scope: RunScope): Promise<void> {
   const rules = scope.setup.rules.forTarget(scope.plugin.ident, scope.account?.name);
   // Hosts nothing changed for are found by their memos (runs/export-memo.ts): only with a begin phase, which fingerprints the target.
   const memo = phases?.begin ? ExportMemoRun.open(scope, rules, scope.exportMemos) : undefined;
-  const reader = scope.hosts.eligibleReader(memo ? { memos: memo.target } : {});
+  const stored = scope.hosts.eligibleReader(memo ? { memos: memo.target } : {});
   const target = phases?.begin ? scope.targetState() : undefined;
+  // With memos, the stored pages are read and taken apart while the begin phase reads the target.
+  const ahead = memo ? new StoredPagesAhead(stored, scope.setup.config.inventory.page_size, (page) => memo.prepare(page)) : undefined;
+  const reader = ahead ?? stored;
   try {
-    if (phases?.begin) await readTarget(scope, phases.begin, target!);
+    if (phases?.begin) {
+      const [read, readAhead] = await Promise.allSettled([readTarget(scope, phases.begin, target!).finally(() => ahead?.stop()), ahead?.run()]);
+      // A failure to read the target comes first; one reading ahead is the run's too.
+      if (read.status === "rejected") throw read.reason;
+      if (readAhead.status === "rejected") throw readAhead.reason;
+    }
     await exportPages(scope, reader, target, rules, memo);
     memo?.save();
     if (phases?.finish) await finishExport(scope, phases.finish, target);

@@ -24,6 +24,14 @@ export interface MemoSplit {
   inputs: Map<string, { json: Uint8Array; memo: string; input?: string }>;
 }
 
+/** A stored page taken apart: its hosts' names, JSON and memos, and the input fingerprint of each host with a memo. */
+interface PageParts {
+  hostnames: string[];
+  jsons: Uint8Array[];
+  memos: string[];
+  hashed: (string | undefined)[];
+}
+
 /**
  * An export's memos (ABI v1 `fingerprint`, docs/abi-v1.md): a plugin whose begin phase fingerprints each host
  * the target holds, and whose pages answer with each host's fingerprint as it wants it, lets the run skip the
@@ -45,6 +53,8 @@ export class ExportMemoRun {
   private found = 0;
   /** How many memos this run adds for hosts that had none. */
   private added = 0;
+  /** Pages taken apart ahead (prepare), until split takes them. */
+  private readonly prepared = new WeakMap<EligiblePage, PageParts>();
 
   private constructor(
     private readonly repository: ExportMemoRepository,
@@ -68,30 +78,50 @@ export class ExportMemoRun {
   }
 
   /**
+   * Takes a stored page apart for split, before the target is read (StoredPagesAhead): all of split's work
+   * that does not need the target's fingerprints, the hashing of the inputs above all.
+   */
+  prepare(stored: EligiblePage): void {
+    this.prepared.set(stored, this.partsOf(stored));
+  }
+
+  private partsOf(stored: EligiblePage): PageParts {
+    const hostnames = decoder.decode(stored.hostnames).split("\n");
+    const sizes = stored.memos!.sizes.split(",");
+    const memos = stored.memos!.memos.split(",");
+    const jsons: Uint8Array[] = new Array(hostnames.length);
+    const hashed: (string | undefined)[] = new Array(hostnames.length);
+    // Hosts lie in `[…]` one after another, a comma between them.
+    let at = 1;
+    for (let index = 0; index < hostnames.length; index++) {
+      const json = stored.json.subarray(at, at + Number(sizes[index]));
+      at += json.length + 1;
+      jsons[index] = json;
+      if (memos[index] !== "") hashed[index] = this.inputOf(json);
+    }
+    return { hostnames, jsons, memos, hashed };
+  }
+
+  /**
    * Splits a stored page (read with this run's memos): a host goes to `unchanged` when its memo's input is this
    * one and `target` holds it owned with the memo's fingerprint; the others stay in the page, their JSON as stored.
    */
   split(stored: EligiblePage, target: TargetStateStore): MemoSplit {
-    const hostnames = decoder.decode(stored.hostnames).split("\n");
-    const sizes = stored.memos!.sizes.split(",");
-    const memos = stored.memos!.memos.split(",");
+    const { hostnames, jsons, memos, hashed } = this.prepared.get(stored) ?? this.partsOf(stored);
+    this.prepared.delete(stored);
     const fingerprints = target.ownedFingerprints(hostnames);
     const unchanged: string[] = [];
     const inputs: MemoSplit["inputs"] = new Map();
     const parts: Uint8Array[] = [];
     const names: string[] = [];
     let bytes = 0;
-    // Hosts lie in `[…]` one after another, a comma between them.
-    let at = 1;
     for (let index = 0; index < hostnames.length; index++) {
       const hostname = hostnames[index]!;
-      const json = stored.json.subarray(at, at + Number(sizes[index]));
-      at += json.length + 1;
+      const json = jsons[index]!;
       const memo = memos[index]!;
-      let input: string | undefined;
-      if (memo !== "") {
+      const input = hashed[index];
+      if (input !== undefined) {
         this.found++;
-        input = this.inputOf(json);
         const fingerprint = fingerprints.get(hostname);
         if (fingerprint !== undefined && memo.length === input.length + 1 + fingerprint.length && memo === `${input} ${fingerprint}`) {
           unchanged.push(hostname);

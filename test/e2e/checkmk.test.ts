@@ -18,6 +18,7 @@ const BULK_UPDATE = "PUT /domain-types/host_config/actions/bulk-update/invoke";
 const BULK_DELETE = "POST /domain-types/host_config/actions/bulk-delete/invoke";
 const MOVE = "POST /objects/host_config/{host_name}/actions/move/invoke";
 const FOLDERS = "GET /domain-types/folder_config/collections/all";
+const FOLDER_HOSTS = "GET /objects/folder_config/{folder}/collections/hosts";
 
 type Json = Record<string, any>;
 
@@ -174,8 +175,11 @@ describe("checkmk export_hosts", () => {
     expect(s.fake.site.folders.size).toBeGreaterThanOrEqual(6);
     const before = s.writes();
     const listed = s.fake.server.requestCounts()[FOLDERS] ?? 0;
+    const hostsRead = s.fake.server.requestCounts()[FOLDER_HOSTS] ?? 0;
     expect((await s.syncer("checkmk", "export_hosts", "monitoring")).json).toMatchObject({ created: 0, updated: 0, unchanged: 3, deleted: 0, failed: 0 });
     expect(s.writes()).toBe(before);
+    // Each folder's hosts are asked for once: the next folder of a call while the one before is read (prefetched), not again.
+    expect(s.fake.server.requestCounts()[FOLDER_HOSTS]! - hostsRead).toBe(s.fake.site.folders.size);
     // Every call of the begin phase lists the folders: the first, then one per part at least (four parts of six folders).
     expect(s.fake.server.requestCounts()[FOLDERS]! - listed).toBeGreaterThanOrEqual(5);
 

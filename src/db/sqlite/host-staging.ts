@@ -132,13 +132,13 @@ const PAGE_SQL = (table: string) => {
     LEFT JOIN main.hosts AS h ON h.hostname = r.hostname`;
 };
 
+/** Whether the stored host `h` is staged: s, the staging, has a row of its id or, without one, of its name. */
+const STAGED_HOST = "(s.host_id = h.id OR (s.host_id IS NULL AND s.hostname = h.hostname))";
+
 /**
  * The staged row of hostname ?1, through the unique indexes (see the constructor): by the id of the stored
  * host of that name, else by the name among the rows without one.
  */
-/** Whether the stored host `h` is staged: s, the staging, has a row of its id or, without one, of its name. */
-const STAGED_HOST = "(s.host_id = h.id OR (s.host_id IS NULL AND s.hostname = h.hostname))";
-
 const BY_HOSTNAME = (table: string) =>
   `seq = ifnull((SELECT seq FROM ${table} WHERE host_id = (SELECT id FROM main.hosts WHERE hostname = ?1)), (SELECT seq FROM ${table} WHERE host_id IS NULL AND hostname = ?1))`;
 

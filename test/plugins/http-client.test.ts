@@ -242,6 +242,44 @@ describe("limits", () => {
   });
 });
 
+describe("bodies of a declared length", () => {
+  // A raw server: it declares 100 bytes and sends 11, then stalls, or closes the connection.
+  const sockets = new Set<{ end(): void }>();
+  const raw = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data(socket, data) {
+        const close = data.toString().startsWith("GET /cut ");
+        socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\nfirst bytes");
+        if (close) socket.end();
+        else sockets.add(socket);
+      },
+    },
+  });
+  afterAll(() => {
+    for (const socket of sockets) socket.end();
+    raw.stop(true);
+  });
+  const rawUrl = (path: string) => `http://127.0.0.1:${raw.port}${path}`;
+
+  test("is read whole, as bytes or as text", async () => {
+    expect(ok(await performHttp({ method: "GET", url: `${base}/big` }, policy())).body).toBe("x".repeat(5000));
+    const bytes = ok(await performHttp({ method: "GET", url: `${base}/big` }, policy({ bodyBytes: true })));
+    expect(new TextDecoder().decode(bytes.bytes)).toBe("x".repeat(5000));
+  });
+
+  test("that stalls before its length is a timeout", async () => {
+    expect(failed(await performHttp({ method: "GET", url: rawUrl("/stall") }, policy({ timeoutMs: 150, retries: 0 }))).kind).toBe("timeout");
+  });
+
+  test("cut short by the server is a connection error saying so", async () => {
+    const error = failed(await performHttp({ method: "GET", url: rawUrl("/cut") }, policy({ retries: 0 })));
+    expect(error.kind).toBe("connection");
+    expect(error.message).toContain("the response body was cut off");
+  });
+});
+
 describe("retries", () => {
   test("a GET is retried after a 503 and then succeeds (attempts === 2)", async () => {
     const result = ok(await performHttp({ method: "GET", url: `${base}/flaky` }, policy()));

@@ -270,6 +270,18 @@ async function readBody(response: Response, method: string, max: number, control
   const declared = Number(response.headers.get("content-length") ?? "0");
   if (method !== "HEAD" && declared > max) return overLimit(); // HEAD announces a length it never sends
   if (!response.body) return new Uint8Array(0);
+  const length = response.headers.get("content-length");
+  const encoding = response.headers.get("content-encoding");
+  if (method !== "HEAD" && length !== null && /^\d+$/.test(length) && (encoding === null || encoding === "identity")) {
+    // A body of a known length, as sent: read whole into one buffer, not a chunk at a time and joined (a copy more).
+    try {
+      const body = new Uint8Array(await response.arrayBuffer());
+      if (body.byteLength === declared) return body;
+      return fail("connection", `the response body was cut off: ${body.byteLength} of ${declared} bytes`);
+    } catch (error) {
+      return fail("connection", `the response body was cut off: ${describeSystemError(error).split("\n")[0]}`);
+    }
+  }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

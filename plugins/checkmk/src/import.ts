@@ -4,7 +4,7 @@
 import { ErrorKind, ImportPage, Importer, JsonKind, JsonValue, JsonWriter } from "../../sdk/index";
 import { foldersOf } from "./folders";
 import { problemOf } from "./problem";
-import { OWNER_LABEL, Settings, folderSlug, settingsOf } from "./settings";
+import { OWNER_LABEL, Settings, folderHostsPath, settingsOf } from "./settings";
 
 export class SiteImporter extends Importer {
   fetch(page: ImportPage): bool {
@@ -16,7 +16,7 @@ export class SiteImporter extends Importer {
     if (at < 0) return false;
     if (at >= folders.paths.length) return true;
     const folder = folders.paths[<i32>at];
-    const answer = settings.api.get("/objects/folder_config/" + folderSlug(folder) + "/collections/hosts");
+    const answer = settings.api.get(folderHostsPath(folder));
     if (!answer.ok) return page.fail(answer.errorKind, "reading the hosts of folder " + folder + ": " + problemOf(answer));
     const hosts = answer.document!.root().member("value");
     if (hosts === null || hosts.kind != JsonKind.Array) return page.fail(ErrorKind.Parser, "the hosts of folder " + folder + " come without a list (value)");

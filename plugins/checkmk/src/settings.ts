@@ -85,3 +85,8 @@ export function normalFolder(path: string): string | null {
 export function folderSlug(folder: string): string {
   return folder == "/" ? "~" : folder.replaceAll("/", "~");
 }
+
+/** The path of a folder's host collection. */
+export function folderHostsPath(folder: string): string {
+  return "/objects/folder_config/" + folderSlug(folder) + "/collections/hosts";
+}

@@ -7,7 +7,7 @@ import { ErrorKind, JsonKind, JsonReader, JsonWriter, fail, request } from "../.
 import { hostFingerprint, writeCanonical } from "./canonical";
 import { foldersOf } from "./folders";
 import { problemOf } from "./problem";
-import { OWNER_LABEL, folderSlug, normalFolder, settingsOf } from "./settings";
+import { OWNER_LABEL, folderHostsPath, normalFolder, settingsOf } from "./settings";
 
 /** One host of the collection as read: where its parts lie in the answer (one object, read again for each host). */
 class SiteHost {
@@ -87,11 +87,11 @@ export function readSite(): i32 {
   settings.api.checkAnswers = false;
   while (at < end && read < settings.readBytes) {
     const folder = folders.paths[at];
-    const answer = settings.api.get(hostsOf(folder));
+    const answer = settings.api.get(folderHostsPath(folder));
     if (!answer.ok) return fail(answer.errorKind, "reading the hosts of folder " + folder + ": " + problemOf(answer));
     read += answer.bytes.byteLength;
     // The next folder this call reads is asked for now: Checkmk answers it while this one is read.
-    if (at + 1 < end && read < settings.readBytes) settings.api.prefetch(hostsOf(folders.paths[at + 1]));
+    if (at + 1 < end && read < settings.readBytes) settings.api.prefetch(folderHostsPath(folders.paths[at + 1]));
     const problem = writeFolder(answer.document!.readerAt(0), writer, settings.account, folder);
     if (problem.length > 0) return fail(ErrorKind.Parser, problem);
     at++;
@@ -106,11 +106,6 @@ export function readSite(): i32 {
   writer.endObject();
   writer.output();
   return 0;
-}
-
-/** The path of a folder's host collection. */
-function hostsOf(folder: string): string {
-  return "/objects/folder_config/" + folderSlug(folder) + "/collections/hosts";
 }
 
 /** `also`: the folders from `from` on, in up to PARTS runs, each a cursor "first folder\nfirst folder of the next run" (the last without an end). */

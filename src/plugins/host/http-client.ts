@@ -261,25 +261,27 @@ async function perform(request: HttpRequest, policy: HttpPolicy): Promise<HttpRe
   }
 }
 
+const cutOff = (detail: string) => fail("connection", `the response body was cut off: ${detail}`);
+
 /** Reads at most `max` bytes (plus the one chunk that crosses it); beyond that it aborts the connection. */
 async function readBody(response: Response, method: string, max: number, controller: AbortController): Promise<Uint8Array | Failure> {
   const overLimit = () => {
     controller.abort();
     return fail("runtime", `response body over the limit of ${max} bytes`);
   };
-  const declared = Number(response.headers.get("content-length") ?? "0");
+  const length = response.headers.get("content-length");
+  const declared = Number(length ?? "0");
   if (method !== "HEAD" && declared > max) return overLimit(); // HEAD announces a length it never sends
   if (!response.body) return new Uint8Array(0);
-  const length = response.headers.get("content-length");
   const encoding = response.headers.get("content-encoding");
   if (method !== "HEAD" && length !== null && /^\d+$/.test(length) && (encoding === null || encoding === "identity")) {
     // A body of a known length, as sent: read whole into one buffer, not a chunk at a time and joined (a copy more).
     try {
       const body = new Uint8Array(await response.arrayBuffer());
       if (body.byteLength === declared) return body;
-      return fail("connection", `the response body was cut off: ${body.byteLength} of ${declared} bytes`);
+      return cutOff(`${body.byteLength} of ${declared} bytes`);
     } catch (error) {
-      return fail("connection", `the response body was cut off: ${describeSystemError(error).split("\n")[0]}`);
+      return cutOff(describeSystemError(error).split("\n")[0]!);
     }
   }
   const reader = response.body.getReader();
@@ -297,7 +299,7 @@ async function readBody(response: Response, method: string, max: number, control
       chunks.push(value);
     }
   } catch (error) {
-    return fail("connection", `the response body was cut off: ${describeSystemError(error).split("\n")[0]}`);
+    return cutOff(describeSystemError(error).split("\n")[0]!);
   }
   return Buffer.concat(chunks);
 }

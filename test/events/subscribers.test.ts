@@ -34,6 +34,8 @@ describe("subscriber plugins", () => {
       expect(expected.map((entry) => entry.split(":")[1])).toEqual(["run.started", "host.created", "host.created", "host.deleted", "run.finished", "host.lifecycle"]);
       await until("every event to be taken", () => taken(w).length >= expected.length);
       expect(taken(w)).toEqual(expected);
+      // The plugin notes a batch as it takes it; the daemon records the delivery once the call has returned.
+      await until("the deliveries to be recorded", async () => (await subscribersOf(daemon, admin))["plugin:listener"].delivered === expected.length);
       const row = (await subscribersOf(daemon, admin))["plugin:listener"];
       expect(row).toMatchObject({ state: "active", failures: 0, delivered: expected.length, last_error: null });
       // Past the last event of the log, subscribed or not (the listener's own plugin event comes after host.lifecycle).
@@ -58,6 +60,8 @@ describe("subscriber plugins", () => {
       const expected = logged(w);
       await until("every event to be taken", () => taken(w).length >= expected.length);
       expect(taken(w)).toEqual(expected);
+      // The plugin notes a batch as it takes it; the daemon records the delivery once the call has returned.
+      await until("the redelivery to be recorded", async () => (await subscribersOf(daemon, admin))["plugin:listener"].failures === 0);
       const row = (await subscribersOf(daemon, admin))["plugin:listener"];
       expect(row).toMatchObject({ state: "active", failures: 0, last_error: { kind: "runtime", message: expect.stringContaining("refused") } });
       expect(await metricsOf(daemon, admin)).toMatch(/syncer_event_delivery_failures_total\{subscriber="plugin:listener",kind="runtime"\} [1-9]/);

@@ -4,6 +4,8 @@ import { readdirSync, readlinkSync } from "node:fs";
 import type { ExistingHost, HostStaging, PageRecord, StagedHost } from "../../src/db/hosts.ts";
 import type { SqliteStorage } from "../../src/db/sqlite/storage.ts";
 import { SyncerError } from "../../src/core/errors.ts";
+import { openBulkConnection } from "../../src/db/open.ts";
+import { SqliteHostStaging } from "../../src/db/sqlite/host-staging.ts";
 import { planRecord, stagedOf } from "../../src/inventory/plan.ts";
 import { freshDatabase } from "../helpers/database.ts";
 
@@ -194,7 +196,9 @@ describe("a staging", () => {
   });
 });
 
-describe("a page staged as it came (addPage)", () => {
+// Pages of new hosts are staged by SQLite whole, pages of stored hosts read and staged by the staging: both ways, the same.
+describe.each(["insert", "select"] as const)("a page staged as it came (addPage), each page staged by %s", (pages) => {
+  const pageStaging = (storage: SqliteStorage): HostStaging => new SqliteHostStaging(openBulkConnection(storage.sqlite.filename), () => {}, pages);
   const page = (records: Record<string, unknown>[]) => new TextEncoder().encode(JSON.stringify(records));
   /** The plan of the records the stored hosts do not settle: every one becomes an update owned by "a", or a create. */
   const planned: { hostname: string; existing: number | null; labels: string; inventory: string | null; index: number; row: number | null }[] = [];
@@ -209,7 +213,7 @@ describe("a page staged as it came (addPage)", () => {
     staged(storage, [create("same", { site: "ber" }), create("moved", { site: "ber" }), create("gone", { site: "ber" }), create("theirs", { site: "ber" }, { account: "b" } as Partial<StagedHost>)]);
     storage.sqlite.run("UPDATE hosts SET deleted_at = 5 WHERE hostname = 'gone'");
     planned.length = 0;
-    const staging = storage.hosts.stage();
+    const staging = pageStaging(storage);
     const records = [
       { hostname: "new1", labels: { site: "ham" }, row: 2 },
       { hostname: "same", labels: { site: "ber" }, row: 3 },
@@ -259,7 +263,7 @@ describe("a page staged as it came (addPage)", () => {
 
   test("a hostname staged already, in the page or before it, stages nothing of the page: the caller finds it with add", () => {
     const storage = freshDatabase();
-    const staging = storage.hosts.stage();
+    const staging = pageStaging(storage);
     expect(staging.addPage(0, page([{ hostname: "a" }, { hostname: "b" }]), "a", plan)).toBe(2);
     expect(staging.addPage(1, page([{ hostname: "c" }, { hostname: "b" }]), "a", plan)).toBeUndefined();
     expect(staging.addPage(1, page([{ hostname: "d" }, { hostname: "d" }]), "a", plan)).toBeUndefined();
@@ -273,7 +277,7 @@ describe("a page staged as it came (addPage)", () => {
     staged(storage, [create("same", { site: "ber" }), create("moved", { site: "ber" }), create("theirs", { site: "ber" }, { account: "b" } as Partial<StagedHost>)]);
     const skipTheirs = (record: PageRecord, existing: ExistingHost | undefined): StagedHost =>
       record.hostname === "theirs" ? { action: "skipped", hostname: record.hostname, reason: "owned by b", owner: "b" } : plan(record, existing);
-    const staging = storage.hosts.stage();
+    const staging = pageStaging(storage);
     expect(staging.addPage(0, page([{ hostname: "same", labels: { site: "ber" } }, { hostname: "moved", labels: { site: "kiel" } }, { hostname: "theirs" }]), "a", skipTheirs)).toBe(3);
     expect(staging.counts()).toMatchObject({ unchanged: 1, update: 1, skipped: 1 });
     for (const again of ["same", "moved", "theirs"]) expect(staging.addPage(1, page([{ hostname: "new" }, { hostname: again }]), "a", skipTheirs)).toBeUndefined();
@@ -283,7 +287,7 @@ describe("a page staged as it came (addPage)", () => {
     const unchanged: StagedHost = { action: "unchanged", hostname: "same", hostId: 1, origin: { page: 2, index: 1 } };
     expect(staging.add([unchanged])).toEqual({ hostname: "same", first: { page: 0, index: 0 }, second: { page: 2, index: 1 } });
     // A host skipped by add, without its id, is still one hostname.
-    const other = storage.hosts.stage();
+    const other = pageStaging(storage);
     expect(other.add([{ ...skipped, origin: { page: 0, index: 0 } }])).toBeUndefined();
     expect(other.addPage(1, page([{ hostname: "theirs" }]), "a", skipTheirs)).toBeUndefined();
     expect(other.add([{ ...skipped, origin: { page: 1, index: 0 } }])).toEqual({ hostname: "theirs", first: { page: 0, index: 0 }, second: { page: 1, index: 0 } });
@@ -305,7 +309,7 @@ describe("a page staged as it came (addPage)", () => {
     const context = { kind: "import" as const, account: "nb", masters: new Set<string>() };
     const byPlan = stagedOf(planRecord({ hostname: "x", labels: {}, inventory }, undefined, context)) as Extract<StagedHost, { action: "create" }>;
     planned.length = 0;
-    const first = storage.hosts.stage();
+    const first = pageStaging(storage);
     const records = [
       { hostname: "x", inventory },
       { hostname: "real", inventory: { n: 1.5 } },
@@ -323,7 +327,7 @@ describe("a page staged as it came (addPage)", () => {
     first.close();
 
     planned.length = 0;
-    const again = storage.hosts.stage();
+    const again = pageStaging(storage);
     storage.sqlite.run(`UPDATE hosts SET inventory = json_set(inventory, '$.other__k', 1) WHERE hostname = 'none'`);
     expect(again.addPage(0, page([{ hostname: "x", inventory }, { hostname: "none", labels: { a: "b" }, inventory: {} }, { hostname: "real", inventory: { n: 1.5 } }]), "nb", plan)).toBe(3);
     // "none" holds another account's namespace too: its text is not the record's, and the plan decides.
@@ -338,11 +342,103 @@ describe("a page staged as it came (addPage)", () => {
     planned.length = 0;
     const records = (inventory: string) => new TextEncoder().encode(`[{"hostname":"x","labels":${labelsText},"inventory":${inventory}},{"hostname":"y","labels":${labelsText},"inventory":{}}]`);
     staged(storage, [create("y", {}, { account: "b" } as Partial<StagedHost>)]);
-    const staging = storage.hosts.stage();
+    const staging = pageStaging(storage);
     expect(staging.addPage(0, records('{"n":1.5,"s":"\\u0001"}'), "a", plan)).toBe(2);
     // Created by the statement, its inventory namespaced; handed to the plan (a host of another owner), as it came.
     expect([...staging.entries(["create"], 10)].flat()).toMatchObject([{ hostname: "x", labels: labelsText, inventory: '{"a__n":1.5,"a__s":"\\u0001"}' }]);
     expect(planned).toEqual([{ hostname: "y", existing: 1, labels: labelsText, inventory: "{}", index: 1, row: null }]);
+    staging.close();
+  });
+});
+
+describe("a re-import's unchanged hosts, seen rather than written (addPage, page by page)", () => {
+  const page = (records: Record<string, unknown>[]) => new TextEncoder().encode(JSON.stringify(records));
+  const same = (hostname: string) => ({ hostname, labels: { site: "ber" } });
+  const refuse = (): StagedHost => {
+    throw new Error("nothing here is for the plan");
+  };
+  const lastSeen = (storage: SqliteStorage) =>
+    Object.fromEntries(storage.sqlite.query<{ hostname: string; last_seen: number }, []>("SELECT hostname, last_seen FROM hosts JOIN host_seen ON host_id = id ORDER BY id").all().map((row) => [row.hostname, row.last_seen]));
+
+  test("pages go the way that suits them; a stored host is still staged once, wherever it was staged first; the write is the same", () => {
+    const storage = freshDatabase();
+    staged(storage, ["x", "y", "z", "w"].map((name) => create(name, { site: "ber" })));
+    const staging = storage.hosts.stage();
+    // The account owns hosts: the first page is read; it was mostly new hosts, so the next is staged by SQLite whole.
+    expect(staging.addPage(0, page([same("x"), { hostname: "n1" }, { hostname: "n2" }, { hostname: "n3" }]), "a", refuse)).toBe(4);
+    expect(staging.addPage(1, page([same("x")]), "a", refuse)).toBeUndefined();
+    expect(staging.addPage(1, page([same("y"), same("z")]), "a", refuse)).toBe(2);
+    // That one was all stored hosts: the next is read again.
+    expect(staging.addPage(2, page([same("z")]), "a", refuse)).toBeUndefined();
+    // Twice in one page: nothing of it is staged, so w stays missing below.
+    expect(staging.addPage(2, page([same("w"), same("w")]), "a", refuse)).toBeUndefined();
+    expect(staging.counts()).toEqual({ create: 3, update: 0, unchanged: 3, skipped: 0, delete: 0 });
+    // Found one at a time, with both places: a row of the staging, or a host seen unchanged.
+    expect(staging.add([{ action: "unchanged", hostname: "z", hostId: 3, origin: { page: 2, index: 0 } }])).toEqual({ hostname: "z", first: { page: 1, index: 1 }, second: { page: 2, index: 0 } });
+    expect(staging.add([{ action: "unchanged", hostname: "x", hostId: 1, origin: { page: 3, index: 0 } }])).toEqual({ hostname: "x", first: { page: 0, index: 0 }, second: { page: 3, index: 0 } });
+    // w was not in the import; the created hosts are not the account's yet.
+    expect(staging.missing("a")).toEqual({ owned: 4, missing: 1 });
+    expect(staging.stageMissing("a", "gone", "{}")).toBe(1);
+    expect(staging.missing("a")).toEqual({ owned: 4, missing: 0 });
+    staging.apply(9, 2_000, 50);
+    staging.close();
+    expect(lastSeen(storage)).toEqual({ x: 2_000, y: 2_000, z: 2_000, w: 1_000, n1: 2_000, n2: 2_000, n3: 2_000 });
+    expect(storage.sqlite.query("SELECT hostname FROM hosts WHERE deleted_at IS NOT NULL").all()).toEqual([{ hostname: "w" }]);
+  });
+
+  test("read as rows when asked (unchanged entries, hooks' rewrites), each in its place; a host dropped is not written", () => {
+    const storage = freshDatabase();
+    staged(storage, ["a1", "a2", "a3", "a4", "a5"].map((name) => create(name, { site: "ber" })));
+    const staging = new SqliteHostStaging(openBulkConnection(storage.sqlite.filename), () => {}, "select");
+    expect(staging.addPage(0, page([same("a1"), { hostname: "new" }, same("a2")]), "a", refuse)).toBe(3);
+    expect(staging.addPage(1, page([same("a3"), same("a4"), same("a5")]), "a", refuse)).toBe(3);
+    expect(staging.counts()).toMatchObject({ create: 1, unchanged: 5 });
+    // Purged meanwhile: no name to write, and nothing to write for it.
+    storage.sqlite.run("DELETE FROM hosts WHERE hostname = 'a5'");
+    expect([...staging.entries(["create", "unchanged"], 2)].map((entries) => entries.map((host) => [host.hostname, host.origin]))).toEqual([
+      [
+        ["a1", { page: 0, index: 0 }],
+        ["new", { page: 0, index: 1 }],
+      ],
+      [
+        ["a2", { page: 0, index: 2 }],
+        ["a3", { page: 1, index: 0 }],
+      ],
+      [["a4", { page: 1, index: 1 }]],
+    ]);
+    staging.remove(["a2"]);
+    expect(staging.counts()).toMatchObject({ create: 1, unchanged: 3 });
+    // Staged no more, it may be staged again.
+    expect(staging.add([{ action: "unchanged", hostname: "a2", hostId: 2, origin: { page: 2, index: 0 } }])).toBeUndefined();
+    staging.remove(["a2", "a4"]);
+    staging.apply(9, 2_000, 50);
+    staging.close();
+    expect(lastSeen(storage)).toEqual({ a1: 2_000, a2: 1_000, a3: 2_000, a4: 1_000, new: 2_000 });
+  });
+
+  test("when hosts were last seen is written for exactly those seen: long runs of ids and scattered ones", () => {
+    const storage = freshDatabase();
+    const names = Array.from({ length: 60 }, (_, i) => `h${String(i + 1).padStart(2, "0")}`);
+    staged(storage, names.map((name) => create(name, { site: "ber" })));
+    // Hosts 1–40 in a run, 45 and 47 alone, 50–60 in a run too short to scan; in an order of their own.
+    const seenIds = [...Array.from({ length: 11 }, (_, i) => 60 - i), 45, ...Array.from({ length: 40 }, (_, i) => i + 1), 47];
+    const staging = new SqliteHostStaging(openBulkConnection(storage.sqlite.filename), () => {}, "select");
+    expect(staging.addPage(0, page(seenIds.map((id) => same(names[id - 1]!))), "a", refuse)).toBe(seenIds.length);
+    staging.apply(9, 2_000, 50);
+    staging.close();
+    const seen = lastSeen(storage);
+    expect(names.filter((name) => seen[name] === 2_000).map((name) => Number(name.slice(1)))).toEqual([...seenIds].sort((a, b) => a - b));
+  });
+
+  test("a stored host staged by its name alone (created by someone else meanwhile) is not missing", () => {
+    const storage = freshDatabase();
+    staged(storage, [create("kept", { site: "ber" })]);
+    const staging = new SqliteHostStaging(openBulkConnection(storage.sqlite.filename), () => {}, "select");
+    expect(staging.addPage(0, page([same("kept"), { hostname: "late" }]), "a", refuse)).toBe(2);
+    staged(storage, [create("late"), create("other")]);
+    expect(staging.missing("a")).toEqual({ owned: 3, missing: 1 });
+    expect(staging.stageMissing("a", "gone", "{}")).toBe(1);
+    expect([...staging.entries(["delete"], 10)].flat().map((host) => host.hostname)).toEqual(["other"]);
     staging.close();
   });
 });

@@ -5,7 +5,9 @@ import type { ExistingHost, HostMap, HostStaging, PageRecord, StagedAction, Stag
 import { EXISTING_SQL, existingHosts } from "./host-lookup.ts";
 import { HostCountChanges } from "./host-counts.ts";
 import { writeHostEvents } from "./host-events.ts";
+import { HostIdSet } from "./host-id-set.ts";
 import { LabelIndexChanges } from "./label-index.ts";
+import { SeenHosts } from "./seen-hosts.ts";
 
 /**
  * A run's staging in SQLite: a private temporary database (ATTACH '') on a connection of the run's own,
@@ -74,11 +76,20 @@ const FILLED: { [A in StagedAction]: { columns: string[]; values: (host: Extract
 const placeholder = (action: StagedAction, column: string, parameter: string) =>
   action === "skipped" && column === "host_id" ? `(SELECT id FROM main.hosts WHERE hostname = ${parameter})` : parameter;
 
-/** Pushes a staged host's values for its action's insert: hostname, page, idx, row, then what FILLED names. */
-function pushValues(into: Values, host: StagedHost): void {
+/** Pushes a staged host's values for its action's insert: seq, hostname, page, idx, row, then what FILLED names. */
+function pushValues(into: Values, host: StagedHost, seq: number): void {
   const origin = host.origin;
-  into.push(host.hostname, origin?.page ?? null, origin?.index ?? null, origin?.row ?? null);
+  into.push(seq, host.hostname, origin?.page ?? null, origin?.index ?? null, origin?.row ?? null);
   for (const value of (FILLED[host.action].values as (host: StagedHost) => Values)(host)) into.push(value);
+}
+
+type Plan = (record: PageRecord, existing: ExistingHost | undefined) => StagedHost;
+
+/** What `plan` decides for `record` of `page`, which must be for its hostname, staged with where the record came from. */
+function decided(plan: Plan, page: number, record: PageRecord, existing: ExistingHost): StagedHost {
+  const host = plan(record, existing);
+  if (host.hostname !== record.hostname) throw new SyncerError("internal", `the plan of ${record.hostname} decided for ${host.hostname}`);
+  return { ...host, origin: { page, index: record.index, ...(record.row === null ? {} : { row: record.row }) } };
 }
 
 function hostOf(row: Row): StagedHost {
@@ -101,39 +112,67 @@ function hostOf(row: Row): StagedHost {
 }
 
 /**
- * addPage's statement: the page's records (JSON text, ?1) looked up by hostname in one pass and staged in
- * their order (a LEFT JOIN keeps its left side, json_each's rows in array order, as the outer loop),
- * decided where the stored host settles it (see HostStaging.addPage), else PENDING with the record's
- * labels and inventory and the stored host's id for the plan. ?1 comes as bytes, cast to text (a blob
- * would be taken for SQLite's binary JSON): the page is never a JavaScript string. ?2: the page, ?3: the importing account,
- * ?4: whether records may carry inventory (else it is not looked for). The records' fields are read
- * once each in a co-routine: LIMIT keeps the subquery from being flattened into the join, which would
- * read a field again for every place it is used. jsonb_each, not json_each: the page is parsed once and
- * each record handed on in SQLite's binary form, which ->> reads without parsing; json_each would write
- * every record out as text again and ->> parse that text (a quarter of the statement's cost at 1M hosts).
- * A record's inventory is namespaced here (`<account>__<key>`: the text the plan writes), so a create with
- * inventory, and a re-import whose host holds exactly that inventory, are decided here too. The record's
- * inventory is canonical JSON (the sandbox checked it so, or wrote it so) of an object of scalars, in which a
- * quote right after a comma can only open a key (a quote within a string is escaped): the prefix (?5, the
- * account's name and "__" as JSON string text) goes after the first `{"` and after every `,"`.
+ * A page's records (JSON text, ?1) looked up by hostname in one pass, in their order (a LEFT JOIN keeps its
+ * left side, json_each's rows in array order, as the outer loop), with what settles them where the stored
+ * host does (see HostStaging.addPage): `created`, `unchanged`, else the plan decides. ?1 comes as bytes,
+ * cast to text (a blob would be taken for SQLite's binary JSON): the page is never a JavaScript string.
+ * ?3: the importing account, ?4: whether records may carry inventory (else it is not looked for). The
+ * records' fields are read once each in a co-routine: LIMIT keeps the subquery from being flattened into
+ * the join, which would read a field again for every place it is used. jsonb_each, not json_each: the page
+ * is parsed once and each record handed on in SQLite's binary form, which ->> reads without parsing;
+ * json_each would write every record out as text again and ->> parse that text (a quarter of the
+ * statement's cost at 1M hosts). A record's inventory is namespaced here (`<account>__<key>`: the text the
+ * plan writes), so a create with inventory, and a re-import whose host holds exactly that inventory, are
+ * decided here too. The record's inventory is canonical JSON (the sandbox checked it so, or wrote it so) of
+ * an object of scalars, in which a quote right after a comma can only open a key (a quote within a string
+ * is escaped): the prefix (?5, the account's name and "__" as JSON string text) goes after the first `{"`
+ * and after every `,"`.
  */
-const PAGE_SQL = (table: string) => {
+const PAGE = (() => {
   const sameInventory = "(r.inventory IS NULL OR h.inventory = r.namespaced)";
-  const unchanged = `h.account = ?3 AND h.deleted_at IS NULL AND h.labels = r.labels AND ${sameInventory}`;
-  const created = "h.id IS NULL";
   const namespaced = `iif(inventory IS NULL OR inventory = '{}', '{}', '{"' || ?5 || replace(substr(inventory, 3), ',"', ',"' || ?5))`;
-  return `INSERT INTO ${table} (hostname, action, page, idx, row, host_id, account, labels, inventory)
-    SELECT r.hostname, CASE WHEN ${created} THEN ${CODE.create} WHEN ${unchanged} THEN ${CODE.unchanged} ELSE ${PENDING} END,
-      ?2, r.idx, r.row, h.id, iif(${created}, ?3, NULL), iif(${unchanged}, NULL, r.labels), iif(${created}, r.namespaced, r.inventory)
-    FROM (SELECT hostname, labels, inventory, row, idx, ${namespaced} AS namespaced
+  return {
+    created: "h.id IS NULL",
+    unchanged: `h.account = ?3 AND h.deleted_at IS NULL AND h.labels = r.labels AND ${sameInventory}`,
+    records: `(SELECT hostname, labels, inventory, row, idx, ${namespaced} AS namespaced
       FROM (SELECT value ->> '$.hostname' AS hostname, ifnull(value ->> '$.labels', '{}') AS labels, iif(?4, value ->> '$.inventory', NULL) AS inventory,
           value ->> '$.row' AS row, key AS idx
         FROM jsonb_each(CAST(?1 AS TEXT)) LIMIT -1) LIMIT -1) AS r
-    LEFT JOIN main.hosts AS h ON h.hostname = r.hostname`;
-};
+    LEFT JOIN main.hosts AS h ON h.hostname = r.hostname`,
+  };
+})();
 
-/** Whether the stored host `h` is staged: s, the staging, has a row of its id or, without one, of its name. */
-const STAGED_HOST = "(s.host_id = h.id OR (s.host_id IS NULL AND s.hostname = h.hostname))";
+/**
+ * A page staged by SQLite whole (for pages of new hosts): each record in the page's order at seq ?6 + its
+ * index, decided where the stored host settles it, else PENDING with the record's labels and inventory and
+ * the stored host's id for the plan. ?2: the page.
+ */
+const PAGE_INSERT = (table: string) => `INSERT INTO ${table} (seq, hostname, action, page, idx, row, host_id, account, labels, inventory)
+    SELECT ?6 + r.idx, r.hostname, CASE WHEN ${PAGE.created} THEN ${CODE.create} WHEN ${PAGE.unchanged} THEN ${CODE.unchanged} ELSE ${PENDING} END,
+      ?2, r.idx, r.row, h.id, iif(${PAGE.created}, ?3, NULL), iif(${PAGE.unchanged}, NULL, r.labels), iif(${PAGE.created}, r.namespaced, r.inventory)
+    FROM ${PAGE.records}`;
+
+/**
+ * A page read for the staging to stage (for pages of stored hosts): for each record, in the page's order,
+ * the stored host's id (none: a create), its row, and for all but an unchanged host (none: unchanged) a
+ * JSON array of what its staging needs: the hostname, labels and namespaced inventory of a create; the
+ * hostname, labels and inventory of a record for the plan, and the stored host's last_changed, account,
+ * labels, inventory and deleted_at. Three columns a record: an unchanged host costs little more to read than to look up.
+ */
+const PAGE_SELECT = `SELECT h.id, r.row, CASE WHEN ${PAGE.created} THEN json_array(r.hostname, r.labels, r.namespaced) WHEN ${PAGE.unchanged} THEN NULL
+        ELSE json_array(r.hostname, r.labels, r.inventory, h.last_changed, h.account, h.labels, h.inventory, h.deleted_at) END
+    FROM ${PAGE.records}`;
+
+/**
+ * Whether the stored host `h`, whose id is not staged (stagedIds), is staged all the same: a row of the
+ * staging has its name without an id (a create, or a host skipped without its id).
+ */
+const STAGED_BY_NAME = (table: string) => `EXISTS (SELECT 1 FROM ${table} AS s WHERE s.host_id IS NULL AND s.hostname = h.hostname)`;
+
+/** Stored hosts read at a time: by missing and stageMissing, and as JSON arrays of ids bound to a statement. */
+const ID_PAGE = 10_000;
+/** Ids in a row from which one statement for their range costs less than looking each up (measured: a statement costs as much as about ten lookups). */
+const LONG_RANGE = 16;
 
 /**
  * The staged row of hostname ?1, through the unique indexes (see the constructor): by the id of the stored
@@ -170,11 +209,23 @@ export class SqliteHostStaging implements HostStaging {
   private createdBy: Map<string, number> | undefined = new Map();
   /** Whether a create was staged with a change-log entry. */
   private createsLogged = false;
+  /** The seq of the next host staged: every host gets its place in the staging's order as it is staged, in the table or not (seen). */
+  private nextSeq = 1;
+  /** The ids of the stored hosts staged, in the table or seen: a stored host is staged once. */
+  private readonly stagedIds = new HostIdSet();
+  /** Stored hosts pages staged as unchanged, kept out of the table until something reads them as rows (keepSeenAsRows). */
+  private readonly seen = new SeenHosts();
+  /** Whether the next page is read and staged here (PAGE_SELECT) rather than staged by SQLite whole (PAGE_INSERT); see addPage. */
+  private selectPages: boolean | undefined;
 
-  /** `sqlite`: a connection of the staging's own (openBulkConnection), closed with it; `applied` is told of each write. */
+  /**
+   * `sqlite`: a connection of the staging's own (openBulkConnection), closed with it; `applied` is told of
+   * each write; `pages`: how every page is staged (tests), else chosen page by page.
+   */
   constructor(
     private readonly sqlite: Database,
     private readonly applied: () => void = () => {},
+    private readonly pages?: "insert" | "select",
   ) {
     try {
       sqlite.run(`ATTACH DATABASE '' AS ${this.name}`);
@@ -216,11 +267,73 @@ export class SqliteHostStaging implements HostStaging {
     return `${this.name}.staged`;
   }
 
-  /** The insert of `count` hosts of `action`. */
-  private inserter(action: StagedAction, count: number): Statement<never, Values> {
-    const columns = ["hostname", "page", "idx", "row", ...FILLED[action].columns];
+  /** The insert of `count` hosts of `action`, answering the ids of the stored hosts they name. */
+  private inserter(action: StagedAction, count: number): Statement<[number | null], Values> {
+    const columns = ["seq", "hostname", "page", "idx", "row", ...FILLED[action].columns];
     const one = `(${CODE[action]}, ${columns.map((column) => placeholder(action, column, "?")).join(", ")})`;
-    return this.statement(`INSERT INTO ${this.table} (action, ${columns.join(", ")}) VALUES ${Array(count).fill(one).join(", ")}`);
+    return this.statement(`INSERT INTO ${this.table} (action, ${columns.join(", ")}) VALUES ${Array(count).fill(one).join(", ")} RETURNING host_id`);
+  }
+
+  /** Inserts `hosts` at `seqs`, one statement for each RUN of one action (at most), in a transaction: throws SQLite's error at a hostname staged already. */
+  private insert(hosts: StagedHost[], seqs: number[]): void {
+    this.sqlite.transaction(() => {
+      for (let at = 0; at < hosts.length; ) {
+        const action = hosts[at]!.action;
+        let end = at + 1;
+        while (end < hosts.length && end - at < RUN && hosts[end]!.action === action) end++;
+        if (end - at < RUN) end = at + 1;
+        const values: Values = [];
+        for (let index = at; index < end; index++) pushValues(values, hosts[index]!, seqs[index]!);
+        this.inserter(action, end - at).run(...values);
+        at = end;
+      }
+    })();
+  }
+
+  /**
+   * Stages `hosts` (one action) at the next seqs as one statement, unless one of their hostnames is staged
+   * already (a row of the table: the unique indexes; or seen: the id): then stages none of them, false.
+   */
+  private insertNew(hosts: StagedHost[]): boolean {
+    const seq = this.nextSeq;
+    const values: Values = [];
+    hosts.forEach((host, offset) => pushValues(values, host, seq + offset));
+    let ids: (number | null)[];
+    try {
+      ids = (this.inserter(hosts[0]!.action, hosts.length).values(...values) as [number | null][]).map(([id]) => id);
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+    if (!this.addIds(ids)) {
+      this.statement<never, [number]>(`DELETE FROM ${this.table} WHERE seq >= ?`).run(seq);
+      return false;
+    }
+    this.nextSeq += hosts.length;
+    for (const host of hosts) {
+      this.count[host.action]++;
+      this.noted(host);
+    }
+    return true;
+  }
+
+  /** Adds the stored hosts' ids among `ids` to those staged, or none of them when one is staged already (or twice in `ids`): false. */
+  private addIds(ids: (number | null)[]): boolean {
+    for (let at = 0; at < ids.length; at++) {
+      const id = ids[at]!;
+      if (id === null || this.stagedIds.add(id)) continue;
+      for (let added = 0; added < at; added++) if (ids[added] !== null) this.stagedIds.delete(ids[added]!);
+      return false;
+    }
+    return true;
+  }
+
+  /** The places of `host` and of the host staged before it under its hostname: a row of the table, or a stored host seen unchanged. */
+  private duplicateOf(host: StagedHost): StagedDuplicate {
+    const table = this.table;
+    const row = this.statement<Row, [string]>(`SELECT ${COLUMNS} FROM ${table} WHERE ${BY_HOSTNAME(table)}`).values(host.hostname)[0] as Row | undefined;
+    const id = row ? undefined : this.statement<{ id: number }, [string]>("SELECT id FROM main.hosts WHERE hostname = ?").get(host.hostname)?.id;
+    return { hostname: host.hostname, first: row ? hostOf(row).origin : id === undefined ? undefined : this.seen.origin(id), second: host.origin };
   }
 
   existing(hostnames: string[]): Map<string, ExistingHost> {
@@ -228,73 +341,76 @@ export class SqliteHostStaging implements HostStaging {
   }
 
   add(hosts: StagedHost[]): StagedDuplicate | undefined {
-    const table = this.table;
     let duplicate: StagedDuplicate | undefined;
-    const one = (host: StagedHost): boolean => {
-      const values: Values = [];
-      pushValues(values, host);
-      try {
-        this.inserter(host.action, 1).run(...values);
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        const first = this.statement<Row, [string]>(`SELECT ${COLUMNS} FROM ${table} WHERE ${BY_HOSTNAME(table)}`).values(host.hostname)[0] as Row;
-        duplicate = { hostname: host.hostname, first: hostOf(first).origin, second: host.origin };
-        return false;
-      }
-      this.count[host.action]++;
-      this.noted(host);
-      return true;
-    };
     this.sqlite.transaction(() => {
       for (let at = 0; at < hosts.length; ) {
         const action = hosts[at]!.action;
         let end = at + 1;
         while (end < hosts.length && end - at < RUN && hosts[end]!.action === action) end++;
-        if (end - at === RUN) {
-          const values: Values = [];
-          for (let index = at; index < end; index++) pushValues(values, hosts[index]!);
-          try {
-            this.inserter(action, RUN).run(...values);
-            this.count[action] += RUN;
-            for (let index = at; index < end; index++) this.noted(hosts[index]!);
-            at = end;
-            continue;
-          } catch (error) {
-            // A hostname staged already: one at a time, to find which.
-            if (!isUniqueViolation(error)) throw error;
-          }
+        if (end - at === RUN && this.insertNew(hosts.slice(at, end))) {
+          at = end;
+          continue;
         }
-        for (; at < end; at++) if (!one(hosts[at]!)) return;
+        // A hostname staged already (or a short run): one at a time, to find which.
+        for (; at < end; at++) {
+          if (this.insertNew([hosts[at]!])) continue;
+          duplicate = this.duplicateOf(hosts[at]!);
+          return;
+        }
       }
     })();
     return duplicate;
   }
 
-  addPage(page: number, records: Uint8Array, account: string, plan: (record: PageRecord, existing: ExistingHost | undefined) => StagedHost, withInventory = true): number | undefined {
+  addPage(page: number, records: Uint8Array, account: string, plan: Plan, withInventory = true): number | undefined {
+    const prefix = JSON.stringify(`${account}__`).slice(1, -1);
+    // A page of new hosts is staged by SQLite whole; one of stored hosts is read here, its unchanged hosts
+    // seen (not written: most of a re-import) and the rest staged from here. The first page of an account
+    // that owns hosts is taken for a re-import; after that, each page goes the way the one before it would have been quicker.
+    this.selectPages = this.pages === undefined ? (this.selectPages ?? this.ownsHosts(account)) : this.pages === "select";
+    const staged = this.selectPages ? this.selectPage(page, records, account, plan, withInventory, prefix) : this.insertPage(page, records, account, plan, withInventory, prefix);
+    if (staged) this.selectPages = staged.creates * 2 < staged.records;
+    return staged?.records;
+  }
+
+  private ownsHosts(account: string): boolean {
+    return this.statement<{ owns: number }, [string]>("SELECT EXISTS (SELECT 1 FROM main.hosts WHERE account = ? AND deleted_at IS NULL) AS owns").get(account)!.owns === 1;
+  }
+
+  /** A page staged by SQLite (PAGE_INSERT), its pending records then decided by the plan; undefined, staging nothing, at a hostname staged already. */
+  private insertPage(page: number, records: Uint8Array, account: string, plan: Plan, withInventory: boolean, prefix: string): { records: number; creates: number } | undefined {
     const table = this.table;
-    const before = this.statement<{ last: number }, []>(`SELECT ifnull(max(seq), 0) AS last FROM ${table}`).get()!.last;
+    const base = this.nextSeq;
     let staged: number;
     try {
-      const prefix = JSON.stringify(`${account}__`).slice(1, -1);
-      staged = this.statement<never, [Uint8Array, number, string, number, string]>(PAGE_SQL(table)).run(records, page, account, withInventory ? 1 : 0, prefix).changes;
+      staged = this.statement<never, [Uint8Array, number, string, number, string, number]>(PAGE_INSERT(table)).run(records, page, account, withInventory ? 1 : 0, prefix, base).changes;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       return undefined;
     }
+    // The stored hosts it staged must not be staged already outside the table (seen).
+    const ids = (this.statement<[number], [number]>(`SELECT host_id FROM ${table} WHERE seq >= ? AND host_id IS NOT NULL`).values(base) as [number][]).map(([id]) => id);
+    if (!this.addIds(ids)) {
+      this.statement<never, [number]>(`DELETE FROM ${table} WHERE seq >= ?`).run(base);
+      return undefined;
+    }
+    this.nextSeq = base + staged;
     // In order: a created host's rank among the creates gives its id, and the plan sees records as they came.
     // The rows are the page's creates and pending records: the rest of what it staged is unchanged, counted without a scan.
     type Row = [number, string, number, number | null, string, string | null, number | null, number | null, string | null, string | null, string | null, number | null];
     const rows = this
       .statement<Row, [number]>(
         `SELECT s.action, s.hostname, s.idx, s.row, s.labels, s.inventory, s.host_id, h.last_changed, h.account, h.labels, h.inventory, h.deleted_at
-         FROM ${table} AS s LEFT JOIN main.hosts AS h ON h.id = s.host_id WHERE s.seq > ? AND s.action IN (${CODE.create}, ${PENDING}) ORDER BY s.seq`,
+         FROM ${table} AS s LEFT JOIN main.hosts AS h ON h.id = s.host_id WHERE s.seq >= ? AND s.action IN (${CODE.create}, ${PENDING}) ORDER BY s.seq`,
       )
-      .values(before) as Row[];
+      .values(base) as Row[];
     this.count.unchanged += staged - rows.length;
-    if (rows.length === 0) return staged;
+    let creates = 0;
+    if (rows.length === 0) return { records: staged, creates };
     this.sqlite.transaction(() => {
       for (const [action, hostname, index, row, labels, inventory, hostId, lastChanged, oldAccount, oldLabels, oldInventory, oldDeletedAt] of rows) {
         if (action === CODE.create) {
+          creates++;
           this.count.create++;
           // The statement's creates are the account's.
           this.countCreated(account, 1);
@@ -302,16 +418,72 @@ export class SqliteHostStaging implements HostStaging {
           this.labelChanges?.addCreated(this.created, JSON.parse(labels) as HostMap);
           continue;
         }
-        const existing: ExistingHost | undefined =
-          hostId === null ? undefined : { id: hostId, hostname, account: oldAccount, labelsText: oldLabels!, inventoryText: oldInventory!, deletedAt: oldDeletedAt, lastChanged: lastChanged! };
-        const host = plan({ hostname, index, row, labels, inventory }, existing);
-        if (host.hostname !== hostname) throw new SyncerError("internal", `the plan of ${hostname} decided for ${host.hostname}`);
+        const existing: ExistingHost = { id: hostId!, hostname, account: oldAccount, labelsText: oldLabels!, inventoryText: oldInventory!, deletedAt: oldDeletedAt, lastChanged: lastChanged! };
+        const host = decided(plan, page, { hostname, index, row, labels, inventory }, existing);
         this.decide(host);
         this.count[host.action]++;
         this.noted(host);
       }
     })();
-    return staged;
+    return { records: staged, creates };
+  }
+
+  /**
+   * A page read (PAGE_SELECT) and staged from here: its unchanged hosts seen, its creates and the plan's
+   * decisions inserted at their places in the page's order; undefined, staging nothing, at a hostname staged already.
+   */
+  private selectPage(page: number, records: Uint8Array, account: string, plan: Plan, withInventory: boolean, prefix: string): { records: number; creates: number } | undefined {
+    type Read = [hostId: number | null, row: number | null, detail: string | null];
+    const read = this.statement<Read, [Uint8Array, null, string, number, string]>(PAGE_SELECT).values(records, null, account, withInventory ? 1 : 0, prefix) as Read[];
+    const base = this.nextSeq;
+    // Every stored host the page names is staged by it, whatever is decided: none may be staged already.
+    // The unchanged ones are seen; the others are staged below, in the page's order.
+    const mark = this.seen.mark();
+    const rest: number[] = [];
+    let at = 0;
+    for (; at < read.length; at++) {
+      const [hostId, row, detail] = read[at]!;
+      if (hostId !== null && !this.stagedIds.add(hostId)) break;
+      if (detail === null) this.seen.add(hostId!, base + at, page, at, row);
+      else rest.push(at);
+    }
+    const undo = (count: number) => {
+      for (let index = 0; index < count; index++) if (read[index]![0] !== null) this.stagedIds.delete(read[index]![0]!);
+      this.seen.rollback(mark);
+    };
+    if (at < read.length) {
+      undo(at);
+      return undefined;
+    }
+    const hosts: StagedHost[] = [];
+    let creates = 0;
+    try {
+      for (const index of rest) {
+        const [hostId, row, detail] = read[index]!;
+        const origin: StagedOrigin = { page, index, ...(row === null ? {} : { row }) };
+        if (hostId === null) {
+          const [hostname, labels, inventory] = JSON.parse(detail!) as [string, string, string];
+          hosts.push({ action: "create", hostname, origin, account, labels, inventory });
+          creates++;
+        } else {
+          const [hostname, labels, inventory, lastChanged, oldAccount, oldLabels, oldInventory, deletedAt] = JSON.parse(detail!) as [string, string, string | null, number, string | null, string, string, number | null];
+          const existing: ExistingHost = { id: hostId, hostname, account: oldAccount, labelsText: oldLabels, inventoryText: oldInventory, deletedAt, lastChanged };
+          hosts.push(decided(plan, page, { hostname, index, row, labels, inventory }, existing));
+        }
+      }
+      this.insert(hosts, rest.map((index) => base + index));
+    } catch (error) {
+      undo(read.length);
+      if (isUniqueViolation(error)) return undefined;
+      throw error;
+    }
+    this.nextSeq = base + read.length;
+    this.count.unchanged += read.length - hosts.length;
+    for (const host of hosts) {
+      this.count[host.action]++;
+      this.noted(host);
+    }
+    return { records: read.length, creates };
   }
 
   /** Stages `host`'s decision in place of what is staged for its hostname; its origin and its host's id stay. */
@@ -341,25 +513,53 @@ export class SqliteHostStaging implements HostStaging {
   }
 
   missing(account: string): { owned: number; missing: number } {
-    const row = this
-      .statement<{ owned: number; missing: number | null }, [string]>(
-        `SELECT count(*) AS owned, sum(NOT EXISTS (SELECT 1 FROM ${this.table} AS s WHERE ${STAGED_HOST})) AS missing
-         FROM main.hosts AS h WHERE h.account = ? AND h.deleted_at IS NULL`,
-      )
-      .get(account)!;
-    return { owned: row.owned, missing: row.missing ?? 0 };
+    let owned = 0;
+    let missing = 0;
+    const unstaged = this.statement<{ missing: number }, [string]>(
+      `SELECT count(*) AS missing FROM main.hosts AS h WHERE h.id IN (SELECT value FROM json_each(?)) AND NOT ${STAGED_BY_NAME(this.table)}`,
+    );
+    for (const ids of this.ownedIds(account)) {
+      owned += ids.length;
+      const candidates = ids.filter((id) => !this.stagedIds.has(id));
+      if (candidates.length > 0) missing += unstaged.get(JSON.stringify(candidates))!.missing;
+    }
+    return { owned, missing };
+  }
+
+  /** The ids of the live hosts `account` owns, ID_PAGE at a time, through its index (by hostname). */
+  private *ownedIds(account: string): Generator<number[]> {
+    const page = this.statement<[number, string], [string, string]>(
+      `SELECT id, hostname FROM main.hosts INDEXED BY hosts_account_hostname_idx WHERE account = ? AND hostname > ? AND deleted_at IS NULL ORDER BY hostname LIMIT ${ID_PAGE}`,
+    );
+    for (let after = ""; ; ) {
+      const rows = page.values(account, after) as [number, string][];
+      if (rows.length > 0) yield rows.map(([id]) => id);
+      if (rows.length < ID_PAGE) return;
+      after = rows[rows.length - 1]![1];
+    }
   }
 
   stageMissing(account: string, reason: string, changes: string): number {
     const table = this.table;
-    const { changes: staged } = this
-      .statement<never, [number, string, string, string]>(
-        `INSERT INTO ${table} (hostname, action, host_id, last_changed, old_account, old_labels, old_inventory, old_deleted_at, reason, changes)
-         SELECT h.hostname, ?1, h.id, h.last_changed, h.account, h.labels, h.inventory, h.deleted_at, ?2, ?3
-         FROM main.hosts AS h WHERE h.account = ?4 AND h.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM ${table} AS s WHERE ${STAGED_HOST})
-         ORDER BY h.id`,
-      )
-      .run(CODE.delete, reason, changes, account);
+    // In the order of their ids, after everything staged so far.
+    const candidates: number[] = [];
+    for (const ids of this.ownedIds(account)) for (const id of ids) if (!this.stagedIds.has(id)) candidates.push(id);
+    candidates.sort((a, b) => a - b);
+    const insert = this.statement<[number], [number, string, string, string, number, string]>(
+      `INSERT INTO ${table} (seq, hostname, action, host_id, last_changed, old_account, old_labels, old_inventory, old_deleted_at, reason, changes)
+       SELECT ?5 + row_number() OVER (ORDER BY h.id) - 1, h.hostname, ?1, h.id, h.last_changed, h.account, h.labels, h.inventory, h.deleted_at, ?2, ?3
+       FROM main.hosts AS h WHERE h.id IN (SELECT value FROM json_each(?6)) AND h.account = ?4 AND h.deleted_at IS NULL AND NOT ${STAGED_BY_NAME(table)}
+       ORDER BY h.id RETURNING host_id`,
+    );
+    let staged = 0;
+    this.sqlite.transaction(() => {
+      for (let at = 0; at < candidates.length; at += ID_PAGE) {
+        const ids = (insert.values(CODE.delete, reason, changes, account, this.nextSeq, JSON.stringify(candidates.slice(at, at + ID_PAGE))) as [number][]).map(([id]) => id);
+        this.addIds(ids);
+        this.nextSeq += ids.length;
+        staged += ids.length;
+      }
+    })();
     this.count.delete += staged;
     return staged;
   }
@@ -371,6 +571,7 @@ export class SqliteHostStaging implements HostStaging {
   *entries(actions: readonly StagedAction[], size: number): Generator<StagedHost[]> {
     // The counts are exact: no host of these actions staged, no scan of the staging.
     if (actions.every((action) => this.count[action] === 0)) return;
+    if (actions.includes("unchanged")) this.keepSeenAsRows();
     const codes = actions.map((action) => CODE[action]).join(", ");
     // Read a page at a time by seq, never holding a statement open across a yield: between pages the
     // caller may change what is staged (hooks) and the connection may serve others.
@@ -386,6 +587,7 @@ export class SqliteHostStaging implements HostStaging {
 
   replace(hosts: StagedHost[]): void {
     const table = this.table;
+    this.keepSeenAsRows();
     const before = this.statement<{ action: number }, [string]>(`SELECT action FROM ${table} WHERE ${BY_HOSTNAME(table)}`);
     this.labelChanges = undefined;
     this.createdBy = undefined;
@@ -405,10 +607,36 @@ export class SqliteHostStaging implements HostStaging {
   remove(hostnames: string[]): void {
     this.labelChanges = undefined;
     this.createdBy = undefined;
-    const remove = this.statement<{ action: number }, [string]>(`DELETE FROM ${this.table} WHERE ${BY_HOSTNAME(this.table)} RETURNING action`);
+    this.keepSeenAsRows();
+    const remove = this.statement<{ action: number; host_id: number | null }, [string]>(`DELETE FROM ${this.table} WHERE ${BY_HOSTNAME(this.table)} RETURNING action, host_id`);
     this.sqlite.transaction(() => {
-      for (const hostname of hostnames) for (const { action } of remove.all(hostname)) this.count[ACTIONS[action]!]--;
+      for (const hostname of hostnames) {
+        for (const { action, host_id } of remove.all(hostname)) {
+          this.count[ACTIONS[action]!]--;
+          if (host_id !== null) this.stagedIds.delete(host_id);
+        }
+      }
     })();
+  }
+
+  /**
+   * Writes the hosts seen unchanged as rows of the staging, at their places in its order: for what reads or
+   * changes staged hosts by row (entries of unchanged hosts, hooks' rewrites). A host removed from the
+   * inventory since it was staged has no name left to write: it drops out, as an unchanged host has nothing to write.
+   */
+  private keepSeenAsRows(): void {
+    if (this.seen.size === 0) return;
+    const insert = this.statement<never, [string]>(
+      `INSERT INTO ${this.table} (seq, hostname, action, page, idx, row, host_id)
+       SELECT j.value ->> 0, h.hostname, ${CODE.unchanged}, j.value ->> 2, j.value ->> 3, j.value ->> 4, h.id FROM json_each(?) AS j JOIN main.hosts AS h ON h.id = j.value ->> 1`,
+    );
+    this.sqlite.transaction(() => {
+      for (const chunk of this.seen.chunks(ID_PAGE)) {
+        const written = insert.run(JSON.stringify(chunk.map((host) => [host.seq, host.id, host.page, host.index, host.row]))).changes;
+        this.count.unchanged -= chunk.length - written;
+      }
+    })();
+    this.seen.clear();
   }
 
   apply(runId: number | null, now: number, changeLogLimit: number): void {
@@ -475,11 +703,12 @@ export class SqliteHostStaging implements HostStaging {
           }
         }
         labelIndex.apply(sqlite, base);
-        if (count.update + count.unchanged > 0) {
+        if (count.update + count.unchanged - this.seen.size > 0) {
           this
             .statement<never, [number, number, number]>(`UPDATE main.host_seen SET last_seen = ?1 FROM ${table} AS s WHERE s.action IN (?2, ?3) AND host_seen.host_id = s.host_id`)
             .run(now, CODE.update, CODE.unchanged);
         }
+        this.markSeen(now);
         if (changeLogLimit > 0 && count.update + count.delete > 0) {
           const changed = `action IN (${CODE.update}, ${CODE.delete})`;
           this
@@ -497,6 +726,28 @@ export class SqliteHostStaging implements HostStaging {
       })
       .immediate();
     this.applied();
+  }
+
+  /**
+   * When the hosts seen unchanged were last seen: a long run of their ids is one scan of host_seen's range
+   * (a tenth of the cost of a lookup a host; UPDATE … FROM would gather every row first), the rest are looked up by id.
+   */
+  private markSeen(now: number): void {
+    const range = this.statement<never, [number, number, number]>("UPDATE main.host_seen SET last_seen = ?1 WHERE host_id BETWEEN ?2 AND ?3");
+    const byId = this.statement<never, [number, string]>("UPDATE main.host_seen SET last_seen = ?1 WHERE host_id IN (SELECT value FROM json_each(?2))");
+    let ids: number[] = [];
+    for (const [first, last] of this.seen.ranges()) {
+      if (last - first >= LONG_RANGE) {
+        range.run(now, first, last);
+        continue;
+      }
+      for (let id = first; id <= last; id++) ids.push(id);
+      if (ids.length >= ID_PAGE) {
+        byId.run(now, JSON.stringify(ids));
+        ids = [];
+      }
+    }
+    if (ids.length > 0) byId.run(now, JSON.stringify(ids));
   }
 
   /**

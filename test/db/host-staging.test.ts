@@ -363,11 +363,15 @@ describe("a re-import's unchanged hosts, seen rather than written (addPage, page
   test("pages go the way that suits them; a stored host is still staged once, wherever it was staged first; the write is the same", () => {
     const storage = freshDatabase();
     staged(storage, ["x", "y", "z", "w"].map((name) => create(name, { site: "ber" })));
-    const staging = storage.hosts.stage();
-    // The account owns hosts: the first page is read; it was mostly new hosts, so the next is staged by SQLite whole.
+    const connection = openBulkConnection(storage.sqlite.filename);
+    const staging = new SqliteHostStaging(connection);
+    const rowsStaged = () => connection.query<{ rows: number }, []>("SELECT count(*) AS rows FROM staging.staged").get()!.rows;
+    // The account owns hosts: the first page is read (x seen, not written); it was mostly new hosts, so the next is staged by SQLite whole.
     expect(staging.addPage(0, page([same("x"), { hostname: "n1" }, { hostname: "n2" }, { hostname: "n3" }]), "a", refuse)).toBe(4);
+    expect(rowsStaged()).toBe(3);
     expect(staging.addPage(1, page([same("x")]), "a", refuse)).toBeUndefined();
     expect(staging.addPage(1, page([same("y"), same("z")]), "a", refuse)).toBe(2);
+    expect(rowsStaged()).toBe(5);
     // That one was all stored hosts: the next is read again.
     expect(staging.addPage(2, page([same("z")]), "a", refuse)).toBeUndefined();
     // Twice in one page: nothing of it is staged, so w stays missing below.
@@ -422,12 +426,36 @@ describe("a re-import's unchanged hosts, seen rather than written (addPage, page
     staged(storage, names.map((name) => create(name, { site: "ber" })));
     // Hosts 1–40 in a run, 45 and 47 alone, 50–60 in a run too short to scan; in an order of their own.
     const seenIds = [...Array.from({ length: 11 }, (_, i) => 60 - i), 45, ...Array.from({ length: 40 }, (_, i) => i + 1), 47];
-    const staging = new SqliteHostStaging(openBulkConnection(storage.sqlite.filename), () => {}, "select");
+    const connection = openBulkConnection(storage.sqlite.filename);
+    const staging = new SqliteHostStaging(connection, () => {}, "select");
     expect(staging.addPage(0, page(seenIds.map((id) => same(names[id - 1]!))), "a", refuse)).toBe(seenIds.length);
+    // Seen, not written: the staging holds no row of them.
+    expect(connection.query("SELECT count(*) AS rows FROM staging.staged").get()).toEqual({ rows: 0 });
     staging.apply(9, 2_000, 50);
     staging.close();
     const seen = lastSeen(storage);
     expect(names.filter((name) => seen[name] === 2_000).map((name) => Number(name.slice(1)))).toEqual([...seenIds].sort((a, b) => a - b));
+  });
+
+  test("hosts in an order of their own (a run each) are written as rows past a bound: the memory stays bounded, the outcome the same", () => {
+    const storage = freshDatabase();
+    const names = ["b1", "b2", "b3", "b4", "b5", "b6"];
+    staged(storage, names.map((name) => create(name, { site: "ber" })));
+    const connection = openBulkConnection(storage.sqlite.filename);
+    const staging = new SqliteHostStaging(connection, () => {}, "select", 2);
+    const rowsStaged = () => connection.query<{ rows: number }, []>("SELECT count(*) AS rows FROM staging.staged").get()!.rows;
+    expect(staging.addPage(0, page([same("b5"), same("b1"), same("b3")]), "a", refuse)).toBe(3);
+    expect(rowsStaged()).toBe(3);
+    expect(staging.addPage(1, page([same("b2"), same("b6")]), "a", refuse)).toBe(2);
+    expect(rowsStaged()).toBe(3);
+    expect(staging.addPage(2, page([same("b1")]), "a", refuse)).toBeUndefined();
+    expect(staging.add([{ action: "unchanged", hostname: "b3", hostId: 3, origin: { page: 3, index: 0 } }])).toEqual({ hostname: "b3", first: { page: 0, index: 2 }, second: { page: 3, index: 0 } });
+    expect(staging.counts()).toMatchObject({ unchanged: 5 });
+    expect(staging.missing("a")).toEqual({ owned: 6, missing: 1 });
+    expect([...staging.entries(["unchanged"], 10)].flat().map((host) => host.hostname)).toEqual(["b5", "b1", "b3", "b2", "b6"]);
+    staging.apply(9, 2_000, 50);
+    staging.close();
+    expect(lastSeen(storage)).toEqual({ b1: 2_000, b2: 2_000, b3: 2_000, b4: 1_000, b5: 2_000, b6: 2_000 });
   });
 
   test("a stored host staged by its name alone (created by someone else meanwhile) is not missing", () => {

@@ -171,6 +171,11 @@ const STAGED_BY_NAME = (table: string) => `EXISTS (SELECT 1 FROM ${table} AS s W
 
 /** Stored hosts read at a time: by missing and stageMissing, and as JSON arrays of ids bound to a statement. */
 const ID_PAGE = 10_000;
+/**
+ * Runs of seen hosts kept at most (about 36 bytes each): a re-import in an order of its own (each host a run)
+ * has its unchanged hosts written as rows once there are more, so the memory a staging holds stays bounded.
+ */
+const SEEN_RUNS_KEPT = 100_000;
 /** Ids in a row from which one statement for their range costs less than looking each up (measured: a statement costs as much as about ten lookups). */
 const LONG_RANGE = 16;
 
@@ -220,12 +225,13 @@ export class SqliteHostStaging implements HostStaging {
 
   /**
    * `sqlite`: a connection of the staging's own (openBulkConnection), closed with it; `applied` is told of
-   * each write; `pages`: how every page is staged (tests), else chosen page by page.
+   * each write; `pages`: how every page is staged (tests), else chosen page by page; `seenRunsKept`: see SEEN_RUNS_KEPT (tests).
    */
   constructor(
     private readonly sqlite: Database,
     private readonly applied: () => void = () => {},
     private readonly pages?: "insert" | "select",
+    private readonly seenRunsKept = SEEN_RUNS_KEPT,
   ) {
     try {
       sqlite.run(`ATTACH DATABASE '' AS ${this.name}`);
@@ -483,6 +489,7 @@ export class SqliteHostStaging implements HostStaging {
       this.count[host.action]++;
       this.noted(host);
     }
+    if (this.seen.runCount > this.seenRunsKept) this.keepSeenAsRows();
     return { records: read.length, creates };
   }
 

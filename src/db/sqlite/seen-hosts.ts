@@ -27,6 +27,11 @@ export class SeenHosts {
   /** How many hosts. */
   size = 0;
 
+  /** How many runs hold them: what they cost in memory (six numbers each). */
+  get runCount(): number {
+    return this.runs;
+  }
+
   /** Adds host `id`, staged at `seq`, from place `index` of `page` (and `row` of its source). */
   add(id: number, seq: number, page: number, index: number, row: number | null): void {
     // NaN for no row: NaN + n is no row's either.

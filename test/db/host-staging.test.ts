@@ -197,8 +197,16 @@ describe("a staging", () => {
 });
 
 // Pages of new hosts are staged by SQLite whole, pages of stored hosts read and staged by the staging: both ways, the same.
-describe.each(["insert", "select"] as const)("a page staged as it came (addPage), each page staged by %s", (pages) => {
+// A page said to have no inventory is read without looking for one; one that may have it, with.
+describe.each([
+  ["insert", "a page with inventory only"],
+  ["insert", "every page"],
+  ["select", "a page with inventory only"],
+  ["select", "every page"],
+] as const)("a page staged as it came (addPage), each page staged by %s, inventory looked for in %s", (pages, lookFor) => {
   const pageStaging = (storage: SqliteStorage): HostStaging => new SqliteHostStaging(openBulkConnection(storage.sqlite.filename), () => {}, pages);
+  const addPage = (staging: HostStaging, number: number, records: Uint8Array, account: string, plan: (record: PageRecord, existing: ExistingHost | undefined) => StagedHost) =>
+    staging.addPage(number, records, account, plan, lookFor === "every page" || new TextDecoder().decode(records).includes('"inventory"'));
   const page = (records: Record<string, unknown>[]) => new TextEncoder().encode(JSON.stringify(records));
   /** The plan of the records the stored hosts do not settle: every one becomes an update owned by "a", or a create. */
   const planned: { hostname: string; existing: number | null; labels: string; inventory: string | null; index: number; row: number | null }[] = [];
@@ -224,7 +232,7 @@ describe.each(["insert", "select"] as const)("a page staged as it came (addPage)
       { hostname: "same2", labels: {} },
       { hostname: "new3" },
     ];
-    expect(staging.addPage(3, page(records), "a", plan)).toBe(8);
+    expect(addPage(staging, 3, page(records), "a", plan)).toBe(8);
     expect(planned).toEqual([
       { hostname: "moved", existing: 2, labels: '{"site":"kiel"}', inventory: null, index: 3, row: 5 },
       { hostname: "gone", existing: 3, labels: '{"site":"ber"}', inventory: null, index: 4, row: null },
@@ -264,11 +272,14 @@ describe.each(["insert", "select"] as const)("a page staged as it came (addPage)
   test("a hostname staged already, in the page or before it, stages nothing of the page: the caller finds it with add", () => {
     const storage = freshDatabase();
     const staging = pageStaging(storage);
-    expect(staging.addPage(0, page([{ hostname: "a" }, { hostname: "b" }]), "a", plan)).toBe(2);
-    expect(staging.addPage(1, page([{ hostname: "c" }, { hostname: "b" }]), "a", plan)).toBeUndefined();
-    expect(staging.addPage(1, page([{ hostname: "d" }, { hostname: "d" }]), "a", plan)).toBeUndefined();
+    expect(addPage(staging, 0, page([{ hostname: "a" }, { hostname: "b" }]), "a", plan)).toBe(2);
+    expect(addPage(staging, 1, page([{ hostname: "c" }, { hostname: "b" }]), "a", plan)).toBeUndefined();
+    expect(addPage(staging, 1, page([{ hostname: "d" }, { hostname: "d" }]), "a", plan)).toBeUndefined();
     expect(staging.counts()).toMatchObject({ create: 2 });
-    expect([...staging.entries(["create"], 10)].flat().map((host) => host.hostname)).toEqual(["a", "b"]);
+    expect([...staging.entries(["create"], 10)].flat()).toMatchObject([
+      { hostname: "a", account: "a", labels: "{}", inventory: "{}" },
+      { hostname: "b", account: "a", labels: "{}", inventory: "{}" },
+    ]);
     staging.close();
   });
 
@@ -278,9 +289,9 @@ describe.each(["insert", "select"] as const)("a page staged as it came (addPage)
     const skipTheirs = (record: PageRecord, existing: ExistingHost | undefined): StagedHost =>
       record.hostname === "theirs" ? { action: "skipped", hostname: record.hostname, reason: "owned by b", owner: "b" } : plan(record, existing);
     const staging = pageStaging(storage);
-    expect(staging.addPage(0, page([{ hostname: "same", labels: { site: "ber" } }, { hostname: "moved", labels: { site: "kiel" } }, { hostname: "theirs" }]), "a", skipTheirs)).toBe(3);
+    expect(addPage(staging, 0, page([{ hostname: "same", labels: { site: "ber" } }, { hostname: "moved", labels: { site: "kiel" } }, { hostname: "theirs" }]), "a", skipTheirs)).toBe(3);
     expect(staging.counts()).toMatchObject({ unchanged: 1, update: 1, skipped: 1 });
-    for (const again of ["same", "moved", "theirs"]) expect(staging.addPage(1, page([{ hostname: "new" }, { hostname: again }]), "a", skipTheirs)).toBeUndefined();
+    for (const again of ["same", "moved", "theirs"]) expect(addPage(staging, 1, page([{ hostname: "new" }, { hostname: again }]), "a", skipTheirs)).toBeUndefined();
     // Planned one at a time (add), a second time is found with both places.
     const skipped: StagedHost = { action: "skipped", hostname: "theirs", reason: "owned by b", owner: "b", origin: { page: 2, index: 0 } };
     expect(staging.add([skipped])).toEqual({ hostname: "theirs", first: { page: 0, index: 2 }, second: { page: 2, index: 0 } });
@@ -289,7 +300,7 @@ describe.each(["insert", "select"] as const)("a page staged as it came (addPage)
     // A host skipped by add, without its id, is still one hostname.
     const other = pageStaging(storage);
     expect(other.add([{ ...skipped, origin: { page: 0, index: 0 } }])).toBeUndefined();
-    expect(other.addPage(1, page([{ hostname: "theirs" }]), "a", skipTheirs)).toBeUndefined();
+    expect(addPage(other, 1, page([{ hostname: "theirs" }]), "a", skipTheirs)).toBeUndefined();
     expect(other.add([{ ...skipped, origin: { page: 1, index: 0 } }])).toEqual({ hostname: "theirs", first: { page: 0, index: 0 }, second: { page: 1, index: 0 } });
     // What was staged stays as it was: the hooks' view and the write.
     expect([...staging.entries(["unchanged", "update", "skipped"], 10)].flat().map((host) => [host.hostname, host.action])).toEqual([
@@ -315,7 +326,7 @@ describe.each(["insert", "select"] as const)("a page staged as it came (addPage)
       { hostname: "real", inventory: { n: 1.5 } },
       { hostname: "none", labels: { a: "b" } },
     ];
-    expect(first.addPage(0, page(records), "nb", plan)).toBe(3);
+    expect(addPage(first, 0, page(records), "nb", plan)).toBe(3);
     expect(planned).toEqual([]);
     const created = [...first.entries(["create"], 10)].flat() as Extract<StagedHost, { action: "create" }>[];
     expect(created.map((host) => [host.hostname, host.inventory])).toEqual([
@@ -329,7 +340,7 @@ describe.each(["insert", "select"] as const)("a page staged as it came (addPage)
     planned.length = 0;
     const again = pageStaging(storage);
     storage.sqlite.run(`UPDATE hosts SET inventory = json_set(inventory, '$.other__k', 1) WHERE hostname = 'none'`);
-    expect(again.addPage(0, page([{ hostname: "x", inventory }, { hostname: "none", labels: { a: "b" }, inventory: {} }, { hostname: "real", inventory: { n: 1.5 } }]), "nb", plan)).toBe(3);
+    expect(addPage(again, 0, page([{ hostname: "x", inventory }, { hostname: "none", labels: { a: "b" }, inventory: {} }, { hostname: "real", inventory: { n: 1.5 } }]), "nb", plan)).toBe(3);
     // "none" holds another account's namespace too: its text is not the record's, and the plan decides.
     expect(planned.map((record) => record.hostname)).toEqual(["none"]);
     expect(again.counts()).toMatchObject({ unchanged: 2, update: 1 });
@@ -343,7 +354,7 @@ describe.each(["insert", "select"] as const)("a page staged as it came (addPage)
     const records = (inventory: string) => new TextEncoder().encode(`[{"hostname":"x","labels":${labelsText},"inventory":${inventory}},{"hostname":"y","labels":${labelsText},"inventory":{}}]`);
     staged(storage, [create("y", {}, { account: "b" } as Partial<StagedHost>)]);
     const staging = pageStaging(storage);
-    expect(staging.addPage(0, records('{"n":1.5,"s":"\\u0001"}'), "a", plan)).toBe(2);
+    expect(addPage(staging, 0, records('{"n":1.5,"s":"\\u0001"}'), "a", plan)).toBe(2);
     // Created by the statement, its inventory namespaced; handed to the plan (a host of another owner), as it came.
     expect([...staging.entries(["create"], 10)].flat()).toMatchObject([{ hostname: "x", labels: labelsText, inventory: '{"a__n":1.5,"a__s":"\\u0001"}' }]);
     expect(planned).toEqual([{ hostname: "y", existing: 1, labels: labelsText, inventory: "{}", index: 1, row: null }]);

@@ -112,45 +112,58 @@ function hostOf(row: Row): StagedHost {
 }
 
 /**
- * A page's records (JSON text, ?1) looked up by hostname in one pass, in their order (a LEFT JOIN keeps its
+ * A page's records (JSON text, $records) looked up by hostname in one pass, in their order (a LEFT JOIN keeps its
  * left side, json_each's rows in array order, as the outer loop), with what settles them where the stored
- * host does (see HostStaging.addPage): `created`, `unchanged`, else the plan decides. ?1 comes as bytes,
+ * host does (see HostStaging.addPage): `created`, `unchanged`, else the plan decides. $records comes as bytes,
  * cast to text (a blob would be taken for SQLite's binary JSON): the page is never a JavaScript string.
- * ?3: the importing account, ?4: whether records may carry inventory (else it is not looked for). The
- * records' fields are read once each in a co-routine: LIMIT keeps the subquery from being flattened into
- * the join, which would read a field again for every place it is used. jsonb_each, not json_each: the page
+ * $account: the importing account. The records' fields are read once each in a co-routine: LIMIT keeps the
+ * subquery from being flattened into the join, which would read a field again for every place it is used;
+ * a page whose records have no inventory is read without looking for one, in a single co-routine (a
+ * tenth less than the two an inventory's namespacing needs). jsonb_each, not json_each: the page
  * is parsed once and each record handed on in SQLite's binary form, which ->> reads without parsing;
  * json_each would write every record out as text again and ->> parse that text (a quarter of the
  * statement's cost at 1M hosts). A record's inventory is namespaced here (`<account>__<key>`: the text the
  * plan writes), so a create with inventory, and a re-import whose host holds exactly that inventory, are
  * decided here too. The record's inventory is canonical JSON (the sandbox checked it so, or wrote it so) of
  * an object of scalars, in which a quote right after a comma can only open a key (a quote within a string
- * is escaped): the prefix (?5, the account's name and "__" as JSON string text) goes after the first `{"`
+ * is escaped): the prefix ($prefix, the account's name and "__" as JSON string text) goes after the first `{"`
  * and after every `,"`.
  */
 const PAGE = (() => {
-  const sameInventory = "(r.inventory IS NULL OR h.inventory = r.namespaced)";
-  const namespaced = `iif(inventory IS NULL OR inventory = '{}', '{}', '{"' || ?5 || replace(substr(inventory, 3), ',"', ',"' || ?5))`;
+  const fields = "value ->> '$.hostname' AS hostname, ifnull(value ->> '$.labels', '{}') AS labels, value ->> '$.row' AS row, key AS idx";
+  const namespaced = `iif(inventory IS NULL OR inventory = '{}', '{}', '{"' || $prefix || replace(substr(inventory, 3), ',"', ',"' || $prefix))`;
+  const join = "LEFT JOIN main.hosts AS h ON h.hostname = r.hostname";
   return {
     created: "h.id IS NULL",
-    unchanged: `h.account = ?3 AND h.deleted_at IS NULL AND h.labels = r.labels AND ${sameInventory}`,
-    records: `(SELECT hostname, labels, inventory, row, idx, ${namespaced} AS namespaced
-      FROM (SELECT value ->> '$.hostname' AS hostname, ifnull(value ->> '$.labels', '{}') AS labels, iif(?4, value ->> '$.inventory', NULL) AS inventory,
-          value ->> '$.row' AS row, key AS idx
-        FROM jsonb_each(CAST(?1 AS TEXT)) LIMIT -1) LIMIT -1) AS r
-    LEFT JOIN main.hosts AS h ON h.hostname = r.hostname`,
+    unchanged: "h.account = $account AND h.deleted_at IS NULL AND h.labels = r.labels AND (r.inventory IS NULL OR h.inventory = r.namespaced)",
+    records: (withInventory: boolean) =>
+      withInventory
+        ? `(SELECT hostname, labels, inventory, row, idx, ${namespaced} AS namespaced
+            FROM (SELECT ${fields}, value ->> '$.inventory' AS inventory FROM jsonb_each(CAST($records AS TEXT)) LIMIT -1) LIMIT -1) AS r ${join}`
+        : `(SELECT ${fields}, NULL AS inventory, '{}' AS namespaced FROM jsonb_each(CAST($records AS TEXT)) LIMIT -1) AS r ${join}`,
   };
 })();
 
+/** The parameters of the page statements, by name: each takes those it names (a type, not an interface: bun:sqlite's bindings are a record). */
+type PageParameters = {
+  records: Uint8Array;
+  account: string;
+  /** The account's name and "__" as JSON string text. */
+  prefix: string;
+  page: number;
+  /** The seq of the page's first record. */
+  base: number;
+};
+
 /**
- * A page staged by SQLite whole (for pages of new hosts): each record in the page's order at seq ?6 + its
+ * A page staged by SQLite whole (for pages of new hosts): each record in the page's order at seq $base + its
  * index, decided where the stored host settles it, else PENDING with the record's labels and inventory and
- * the stored host's id for the plan. ?2: the page.
+ * the stored host's id for the plan.
  */
-const PAGE_INSERT = (table: string) => `INSERT INTO ${table} (seq, hostname, action, page, idx, row, host_id, account, labels, inventory)
-    SELECT ?6 + r.idx, r.hostname, CASE WHEN ${PAGE.created} THEN ${CODE.create} WHEN ${PAGE.unchanged} THEN ${CODE.unchanged} ELSE ${PENDING} END,
-      ?2, r.idx, r.row, h.id, iif(${PAGE.created}, ?3, NULL), iif(${PAGE.unchanged}, NULL, r.labels), iif(${PAGE.created}, r.namespaced, r.inventory)
-    FROM ${PAGE.records}`;
+const PAGE_INSERT = (table: string, withInventory: boolean) => `INSERT INTO ${table} (seq, hostname, action, page, idx, row, host_id, account, labels, inventory)
+    SELECT $base + r.idx, r.hostname, CASE WHEN ${PAGE.created} THEN ${CODE.create} WHEN ${PAGE.unchanged} THEN ${CODE.unchanged} ELSE ${PENDING} END,
+      $page, r.idx, r.row, h.id, iif(${PAGE.created}, $account, NULL), iif(${PAGE.unchanged}, NULL, r.labels), iif(${PAGE.created}, r.namespaced, r.inventory)
+    FROM ${PAGE.records(withInventory)}`;
 
 /**
  * A page read for the staging to stage (for pages of stored hosts): for each record, in the page's order,
@@ -159,9 +172,9 @@ const PAGE_INSERT = (table: string) => `INSERT INTO ${table} (seq, hostname, act
  * hostname, labels and inventory of a record for the plan, and the stored host's last_changed, account,
  * labels, inventory and deleted_at. Three columns a record: an unchanged host costs little more to read than to look up.
  */
-const PAGE_SELECT = `SELECT h.id, r.row, CASE WHEN ${PAGE.created} THEN json_array(r.hostname, r.labels, r.namespaced) WHEN ${PAGE.unchanged} THEN NULL
+const PAGE_SELECT = (withInventory: boolean) => `SELECT h.id, r.row, CASE WHEN ${PAGE.created} THEN json_array(r.hostname, r.labels, r.namespaced) WHEN ${PAGE.unchanged} THEN NULL
         ELSE json_array(r.hostname, r.labels, r.inventory, h.last_changed, h.account, h.labels, h.inventory, h.deleted_at) END
-    FROM ${PAGE.records}`;
+    FROM ${PAGE.records(withInventory)}`;
 
 /**
  * Whether the stored host `h`, whose id is not staged (stagedIds), is staged all the same: a row of the
@@ -262,7 +275,7 @@ export class SqliteHostStaging implements HostStaging {
     }
   }
 
-  private statement<R = unknown, P extends (Value | Uint8Array)[] = Values>(sql: string): Statement<R, P> {
+  private statement<R = unknown, P extends (Value | Uint8Array)[] | [PageParameters] = Values>(sql: string): Statement<R, P> {
     let statement = this.statements.get(sql);
     if (!statement) this.statements.set(sql, (statement = this.sqlite.prepare(sql)));
     return statement as unknown as Statement<R, P>;
@@ -369,12 +382,12 @@ export class SqliteHostStaging implements HostStaging {
   }
 
   addPage(page: number, records: Uint8Array, account: string, plan: Plan, withInventory = true): number | undefined {
-    const prefix = JSON.stringify(`${account}__`).slice(1, -1);
+    const parameters: PageParameters = { records, account, prefix: JSON.stringify(`${account}__`).slice(1, -1), page, base: this.nextSeq };
     // A page of new hosts is staged by SQLite whole; one of stored hosts is read here, its unchanged hosts
     // seen (not written: most of a re-import) and the rest staged from here. The first page of an account
     // that owns hosts is taken for a re-import; after that, each page goes the way the one before it would have been quicker.
     this.selectPages = this.pages === undefined ? (this.selectPages ?? this.ownsHosts(account)) : this.pages === "select";
-    const staged = this.selectPages ? this.selectPage(page, records, account, plan, withInventory, prefix) : this.insertPage(page, records, account, plan, withInventory, prefix);
+    const staged = this.selectPages ? this.selectPage(parameters, plan, withInventory) : this.insertPage(parameters, plan, withInventory);
     if (staged) this.selectPages = staged.creates * 2 < staged.records;
     return staged?.records;
   }
@@ -384,12 +397,12 @@ export class SqliteHostStaging implements HostStaging {
   }
 
   /** A page staged by SQLite (PAGE_INSERT), its pending records then decided by the plan; undefined, staging nothing, at a hostname staged already. */
-  private insertPage(page: number, records: Uint8Array, account: string, plan: Plan, withInventory: boolean, prefix: string): { records: number; creates: number } | undefined {
+  private insertPage(parameters: PageParameters, plan: Plan, withInventory: boolean): { records: number; creates: number } | undefined {
     const table = this.table;
-    const base = this.nextSeq;
+    const { page, account, base } = parameters;
     let staged: number;
     try {
-      staged = this.statement<never, [Uint8Array, number, string, number, string, number]>(PAGE_INSERT(table)).run(records, page, account, withInventory ? 1 : 0, prefix, base).changes;
+      staged = this.statement<never, [PageParameters]>(PAGE_INSERT(table, withInventory)).run(parameters).changes;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       return undefined;
@@ -438,10 +451,10 @@ export class SqliteHostStaging implements HostStaging {
    * A page read (PAGE_SELECT) and staged from here: its unchanged hosts seen, its creates and the plan's
    * decisions inserted at their places in the page's order; undefined, staging nothing, at a hostname staged already.
    */
-  private selectPage(page: number, records: Uint8Array, account: string, plan: Plan, withInventory: boolean, prefix: string): { records: number; creates: number } | undefined {
+  private selectPage(parameters: PageParameters, plan: Plan, withInventory: boolean): { records: number; creates: number } | undefined {
     type Read = [hostId: number | null, row: number | null, detail: string | null];
-    const read = this.statement<Read, [Uint8Array, null, string, number, string]>(PAGE_SELECT).values(records, null, account, withInventory ? 1 : 0, prefix) as Read[];
-    const base = this.nextSeq;
+    const read = this.statement<Read, [PageParameters]>(PAGE_SELECT(withInventory)).values(parameters) as Read[];
+    const { page, account, base } = parameters;
     // Every stored host the page names is staged by it, whatever is decided: none may be staged already.
     // The unchanged ones are seen; the others are staged below, in the page's order.
     const mark = this.seen.mark();

@@ -30,6 +30,9 @@ function staged(storage: SqliteStorage, hosts: StagedHost[], apply = true): Host
 
 const rows = (storage: SqliteStorage) => storage.sqlite.query("SELECT id, hostname, account, labels, deleted_at, created_run FROM hosts ORDER BY id").all();
 const index = (storage: SqliteStorage) => storage.sqlite.query("SELECT key, value, host_ids FROM label_index ORDER BY key, value").all();
+/** A page of records as the sandbox sends it: JSON in UTF-8. */
+const page = (records: Record<string, unknown>[]) => new TextEncoder().encode(JSON.stringify(records));
+
 const seen = (storage: SqliteStorage) => storage.sqlite.query("SELECT host_id, last_seen FROM host_seen ORDER BY host_id").all();
 
 describe("a staging", () => {
@@ -207,7 +210,6 @@ describe.each([
   const pageStaging = (storage: SqliteStorage): HostStaging => new SqliteHostStaging(openBulkConnection(storage.sqlite.filename), () => {}, pages);
   const addPage = (staging: HostStaging, number: number, records: Uint8Array, account: string, plan: (record: PageRecord, existing: ExistingHost | undefined) => StagedHost) =>
     staging.addPage(number, records, account, plan, lookFor === "every page" || new TextDecoder().decode(records).includes('"inventory"'));
-  const page = (records: Record<string, unknown>[]) => new TextEncoder().encode(JSON.stringify(records));
   /** The plan of the records the stored hosts do not settle: every one becomes an update owned by "a", or a create. */
   const planned: { hostname: string; existing: number | null; labels: string; inventory: string | null; index: number; row: number | null }[] = [];
   const plan = (record: PageRecord, existing: ExistingHost | undefined): StagedHost => {
@@ -363,8 +365,9 @@ describe.each([
 });
 
 describe("a re-import's unchanged hosts, seen rather than written (addPage, page by page)", () => {
-  const page = (records: Record<string, unknown>[]) => new TextEncoder().encode(JSON.stringify(records));
   const same = (hostname: string) => ({ hostname, labels: { site: "ber" } });
+  /** How many rows a staging on `connection` holds (seen hosts hold none). */
+  const rowsStaged = (connection: Database) => connection.query<{ rows: number }, []>("SELECT count(*) AS rows FROM staging.staged").get()!.rows;
   const refuse = (): StagedHost => {
     throw new Error("nothing here is for the plan");
   };
@@ -376,13 +379,12 @@ describe("a re-import's unchanged hosts, seen rather than written (addPage, page
     staged(storage, ["x", "y", "z", "w"].map((name) => create(name, { site: "ber" })));
     const connection = openBulkConnection(storage.sqlite.filename);
     const staging = new SqliteHostStaging(connection);
-    const rowsStaged = () => connection.query<{ rows: number }, []>("SELECT count(*) AS rows FROM staging.staged").get()!.rows;
     // The account owns hosts: the first page is read (x seen, not written); it was mostly new hosts, so the next is staged by SQLite whole.
     expect(staging.addPage(0, page([same("x"), { hostname: "n1" }, { hostname: "n2" }, { hostname: "n3" }]), "a", refuse)).toBe(4);
-    expect(rowsStaged()).toBe(3);
+    expect(rowsStaged(connection)).toBe(3);
     expect(staging.addPage(1, page([same("x")]), "a", refuse)).toBeUndefined();
     expect(staging.addPage(1, page([same("y"), same("z")]), "a", refuse)).toBe(2);
-    expect(rowsStaged()).toBe(5);
+    expect(rowsStaged(connection)).toBe(5);
     // That one was all stored hosts: the next is read again.
     expect(staging.addPage(2, page([same("z")]), "a", refuse)).toBeUndefined();
     // Twice in one page: nothing of it is staged, so w stays missing below.
@@ -441,7 +443,7 @@ describe("a re-import's unchanged hosts, seen rather than written (addPage, page
     const staging = new SqliteHostStaging(connection, () => {}, "select");
     expect(staging.addPage(0, page(seenIds.map((id) => same(names[id - 1]!))), "a", refuse)).toBe(seenIds.length);
     // Seen, not written: the staging holds no row of them.
-    expect(connection.query("SELECT count(*) AS rows FROM staging.staged").get()).toEqual({ rows: 0 });
+    expect(rowsStaged(connection)).toBe(0);
     staging.apply(9, 2_000, 50);
     staging.close();
     const seen = lastSeen(storage);
@@ -454,11 +456,10 @@ describe("a re-import's unchanged hosts, seen rather than written (addPage, page
     staged(storage, names.map((name) => create(name, { site: "ber" })));
     const connection = openBulkConnection(storage.sqlite.filename);
     const staging = new SqliteHostStaging(connection, () => {}, "select", 2);
-    const rowsStaged = () => connection.query<{ rows: number }, []>("SELECT count(*) AS rows FROM staging.staged").get()!.rows;
     expect(staging.addPage(0, page([same("b5"), same("b1"), same("b3")]), "a", refuse)).toBe(3);
-    expect(rowsStaged()).toBe(3);
+    expect(rowsStaged(connection)).toBe(3);
     expect(staging.addPage(1, page([same("b2"), same("b6")]), "a", refuse)).toBe(2);
-    expect(rowsStaged()).toBe(3);
+    expect(rowsStaged(connection)).toBe(3);
     expect(staging.addPage(2, page([same("b1")]), "a", refuse)).toBeUndefined();
     expect(staging.add([{ action: "unchanged", hostname: "b3", hostId: 3, origin: { page: 3, index: 0 } }])).toEqual({ hostname: "b3", first: { page: 0, index: 2 }, second: { page: 3, index: 0 } });
     expect(staging.counts()).toMatchObject({ unchanged: 5 });

@@ -27,7 +27,6 @@ const PENDING = 5;
 /** The staging's page cache: SQLite's default for an attached database is 2 MiB. */
 const CACHE_KIB = 16 * 1024;
 
-
 const COLUMNS =
   "seq, hostname, action, page, idx, row, host_id, last_changed, old_account, old_labels, old_inventory, old_deleted_at, account, labels, inventory, labels_changed, changes, reason, owner";
 type Row = [
@@ -85,11 +84,11 @@ function pushValues(into: Values, host: StagedHost, seq: number): void {
 
 type Plan = (record: PageRecord, existing: ExistingHost | undefined) => StagedHost;
 
-/** What `plan` decides for `record` of `page`, which must be for its hostname, staged with where the record came from. */
-function decided(plan: Plan, page: number, record: PageRecord, existing: ExistingHost): StagedHost {
+/** What `plan` decides for `record`, which must be for its hostname. */
+function decided(plan: Plan, record: PageRecord, existing: ExistingHost): StagedHost {
   const host = plan(record, existing);
   if (host.hostname !== record.hostname) throw new SyncerError("internal", `the plan of ${record.hostname} decided for ${host.hostname}`);
-  return { ...host, origin: { page, index: record.index, ...(record.row === null ? {} : { row: record.row }) } };
+  return host;
 }
 
 function hostOf(row: Row): StagedHost {
@@ -202,6 +201,13 @@ const BY_HOSTNAME = (table: string) =>
 /** Hosts of one action staged by one statement: binding and stepping once per run of them, not per host, costs a third less. */
 const RUN = 20;
 
+/** Where the run of hosts of one action that begins at `at` ends: RUN of them at most. */
+function endOfRun(hosts: StagedHost[], at: number): number {
+  let end = at + 1;
+  while (end < hosts.length && end - at < RUN && hosts[end]!.action === hosts[at]!.action) end++;
+  return end;
+}
+
 const conflict = (what: string, how = "changed") =>
   new SyncerError("conflict", `${what} was ${how} by someone else while this run was in progress; nothing was written, run it again`);
 
@@ -297,13 +303,11 @@ export class SqliteHostStaging implements HostStaging {
   private insert(hosts: StagedHost[], seqs: number[]): void {
     this.sqlite.transaction(() => {
       for (let at = 0; at < hosts.length; ) {
-        const action = hosts[at]!.action;
-        let end = at + 1;
-        while (end < hosts.length && end - at < RUN && hosts[end]!.action === action) end++;
+        let end = endOfRun(hosts, at);
         if (end - at < RUN) end = at + 1;
         const values: Values = [];
         for (let index = at; index < end; index++) pushValues(values, hosts[index]!, seqs[index]!);
-        this.inserter(action, end - at).run(...values);
+        this.inserter(hosts[at]!.action, end - at).run(...values);
         at = end;
       }
     })();
@@ -325,7 +329,7 @@ export class SqliteHostStaging implements HostStaging {
       throw error;
     }
     if (!this.addIds(ids)) {
-      this.statement<never, [number]>(`DELETE FROM ${this.table} WHERE seq >= ?`).run(seq);
+      this.unstageFrom(seq);
       return false;
     }
     this.nextSeq += hosts.length;
@@ -334,6 +338,11 @@ export class SqliteHostStaging implements HostStaging {
       this.noted(host);
     }
     return true;
+  }
+
+  /** Takes the rows staged at `seq` and after out again (the last statement's, refused). */
+  private unstageFrom(seq: number): void {
+    this.statement<never, [number]>(`DELETE FROM ${this.table} WHERE seq >= ?`).run(seq);
   }
 
   /** Adds the stored hosts' ids among `ids` to those staged, or none of them when one is staged already (or twice in `ids`): false. */
@@ -363,9 +372,7 @@ export class SqliteHostStaging implements HostStaging {
     let duplicate: StagedDuplicate | undefined;
     this.sqlite.transaction(() => {
       for (let at = 0; at < hosts.length; ) {
-        const action = hosts[at]!.action;
-        let end = at + 1;
-        while (end < hosts.length && end - at < RUN && hosts[end]!.action === action) end++;
+        const end = endOfRun(hosts, at);
         if (end - at === RUN && this.insertNew(hosts.slice(at, end))) {
           at = end;
           continue;
@@ -399,7 +406,7 @@ export class SqliteHostStaging implements HostStaging {
   /** A page staged by SQLite (PAGE_INSERT), its pending records then decided by the plan; undefined, staging nothing, at a hostname staged already. */
   private insertPage(parameters: PageParameters, plan: Plan, withInventory: boolean): { records: number; creates: number } | undefined {
     const table = this.table;
-    const { page, account, base } = parameters;
+    const { account, base } = parameters;
     let staged: number;
     try {
       staged = this.statement<never, [PageParameters]>(PAGE_INSERT(table, withInventory)).run(parameters).changes;
@@ -410,7 +417,7 @@ export class SqliteHostStaging implements HostStaging {
     // The stored hosts it staged must not be staged already outside the table (seen).
     const ids = (this.statement<[number], [number]>(`SELECT host_id FROM ${table} WHERE seq >= ? AND host_id IS NOT NULL`).values(base) as [number][]).map(([id]) => id);
     if (!this.addIds(ids)) {
-      this.statement<never, [number]>(`DELETE FROM ${table} WHERE seq >= ?`).run(base);
+      this.unstageFrom(base);
       return undefined;
     }
     this.nextSeq = base + staged;
@@ -438,7 +445,7 @@ export class SqliteHostStaging implements HostStaging {
           continue;
         }
         const existing: ExistingHost = { id: hostId!, hostname, account: oldAccount, labelsText: oldLabels!, inventoryText: oldInventory!, deletedAt: oldDeletedAt, lastChanged: lastChanged! };
-        const host = decided(plan, page, { hostname, index, row, labels, inventory }, existing);
+        const host = decided(plan, { hostname, index, row, labels, inventory }, existing);
         this.decide(host);
         this.count[host.action]++;
         this.noted(host);
@@ -487,7 +494,7 @@ export class SqliteHostStaging implements HostStaging {
         } else {
           const [hostname, labels, inventory, lastChanged, oldAccount, oldLabels, oldInventory, deletedAt] = JSON.parse(detail!) as [string, string, string | null, number, string | null, string, string, number | null];
           const existing: ExistingHost = { id: hostId, hostname, account: oldAccount, labelsText: oldLabels, inventoryText: oldInventory, deletedAt, lastChanged };
-          hosts.push(decided(plan, page, { hostname, index, row, labels, inventory }, existing));
+          hosts.push({ ...decided(plan, { hostname, index, row, labels, inventory }, existing), origin });
         }
       }
       this.insert(hosts, rest.map((index) => base + index));
